@@ -1,0 +1,287 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include "hermes-cli.h"
+
+typedef gboolean (*HermesCliGatewayAction)(HermesServiceManager *manager,
+					   const gchar *profile,
+					   GCancellable *cancellable,
+					   GError **error);
+
+/* the profile must exist before any supervisor is asked about it */
+static gchar *
+hermes_cli_gateway_target(HermesCli *cli, GError **error)
+{
+	g_autofree gchar *name = hermes_cli_profile_name(cli);
+	g_autoptr(HermesProfile) profile = hermes_profile_lookup(cli->ctx, name, error);
+	if (profile == NULL)
+		return NULL;
+	if (!hermes_profile_exists(profile)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_NOT_FOUND,
+			    "no such gateway '%s': create it with 'hermes profile create %s' "
+			    "or pass an existing profile with -p",
+			    name,
+			    name);
+		return NULL;
+	}
+	return g_steal_pointer(&name);
+}
+
+static gboolean
+hermes_cli_gateway_do(HermesServiceManager *manager,
+		      HermesCliGatewayAction action,
+		      const gchar *verb,
+		      const gchar *profile,
+		      GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	if (action(manager, profile, NULL, &error_local))
+		return TRUE;
+	/* action, target, backend and its code on one line */
+	g_set_error(error,
+		    HERMES_ERROR,
+		    error_local->code,
+		    "%s gateway '%s' failed (backend %s, %s): %s",
+		    verb,
+		    profile,
+		    hermes_service_manager_get_name(manager),
+		    hermes_error_to_string(error_local->code),
+		    error_local->message);
+	return FALSE;
+}
+
+static gint
+hermes_cli_gateway_all(HermesCli *cli,
+		       HermesServiceManager *manager,
+		       HermesCliGatewayAction action,
+		       const gchar *verb,
+		       const gchar *done,
+		       GError **error)
+{
+	g_auto(GStrv) names = hermes_service_manager_list_gateways(manager, NULL, error);
+	guint failed = 0;
+	guint n;
+	if (names == NULL)
+		return HERMES_EXIT_FAILED;
+	n = g_strv_length(names);
+	if (n == 0) {
+		g_print("No gateways registered with %s.\n", hermes_service_manager_get_name(manager));
+		return HERMES_EXIT_NOTHING_TO_DO;
+	}
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GError) error_one = NULL;
+		if (hermes_cli_gateway_do(manager, action, verb, names[i], &error_one)) {
+			g_print("%s gateway '%s'\n", done, names[i]);
+		} else {
+			g_printerr("hermes: %s\n", error_one->message);
+			failed++;
+		}
+	}
+	if (failed > 0) {
+		g_printerr("hermes: %u of %u gateways failed to %s\n", failed, n, verb);
+		return HERMES_EXIT_FAILED;
+	}
+	return HERMES_EXIT_OK;
+}
+
+static gint
+hermes_cli_gateway_run_action(HermesCli *cli,
+			      HermesCliGatewayAction action,
+			      const gchar *verb,
+			      const gchar *done,
+			      GError **error)
+{
+	g_autoptr(HermesServiceManager) manager = NULL;
+	g_autofree gchar *profile = NULL;
+
+	if (cli->all && cli->profile != NULL) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "--all and -p cannot be combined");
+		return HERMES_EXIT_USAGE;
+	}
+	if (!cli->all) {
+		profile = hermes_cli_gateway_target(cli, error);
+		if (profile == NULL)
+			return HERMES_EXIT_FAILED;
+	}
+	manager = hermes_cli_get_manager(cli, error);
+	if (manager == NULL)
+		return HERMES_EXIT_FAILED;
+	if (cli->all)
+		return hermes_cli_gateway_all(cli, manager, action, verb, done, error);
+	if (!hermes_cli_gateway_do(manager, action, verb, profile, error))
+		return HERMES_EXIT_FAILED;
+	g_print("%s gateway '%s' (backend %s)\n", done, profile, hermes_service_manager_get_name(manager));
+	return HERMES_EXIT_OK;
+}
+
+static gint
+hermes_cli_gateway_start(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_gateway_run_action(cli, hermes_service_manager_start, "start", "Started", error);
+}
+
+static gint
+hermes_cli_gateway_stop(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_gateway_run_action(cli, hermes_service_manager_stop, "stop", "Stopped", error);
+}
+
+static gint
+hermes_cli_gateway_restart(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_gateway_run_action(cli,
+					     hermes_service_manager_restart,
+					     "restart",
+					     "Restarted",
+					     error);
+}
+
+static gchar *
+hermes_cli_format_since(gint64 since_us)
+{
+	g_autoptr(GDateTime) dt = NULL;
+	if (since_us <= 0)
+		return g_strdup("-");
+	dt = g_date_time_new_from_unix_utc(since_us / G_USEC_PER_SEC);
+	return dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("-");
+}
+
+static gchar *
+hermes_cli_format_int(gint64 value, gint64 unknown)
+{
+	return value == unknown ? g_strdup("-") : g_strdup_printf("%" G_GINT64_FORMAT, value);
+}
+
+static void
+hermes_cli_print_statuses(HermesCli *cli, GPtrArray *statuses)
+{
+	if (cli->json) {
+		g_autoptr(JsonArray) array = json_array_new();
+		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_ARRAY);
+		for (guint i = 0; i < statuses->len; i++)
+			json_array_add_element(array,
+					       hermes_gateway_status_to_json(g_ptr_array_index(statuses, i)));
+		json_node_set_array(node, array);
+		hermes_cli_print_json(node);
+		return;
+	}
+	g_print("%-24s %-9s %-7s %8s %-20s %-7s %s\n",
+		"PROFILE",
+		"STATE",
+		"WANTED",
+		"PID",
+		"SINCE",
+		"READY",
+		"RESTARTS");
+	for (guint i = 0; i < statuses->len; i++) {
+		HermesGatewayStatus *s = g_ptr_array_index(statuses, i);
+		g_autofree gchar *pid = hermes_cli_format_int(hermes_gateway_status_get_pid(s), -1);
+		g_autofree gchar *since = hermes_cli_format_since(hermes_gateway_status_get_since(s));
+		g_autofree gchar *restarts = hermes_cli_format_int(hermes_gateway_status_get_restarts(s), -1);
+		HermesTristate ready = hermes_gateway_status_get_ready(s);
+		g_print("%-24s %-9s %-7s %8s %-20s %-7s %s\n",
+			hermes_gateway_status_get_profile(s),
+			hermes_gateway_state_to_string(hermes_gateway_status_get_state(s)),
+			hermes_gateway_wanted_to_string(hermes_gateway_status_get_wanted(s)),
+			pid,
+			since,
+			ready == HERMES_TRISTATE_YES ? "yes" : ready == HERMES_TRISTATE_NO ? "no" : "-",
+			restarts);
+	}
+}
+
+static gint
+hermes_cli_gateway_status_all(HermesCli *cli, GError **error)
+{
+	g_autoptr(HermesServiceManager) manager = hermes_cli_get_manager(cli, error);
+	g_autoptr(GPtrArray) statuses = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
+	g_auto(GStrv) names = NULL;
+	if (manager == NULL)
+		return HERMES_EXIT_FAILED;
+	names = hermes_service_manager_list_gateways(manager, NULL, error);
+	if (names == NULL)
+		return HERMES_EXIT_FAILED;
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_autoptr(GError) error_one = NULL;
+		HermesGatewayStatus *s = hermes_service_manager_get_status(manager, names[i], NULL, &error_one);
+		/* a gateway that vanished meanwhile is reported, not fatal */
+		if (s == NULL) {
+			g_printerr("hermes: status of gateway '%s': %s\n", names[i], error_one->message);
+			continue;
+		}
+		g_ptr_array_add(statuses, s);
+	}
+	if (statuses->len == 0 && !cli->json) {
+		g_print("No gateways registered with %s.\n", hermes_service_manager_get_name(manager));
+		return HERMES_EXIT_OK;
+	}
+	hermes_cli_print_statuses(cli, statuses);
+	return HERMES_EXIT_OK;
+}
+
+static gint
+hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error)
+{
+	g_autoptr(HermesServiceManager) manager = NULL;
+	g_autoptr(GPtrArray) statuses = NULL;
+	g_autofree gchar *profile = NULL;
+	HermesGatewayStatus *s;
+
+	if (cli->all)
+		return hermes_cli_gateway_status_all(cli, error);
+	profile = hermes_cli_gateway_target(cli, error);
+	if (profile == NULL)
+		return HERMES_EXIT_FAILED;
+	manager = hermes_cli_get_manager(cli, error);
+	if (manager == NULL)
+		return HERMES_EXIT_FAILED;
+	s = hermes_service_manager_get_status(manager, profile, NULL, error);
+	if (s == NULL)
+		return HERMES_EXIT_FAILED;
+	statuses = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
+	g_ptr_array_add(statuses, s);
+	hermes_cli_print_statuses(cli, statuses);
+	return HERMES_EXIT_OK;
+}
+
+static gint
+hermes_cli_status(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_gateway_status_all(cli, error);
+}
+
+const HermesCliCommand hermes_cli_gateway_commands[] = {
+    {"start", NULL, 0, "Start the gateway of a profile", HERMES_CLI_OPT_ALL, hermes_cli_gateway_start},
+    {"stop", NULL, 0, "Stop the gateway of a profile", HERMES_CLI_OPT_ALL, hermes_cli_gateway_stop},
+    {"restart",
+     NULL,
+     0,
+     "Restart the gateway of a profile (starts a stopped one)",
+     HERMES_CLI_OPT_ALL,
+     hermes_cli_gateway_restart},
+    {"status",
+     NULL,
+     0,
+     "Show the supervisor's view of a gateway",
+     HERMES_CLI_OPT_ALL,
+     hermes_cli_gateway_status},
+    {NULL},
+};
+
+const HermesCliCommand hermes_cli_status_command = {
+    NULL,
+    NULL,
+    0,
+    "Show every registered gateway of the active backend",
+    HERMES_CLI_OPT_NONE,
+    hermes_cli_status,
+};

@@ -1,0 +1,231 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The `hermes` CLI: parse, call core, render. Global options come before
+ * the command group and are accepted after it too, so both
+ * `hermes --json profile list` and `hermes profile list --json` work.
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+#include "hermes-cli.h"
+
+typedef struct {
+	const gchar *name;
+	const gchar *summary;
+	const HermesCliCommand *commands; /* NULL-terminated, or NULL for a single command */
+	const HermesCliCommand *single;
+} HermesCliGroup;
+
+static const HermesCliGroup hermes_cli_groups[] = {
+    {"profile", "Create, list and delete profiles", hermes_cli_profile_commands, NULL},
+    {"gateway", "Start, stop, restart and inspect gateways", hermes_cli_gateway_commands, NULL},
+    {"status", "Show every registered gateway", NULL, &hermes_cli_status_command},
+    {"backends", "List backend plugins and the one chosen here", NULL, &hermes_cli_backends_command},
+};
+
+static void
+hermes_cli_add_common(GOptionContext *octx, HermesCli *cli, gboolean *version)
+{
+	const GOptionEntry common[] = {
+	    {"profile", 'p', 0, G_OPTION_ARG_STRING, &cli->profile, "Act on profile NAME", "NAME"},
+	    {"backend",
+	     0,
+	     0,
+	     G_OPTION_ARG_STRING,
+	     &cli->backend,
+	     "Use backend NAME instead of the detected one",
+	     "NAME"},
+	    {"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Print JSON instead of tables", NULL},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", NULL},
+	    {NULL},
+	};
+	g_option_context_add_main_entries(octx, common, NULL);
+}
+
+static gchar *
+hermes_cli_describe_groups(void)
+{
+	GString *str = g_string_new("Commands:\n");
+	for (guint i = 0; i < G_N_ELEMENTS(hermes_cli_groups); i++)
+		g_string_append_printf(str,
+				       "  %-10s %s\n",
+				       hermes_cli_groups[i].name,
+				       hermes_cli_groups[i].summary);
+	g_string_append(str,
+			"\nRun 'hermes GROUP --help' for a group's commands.\n"
+			"Exit codes are listed in docs/cli.md.");
+	return g_string_free(str, FALSE);
+}
+
+static gchar *
+hermes_cli_describe_commands(const HermesCliGroup *group)
+{
+	GString *str = g_string_new("Commands:\n");
+	for (guint i = 0; group->commands[i].name != NULL; i++) {
+		g_autofree gchar *usage = g_strdup_printf("%s %s",
+							  group->commands[i].name,
+							  group->commands[i].args != NULL
+							      ? group->commands[i].args
+							      : "");
+		g_string_append_printf(str, "  %-14s %s\n", usage, group->commands[i].summary);
+	}
+	return g_string_free(str, FALSE);
+}
+
+static gint
+hermes_cli_usage_error(const gchar *message, const gchar *help_hint)
+{
+	g_printerr("hermes: %s\n", message);
+	g_printerr("Try '%s --help'.\n", help_hint);
+	return HERMES_EXIT_USAGE;
+}
+
+static gint
+hermes_cli_run_command(HermesCli *cli,
+		       const HermesCliGroup *group,
+		       const HermesCliCommand *cmd,
+		       gint argc,
+		       gchar **argv)
+{
+	g_autoptr(GOptionContext) octx = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *param = NULL;
+	g_autofree gchar *hint = NULL;
+	gboolean version = FALSE;
+	gint ret;
+
+	if (cmd->name != NULL && g_strcmp0(cmd->name, group->name) != 0) {
+		param = g_strdup_printf("%s %s %s", group->name, cmd->name, cmd->args != NULL ? cmd->args : "");
+		hint = g_strdup_printf("hermes %s %s", group->name, cmd->name);
+	} else {
+		param = g_strdup_printf("%s %s", group->name, cmd->args != NULL ? cmd->args : "");
+		hint = g_strdup_printf("hermes %s", group->name);
+	}
+	g_strchomp(param);
+	octx = g_option_context_new(param);
+	g_option_context_set_summary(octx, cmd->summary);
+	hermes_cli_add_common(octx, cli, &version);
+	if (cmd->options & HERMES_CLI_OPT_YES) {
+		const GOptionEntry yes[] = {
+		    {"yes", 'y', 0, G_OPTION_ARG_NONE, &cli->yes, "Do not ask for confirmation", NULL},
+		    {NULL}};
+		g_option_context_add_main_entries(octx, yes, NULL);
+	}
+	if (cmd->options & HERMES_CLI_OPT_ALL) {
+		const GOptionEntry all[] = {
+		    {"all", 'a', 0, G_OPTION_ARG_NONE, &cli->all, "Act on every registered gateway", NULL},
+		    {NULL}};
+		g_option_context_add_main_entries(octx, all, NULL);
+	}
+	if (!g_option_context_parse(octx, &argc, &argv, &error))
+		return hermes_cli_usage_error(error->message, hint);
+	if (version) {
+		g_print("hermes %s\n", PACKAGE_VERSION);
+		return HERMES_EXIT_OK;
+	}
+	if ((guint)(argc - 1) != cmd->n_args) {
+		g_autofree gchar *msg =
+		    cmd->n_args == 0
+			? g_strdup_printf("unexpected argument '%s'", argv[1])
+			: g_strdup_printf("expected %s", cmd->args);
+		return hermes_cli_usage_error(msg, hint);
+	}
+	if (cli->profile != NULL && !hermes_profile_name_validate(cli->profile, &error))
+		return hermes_cli_fail(g_steal_pointer(&error));
+	ret = cmd->func(cli, argv + 1, &error);
+	if (error != NULL)
+		return hermes_cli_fail(g_steal_pointer(&error));
+	return ret;
+}
+
+static gint
+hermes_cli_run(HermesCli *cli, gint argc, gchar **argv)
+{
+	g_autoptr(GOptionContext) octx = g_option_context_new("GROUP [COMMAND] [ARGUMENT…]");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *description = hermes_cli_describe_groups();
+	const HermesCliGroup *group = NULL;
+	const HermesCliCommand *cmd = NULL;
+	gboolean version = FALSE;
+
+	g_option_context_set_summary(octx, "Supervise Hermes agent gateways under the machine's service manager.");
+	g_option_context_set_description(octx, description);
+	/* stop at the group name; the rest belongs to the command */
+	g_option_context_set_strict_posix(octx, TRUE);
+	hermes_cli_add_common(octx, cli, &version);
+	if (!g_option_context_parse(octx, &argc, &argv, &error))
+		return hermes_cli_usage_error(error->message, "hermes");
+	if (version) {
+		g_print("hermes %s\n", PACKAGE_VERSION);
+		return HERMES_EXIT_OK;
+	}
+	if (argc < 2) {
+		g_autofree gchar *help = g_option_context_get_help(octx, TRUE, NULL);
+		g_printerr("%s", help);
+		return HERMES_EXIT_USAGE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(hermes_cli_groups); i++) {
+		if (g_strcmp0(argv[1], hermes_cli_groups[i].name) == 0)
+			group = &hermes_cli_groups[i];
+	}
+	if (group == NULL) {
+		g_autofree gchar *shown = g_strescape(argv[1], NULL);
+		g_autofree gchar *msg = g_strdup_printf("unknown command '%s'", shown);
+		return hermes_cli_usage_error(msg, "hermes");
+	}
+	if (group->single != NULL)
+		return hermes_cli_run_command(cli, group, group->single, argc - 1, argv + 1);
+
+	/* a group: `hermes profile`, `hermes profile --help`, `hermes profile create …` */
+	if (argc < 3 || argv[2][0] == '-') {
+		g_autofree gchar *commands = hermes_cli_describe_commands(group);
+		gboolean asked = argc >= 3 && (g_strcmp0(argv[2], "--help") == 0 ||
+					       g_strcmp0(argv[2], "-h") == 0 ||
+					       g_strcmp0(argv[2], "-?") == 0);
+		g_autofree gchar *text = g_strdup_printf("Usage:\n  hermes %s COMMAND [OPTION…]\n\n%s\n%s\n",
+							 group->name,
+							 group->summary,
+							 commands);
+		if (asked) {
+			g_print("%s", text);
+			return HERMES_EXIT_OK;
+		}
+		g_printerr("%s", text);
+		return HERMES_EXIT_USAGE;
+	}
+	for (guint i = 0; group->commands[i].name != NULL; i++) {
+		if (g_strcmp0(argv[2], group->commands[i].name) == 0)
+			cmd = &group->commands[i];
+	}
+	if (cmd == NULL) {
+		g_autofree gchar *shown = g_strescape(argv[2], NULL);
+		g_autofree gchar *msg = g_strdup_printf("unknown %s command '%s'", group->name, shown);
+		g_autofree gchar *hint = g_strdup_printf("hermes %s", group->name);
+		return hermes_cli_usage_error(msg, hint);
+	}
+	/* argv[2] becomes the program slot of the command's own parser */
+	return hermes_cli_run_command(cli, group, cmd, argc - 2, argv + 2);
+}
+
+int
+main(int argc, char **argv)
+{
+	HermesCli cli = {0};
+	gint ret;
+
+	setlocale(LC_ALL, "");
+	g_set_prgname("hermes");
+	cli.ctx = hermes_context_new();
+	ret = hermes_cli_run(&cli, argc, argv);
+	g_clear_object(&cli.ctx);
+	g_free(cli.profile);
+	g_free(cli.backend);
+	return ret;
+}

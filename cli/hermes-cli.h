@@ -1,0 +1,69 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include "hermes-svc.h"
+
+G_BEGIN_DECLS
+
+/* documented in docs/cli.md; scripts depend on these */
+typedef enum {
+	HERMES_EXIT_OK = 0,
+	HERMES_EXIT_FAILED = 1,
+	HERMES_EXIT_NOTHING_TO_DO = 2,
+	HERMES_EXIT_NOT_FOUND = 3,
+	HERMES_EXIT_ALREADY_EXISTS = 4,
+	HERMES_EXIT_NOT_SUPPORTED = 5,
+	HERMES_EXIT_USAGE = 64,
+	HERMES_EXIT_DATA = 65,
+	HERMES_EXIT_UNAVAILABLE = 69,
+	HERMES_EXIT_PERMISSION = 77,
+} HermesExit;
+
+typedef struct {
+	HermesContext *ctx;
+	gchar *profile; /* -p/--profile, NULL for the current one */
+	gchar *backend; /* --backend, NULL for $HERMES_SERVICE_MANAGER or the probes */
+	gboolean json;
+	gboolean yes;
+	gboolean all;
+} HermesCli;
+
+/* options a command accepts beyond the common ones */
+typedef enum {
+	HERMES_CLI_OPT_NONE = 0,
+	HERMES_CLI_OPT_YES = 1 << 0,
+	HERMES_CLI_OPT_ALL = 1 << 1,
+} HermesCliOptions;
+
+typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
+
+typedef struct {
+	const gchar *name;
+	const gchar *args;    /* positional arguments for the usage line */
+	guint n_args;	      /* exactly this many */
+	const gchar *summary; /* one line */
+	HermesCliOptions options;
+	HermesCliFunc func;
+} HermesCliCommand;
+
+gint
+hermes_cli_exit_code(const GError *error);
+gint
+hermes_cli_fail(GError *error);
+void
+hermes_cli_print_json(JsonNode *node);
+gchar *
+hermes_cli_profile_name(HermesCli *cli);
+HermesServiceManager *
+hermes_cli_get_manager(HermesCli *cli, GError **error);
+
+extern const HermesCliCommand hermes_cli_profile_commands[];
+extern const HermesCliCommand hermes_cli_gateway_commands[];
+extern const HermesCliCommand hermes_cli_backends_command;
+extern const HermesCliCommand hermes_cli_status_command;
+
+G_END_DECLS

@@ -1,0 +1,442 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include "hermes-gateway-status.h"
+#include "hermes-util.h"
+
+/*
+ * Every numeric field starts as "unknown" (-1 or 0 as documented) so a
+ * backend that cannot observe something never reports a guess.
+ */
+struct _HermesGatewayStatus {
+	gatomicrefcount refcount;
+	gchar *profile;
+	HermesGatewayState state;
+	HermesGatewayWanted wanted;
+	gint64 pid;
+	gint64 since_us;
+	HermesTristate ready;
+	gint64 ready_since_us;
+	gint last_exit_code;
+	gint last_signal;
+	gint restarts;
+	GHashTable *raw;
+};
+
+G_DEFINE_BOXED_TYPE(HermesGatewayStatus,
+		    hermes_gateway_status,
+		    hermes_gateway_status_ref,
+		    hermes_gateway_status_unref)
+
+/**
+ * hermes_gateway_status_new:
+ * @profile: the profile the gateway serves
+ *
+ * Returns: (transfer full): a status with every field unknown
+ */
+HermesGatewayStatus *
+hermes_gateway_status_new(const gchar *profile)
+{
+	HermesGatewayStatus *self = g_new0(HermesGatewayStatus, 1);
+	g_return_val_if_fail(profile != NULL, NULL);
+	g_atomic_ref_count_init(&self->refcount);
+	self->profile = g_strdup(profile);
+	self->pid = -1;
+	self->last_exit_code = -1;
+	self->restarts = -1;
+	self->raw = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return self;
+}
+
+/**
+ * hermes_gateway_status_ref:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: (transfer full): @self
+ */
+HermesGatewayStatus *
+hermes_gateway_status_ref(HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	g_atomic_ref_count_inc(&self->refcount);
+	return self;
+}
+
+/**
+ * hermes_gateway_status_unref:
+ * @self: (transfer full): a #HermesGatewayStatus
+ */
+void
+hermes_gateway_status_unref(HermesGatewayStatus *self)
+{
+	g_return_if_fail(self != NULL);
+	if (!g_atomic_ref_count_dec(&self->refcount))
+		return;
+	g_free(self->profile);
+	g_hash_table_unref(self->raw);
+	g_free(self);
+}
+
+/**
+ * hermes_gateway_status_get_profile:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: the profile name
+ */
+const gchar *
+hermes_gateway_status_get_profile(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	return self->profile;
+}
+
+/**
+ * hermes_gateway_status_get_state:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: the observed state
+ */
+HermesGatewayState
+hermes_gateway_status_get_state(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_STATE_UNKNOWN);
+	return self->state;
+}
+
+/**
+ * hermes_gateway_status_set_state:
+ * @self: a #HermesGatewayStatus
+ * @state: the observed state
+ */
+void
+hermes_gateway_status_set_state(HermesGatewayStatus *self, HermesGatewayState state)
+{
+	g_return_if_fail(self != NULL);
+	self->state = state;
+}
+
+/**
+ * hermes_gateway_status_get_wanted:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: what the supervisor wants
+ */
+HermesGatewayWanted
+hermes_gateway_status_get_wanted(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_WANTED_UNKNOWN);
+	return self->wanted;
+}
+
+/**
+ * hermes_gateway_status_set_wanted:
+ * @self: a #HermesGatewayStatus
+ * @wanted: what the supervisor wants
+ */
+void
+hermes_gateway_status_set_wanted(HermesGatewayStatus *self, HermesGatewayWanted wanted)
+{
+	g_return_if_fail(self != NULL);
+	self->wanted = wanted;
+}
+
+/**
+ * hermes_gateway_status_get_pid:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: the gateway's PID, 0 when no process runs, -1 when unknown
+ */
+gint64
+hermes_gateway_status_get_pid(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, -1);
+	return self->pid;
+}
+
+/**
+ * hermes_gateway_status_set_pid:
+ * @self: a #HermesGatewayStatus
+ * @pid: the PID, 0 for none, -1 for unknown
+ */
+void
+hermes_gateway_status_set_pid(HermesGatewayStatus *self, gint64 pid)
+{
+	g_return_if_fail(self != NULL);
+	self->pid = pid;
+}
+
+/**
+ * hermes_gateway_status_get_since:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: wall-clock time (µs since the epoch) of the last state change, 0 if unknown
+ */
+gint64
+hermes_gateway_status_get_since(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, 0);
+	return self->since_us;
+}
+
+/**
+ * hermes_gateway_status_set_since:
+ * @self: a #HermesGatewayStatus
+ * @since_us: µs since the epoch, 0 if unknown
+ */
+void
+hermes_gateway_status_set_since(HermesGatewayStatus *self, gint64 since_us)
+{
+	g_return_if_fail(self != NULL);
+	self->since_us = since_us;
+}
+
+/**
+ * hermes_gateway_status_get_ready:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: whether the gateway reported readiness
+ */
+HermesTristate
+hermes_gateway_status_get_ready(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, HERMES_TRISTATE_UNKNOWN);
+	return self->ready;
+}
+
+/**
+ * hermes_gateway_status_get_ready_since:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: µs since the epoch at which readiness was reported, 0 if unknown
+ */
+gint64
+hermes_gateway_status_get_ready_since(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, 0);
+	return self->ready_since_us;
+}
+
+/**
+ * hermes_gateway_status_set_ready:
+ * @self: a #HermesGatewayStatus
+ * @ready: readiness
+ * @since_us: when it was reported (µs since the epoch), 0 if unknown
+ */
+void
+hermes_gateway_status_set_ready(HermesGatewayStatus *self, HermesTristate ready, gint64 since_us)
+{
+	g_return_if_fail(self != NULL);
+	self->ready = ready;
+	self->ready_since_us = since_us;
+}
+
+/**
+ * hermes_gateway_status_get_last_exit_code:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: the last exit code, -1 if unknown or if the process died by a signal
+ */
+gint
+hermes_gateway_status_get_last_exit_code(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, -1);
+	return self->last_exit_code;
+}
+
+/**
+ * hermes_gateway_status_get_last_signal:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: the signal that killed the last run, 0 if none or unknown
+ */
+gint
+hermes_gateway_status_get_last_signal(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, 0);
+	return self->last_signal;
+}
+
+/**
+ * hermes_gateway_status_set_last_exit:
+ * @self: a #HermesGatewayStatus
+ * @exit_code: the exit code, or -1
+ * @signal_num: the killing signal, or 0
+ */
+void
+hermes_gateway_status_set_last_exit(HermesGatewayStatus *self, gint exit_code, gint signal_num)
+{
+	g_return_if_fail(self != NULL);
+	self->last_exit_code = exit_code;
+	self->last_signal = signal_num;
+}
+
+/**
+ * hermes_gateway_status_get_restarts:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: how often the supervisor restarted the gateway, -1 if unknown
+ */
+gint
+hermes_gateway_status_get_restarts(const HermesGatewayStatus *self)
+{
+	g_return_val_if_fail(self != NULL, -1);
+	return self->restarts;
+}
+
+/**
+ * hermes_gateway_status_set_restarts:
+ * @self: a #HermesGatewayStatus
+ * @restarts: restart count, -1 if unknown
+ */
+void
+hermes_gateway_status_set_restarts(HermesGatewayStatus *self, gint restarts)
+{
+	g_return_if_fail(self != NULL);
+	self->restarts = restarts;
+}
+
+/**
+ * hermes_gateway_status_get_raw:
+ * @self: a #HermesGatewayStatus
+ * @key: a backend field name, e.g. `ActiveState`
+ *
+ * Returns: (nullable): the backend's own text for @key
+ */
+const gchar *
+hermes_gateway_status_get_raw(const HermesGatewayStatus *self, const gchar *key)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	g_return_val_if_fail(key != NULL, NULL);
+	return g_hash_table_lookup(self->raw, key);
+}
+
+/**
+ * hermes_gateway_status_set_raw:
+ * @self: a #HermesGatewayStatus
+ * @key: a backend field name
+ * @value: (nullable): its text, or %NULL to remove it
+ */
+void
+hermes_gateway_status_set_raw(HermesGatewayStatus *self, const gchar *key, const gchar *value)
+{
+	g_return_if_fail(self != NULL);
+	g_return_if_fail(key != NULL);
+	if (value == NULL)
+		g_hash_table_remove(self->raw, key);
+	else
+		g_hash_table_insert(self->raw, g_strdup(key), g_strdup(value));
+}
+
+/**
+ * hermes_gateway_status_get_raw_keys:
+ * @self: a #HermesGatewayStatus
+ *
+ * Returns: (transfer full): the sorted backend field names
+ */
+GStrv
+hermes_gateway_status_get_raw_keys(const HermesGatewayStatus *self)
+{
+	g_autofree const gchar **keys = NULL;
+	GStrv result;
+	guint n = 0;
+	g_return_val_if_fail(self != NULL, NULL);
+	keys = (const gchar **)g_hash_table_get_keys_as_array(self->raw, &n);
+	result = g_new0(gchar *, n + 1);
+	for (guint i = 0; i < n; i++)
+		result[i] = g_strdup(keys[i]);
+	hermes_strv_sort(result);
+	return result;
+}
+
+static const gchar *hermes_gateway_state_names[] =
+    {"unknown", "up", "down", "starting", "stopping", "failed", "parked"};
+static const gchar *hermes_gateway_wanted_names[] = {"unknown", "up", "down"};
+static const gchar *hermes_tristate_names[] = {"unknown", "no", "yes"};
+
+/**
+ * hermes_gateway_state_to_string:
+ * @state: a #HermesGatewayState
+ *
+ * Returns: the lowercase name used in tables, JSON and D-Bus
+ */
+const gchar *
+hermes_gateway_state_to_string(HermesGatewayState state)
+{
+	if ((guint)state >= G_N_ELEMENTS(hermes_gateway_state_names))
+		return "unknown";
+	return hermes_gateway_state_names[state];
+}
+
+/**
+ * hermes_gateway_wanted_to_string:
+ * @wanted: a #HermesGatewayWanted
+ *
+ * Returns: the lowercase name used in tables, JSON and D-Bus
+ */
+const gchar *
+hermes_gateway_wanted_to_string(HermesGatewayWanted wanted)
+{
+	if ((guint)wanted >= G_N_ELEMENTS(hermes_gateway_wanted_names))
+		return "unknown";
+	return hermes_gateway_wanted_names[wanted];
+}
+
+static void
+hermes_gateway_status_add_int_or_null(JsonBuilder *builder,
+				      const gchar *key,
+				      gint64 value,
+				      gint64 unknown)
+{
+	json_builder_set_member_name(builder, key);
+	if (value == unknown)
+		json_builder_add_null_value(builder);
+	else
+		json_builder_add_int_value(builder, value);
+}
+
+/**
+ * hermes_gateway_status_to_json:
+ * @self: a #HermesGatewayStatus
+ *
+ * Unknown values are JSON `null`, never a guessed number.
+ *
+ * Returns: (transfer full): a JSON object describing @self
+ */
+JsonNode *
+hermes_gateway_status_to_json(const HermesGatewayStatus *self)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_auto(GStrv) keys = NULL;
+
+	g_return_val_if_fail(self != NULL, NULL);
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "profile");
+	json_builder_add_string_value(builder, self->profile);
+	json_builder_set_member_name(builder, "state");
+	json_builder_add_string_value(builder, hermes_gateway_state_to_string(self->state));
+	json_builder_set_member_name(builder, "wanted");
+	json_builder_add_string_value(builder, hermes_gateway_wanted_to_string(self->wanted));
+	hermes_gateway_status_add_int_or_null(builder, "pid", self->pid, -1);
+	hermes_gateway_status_add_int_or_null(builder, "since_us", self->since_us, 0);
+	json_builder_set_member_name(builder, "ready");
+	json_builder_add_string_value(builder, hermes_tristate_names[self->ready]);
+	hermes_gateway_status_add_int_or_null(builder, "ready_since_us", self->ready_since_us, 0);
+	hermes_gateway_status_add_int_or_null(builder, "last_exit_code", self->last_exit_code, -1);
+	hermes_gateway_status_add_int_or_null(builder, "last_signal", self->last_signal, 0);
+	hermes_gateway_status_add_int_or_null(builder, "restarts", self->restarts, -1);
+
+	json_builder_set_member_name(builder, "raw");
+	json_builder_begin_object(builder);
+	keys = hermes_gateway_status_get_raw_keys(self);
+	for (guint i = 0; keys[i] != NULL; i++) {
+		json_builder_set_member_name(builder, keys[i]);
+		json_builder_add_string_value(builder, g_hash_table_lookup(self->raw, keys[i]));
+	}
+	json_builder_end_object(builder);
+	json_builder_end_object(builder);
+	return json_builder_get_root(builder);
+}

@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/*
+ * Private seams for everything platform-specific (ownership checks, user
+ * lookup, no-replace renames). Not installed; a later mingw build swaps the
+ * implementation file, not the callers.
+ */
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+	gchar *name;
+	guint32 uid;
+	guint32 gid;
+	gchar *home;
+} HermesUser;
+
+void
+hermes_user_free(HermesUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesUser, hermes_user_free)
+
+HermesUser *
+hermes_platform_lookup_user(const gchar *name, GError **error);
+guint32
+hermes_platform_get_euid(void);
+gboolean
+hermes_platform_check_trusted(gint fd, const gchar *what, GError **error);
+gboolean
+hermes_platform_check_trusted_dir(const gchar *path, GError **error);
+gboolean
+hermes_platform_rename_noreplace(const gchar *from, const gchar *to, GError **error);
+gboolean
+hermes_platform_fsync_dir(const gchar *dir, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/* what the loader fills in; not installed */
+
+#include "hermes-plugin.h"
+
+G_BEGIN_DECLS
+
+HermesPlugin *
+hermes_plugin_new(const gchar *name, const gchar *path);
+void
+hermes_plugin_set_refused(HermesPlugin *self, HermesPluginState state, const gchar *reason);
+void
+hermes_plugin_set_loaded(HermesPlugin *self,
+			 guint abi_major,
+			 guint abi_minor,
+			 const gchar *version,
+			 GType manager_type);
+void
+hermes_plugin_set_abi(HermesPlugin *self, guint abi_major, guint abi_minor);
+void
+hermes_plugin_set_probe(HermesPlugin *self, guint score, const gchar *reason);
+void
+hermes_plugin_set_chosen(HermesPlugin *self, gboolean chosen);
+
+G_END_DECLS

@@ -1,0 +1,510 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "hermes-error.h"
+#include "hermes-platform.h"
+#include "hermes-profile.h"
+#include "hermes-state.h"
+
+struct _HermesProfile {
+	GObject parent_instance;
+	gchar *name;
+	gchar *home;
+};
+
+G_DEFINE_FINAL_TYPE(HermesProfile, hermes_profile, G_TYPE_OBJECT)
+
+/* names that would be confusing as a profile, a unit suffix or a directory */
+static const gchar *hermes_profile_reserved[] = {"hermes", "test", "tmp", "root", "sudo"};
+
+/* the subdirectories hermes-agent creates, so both tools see the same tree */
+static const gchar *hermes_profile_subdirs[] =
+    {"logs", "memories", "sessions", "skills", "skins", "plans", "workspace", "cron", "home"};
+
+#define HERMES_PROFILE_MARKER "SOUL.md"
+
+static const gchar hermes_profile_env_seed[] =
+    "# Secrets for this Hermes profile only (API keys, tokens).\n"
+    "# Values here win over the shell environment of the gateway.\n"
+    "# Put behaviour settings in config.yaml instead.\n";
+
+static const gchar hermes_profile_soul_seed[] =
+    "# Soul\n"
+    "\n"
+    "Describe who this agent is and how it should behave.\n";
+
+static void
+hermes_profile_finalize(GObject *object)
+{
+	HermesProfile *self = HERMES_PROFILE(object);
+	g_free(self->name);
+	g_free(self->home);
+	G_OBJECT_CLASS(hermes_profile_parent_class)->finalize(object);
+}
+
+static void
+hermes_profile_class_init(HermesProfileClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = hermes_profile_finalize;
+}
+
+static void
+hermes_profile_init(HermesProfile *self)
+{
+}
+
+static gchar *
+hermes_profile_printable(const gchar *name)
+{
+	g_autofree gchar *escaped = g_strescape(name, NULL);
+	if (strlen(escaped) > 24) {
+		escaped[21] = '\0';
+		return g_strdup_printf("%s...", escaped);
+	}
+	return g_steal_pointer(&escaped);
+}
+
+/**
+ * hermes_profile_name_validate:
+ * @name: (nullable): a candidate profile name
+ * @error: return location for a #GError
+ *
+ * The one name rule of hermes-svc, applied at every entry point:
+ * `^[a-z0-9][a-z0-9_-]{0,63}$` and not one of `hermes test tmp root sudo`.
+ * `default` is valid and means the root profile.
+ *
+ * Returns: %TRUE if @name is valid; otherwise %HERMES_ERROR_INVALID_ARGUMENT
+ * with a message that says what is wrong
+ */
+gboolean
+hermes_profile_name_validate(const gchar *name, GError **error)
+{
+	g_autofree gchar *shown = NULL;
+	gsize len;
+
+	if (name == NULL || name[0] == '\0') {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "invalid profile name: it is empty");
+		return FALSE;
+	}
+	shown = hermes_profile_printable(name);
+	len = strlen(name);
+	if (len > HERMES_PROFILE_NAME_MAX) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "invalid profile name '%s': %" G_GSIZE_FORMAT
+			    " characters, at most %d are allowed",
+			    shown,
+			    len,
+			    HERMES_PROFILE_NAME_MAX);
+		return FALSE;
+	}
+	for (gsize i = 0; i < len; i++) {
+		if (g_ascii_isupper(name[i])) {
+			g_autofree gchar *lower = g_ascii_strdown(shown, -1);
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "invalid profile name '%s': profile names are lowercase (try '%s')",
+				    shown,
+				    lower);
+			return FALSE;
+		}
+	}
+	if (!(g_ascii_islower(name[0]) || g_ascii_isdigit(name[0]))) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "invalid profile name '%s': it must start with a lowercase letter or a digit",
+			    shown);
+		return FALSE;
+	}
+	for (gsize i = 1; i < len; i++) {
+		gchar c = name[i];
+		if (g_ascii_islower(c) || g_ascii_isdigit(c) || c == '-' || c == '_')
+			continue;
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "invalid profile name '%s': use only lowercase letters, digits, '-' and '_'",
+			    shown);
+		return FALSE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(hermes_profile_reserved); i++) {
+		if (g_strcmp0(name, hermes_profile_reserved[i]) == 0) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "invalid profile name '%s': it is reserved",
+				    name);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* "<root>/profiles/<valid name>" -> that name, else NULL */
+static gchar *
+hermes_profile_name_from_home(const gchar *home)
+{
+	g_autofree gchar *base = g_path_get_basename(home);
+	g_autofree gchar *parent = g_path_get_dirname(home);
+	g_autofree gchar *parent_base = g_path_get_basename(parent);
+	if (g_strcmp0(parent_base, "profiles") != 0)
+		return NULL;
+	if (g_strcmp0(base, HERMES_PROFILE_DEFAULT) == 0 ||
+	    !hermes_profile_name_validate(base, NULL))
+		return NULL;
+	return g_steal_pointer(&base);
+}
+
+/**
+ * hermes_profile_get_root:
+ * @ctx: a #HermesContext
+ *
+ * The profile root is `$HERMES_HOME` (default `~/.hermes`). When
+ * `$HERMES_HOME` itself is `<root>/profiles/<name>` (a supervised gateway),
+ * the root is `<root>`.
+ *
+ * Returns: (transfer full): the profile root directory
+ */
+gchar *
+hermes_profile_get_root(HermesContext *ctx)
+{
+	g_autofree gchar *home = hermes_context_get_hermes_home(ctx);
+	g_autofree gchar *name = hermes_profile_name_from_home(home);
+	g_autofree gchar *parent = NULL;
+	if (name == NULL)
+		return g_steal_pointer(&home);
+	parent = g_path_get_dirname(home);
+	return g_path_get_dirname(parent);
+}
+
+/**
+ * hermes_profile_get_current_name:
+ * @ctx: a #HermesContext
+ *
+ * Returns: (transfer full): the profile `$HERMES_HOME` selects, `default` for the root
+ */
+gchar *
+hermes_profile_get_current_name(HermesContext *ctx)
+{
+	g_autofree gchar *home = hermes_context_get_hermes_home(ctx);
+	gchar *name = hermes_profile_name_from_home(home);
+	return name != NULL ? name : g_strdup(HERMES_PROFILE_DEFAULT);
+}
+
+static HermesProfile *
+hermes_profile_new(const gchar *name, const gchar *home)
+{
+	HermesProfile *self = g_object_new(HERMES_TYPE_PROFILE, NULL);
+	self->name = g_strdup(name);
+	self->home = g_strdup(home);
+	return self;
+}
+
+/**
+ * hermes_profile_lookup:
+ * @ctx: a #HermesContext
+ * @name: a profile name
+ * @error: return location for a #GError
+ *
+ * Resolves @name to its home directory without touching the disk.
+ *
+ * Returns: (transfer full) (nullable): the profile, or %NULL if @name is invalid
+ */
+HermesProfile *
+hermes_profile_lookup(HermesContext *ctx, const gchar *name, GError **error)
+{
+	g_autofree gchar *root = NULL;
+	g_autofree gchar *home = NULL;
+	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
+	if (!hermes_profile_name_validate(name, error))
+		return NULL;
+	root = hermes_profile_get_root(ctx);
+	if (g_strcmp0(name, HERMES_PROFILE_DEFAULT) == 0)
+		return hermes_profile_new(name, root);
+	home = g_build_filename(root, "profiles", name, NULL);
+	return hermes_profile_new(name, home);
+}
+
+static gboolean
+hermes_profile_populate(const gchar *staging, const gchar *root, GError **error)
+{
+	g_autofree gchar *soul_path = g_build_filename(staging, HERMES_PROFILE_MARKER, NULL);
+	g_autofree gchar *env_path = g_build_filename(staging, ".env", NULL);
+	g_autofree gchar *root_soul = g_build_filename(root, HERMES_PROFILE_MARKER, NULL);
+	g_autofree gchar *soul = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(hermes_profile_subdirs); i++) {
+		g_autofree gchar *sub = g_build_filename(staging, hermes_profile_subdirs[i], NULL);
+		if (g_mkdir(sub, 0755) != 0) {
+			hermes_error_set_errno(error, errno, "cannot create %s", sub);
+			return FALSE;
+		}
+	}
+	if (!hermes_file_write_atomic(env_path, hermes_profile_env_seed, -1, 0600, error))
+		return FALSE;
+	/* a new profile starts from the root profile's soul when there is one */
+	if (!g_file_get_contents(root_soul, &soul, NULL, NULL))
+		soul = g_strdup(hermes_profile_soul_seed);
+	return hermes_file_write_atomic(soul_path, soul, -1, 0644, error);
+}
+
+/**
+ * hermes_profile_create:
+ * @ctx: a #HermesContext
+ * @name: a new profile name
+ * @error: return location for a #GError
+ *
+ * Creates `<root>/profiles/<name>` with `SOUL.md`, a mode-0600 `.env` and
+ * `logs/`. The tree is built in a hidden staging directory and appears in
+ * one rename, so a failure leaves nothing behind.
+ *
+ * Returns: (transfer full) (nullable): the new profile
+ */
+HermesProfile *
+hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
+{
+	g_autoptr(HermesProfile) profile = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *root = NULL;
+	g_autofree gchar *parent = NULL;
+	g_autofree gchar *staging = NULL;
+
+	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
+	profile = hermes_profile_lookup(ctx, name, error);
+	if (profile == NULL)
+		return NULL;
+	root = hermes_profile_get_root(ctx);
+	if (hermes_profile_is_default(profile)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "cannot create a profile named 'default': it is the built-in profile (%s)",
+			    root);
+		return NULL;
+	}
+	if (g_file_test(profile->home, G_FILE_TEST_EXISTS)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_ALREADY_EXISTS,
+			    "profile '%s' already exists (%s)",
+			    name,
+			    profile->home);
+		return NULL;
+	}
+	parent = g_path_get_dirname(profile->home);
+	if (g_mkdir_with_parents(parent, 0755) != 0) {
+		hermes_error_set_errno(error, errno, "cannot create %s", parent);
+		return NULL;
+	}
+	staging = g_strdup_printf("%s/.%s.new-XXXXXX", parent, name);
+	if (g_mkdtemp_full(staging, 0755) == NULL) {
+		hermes_error_set_errno(error, errno, "cannot create a staging directory in %s", parent);
+		return NULL;
+	}
+	if (!hermes_profile_populate(staging, root, &error_local) ||
+	    !hermes_platform_rename_noreplace(staging, profile->home, &error_local)) {
+		/* best effort: the staging dir is hidden, so a leftover is harmless */
+		hermes_file_remove_tree(staging, NULL);
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS)) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_ALREADY_EXISTS,
+				    "profile '%s' already exists (%s)",
+				    name,
+				    profile->home);
+			return NULL;
+		}
+		g_propagate_prefixed_error(error,
+					   g_steal_pointer(&error_local),
+					   "cannot create profile '%s': ",
+					   name);
+		return NULL;
+	}
+	if (!hermes_platform_fsync_dir(parent, error))
+		return NULL;
+	return g_steal_pointer(&profile);
+}
+
+/**
+ * hermes_profile_delete:
+ * @ctx: a #HermesContext
+ * @name: a named profile
+ * @error: return location for a #GError
+ *
+ * Removes the profile's tree. It is first renamed to a hidden name so
+ * it stops being a profile at once, even if the removal is interrupted.
+ *
+ * Returns: %TRUE on success; %HERMES_ERROR_NOT_FOUND if there is no such profile
+ */
+gboolean
+hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
+{
+	g_autoptr(HermesProfile) profile = NULL;
+	g_autofree gchar *parent = NULL;
+	g_autofree gchar *graveyard = NULL;
+
+	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), FALSE);
+	profile = hermes_profile_lookup(ctx, name, error);
+	if (profile == NULL)
+		return FALSE;
+	if (hermes_profile_is_default(profile)) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "cannot delete the default profile");
+		return FALSE;
+	}
+	if (!g_file_test(profile->home, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_NOT_FOUND,
+			    "no such profile '%s' (%s does not exist)",
+			    name,
+			    profile->home);
+		return FALSE;
+	}
+	parent = g_path_get_dirname(profile->home);
+	graveyard = g_strdup_printf("%s/.%s.deleted-%08x", parent, name, g_random_int());
+	if (g_rename(profile->home, graveyard) != 0) {
+		hermes_error_set_errno(error, errno, "cannot delete profile '%s'", name);
+		return FALSE;
+	}
+	if (!hermes_platform_fsync_dir(parent, error))
+		return FALSE;
+	if (!hermes_file_remove_tree(graveyard, error)) {
+		g_prefix_error(error, "profile '%s' is gone, but removing its files failed: ", name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gint
+hermes_profile_cmp(gconstpointer a, gconstpointer b)
+{
+	HermesProfile *pa = *(HermesProfile **)a;
+	HermesProfile *pb = *(HermesProfile **)b;
+	return g_strcmp0(pa->name, pb->name);
+}
+
+/**
+ * hermes_profile_list:
+ * @ctx: a #HermesContext
+ * @error: return location for a #GError
+ *
+ * Lists `default` and every directory of `<root>/profiles/` that has a
+ * valid name and the `SOUL.md` marker, sorted by name. Hidden staging or
+ * deleted trees and invalid names are skipped.
+ *
+ * Returns: (transfer full) (element-type HermesProfile): the profiles
+ */
+GPtrArray *
+hermes_profile_list(HermesContext *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) profiles = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *root = NULL;
+	g_autofree gchar *profiles_dir = NULL;
+	const gchar *entry;
+
+	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
+	root = hermes_profile_get_root(ctx);
+	g_ptr_array_add(profiles, hermes_profile_new(HERMES_PROFILE_DEFAULT, root));
+	profiles_dir = g_build_filename(root, "profiles", NULL);
+	dir = g_dir_open(profiles_dir, 0, &error_local);
+	if (dir == NULL) {
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return g_steal_pointer(&profiles);
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		hermes_error_convert(error);
+		return NULL;
+	}
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *home = NULL;
+		g_autofree gchar *marker = NULL;
+		if (g_strcmp0(entry, HERMES_PROFILE_DEFAULT) == 0 ||
+		    !hermes_profile_name_validate(entry, NULL))
+			continue;
+		home = g_build_filename(profiles_dir, entry, NULL);
+		marker = g_build_filename(home, HERMES_PROFILE_MARKER, NULL);
+		if (!g_file_test(marker, G_FILE_TEST_IS_REGULAR))
+			continue;
+		g_ptr_array_add(profiles, hermes_profile_new(entry, home));
+	}
+	/* keep default first, the rest by name */
+	if (profiles->len > 2)
+		qsort(profiles->pdata + 1, profiles->len - 1, sizeof(gpointer), hermes_profile_cmp);
+	return g_steal_pointer(&profiles);
+}
+
+/**
+ * hermes_profile_get_name:
+ * @self: a #HermesProfile
+ *
+ * Returns: the profile name
+ */
+const gchar *
+hermes_profile_get_name(HermesProfile *self)
+{
+	g_return_val_if_fail(HERMES_IS_PROFILE(self), NULL);
+	return self->name;
+}
+
+/**
+ * hermes_profile_get_home:
+ * @self: a #HermesProfile
+ *
+ * Returns: the profile's `HERMES_HOME`
+ */
+const gchar *
+hermes_profile_get_home(HermesProfile *self)
+{
+	g_return_val_if_fail(HERMES_IS_PROFILE(self), NULL);
+	return self->home;
+}
+
+/**
+ * hermes_profile_is_default:
+ * @self: a #HermesProfile
+ *
+ * Returns: %TRUE for the root profile
+ */
+gboolean
+hermes_profile_is_default(HermesProfile *self)
+{
+	g_return_val_if_fail(HERMES_IS_PROFILE(self), FALSE);
+	return g_strcmp0(self->name, HERMES_PROFILE_DEFAULT) == 0;
+}
+
+/**
+ * hermes_profile_exists:
+ * @self: a #HermesProfile
+ *
+ * The default profile exists when its root directory does; a named one
+ * when its `SOUL.md` marker does.
+ *
+ * Returns: %TRUE if the profile exists on disk
+ */
+gboolean
+hermes_profile_exists(HermesProfile *self)
+{
+	g_autofree gchar *marker = NULL;
+	g_return_val_if_fail(HERMES_IS_PROFILE(self), FALSE);
+	if (hermes_profile_is_default(self))
+		return g_file_test(self->home, G_FILE_TEST_IS_DIR);
+	marker = g_build_filename(self->home, HERMES_PROFILE_MARKER, NULL);
+	return g_file_test(marker, G_FILE_TEST_IS_REGULAR);
+}

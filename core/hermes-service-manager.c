@@ -1,0 +1,481 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include "hermes-error.h"
+#include "hermes-profile.h"
+#include "hermes-service-manager.h"
+#include "hermes-util.h"
+
+G_DEFINE_INTERFACE(HermesServiceManager, hermes_service_manager, G_TYPE_OBJECT)
+
+enum { SIGNAL_GATEWAY_CHANGED, SIGNAL_LAST };
+static guint hermes_service_manager_signals[SIGNAL_LAST] = {0};
+
+static GQuark
+hermes_service_manager_context_quark(void)
+{
+	return g_quark_from_static_string("hermes-service-manager-context");
+}
+
+static void
+hermes_service_manager_default_init(HermesServiceManagerInterface *iface)
+{
+	/**
+	 * HermesServiceManager::gateway-changed:
+	 * @self: the manager
+	 * @profile: the profile whose gateway changed
+	 * @status: (nullable): its new status, %NULL when the gateway was unregistered
+	 *
+	 * Emitted by the backend when the supervisor reports a change, so
+	 * status consumers never need to poll.
+	 */
+	hermes_service_manager_signals[SIGNAL_GATEWAY_CHANGED] =
+	    g_signal_new("gateway-changed",
+			 G_TYPE_FROM_INTERFACE(iface),
+			 G_SIGNAL_RUN_LAST,
+			 0,
+			 NULL,
+			 NULL,
+			 NULL,
+			 G_TYPE_NONE,
+			 2,
+			 G_TYPE_STRING,
+			 HERMES_TYPE_GATEWAY_STATUS);
+}
+
+static HermesServiceManagerInterface *
+hermes_service_manager_iface(HermesServiceManager *self)
+{
+	return HERMES_SERVICE_MANAGER_GET_IFACE(self);
+}
+
+/* the common prologue of every per-profile call */
+static gboolean
+hermes_service_manager_check(const gchar *profile, GCancellable *cancellable, GError **error)
+{
+	if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+		hermes_error_convert(error);
+		return FALSE;
+	}
+	return profile == NULL || hermes_profile_name_validate(profile, error);
+}
+
+static gboolean
+hermes_service_manager_not_supported(HermesServiceManager *self,
+				     const gchar *what,
+				     GError **error)
+{
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_NOT_SUPPORTED,
+		    "the %s backend does not support %s",
+		    hermes_service_manager_get_name(self),
+		    what);
+	return FALSE;
+}
+
+/* a backend must speak HERMES_ERROR; this keeps the contract even if it does not */
+static gboolean
+hermes_service_manager_finish(gboolean ret, GError **error)
+{
+	if (!ret)
+		hermes_error_convert(error);
+	return ret;
+}
+
+/**
+ * hermes_service_manager_setup:
+ * @self: a #HermesServiceManager
+ * @ctx: the context the backend runs in
+ * @error: return location for a #GError
+ *
+ * Called once by the loader right after construction.
+ *
+ * Returns: %TRUE if the backend is ready to use
+ */
+gboolean
+hermes_service_manager_setup(HermesServiceManager *self, HermesContext *ctx, GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), FALSE);
+	g_object_set_qdata_full(G_OBJECT(self),
+				hermes_service_manager_context_quark(),
+				g_object_ref(ctx),
+				g_object_unref);
+	iface = hermes_service_manager_iface(self);
+	if (iface->setup == NULL)
+		return TRUE;
+	return hermes_service_manager_finish(iface->setup(self, ctx, error), error);
+}
+
+/**
+ * hermes_service_manager_get_context:
+ * @self: a #HermesServiceManager
+ *
+ * Returns: (transfer none) (nullable): the context given to setup
+ */
+HermesContext *
+hermes_service_manager_get_context(HermesServiceManager *self)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	return g_object_get_qdata(G_OBJECT(self), hermes_service_manager_context_quark());
+}
+
+/**
+ * hermes_service_manager_get_name:
+ * @self: a #HermesServiceManager
+ *
+ * Returns: the backend name, e.g. `s6`
+ */
+const gchar *
+hermes_service_manager_get_name(HermesServiceManager *self)
+{
+	HermesServiceManagerInterface *iface;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	iface = hermes_service_manager_iface(self);
+	if (iface->get_name == NULL)
+		return G_OBJECT_TYPE_NAME(self);
+	return iface->get_name(self);
+}
+
+/* start, stop and restart share everything but the vfunc and the verb */
+typedef gboolean (*HermesServiceManagerActionFunc)(HermesServiceManager *self,
+						   const gchar *profile,
+						   GCancellable *cancellable,
+						   GError **error);
+
+static gboolean
+hermes_service_manager_action(HermesServiceManager *self,
+			      HermesServiceManagerActionFunc func,
+			      const gchar *verb,
+			      const gchar *profile,
+			      GCancellable *cancellable,
+			      GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	g_return_val_if_fail(profile != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+	if (!hermes_service_manager_check(profile, cancellable, error))
+		return FALSE;
+	if (func == NULL)
+		return hermes_service_manager_not_supported(self, verb, error);
+	return hermes_service_manager_finish(func(self, profile, cancellable, error), error);
+}
+
+/**
+ * hermes_service_manager_start:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the supervisor has the gateway up
+ */
+gboolean
+hermes_service_manager_start(HermesServiceManager *self,
+			     const gchar *profile,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_action(self,
+					     hermes_service_manager_iface(self)->start,
+					     "start",
+					     profile,
+					     cancellable,
+					     error);
+}
+
+/**
+ * hermes_service_manager_stop:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the supervisor has the gateway down
+ */
+gboolean
+hermes_service_manager_stop(HermesServiceManager *self,
+			    const gchar *profile,
+			    GCancellable *cancellable,
+			    GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_action(self,
+					     hermes_service_manager_iface(self)->stop,
+					     "stop",
+					     profile,
+					     cancellable,
+					     error);
+}
+
+/**
+ * hermes_service_manager_restart:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Restart converges to "up": a stopped gateway is started.
+ *
+ * Returns: %TRUE once a fresh gateway process runs
+ */
+gboolean
+hermes_service_manager_restart(HermesServiceManager *self,
+			       const gchar *profile,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_action(self,
+					     hermes_service_manager_iface(self)->restart,
+					     "restart",
+					     profile,
+					     cancellable,
+					     error);
+}
+
+/**
+ * hermes_service_manager_get_status:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the status, or %NULL with
+ * %HERMES_ERROR_NOT_REGISTERED if the profile has no slot
+ */
+HermesGatewayStatus *
+hermes_service_manager_get_status(HermesServiceManager *self,
+				  const gchar *profile,
+				  GCancellable *cancellable,
+				  GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	HermesGatewayStatus *status;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	g_return_val_if_fail(profile != NULL, NULL);
+	if (!hermes_service_manager_check(profile, cancellable, error))
+		return NULL;
+	iface = hermes_service_manager_iface(self);
+	if (iface->get_status == NULL) {
+		hermes_service_manager_not_supported(self, "status", error);
+		return NULL;
+	}
+	status = iface->get_status(self, profile, cancellable, error);
+	hermes_service_manager_finish(status != NULL, error);
+	return status;
+}
+
+/**
+ * hermes_service_manager_list_gateways:
+ * @self: a #HermesServiceManager
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the sorted profile names that have a slot
+ */
+GStrv
+hermes_service_manager_list_gateways(HermesServiceManager *self,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	GStrv names;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	if (!hermes_service_manager_check(NULL, cancellable, error))
+		return NULL;
+	iface = hermes_service_manager_iface(self);
+	if (iface->list_gateways == NULL)
+		return g_new0(gchar *, 1);
+	names = iface->list_gateways(self, cancellable, error);
+	if (!hermes_service_manager_finish(names != NULL, error))
+		return NULL;
+	hermes_strv_sort(names);
+	return names;
+}
+
+/**
+ * hermes_service_manager_register_gateway:
+ * @self: a #HermesServiceManager
+ * @spec: what to supervise
+ * @flags: #HermesRegisterFlags
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success; %HERMES_ERROR_ALREADY_EXISTS if a slot exists
+ */
+gboolean
+hermes_service_manager_register_gateway(HermesServiceManager *self,
+					HermesGatewaySpec *spec,
+					HermesRegisterFlags flags,
+					GCancellable *cancellable,
+					GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	g_return_val_if_fail(spec != NULL, FALSE);
+	if (!hermes_service_manager_check(hermes_gateway_spec_get_profile(spec),
+					  cancellable,
+					  error))
+		return FALSE;
+	iface = hermes_service_manager_iface(self);
+	if (iface->register_gateway == NULL)
+		return hermes_service_manager_not_supported(self,
+							    "runtime gateway registration",
+							    error);
+	return hermes_service_manager_finish(
+	    iface->register_gateway(self, spec, flags, cancellable, error),
+	    error);
+}
+
+/**
+ * hermes_service_manager_unregister_gateway:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once no slot is left (an absent slot is success)
+ */
+gboolean
+hermes_service_manager_unregister_gateway(HermesServiceManager *self,
+					  const gchar *profile,
+					  GCancellable *cancellable,
+					  GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_action(self,
+					     hermes_service_manager_iface(self)->unregister_gateway,
+					     "runtime gateway unregistration",
+					     profile,
+					     cancellable,
+					     error);
+}
+
+/**
+ * hermes_service_manager_supports_registration:
+ * @self: a #HermesServiceManager
+ *
+ * Returns: %TRUE if slots can be registered at run time
+ */
+gboolean
+hermes_service_manager_supports_registration(HermesServiceManager *self)
+{
+	HermesServiceManagerInterface *iface;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	iface = hermes_service_manager_iface(self);
+	if (iface->supports_registration == NULL)
+		return iface->register_gateway != NULL;
+	return iface->supports_registration(self);
+}
+
+/**
+ * hermes_service_manager_install:
+ * @self: a #HermesServiceManager
+ * @spec: what to supervise
+ * @flags: #HermesRegisterFlags
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_service_manager_install(HermesServiceManager *self,
+			       HermesGatewaySpec *spec,
+			       HermesRegisterFlags flags,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	g_return_val_if_fail(spec != NULL, FALSE);
+	if (!hermes_service_manager_check(hermes_gateway_spec_get_profile(spec),
+					  cancellable,
+					  error))
+		return FALSE;
+	iface = hermes_service_manager_iface(self);
+	if (iface->install == NULL)
+		return hermes_service_manager_not_supported(self, "install", error);
+	return hermes_service_manager_finish(iface->install(self, spec, flags, cancellable, error),
+					     error);
+}
+
+/**
+ * hermes_service_manager_uninstall:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_service_manager_uninstall(HermesServiceManager *self,
+				 const gchar *profile,
+				 GCancellable *cancellable,
+				 GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_action(self,
+					     hermes_service_manager_iface(self)->uninstall,
+					     "uninstall",
+					     profile,
+					     cancellable,
+					     error);
+}
+
+/**
+ * hermes_service_manager_render:
+ * @self: a #HermesServiceManager
+ * @spec: what to supervise
+ * @error: return location for a #GError
+ *
+ * Returns exactly what install/register would write or run, without doing it.
+ *
+ * Returns: (transfer full) (element-type HermesRenderStep) (nullable): the steps
+ */
+GPtrArray *
+hermes_service_manager_render(HermesServiceManager *self, HermesGatewaySpec *spec, GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	GPtrArray *steps;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	g_return_val_if_fail(spec != NULL, NULL);
+	iface = hermes_service_manager_iface(self);
+	if (iface->render == NULL) {
+		hermes_service_manager_not_supported(self, "render", error);
+		return NULL;
+	}
+	steps = iface->render(self, spec, error);
+	hermes_service_manager_finish(steps != NULL, error);
+	return steps;
+}
+
+/**
+ * hermes_service_manager_emit_gateway_changed:
+ * @self: a #HermesServiceManager
+ * @profile: the profile whose gateway changed
+ * @status: (nullable): the new status, %NULL if it was unregistered
+ *
+ * For backends: report a change the supervisor announced.
+ */
+void
+hermes_service_manager_emit_gateway_changed(HermesServiceManager *self,
+					    const gchar *profile,
+					    HermesGatewayStatus *status)
+{
+	g_return_if_fail(HERMES_IS_SERVICE_MANAGER(self));
+	g_return_if_fail(profile != NULL);
+	g_signal_emit(self,
+		      hermes_service_manager_signals[SIGNAL_GATEWAY_CHANGED],
+		      0,
+		      profile,
+		      status);
+}

@@ -1,0 +1,29 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+gboolean
+hermes_file_write_atomic(const gchar *path,
+			 const gchar *contents,
+			 gssize length,
+			 guint mode,
+			 GError **error);
+gboolean
+hermes_file_remove_tree(const gchar *path, GError **error);
+JsonObject *
+hermes_json_file_load(const gchar *path, GError **error);
+gboolean
+hermes_json_file_save(const gchar *path, JsonObject *object, guint mode, GError **error);
+gboolean
+hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GError **error);
+gchar *
+hermes_time_format_iso8601(gint64 real_time_us);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/* the umbrella header of libhermes-svc-1 */
+
+#define __HERMES_SVC_H_INSIDE__
+
+#include "hermes-backend-loader.h"
+#include "hermes-context.h"
+#include "hermes-enum-types.h"
+#include "hermes-error.h"
+#include "hermes-gateway-spec.h"
+#include "hermes-gateway-status.h"
+#include "hermes-plugin.h"
+#include "hermes-profile.h"
+#include "hermes-render-step.h"
+#include "hermes-service-manager.h"
+#include "hermes-state.h"
+#include "hermes-version.h"
+
+#undef __HERMES_SVC_H_INSIDE__
