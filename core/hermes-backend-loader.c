@@ -190,7 +190,8 @@ hermes_loader_load_file(const gchar *path, const gchar *name, HermesPlugin *plug
 	gpointer handle;
 	gint fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted in the search path must not hang the loader */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		*reason = g_strdup_printf("cannot open: %s", g_strerror(errno));
 		return NULL;

@@ -1,0 +1,163 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hermes-state.h"
+#include "hermes-test.h"
+
+typedef struct {
+	GLogLevelFlags level;
+	gchar *pattern;
+} HermesExpectedLog;
+
+static GPtrArray *hermes_test_expected = NULL;
+
+static const gchar *
+hermes_test_log_field(const GLogField *fields, gsize n_fields, const gchar *key)
+{
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, key) == 0)
+			return fields[i].length < 0 ? fields[i].value : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * An unexpected warning or critical fails the running test (the
+ * GStreamer gstcheck idea) instead of aborting the whole binary, so the
+ * failing test is named and later tests still run.
+ */
+static GLogWriterOutput
+hermes_test_log_writer(GLogLevelFlags level,
+		       const GLogField *fields,
+		       gsize n_fields,
+		       gpointer user_data)
+{
+	const gchar *message = hermes_test_log_field(fields, n_fields, "MESSAGE");
+	const gchar *domain = hermes_test_log_field(fields, n_fields, "GLIB_DOMAIN");
+	GLogLevelFlags severity = level & G_LOG_LEVEL_MASK;
+
+	/* stdout carries TAP: debug output goes to stderr, and only when asked for */
+	if (severity > G_LOG_LEVEL_WARNING) {
+		g_autofree gchar *line = NULL;
+		if (g_log_writer_default_would_drop(level, domain))
+			return G_LOG_WRITER_HANDLED;
+		line = g_log_writer_format_fields(level, fields, n_fields, FALSE);
+		fprintf(stderr, "%s\n", line);
+		return G_LOG_WRITER_HANDLED;
+	}
+	for (guint i = 0; hermes_test_expected != NULL && i < hermes_test_expected->len; i++) {
+		HermesExpectedLog *exp = g_ptr_array_index(hermes_test_expected, i);
+		if ((exp->level & severity) != 0 && message != NULL &&
+		    g_pattern_match_simple(exp->pattern, message)) {
+			g_ptr_array_remove_index(hermes_test_expected, i);
+			return G_LOG_WRITER_HANDLED;
+		}
+	}
+	fail_msg("unexpected GLib %s from %s: %s",
+		 severity == G_LOG_LEVEL_WARNING ? "warning" : "critical",
+		 domain != NULL ? domain : "(none)",
+		 message != NULL ? message : "(no message)");
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void
+hermes_expected_log_free(gpointer data)
+{
+	HermesExpectedLog *exp = data;
+	g_free(exp->pattern);
+	g_free(exp);
+}
+
+void
+hermes_test_init(void)
+{
+	g_log_set_writer_func(hermes_test_log_writer, NULL, NULL);
+	if (hermes_test_expected == NULL)
+		hermes_test_expected = g_ptr_array_new_with_free_func(hermes_expected_log_free);
+}
+
+void
+hermes_test_expect_log(GLogLevelFlags level, const gchar *pattern)
+{
+	HermesExpectedLog *exp = g_new0(HermesExpectedLog, 1);
+	exp->level = level;
+	exp->pattern = g_strdup(pattern);
+	g_ptr_array_add(hermes_test_expected, exp);
+}
+
+/* call from teardown: an expected log that never came is a failure too */
+void
+hermes_test_check_logs(void)
+{
+	if (hermes_test_expected == NULL || hermes_test_expected->len == 0)
+		return;
+	{
+		HermesExpectedLog *exp = g_ptr_array_index(hermes_test_expected, 0);
+		g_autofree gchar *pattern = g_strdup(exp->pattern);
+		g_ptr_array_set_size(hermes_test_expected, 0);
+		fail_msg("expected log '%s' was not emitted", pattern);
+	}
+}
+
+gchar *
+hermes_test_mkdtemp(void)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *dir = g_dir_make_tmp("hermes-test-XXXXXX", &error);
+	hermes_assert_no_error(error);
+	return dir;
+}
+
+void
+hermes_test_rmtree(const gchar *path)
+{
+	if (path != NULL)
+		hermes_file_remove_tree(path, NULL);
+}
+
+const gchar *
+hermes_test_env(const gchar *name)
+{
+	const gchar *value = g_getenv(name);
+	if (value == NULL)
+		fail_msg("%s is not set: run the tests through 'meson test'", name);
+	return value;
+}
+
+gchar *
+hermes_test_copy_file(const gchar *src, const gchar *dir, const gchar *basename, guint mode)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *contents = NULL;
+	gsize len = 0;
+	gchar *dest = g_build_filename(dir, basename, NULL);
+	if (!g_file_get_contents(src, &contents, &len, &error))
+		fail_msg("cannot read %s: %s", src, error->message);
+	if (!g_file_set_contents(dest, contents, (gssize)len, &error))
+		fail_msg("cannot write %s: %s", dest, error->message);
+	if (g_chmod(dest, mode) != 0)
+		fail_msg("cannot chmod %s: %s", dest, g_strerror(errno));
+	return dest;
+}
+
+void
+hermes_test_write_file(const gchar *path, const gchar *contents, guint mode)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	g_mkdir_with_parents(dir, 0755);
+	if (!g_file_set_contents(path, contents, -1, &error))
+		fail_msg("cannot write %s: %s", path, error->message);
+	if (g_chmod(path, mode) != 0)
+		fail_msg("cannot chmod %s: %s", path, g_strerror(errno));
+}

@@ -1,0 +1,66 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/* cmocka <-> GLib glue shared by every test binary */
+
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+G_BEGIN_DECLS
+
+void
+hermes_test_init(void);
+void
+hermes_test_expect_log(GLogLevelFlags level, const gchar *pattern);
+void
+hermes_test_check_logs(void);
+gchar *
+hermes_test_mkdtemp(void);
+void
+hermes_test_rmtree(const gchar *path);
+const gchar *
+hermes_test_env(const gchar *name);
+gchar *
+hermes_test_copy_file(const gchar *src, const gchar *dir, const gchar *basename, guint mode);
+void
+hermes_test_write_file(const gchar *path, const gchar *contents, guint mode);
+
+#define hermes_assert_no_error(e)                                                                  \
+	do {                                                                                       \
+		if ((e) != NULL)                                                                   \
+			fail_msg("unexpected error: %s (%s, %d)",                                  \
+				 (e)->message,                                                     \
+				 g_quark_to_string((e)->domain),                                   \
+				 (e)->code);                                                       \
+	} while (0)
+
+#define hermes_assert_error(e, dom, c)                                                             \
+	do {                                                                                       \
+		if ((e) == NULL)                                                                   \
+			fail_msg("expected error %s %d, got none", g_quark_to_string(dom), (gint)(c)); \
+		if ((e)->domain != (dom) || (e)->code != (gint)(c))                                \
+			fail_msg("expected error %s %d, got %s %d: %s",                            \
+				 g_quark_to_string(dom),                                           \
+				 (gint)(c),                                                        \
+				 g_quark_to_string((e)->domain),                                   \
+				 (e)->code,                                                        \
+				 (e)->message);                                                    \
+	} while (0)
+
+#define hermes_assert_str_contains(haystack, needle)                                               \
+	do {                                                                                       \
+		const gchar *h_ = (haystack);                                                      \
+		if (h_ == NULL || strstr(h_, (needle)) == NULL)                                    \
+			fail_msg("'%s' does not contain '%s'", h_ != NULL ? h_ : "(null)", (needle));  \
+	} while (0)
+
+G_END_DECLS

@@ -1,0 +1,457 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/* the real loader against real shared objects: every refusal has a test */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hermes-backend.h"
+#include "hermes-test.h"
+
+typedef struct {
+	gchar *tmp;
+	HermesContext *ctx;
+	GPtrArray *plugins;
+} Fixture;
+
+static gint
+fixture_setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	f->tmp = hermes_test_mkdtemp();
+	f->ctx = hermes_context_new();
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_PLUGIN_DIR"));
+	hermes_context_setenv(f->ctx, "HERMES_SERVICE_MANAGER", NULL);
+	*state = f;
+	return 0;
+}
+
+static gint
+fixture_teardown(void **state)
+{
+	Fixture *f = *state;
+	hermes_test_check_logs();
+	g_clear_pointer(&f->plugins, g_ptr_array_unref);
+	g_clear_object(&f->ctx);
+	hermes_test_rmtree(f->tmp);
+	g_free(f->tmp);
+	g_free(f);
+	return 0;
+}
+
+static HermesPlugin *
+find_plugin(GPtrArray *plugins, const gchar *name, const gchar *dir)
+{
+	for (guint i = 0; i < plugins->len; i++) {
+		HermesPlugin *p = g_ptr_array_index(plugins, i);
+		g_autofree gchar *pdir = g_path_get_dirname(hermes_plugin_get_path(p));
+		if (g_strcmp0(hermes_plugin_get_name(p), name) != 0)
+			continue;
+		if (dir == NULL || g_strcmp0(pdir, dir) == 0)
+			return p;
+	}
+	fail_msg("backend %s not found in %s", name, dir != NULL ? dir : "any directory");
+	return NULL;
+}
+
+static void
+assert_refused(GPtrArray *plugins, const gchar *name, const gchar *dir, const gchar *why)
+{
+	HermesPlugin *p = find_plugin(plugins, name, dir);
+	assert_int_equal(hermes_plugin_get_state(p), HERMES_PLUGIN_STATE_REFUSED);
+	hermes_assert_str_contains(hermes_plugin_get_refusal(p), why);
+	assert_int_equal(hermes_plugin_get_score(p), 0);
+	assert_false(hermes_plugin_get_chosen(p));
+}
+
+static gchar *
+fake_path(void)
+{
+	return g_build_filename(hermes_test_env("HERMES_TEST_PLUGIN_DIR"),
+				"libhermes-backend-fake.so",
+				NULL);
+}
+
+/* a private directory holding one copy of the fake under @basename */
+static gchar *
+make_plugin_dir(Fixture *f, const gchar *sub, const gchar *basename, guint mode)
+{
+	g_autofree gchar *src = fake_path();
+	g_autofree gchar *copy = NULL;
+	gchar *dir = g_build_filename(f->tmp, sub, NULL);
+	g_mkdir_with_parents(dir, 0755);
+	copy = hermes_test_copy_file(src, dir, basename, mode);
+	return dir;
+}
+
+static void
+test_plugin_loader_fake_loads_beside_bad_ones(void **state)
+{
+	Fixture *f = *state;
+	const gchar *dir = hermes_test_env("HERMES_TEST_PLUGIN_DIR");
+	HermesPlugin *fake;
+
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	fake = find_plugin(f->plugins, "fake", dir);
+	assert_int_equal(hermes_plugin_get_state(fake), HERMES_PLUGIN_STATE_LOADED);
+	assert_null(hermes_plugin_get_refusal(fake));
+	assert_int_equal(hermes_plugin_get_abi_major(fake), HERMES_BACKEND_ABI_MAJOR);
+	assert_int_equal(hermes_plugin_get_abi_minor(fake), HERMES_BACKEND_ABI_MINOR);
+	assert_string_equal(hermes_plugin_get_version(fake), PACKAGE_VERSION);
+	assert_int_equal(hermes_plugin_get_score(fake), 1);
+	/* a multi-line probe reason is shown on one line */
+	assert_string_equal(hermes_plugin_get_reason(fake), "fake backend for tests (score 1) second line");
+
+	assert_refused(f->plugins, "abimajor", dir, "built for backend ABI 2.0, this core speaks 1.0");
+	assert_refused(f->plugins, "abiminor", dir, "built for a newer backend ABI 1.1");
+	assert_refused(f->plugins, "shortstruct", dir, "descriptor is 16 bytes");
+	assert_refused(f->plugins, "nosymbol", dir, "does not export hermes_backend_query()");
+	assert_refused(f->plugins, "notamanager", dir, "does not implement HermesServiceManager");
+	assert_refused(f->plugins,
+		       "wrongname",
+		       dir,
+		       "descriptor names backend 'fake' but the file is named for 'wrongname'");
+	/* refusals that read the descriptor still report the ABI it declared */
+	assert_int_equal(hermes_plugin_get_abi_major(find_plugin(f->plugins, "abimajor", dir)), 2);
+}
+
+static void
+test_plugin_loader_refuses_group_writable(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = make_plugin_dir(f, "gw", "libhermes-backend-fake.so", 0664);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "fake", dir, "is writable by its group (mode 0664)");
+}
+
+static void
+test_plugin_loader_refuses_other_writable(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = make_plugin_dir(f, "ow", "libhermes-backend-fake.so", 0646);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "fake", dir, "is writable by others");
+}
+
+static void
+test_plugin_loader_refuses_foreign_owner(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *file = NULL;
+	if (geteuid() != 0)
+		skip(); /* only root can give a file away */
+	dir = make_plugin_dir(f, "owner", "libhermes-backend-fake.so", 0644);
+	file = g_build_filename(dir, "libhermes-backend-fake.so", NULL);
+	assert_int_equal(chown(file, 65534, 65534), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "fake", dir, "owned by uid 65534, which is neither root nor the current user");
+}
+
+static void
+test_plugin_loader_refuses_non_regular(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = g_build_filename(f->tmp, "odd", NULL);
+	g_autofree gchar *subdir = g_build_filename(dir, "libhermes-backend-adir.so", NULL);
+	g_autofree gchar *fifo = g_build_filename(dir, "libhermes-backend-afifo.so", NULL);
+	g_mkdir_with_parents(subdir, 0755);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	/* the FIFO must be refused, not block the loader */
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "adir", dir, "is not a regular file");
+	assert_refused(f->plugins, "afifo", dir, "is not a regular file");
+}
+
+static void
+test_plugin_loader_refuses_untrusted_directory(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = make_plugin_dir(f, "open", "libhermes-backend-fake.so", 0644);
+	assert_int_equal(g_chmod(dir, 0777), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "fake", dir, "is writable by others");
+	hermes_assert_str_contains(hermes_plugin_get_refusal(find_plugin(f->plugins, "fake", dir)),
+				   "directory");
+}
+
+static void
+test_plugin_loader_refuses_bad_file_name(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = make_plugin_dir(f, "names", "libhermes-backend-Fake.so", 0644);
+	g_autofree gchar *src = fake_path();
+	g_autofree gchar *other = hermes_test_copy_file(src, dir, "README.so", 0644);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "Fake", dir, "invalid backend name");
+	/* files that do not follow the naming scheme are not backends at all */
+	for (guint i = 0; i < f->plugins->len; i++) {
+		HermesPlugin *p = g_ptr_array_index(f->plugins, i);
+		assert_false(g_str_has_suffix(hermes_plugin_get_path(p), "README.so"));
+	}
+}
+
+static void
+test_plugin_loader_first_in_path_wins(void **state)
+{
+	Fixture *f = *state;
+	const gchar *first = hermes_test_env("HERMES_TEST_PLUGIN_DIR");
+	g_autofree gchar *second = make_plugin_dir(f, "later", "libhermes-backend-fake.so", 0644);
+	g_autofree gchar *path = g_strdup_printf("%s:%s", first, second);
+	g_autofree gchar *winner = fake_path();
+	HermesPlugin *p;
+
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", path);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_int_equal(hermes_plugin_get_state(find_plugin(f->plugins, "fake", first)),
+			 HERMES_PLUGIN_STATE_LOADED);
+	p = find_plugin(f->plugins, "fake", second);
+	assert_int_equal(hermes_plugin_get_state(p), HERMES_PLUGIN_STATE_SHADOWED);
+	hermes_assert_str_contains(hermes_plugin_get_refusal(p), winner);
+}
+
+static void
+test_plugin_loader_never_loads_two_files_of_one_name(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = make_plugin_dir(f, "dup", "libhermes-backend-fake.so", 0644);
+	g_autofree gchar *loaded = fake_path();
+
+	/* the build's fake is loaded first; a second file of that name would register its types twice */
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	g_clear_pointer(&f->plugins, g_ptr_array_unref);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "fake", dir, "another file for backend 'fake' is already loaded from");
+	hermes_assert_str_contains(hermes_plugin_get_refusal(find_plugin(f->plugins, "fake", dir)), loaded);
+}
+
+static void
+test_plugin_loader_search_path(void **state)
+{
+	Fixture *f = *state;
+	g_auto(GStrv) path = NULL;
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", "relative/dir::/abs/one:/abs/two");
+	path = hermes_backend_loader_get_search_path(f->ctx);
+	/* relative entries would depend on the cwd: dropped; the compiled-in dir comes last */
+	assert_int_equal(g_strv_length(path), 3);
+	assert_string_equal(path[0], "/abs/one");
+	assert_string_equal(path[1], "/abs/two");
+	assert_string_equal(path[2], HERMES_BACKEND_DIR);
+	g_strfreev(g_steal_pointer(&path));
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", NULL);
+	path = hermes_backend_loader_get_search_path(f->ctx);
+	assert_int_equal(g_strv_length(path), 1);
+}
+
+/* only the plugins of the test directory, so installed backends cannot change the verdict */
+static GPtrArray *
+discover_test_dir(Fixture *f)
+{
+	const gchar *dir = hermes_test_env("HERMES_TEST_PLUGIN_DIR");
+	g_autoptr(GPtrArray) all = hermes_backend_loader_discover(f->ctx);
+	GPtrArray *mine = g_ptr_array_new_with_free_func(g_object_unref);
+	for (guint i = 0; i < all->len; i++) {
+		HermesPlugin *p = g_ptr_array_index(all, i);
+		if (g_str_has_prefix(hermes_plugin_get_path(p), dir))
+			g_ptr_array_add(mine, g_object_ref(p));
+	}
+	return mine;
+}
+
+static void
+test_plugin_loader_choose_highest_score(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	HermesPlugin *chosen;
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_SCORE", "7");
+	f->plugins = discover_test_dir(f);
+	chosen = hermes_backend_loader_choose(f->plugins, NULL, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(hermes_plugin_get_name(chosen), "fake");
+	assert_true(hermes_plugin_get_chosen(chosen));
+	assert_int_equal(hermes_plugin_get_score(chosen), 7);
+}
+
+static void
+test_plugin_loader_choose_nothing(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_SCORE", "0");
+	f->plugins = discover_test_dir(f);
+	assert_null(hermes_backend_loader_choose(f->plugins, NULL, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
+	hermes_assert_str_contains(error->message, "no supported service manager detected");
+	hermes_assert_str_contains(error->message, "loaded backends: fake");
+}
+
+static void
+test_plugin_loader_forced(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	HermesPlugin *chosen;
+	/* forcing overrides the probe, even a zero score */
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_SCORE", "0");
+	f->plugins = discover_test_dir(f);
+	chosen = hermes_backend_loader_choose(f->plugins, "fake", &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(hermes_plugin_get_name(chosen), "fake");
+
+	assert_null(hermes_backend_loader_choose(f->plugins, "nosuch", &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
+	assert_string_equal(error->message, "no backend named 'nosuch'; available backends: fake");
+	g_clear_error(&error);
+
+	assert_null(hermes_backend_loader_choose(f->plugins, "abimajor", &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
+	hermes_assert_str_contains(error->message, "backend 'abimajor' was refused");
+	hermes_assert_str_contains(error->message, "built for backend ABI 2.0");
+	hermes_assert_str_contains(error->message, "available backends: fake");
+}
+
+static void
+test_plugin_loader_new_manager(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesServiceManager) manager = NULL;
+
+	hermes_context_setenv(f->ctx, "HERMES_SERVICE_MANAGER", "fake");
+	manager = hermes_backend_loader_new_manager(f->ctx, NULL, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(hermes_service_manager_get_name(manager), "fake");
+	assert_ptr_equal(hermes_service_manager_get_context(manager), f->ctx);
+	g_clear_object(&manager);
+
+	/* a failing setup is reported with the backend's name, and no manager leaks out */
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", "setup");
+	manager = hermes_backend_loader_new_manager(f->ctx, NULL, &error);
+	assert_null(manager);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_COMMAND_FAILED);
+	hermes_assert_str_contains(error->message, "backend 'fake': fake setup failed as asked");
+}
+
+static void
+test_plugin_loader_refused_plugin_has_no_manager(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	HermesPlugin *p;
+	f->plugins = discover_test_dir(f);
+	p = find_plugin(f->plugins, "shortstruct", NULL);
+	assert_null(hermes_plugin_create_manager(p, f->ctx, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
+	hermes_assert_str_contains(error->message, "is not loaded: descriptor is 16 bytes");
+}
+
+static void
+test_plugin_loader_real_backends_load(void **state)
+{
+	Fixture *f = *state;
+	const gchar *names[] = {"s6", "systemd", "launchd", "windows"};
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		HermesPlugin *p = find_plugin(f->plugins, names[i], NULL);
+		assert_int_equal(hermes_plugin_get_state(p), HERMES_PLUGIN_STATE_LOADED);
+		assert_non_null(hermes_plugin_get_reason(p));
+		assert_true(g_type_is_a(hermes_plugin_get_manager_type(p), HERMES_TYPE_SERVICE_MANAGER));
+	}
+}
+
+static void
+test_plugin_loader_json(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj;
+	f->plugins = discover_test_dir(f);
+	node = hermes_plugin_to_json(find_plugin(f->plugins, "abimajor", NULL));
+	obj = json_node_get_object(node);
+	assert_string_equal(json_object_get_string_member(obj, "state"), "refused");
+	assert_string_equal(json_object_get_string_member(obj, "abi"), "2.0");
+	hermes_assert_str_contains(json_object_get_string_member(obj, "refusal"), "ABI 2.0");
+	assert_true(json_object_get_null_member(obj, "reason"));
+	assert_false(json_object_get_boolean_member(obj, "chosen"));
+}
+
+static gint
+group_setup(void **state)
+{
+	hermes_test_init();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_fake_loads_beside_bad_ones,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_group_writable,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_other_writable,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_foreign_owner,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_non_regular,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_untrusted_directory,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_bad_file_name,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_first_in_path_wins,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_never_loads_two_files_of_one_name,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_search_path,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_choose_highest_score,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_choose_nothing,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_forced,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_new_manager,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_refused_plugin_has_no_manager,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_real_backends_load,
+					    fixture_setup,
+					    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_plugin_loader_json,
+					    fixture_setup,
+					    fixture_teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
