@@ -41,7 +41,8 @@ hermes_cli_backends_print_json(GStrv search,
 	json_builder_set_member_name(builder, "backends");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < plugins->len; i++)
-		json_builder_add_value(builder, hermes_plugin_to_json(g_ptr_array_index(plugins, i)));
+		json_builder_add_value(builder,
+				       hermes_plugin_to_json(g_ptr_array_index(plugins, i)));
 	json_builder_end_array(builder);
 	json_builder_set_member_name(builder, "chosen");
 	if (chosen != NULL)
@@ -64,7 +65,10 @@ hermes_cli_backends_print_json(GStrv search,
 }
 
 static void
-hermes_cli_backends_print_table(GStrv search, GPtrArray *plugins, HermesPlugin *chosen, const gchar *source)
+hermes_cli_backends_print_table(GStrv search,
+				GPtrArray *plugins,
+				HermesPlugin *chosen,
+				const gchar *source)
 {
 	g_autofree gchar *joined = g_strjoinv(":", search);
 	g_print("Search path: %s\n", joined);
@@ -128,11 +132,11 @@ hermes_cli_backends(HermesCli *cli, gchar **args, GError **error)
 }
 
 const HermesCliCommand hermes_cli_backends_command = {
-    NULL,
-    NULL,
-    0,
-    "List every backend file found, why it was loaded or refused, its probe score and reason, "
-    "and the one chosen",
-    HERMES_CLI_OPT_NONE,
-    hermes_cli_backends,
+	NULL,
+	NULL,
+	0,
+	"List every backend file found, why it was loaded or refused, its probe score and reason, "
+	"and the one chosen",
+	HERMES_CLI_OPT_NONE,
+	hermes_cli_backends,
 };

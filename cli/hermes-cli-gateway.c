@@ -33,6 +33,25 @@ hermes_cli_gateway_target(HermesCli *cli, GError **error)
 	return g_steal_pointer(&name);
 }
 
+/* action, target, backend and its code on one line */
+static void
+hermes_cli_gateway_explain(HermesServiceManager *manager,
+			   const gchar *verb,
+			   const gchar *profile,
+			   GError *error_local,
+			   GError **error)
+{
+	g_set_error(error,
+		    HERMES_ERROR,
+		    error_local->code,
+		    "%s gateway '%s' failed (backend %s, %s): %s",
+		    verb,
+		    profile,
+		    hermes_service_manager_get_name(manager),
+		    hermes_error_to_string(error_local->code),
+		    error_local->message);
+}
+
 static gboolean
 hermes_cli_gateway_do(HermesServiceManager *manager,
 		      HermesCliGatewayAction action,
@@ -43,17 +62,19 @@ hermes_cli_gateway_do(HermesServiceManager *manager,
 	g_autoptr(GError) error_local = NULL;
 	if (action(manager, profile, NULL, &error_local))
 		return TRUE;
-	/* action, target, backend and its code on one line */
-	g_set_error(error,
-		    HERMES_ERROR,
-		    error_local->code,
-		    "%s gateway '%s' failed (backend %s, %s): %s",
-		    verb,
-		    profile,
-		    hermes_service_manager_get_name(manager),
-		    hermes_error_to_string(error_local->code),
-		    error_local->message);
+	hermes_cli_gateway_explain(manager, verb, profile, error_local, error);
 	return FALSE;
+}
+
+static HermesGatewayStatus *
+hermes_cli_gateway_get_status(HermesServiceManager *manager, const gchar *profile, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	HermesGatewayStatus *status =
+		hermes_service_manager_get_status(manager, profile, NULL, &error_local);
+	if (status == NULL)
+		hermes_cli_gateway_explain(manager, "status of", profile, error_local, error);
+	return status;
 }
 
 static gint
@@ -71,7 +92,8 @@ hermes_cli_gateway_all(HermesCli *cli,
 		return HERMES_EXIT_FAILED;
 	n = g_strv_length(names);
 	if (n == 0) {
-		g_print("No gateways registered with %s.\n", hermes_service_manager_get_name(manager));
+		g_print("No gateways registered with %s.\n",
+			hermes_service_manager_get_name(manager));
 		return HERMES_EXIT_NOTHING_TO_DO;
 	}
 	for (guint i = 0; i < n; i++) {
@@ -90,6 +112,19 @@ hermes_cli_gateway_all(HermesCli *cli,
 	return HERMES_EXIT_OK;
 }
 
+static gboolean
+hermes_cli_gateway_check_all(HermesCli *cli, GError **error)
+{
+	if (cli->all && cli->profile != NULL) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "--all and -p cannot be combined");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gint
 hermes_cli_gateway_run_action(HermesCli *cli,
 			      HermesCliGatewayAction action,
@@ -100,13 +135,8 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 	g_autoptr(HermesServiceManager) manager = NULL;
 	g_autofree gchar *profile = NULL;
 
-	if (cli->all && cli->profile != NULL) {
-		g_set_error_literal(error,
-				    HERMES_ERROR,
-				    HERMES_ERROR_INVALID_ARGUMENT,
-				    "--all and -p cannot be combined");
+	if (!hermes_cli_gateway_check_all(cli, error))
 		return HERMES_EXIT_USAGE;
-	}
 	if (!cli->all) {
 		profile = hermes_cli_gateway_target(cli, error);
 		if (profile == NULL)
@@ -119,30 +149,32 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 		return hermes_cli_gateway_all(cli, manager, action, verb, done, error);
 	if (!hermes_cli_gateway_do(manager, action, verb, profile, error))
 		return HERMES_EXIT_FAILED;
-	g_print("%s gateway '%s' (backend %s)\n", done, profile, hermes_service_manager_get_name(manager));
+	g_print("%s gateway '%s' (backend %s)\n",
+		done,
+		profile,
+		hermes_service_manager_get_name(manager));
 	return HERMES_EXIT_OK;
 }
 
 static gint
 hermes_cli_gateway_start(HermesCli *cli, gchar **args, GError **error)
 {
-	return hermes_cli_gateway_run_action(cli, hermes_service_manager_start, "start", "Started", error);
+	return hermes_cli_gateway_run_action(
+		cli, hermes_service_manager_start, "start", "Started", error);
 }
 
 static gint
 hermes_cli_gateway_stop(HermesCli *cli, gchar **args, GError **error)
 {
-	return hermes_cli_gateway_run_action(cli, hermes_service_manager_stop, "stop", "Stopped", error);
+	return hermes_cli_gateway_run_action(
+		cli, hermes_service_manager_stop, "stop", "Stopped", error);
 }
 
 static gint
 hermes_cli_gateway_restart(HermesCli *cli, gchar **args, GError **error)
 {
-	return hermes_cli_gateway_run_action(cli,
-					     hermes_service_manager_restart,
-					     "restart",
-					     "Restarted",
-					     error);
+	return hermes_cli_gateway_run_action(
+		cli, hermes_service_manager_restart, "restart", "Restarted", error);
 }
 
 static gchar *
@@ -168,8 +200,9 @@ hermes_cli_print_statuses(HermesCli *cli, GPtrArray *statuses)
 		g_autoptr(JsonArray) array = json_array_new();
 		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_ARRAY);
 		for (guint i = 0; i < statuses->len; i++)
-			json_array_add_element(array,
-					       hermes_gateway_status_to_json(g_ptr_array_index(statuses, i)));
+			json_array_add_element(
+				array,
+				hermes_gateway_status_to_json(g_ptr_array_index(statuses, i)));
 		json_node_set_array(node, array);
 		hermes_cli_print_json(node);
 		return;
@@ -185,8 +218,10 @@ hermes_cli_print_statuses(HermesCli *cli, GPtrArray *statuses)
 	for (guint i = 0; i < statuses->len; i++) {
 		HermesGatewayStatus *s = g_ptr_array_index(statuses, i);
 		g_autofree gchar *pid = hermes_cli_format_int(hermes_gateway_status_get_pid(s), -1);
-		g_autofree gchar *since = hermes_cli_format_since(hermes_gateway_status_get_since(s));
-		g_autofree gchar *restarts = hermes_cli_format_int(hermes_gateway_status_get_restarts(s), -1);
+		g_autofree gchar *since =
+			hermes_cli_format_since(hermes_gateway_status_get_since(s));
+		g_autofree gchar *restarts =
+			hermes_cli_format_int(hermes_gateway_status_get_restarts(s), -1);
 		HermesTristate ready = hermes_gateway_status_get_ready(s);
 		g_print("%-24s %-9s %-7s %8s %-20s %-7s %s\n",
 			hermes_gateway_status_get_profile(s),
@@ -194,7 +229,9 @@ hermes_cli_print_statuses(HermesCli *cli, GPtrArray *statuses)
 			hermes_gateway_wanted_to_string(hermes_gateway_status_get_wanted(s)),
 			pid,
 			since,
-			ready == HERMES_TRISTATE_YES ? "yes" : ready == HERMES_TRISTATE_NO ? "no" : "-",
+			ready == HERMES_TRISTATE_YES  ? "yes"
+			: ready == HERMES_TRISTATE_NO ? "no"
+						      : "-",
 			restarts);
 	}
 }
@@ -203,7 +240,8 @@ static gint
 hermes_cli_gateway_status_all(HermesCli *cli, GError **error)
 {
 	g_autoptr(HermesServiceManager) manager = hermes_cli_get_manager(cli, error);
-	g_autoptr(GPtrArray) statuses = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
+	g_autoptr(GPtrArray) statuses =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
 	g_auto(GStrv) names = NULL;
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
@@ -212,16 +250,18 @@ hermes_cli_gateway_status_all(HermesCli *cli, GError **error)
 		return HERMES_EXIT_FAILED;
 	for (guint i = 0; names[i] != NULL; i++) {
 		g_autoptr(GError) error_one = NULL;
-		HermesGatewayStatus *s = hermes_service_manager_get_status(manager, names[i], NULL, &error_one);
+		HermesGatewayStatus *s =
+			hermes_cli_gateway_get_status(manager, names[i], &error_one);
 		/* a gateway that vanished meanwhile is reported, not fatal */
 		if (s == NULL) {
-			g_printerr("hermes: status of gateway '%s': %s\n", names[i], error_one->message);
+			g_printerr("hermes: %s\n", error_one->message);
 			continue;
 		}
 		g_ptr_array_add(statuses, s);
 	}
 	if (statuses->len == 0 && !cli->json) {
-		g_print("No gateways registered with %s.\n", hermes_service_manager_get_name(manager));
+		g_print("No gateways registered with %s.\n",
+			hermes_service_manager_get_name(manager));
 		return HERMES_EXIT_OK;
 	}
 	hermes_cli_print_statuses(cli, statuses);
@@ -236,6 +276,8 @@ hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error)
 	g_autofree gchar *profile = NULL;
 	HermesGatewayStatus *s;
 
+	if (!hermes_cli_gateway_check_all(cli, error))
+		return HERMES_EXIT_USAGE;
 	if (cli->all)
 		return hermes_cli_gateway_status_all(cli, error);
 	profile = hermes_cli_gateway_target(cli, error);
@@ -244,7 +286,7 @@ hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error)
 	manager = hermes_cli_get_manager(cli, error);
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
-	s = hermes_service_manager_get_status(manager, profile, NULL, error);
+	s = hermes_cli_gateway_get_status(manager, profile, error);
 	if (s == NULL)
 		return HERMES_EXIT_FAILED;
 	statuses = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
@@ -256,32 +298,44 @@ hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error)
 static gint
 hermes_cli_status(HermesCli *cli, gchar **args, GError **error)
 {
+	if (cli->profile != NULL)
+		return hermes_cli_gateway_status(cli, args, error);
 	return hermes_cli_gateway_status_all(cli, error);
 }
 
 const HermesCliCommand hermes_cli_gateway_commands[] = {
-    {"start", NULL, 0, "Start the gateway of a profile", HERMES_CLI_OPT_ALL, hermes_cli_gateway_start},
-    {"stop", NULL, 0, "Stop the gateway of a profile", HERMES_CLI_OPT_ALL, hermes_cli_gateway_stop},
-    {"restart",
-     NULL,
-     0,
-     "Restart the gateway of a profile (starts a stopped one)",
-     HERMES_CLI_OPT_ALL,
-     hermes_cli_gateway_restart},
-    {"status",
-     NULL,
-     0,
-     "Show the supervisor's view of a gateway",
-     HERMES_CLI_OPT_ALL,
-     hermes_cli_gateway_status},
-    {NULL},
+	{"start",
+	 NULL,
+	 0,
+	 "Start the gateway of a profile",
+	 HERMES_CLI_OPT_ALL,
+	 hermes_cli_gateway_start},
+	{"stop",
+	 NULL,
+	 0,
+	 "Stop the gateway of a profile",
+	 HERMES_CLI_OPT_ALL,
+	 hermes_cli_gateway_stop},
+	{"restart",
+	 NULL,
+	 0,
+	 "Restart the gateway of a profile (starts a stopped one)",
+	 HERMES_CLI_OPT_ALL,
+	 hermes_cli_gateway_restart},
+	{"status",
+	 NULL,
+	 0,
+	 "Show the supervisor's view of a gateway",
+	 HERMES_CLI_OPT_ALL,
+	 hermes_cli_gateway_status},
+	{NULL},
 };
 
 const HermesCliCommand hermes_cli_status_command = {
-    NULL,
-    NULL,
-    0,
-    "Show every registered gateway of the active backend",
-    HERMES_CLI_OPT_NONE,
-    hermes_cli_status,
+	NULL,
+	NULL,
+	0,
+	"Show every registered gateway of the active backend (with -p, just that one)",
+	HERMES_CLI_OPT_NONE,
+	hermes_cli_status,
 };

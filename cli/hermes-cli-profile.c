@@ -79,12 +79,12 @@ hermes_cli_profile_delete(HermesCli *cli, gchar **args, GError **error)
 			    args[0]);
 		return HERMES_EXIT_FAILED;
 	}
-	if (!cli->yes &&
-	    !hermes_cli_profile_confirm(args[0], hermes_profile_get_home(profile))) {
-		g_set_error_literal(error,
-				    HERMES_ERROR,
-				    HERMES_ERROR_CANCELLED,
-				    "cancelled: the name was not confirmed (use --yes to skip the question)");
+	if (!cli->yes && !hermes_cli_profile_confirm(args[0], hermes_profile_get_home(profile))) {
+		g_set_error_literal(
+			error,
+			HERMES_ERROR,
+			HERMES_ERROR_CANCELLED,
+			"cancelled: the name was not confirmed (use --yes to skip the question)");
 		return HERMES_EXIT_FAILED;
 	}
 	if (!hermes_profile_delete(cli->ctx, args[0], error))
@@ -104,8 +104,8 @@ hermes_cli_profile_list(HermesCli *cli, gchar **args, GError **error)
 		g_autoptr(JsonArray) array = json_array_new();
 		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_ARRAY);
 		for (guint i = 0; i < profiles->len; i++)
-			json_array_add_element(array,
-					       hermes_cli_profile_to_json(g_ptr_array_index(profiles, i)));
+			json_array_add_element(
+				array, hermes_cli_profile_to_json(g_ptr_array_index(profiles, i)));
 		json_node_set_array(node, array);
 		hermes_cli_print_json(node);
 		return HERMES_EXIT_OK;
@@ -124,18 +124,18 @@ hermes_cli_profile_list(HermesCli *cli, gchar **args, GError **error)
 }
 
 const HermesCliCommand hermes_cli_profile_commands[] = {
-    {"create", "NAME", 1, "Create a profile", HERMES_CLI_OPT_NONE, hermes_cli_profile_create},
-    {"delete",
-     "NAME",
-     1,
-     "Delete a profile and its files",
-     HERMES_CLI_OPT_YES,
-     hermes_cli_profile_delete},
-    {"list",
-     NULL,
-     0,
-     "List profiles (* marks the current one)",
-     HERMES_CLI_OPT_NONE,
-     hermes_cli_profile_list},
-    {NULL},
+	{"create", "NAME", 1, "Create a profile", HERMES_CLI_OPT_NONE, hermes_cli_profile_create},
+	{"delete",
+	 "NAME",
+	 1,
+	 "Delete a profile and its files",
+	 HERMES_CLI_OPT_YES,
+	 hermes_cli_profile_delete},
+	{"list",
+	 NULL,
+	 0,
+	 "List profiles (* marks the current one)",
+	 HERMES_CLI_OPT_NONE,
+	 hermes_cli_profile_list},
+	{NULL},
 };

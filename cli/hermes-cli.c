@@ -4,9 +4,10 @@
  */
 
 /*
- * The `hermes` CLI: parse, call core, render. Global options come before
- * the command group and are accepted after it too, so both
- * `hermes --json profile list` and `hermes profile list --json` work.
+ * The `hermes` CLI: parse, call core, render. Global options go before the
+ * group or after the command, so both `hermes --json profile list` and
+ * `hermes profile list --json` work; between group and command only
+ * --help is understood.
  */
 
 #include "config.h"
@@ -24,29 +25,53 @@ typedef struct {
 } HermesCliGroup;
 
 static const HermesCliGroup hermes_cli_groups[] = {
-    {"profile", "Create, list and delete profiles", hermes_cli_profile_commands, NULL},
-    {"gateway", "Start, stop, restart and inspect gateways", hermes_cli_gateway_commands, NULL},
-    {"status", "Show every registered gateway", NULL, &hermes_cli_status_command},
-    {"backends", "List backend plugins and the one chosen here", NULL, &hermes_cli_backends_command},
+	{"profile", "Create, list and delete profiles", hermes_cli_profile_commands, NULL},
+	{"gateway", "Start, stop, restart and inspect gateways", hermes_cli_gateway_commands, NULL},
+	{"status", "Show every registered gateway", NULL, &hermes_cli_status_command},
+	{"backends",
+	 "List backend plugins and the one chosen here",
+	 NULL,
+	 &hermes_cli_backends_command},
 };
+
+/* a callback, not G_OPTION_ARG_STRING: the option may be given before and
+ * after the command, and the last one wins without leaking the first */
+static gboolean
+hermes_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
+{
+	HermesCli *cli = data;
+	gchar **target = g_strcmp0(option_name, "--backend") == 0 ? &cli->backend : &cli->profile;
+	g_free(*target);
+	*target = g_strdup(value);
+	return TRUE;
+}
 
 static void
 hermes_cli_add_common(GOptionContext *octx, HermesCli *cli, gboolean *version)
 {
 	const GOptionEntry common[] = {
-	    {"profile", 'p', 0, G_OPTION_ARG_STRING, &cli->profile, "Act on profile NAME", "NAME"},
-	    {"backend",
-	     0,
-	     0,
-	     G_OPTION_ARG_STRING,
-	     &cli->backend,
-	     "Use backend NAME instead of the detected one",
-	     "NAME"},
-	    {"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Print JSON instead of tables", NULL},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", NULL},
-	    {NULL},
+		{"profile",
+		 'p',
+		 0,
+		 G_OPTION_ARG_CALLBACK,
+		 (gpointer)hermes_cli_option_cb,
+		 "Act on profile NAME",
+		 "NAME"},
+		{"backend",
+		 0,
+		 0,
+		 G_OPTION_ARG_CALLBACK,
+		 (gpointer)hermes_cli_option_cb,
+		 "Use backend NAME instead of the detected one",
+		 "NAME"},
+		{"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Print JSON instead of tables", NULL},
+		{"version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", NULL},
+		{NULL},
 	};
-	g_option_context_add_main_entries(octx, common, NULL);
+	GOptionGroup *group =
+		g_option_group_new("hermes", "Global options", "Global options", cli, NULL);
+	g_option_group_add_entries(group, common);
+	g_option_context_set_main_group(octx, group);
 }
 
 static gchar *
@@ -69,11 +94,10 @@ hermes_cli_describe_commands(const HermesCliGroup *group)
 {
 	GString *str = g_string_new("Commands:\n");
 	for (guint i = 0; group->commands[i].name != NULL; i++) {
-		g_autofree gchar *usage = g_strdup_printf("%s %s",
-							  group->commands[i].name,
-							  group->commands[i].args != NULL
-							      ? group->commands[i].args
-							      : "");
+		g_autofree gchar *usage = g_strdup_printf(
+			"%s %s",
+			group->commands[i].name,
+			group->commands[i].args != NULL ? group->commands[i].args : "");
 		g_string_append_printf(str, "  %-14s %s\n", usage, group->commands[i].summary);
 	}
 	return g_string_free(str, FALSE);
@@ -102,7 +126,8 @@ hermes_cli_run_command(HermesCli *cli,
 	gint ret;
 
 	if (cmd->name != NULL && g_strcmp0(cmd->name, group->name) != 0) {
-		param = g_strdup_printf("%s %s %s", group->name, cmd->name, cmd->args != NULL ? cmd->args : "");
+		param = g_strdup_printf(
+			"%s %s %s", group->name, cmd->name, cmd->args != NULL ? cmd->args : "");
 		hint = g_strdup_printf("hermes %s %s", group->name, cmd->name);
 	} else {
 		param = g_strdup_printf("%s %s", group->name, cmd->args != NULL ? cmd->args : "");
@@ -113,15 +138,25 @@ hermes_cli_run_command(HermesCli *cli,
 	g_option_context_set_summary(octx, cmd->summary);
 	hermes_cli_add_common(octx, cli, &version);
 	if (cmd->options & HERMES_CLI_OPT_YES) {
-		const GOptionEntry yes[] = {
-		    {"yes", 'y', 0, G_OPTION_ARG_NONE, &cli->yes, "Do not ask for confirmation", NULL},
-		    {NULL}};
+		const GOptionEntry yes[] = {{"yes",
+					     'y',
+					     0,
+					     G_OPTION_ARG_NONE,
+					     &cli->yes,
+					     "Do not ask for confirmation",
+					     NULL},
+					    {NULL}};
 		g_option_context_add_main_entries(octx, yes, NULL);
 	}
 	if (cmd->options & HERMES_CLI_OPT_ALL) {
-		const GOptionEntry all[] = {
-		    {"all", 'a', 0, G_OPTION_ARG_NONE, &cli->all, "Act on every registered gateway", NULL},
-		    {NULL}};
+		const GOptionEntry all[] = {{"all",
+					     'a',
+					     0,
+					     G_OPTION_ARG_NONE,
+					     &cli->all,
+					     "Act on every registered gateway",
+					     NULL},
+					    {NULL}};
 		g_option_context_add_main_entries(octx, all, NULL);
 	}
 	if (!g_option_context_parse(octx, &argc, &argv, &error))
@@ -130,11 +165,15 @@ hermes_cli_run_command(HermesCli *cli,
 		g_print("hermes %s\n", PACKAGE_VERSION);
 		return HERMES_EXIT_OK;
 	}
+	/* GLib keeps "--" when an argument after it starts with '-' */
+	if (argc > 1 && g_strcmp0(argv[1], "--") == 0) {
+		memmove(argv + 1, argv + 2, sizeof(gchar *) * (gsize)(argc - 1));
+		argc--;
+	}
 	if ((guint)(argc - 1) != cmd->n_args) {
 		g_autofree gchar *msg =
-		    cmd->n_args == 0
-			? g_strdup_printf("unexpected argument '%s'", argv[1])
-			: g_strdup_printf("expected %s", cmd->args);
+			cmd->n_args == 0 ? g_strdup_printf("unexpected argument '%s'", argv[1])
+					 : g_strdup_printf("expected %s", cmd->args);
 		return hermes_cli_usage_error(msg, hint);
 	}
 	if (cli->profile != NULL && !hermes_profile_name_validate(cli->profile, &error))
@@ -155,7 +194,8 @@ hermes_cli_run(HermesCli *cli, gint argc, gchar **argv)
 	const HermesCliCommand *cmd = NULL;
 	gboolean version = FALSE;
 
-	g_option_context_set_summary(octx, "Supervise Hermes agent gateways under the machine's service manager.");
+	g_option_context_set_summary(
+		octx, "Supervise Hermes agent gateways under the machine's service manager.");
 	g_option_context_set_description(octx, description);
 	/* stop at the group name; the rest belongs to the command */
 	g_option_context_set_strict_posix(octx, TRUE);
@@ -186,13 +226,16 @@ hermes_cli_run(HermesCli *cli, gint argc, gchar **argv)
 	/* a group: `hermes profile`, `hermes profile --help`, `hermes profile create …` */
 	if (argc < 3 || argv[2][0] == '-') {
 		g_autofree gchar *commands = hermes_cli_describe_commands(group);
-		gboolean asked = argc >= 3 && (g_strcmp0(argv[2], "--help") == 0 ||
-					       g_strcmp0(argv[2], "-h") == 0 ||
-					       g_strcmp0(argv[2], "-?") == 0);
-		g_autofree gchar *text = g_strdup_printf("Usage:\n  hermes %s COMMAND [OPTION…]\n\n%s\n%s\n",
-							 group->name,
-							 group->summary,
-							 commands);
+		gboolean asked = argc >= 3 &&
+				 (g_strcmp0(argv[2], "--help") == 0 ||
+				  g_strcmp0(argv[2], "-h") == 0 || g_strcmp0(argv[2], "-?") == 0);
+		g_autofree gchar *text = g_strdup_printf(
+			"Usage:\n  hermes %s COMMAND [OPTION…]\n\n%s\n\n%s"
+			"\nRun 'hermes %s COMMAND --help' for a command's options.\n",
+			group->name,
+			group->summary,
+			commands,
+			group->name);
 		if (asked) {
 			g_print("%s", text);
 			return HERMES_EXIT_OK;
@@ -206,7 +249,8 @@ hermes_cli_run(HermesCli *cli, gint argc, gchar **argv)
 	}
 	if (cmd == NULL) {
 		g_autofree gchar *shown = g_strescape(argv[2], NULL);
-		g_autofree gchar *msg = g_strdup_printf("unknown %s command '%s'", group->name, shown);
+		g_autofree gchar *msg =
+			g_strdup_printf("unknown %s command '%s'", group->name, shown);
 		g_autofree gchar *hint = g_strdup_printf("hermes %s", group->name);
 		return hermes_cli_usage_error(msg, hint);
 	}

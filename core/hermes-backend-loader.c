@@ -142,11 +142,12 @@ hermes_loader_check_descriptor(const HermesBackendInfo *info, const gchar *name)
 				       HERMES_BACKEND_ABI_MAJOR,
 				       HERMES_BACKEND_ABI_MINOR);
 	if (info->abi_minor > HERMES_BACKEND_ABI_MINOR)
-		return g_strdup_printf("built for a newer backend ABI %u.%u, this core speaks %d.%d",
-				       info->abi_major,
-				       info->abi_minor,
-				       HERMES_BACKEND_ABI_MAJOR,
-				       HERMES_BACKEND_ABI_MINOR);
+		return g_strdup_printf(
+			"built for a newer backend ABI %u.%u, this core speaks %d.%d",
+			info->abi_major,
+			info->abi_minor,
+			HERMES_BACKEND_ABI_MAJOR,
+			HERMES_BACKEND_ABI_MINOR);
 	if (info->struct_size < HERMES_BACKEND_INFO_MIN_SIZE)
 		return g_strdup_printf("descriptor is %" G_GSIZE_FORMAT
 				       " bytes, at least %" G_GSIZE_FORMAT " are required",
@@ -156,9 +157,10 @@ hermes_loader_check_descriptor(const HermesBackendInfo *info, const gchar *name)
 		return g_strdup("descriptor lacks a name, get_type or probe");
 	if (g_strcmp0(info->name, name) != 0) {
 		g_autofree gchar *shown = g_strescape(info->name, NULL);
-		return g_strdup_printf("descriptor names backend '%s' but the file is named for '%s'",
-				       shown,
-				       name);
+		return g_strdup_printf(
+			"descriptor names backend '%s' but the file is named for '%s'",
+			shown,
+			name);
 	}
 	return NULL;
 }
@@ -178,7 +180,11 @@ hermes_loader_check_type(GType type)
 
 /* loads one file; on refusal returns NULL and sets *reason */
 static HermesLoadedModule *
-hermes_loader_load_file(const gchar *path, const gchar *name, HermesPlugin *plugin, gchar **reason)
+hermes_loader_load_file(const gchar *path,
+			const gchar *name,
+			HermesPlugin *plugin,
+			HermesError *code,
+			gchar **reason)
 {
 	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *what = g_strdup_printf("file %s", path);
@@ -196,6 +202,7 @@ hermes_loader_load_file(const gchar *path, const gchar *name, HermesPlugin *plug
 		*reason = g_strdup_printf("cannot open: %s", g_strerror(errno));
 		return NULL;
 	}
+	*code = HERMES_ERROR_PERMISSION_DENIED;
 	if (!hermes_platform_check_trusted(fd, what, &error_local) || fstat(fd, &st) != 0) {
 		*reason = g_strdup(error_local != NULL ? error_local->message : g_strerror(errno));
 		close(fd);
@@ -204,9 +211,20 @@ hermes_loader_load_file(const gchar *path, const gchar *name, HermesPlugin *plug
 	module = hermes_loader_find_by_file(st.st_dev, st.st_ino);
 	if (module != NULL) {
 		close(fd);
+		/* a link to a loaded backend under another name is still another name */
+		if (g_strcmp0(module->name, name) != 0) {
+			*reason = g_strdup_printf("is the same file as backend '%s' (%s), "
+						  "whose descriptor names '%s'",
+						  module->name,
+						  module->path,
+						  module->name);
+			*code = HERMES_ERROR_ABI_MISMATCH;
+			return NULL;
+		}
 		return module;
 	}
 
+	*code = HERMES_ERROR_ABI_MISMATCH;
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (handle == NULL) {
 		close(fd);
@@ -218,6 +236,7 @@ hermes_loader_load_file(const gchar *path, const gchar *name, HermesPlugin *plug
 	    st_loaded.st_ino != st.st_ino) {
 		close(fd);
 		dlclose(handle);
+		*code = HERMES_ERROR_PERMISSION_DENIED;
 		*reason = g_strdup("the file changed while it was being loaded");
 		return NULL;
 	}
@@ -283,28 +302,36 @@ hermes_loader_consider(HermesContext *ctx,
 {
 	g_autoptr(HermesPlugin) plugin = hermes_plugin_new(name, path);
 	g_autofree gchar *reason = NULL;
+	HermesError code = HERMES_ERROR_FAILED;
 	const gchar *winner = g_hash_table_lookup(winners, name);
 	HermesLoadedModule *module;
 
 	if (winner != NULL) {
 		g_autofree gchar *why = g_strdup_printf("shadowed by %s", winner);
-		hermes_plugin_set_refused(plugin, HERMES_PLUGIN_STATE_SHADOWED, why);
+		hermes_plugin_set_refused(
+			plugin, HERMES_PLUGIN_STATE_SHADOWED, HERMES_ERROR_ALREADY_EXISTS, why);
 	} else if (!hermes_backend_name_is_valid(name)) {
 		hermes_plugin_set_refused(plugin,
 					  HERMES_PLUGIN_STATE_REFUSED,
+					  HERMES_ERROR_INVALID_ARGUMENT,
 					  "invalid backend name in the file name: "
 					  "use lowercase letters, digits, '-' and '_'");
 	} else if (dir_refusal != NULL) {
-		hermes_plugin_set_refused(plugin, HERMES_PLUGIN_STATE_REFUSED, dir_refusal);
+		hermes_plugin_set_refused(plugin,
+					  HERMES_PLUGIN_STATE_REFUSED,
+					  HERMES_ERROR_PERMISSION_DENIED,
+					  dir_refusal);
 	} else {
 		g_mutex_lock(&hermes_loader_mutex);
-		module = hermes_loader_load_file(path, name, plugin, &reason);
+		module = hermes_loader_load_file(path, name, plugin, &code, &reason);
 		g_mutex_unlock(&hermes_loader_mutex);
 		if (module == NULL) {
-			hermes_plugin_set_refused(plugin, HERMES_PLUGIN_STATE_REFUSED, reason);
+			hermes_plugin_set_refused(
+				plugin, HERMES_PLUGIN_STATE_REFUSED, code, reason);
 		} else if (module->type_error != NULL) {
 			hermes_plugin_set_refused(plugin,
 						  HERMES_PLUGIN_STATE_REFUSED,
+						  HERMES_ERROR_ABI_MISMATCH,
 						  module->type_error);
 		} else {
 			gchar *probe_reason = NULL;
@@ -325,7 +352,10 @@ hermes_loader_consider(HermesContext *ctx,
 }
 
 static void
-hermes_loader_scan_dir(HermesContext *ctx, const gchar *dirpath, GHashTable *winners, GPtrArray *plugins)
+hermes_loader_scan_dir(HermesContext *ctx,
+		       const gchar *dirpath,
+		       GHashTable *winners,
+		       GPtrArray *plugins)
 {
 	g_autoptr(GDir) dir = g_dir_open(dirpath, 0, NULL);
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
@@ -368,14 +398,16 @@ hermes_loader_scan_dir(HermesContext *ctx, const gchar *dirpath, GHashTable *win
  * ones that pass every check, and probes them. A refused file never stops
  * the others; it is listed with its reason.
  *
- * Returns: (transfer full) (element-type HermesPlugin): every file found, in search order
+ * Returns: (transfer container) (element-type HermesPlugin): every file found, in search order
  */
 GPtrArray *
 hermes_backend_loader_discover(HermesContext *ctx)
 {
 	g_autoptr(GPtrArray) plugins = g_ptr_array_new_with_free_func(g_object_unref);
-	g_autoptr(GHashTable) winners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_autoptr(GHashTable) seen_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) winners =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) seen_dirs =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_auto(GStrv) search = NULL;
 
 	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
@@ -467,7 +499,8 @@ hermes_backend_loader_choose(GPtrArray *plugins, const gchar *forced, GError **e
 			if (hermes_plugin_get_state(p) != HERMES_PLUGIN_STATE_LOADED ||
 			    hermes_plugin_get_score(p) == 0)
 				continue;
-			if (best == NULL || hermes_plugin_get_score(p) > hermes_plugin_get_score(best))
+			if (best == NULL ||
+			    hermes_plugin_get_score(p) > hermes_plugin_get_score(best))
 				best = p;
 		}
 		if (best == NULL) {

@@ -87,21 +87,21 @@ typedef const HermesBackendInfo *(*HermesBackendQueryFunc)(void);
  *
  * Emits hermes_backend_query() with a filled-in descriptor.
  */
-#define HERMES_BACKEND_DEFINE(name_, version_, get_type_, probe_)                                  \
-	HERMES_BACKEND_EXPORT const HermesBackendInfo *hermes_backend_query(void);                 \
-	HERMES_BACKEND_EXPORT const HermesBackendInfo *hermes_backend_query(void)                  \
-	{                                                                                          \
-		static const HermesBackendInfo hermes_backend_info = {                             \
-		    HERMES_BACKEND_ABI_MAJOR,                                                      \
-		    HERMES_BACKEND_ABI_MINOR,                                                      \
-		    sizeof(HermesBackendInfo),                                                     \
-		    name_,                                                                         \
-		    version_,                                                                      \
-		    get_type_,                                                                     \
-		    probe_,                                                                        \
-		    {NULL, NULL, NULL, NULL},                                                      \
-		};                                                                                 \
-		return &hermes_backend_info;                                                       \
+#define HERMES_BACKEND_DEFINE(name_, version_, get_type_, probe_)                  \
+	HERMES_BACKEND_EXPORT const HermesBackendInfo *hermes_backend_query(void); \
+	HERMES_BACKEND_EXPORT const HermesBackendInfo *hermes_backend_query(void)  \
+	{                                                                          \
+		static const HermesBackendInfo hermes_backend_info = {             \
+			HERMES_BACKEND_ABI_MAJOR,                                  \
+			HERMES_BACKEND_ABI_MINOR,                                  \
+			sizeof(HermesBackendInfo),                                 \
+			name_,                                                     \
+			version_,                                                  \
+			get_type_,                                                 \
+			probe_,                                                    \
+			{NULL, NULL, NULL, NULL},                                  \
+		};                                                                 \
+		return &hermes_backend_info;                                       \
 	}
 
 G_END_DECLS

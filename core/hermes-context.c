@@ -20,7 +20,11 @@ struct _HermesContext {
 	gchar *os;
 };
 
-enum { PROP_0, PROP_ROOT, PROP_LAST };
+enum {
+	PROP_0,
+	PROP_ROOT,
+	PROP_LAST
+};
 
 G_DEFINE_FINAL_TYPE(HermesContext, hermes_context, G_TYPE_OBJECT)
 
@@ -53,10 +57,7 @@ hermes_context_get_property(GObject *object, guint prop_id, GValue *value, GPara
 }
 
 static void
-hermes_context_set_property(GObject *object,
-			    guint prop_id,
-			    const GValue *value,
-			    GParamSpec *pspec)
+hermes_context_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
 	HermesContext *self = HERMES_CONTEXT(object);
 	switch (prop_id) {
@@ -95,14 +96,15 @@ hermes_context_class_init(HermesContextClass *klass)
 	 *
 	 * The directory probes treat as `/`.
 	 */
-	g_object_class_install_property(
-	    object_class,
-	    PROP_ROOT,
-	    g_param_spec_string("root",
-				NULL,
-				NULL,
-				"/",
-				G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+	g_object_class_install_property(object_class,
+					PROP_ROOT,
+					g_param_spec_string("root",
+							    NULL,
+							    NULL,
+							    "/",
+							    G_PARAM_READWRITE |
+								    G_PARAM_CONSTRUCT_ONLY |
+								    G_PARAM_STATIC_STRINGS));
 }
 
 static void

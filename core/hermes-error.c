@@ -13,21 +13,21 @@
 
 /* the D-Bus suffix is also the stable human name of the code */
 static const GDBusErrorEntry hermes_error_entries[] = {
-    {HERMES_ERROR_FAILED, "ai.hermes.ServiceManager1.Error.Failed"},
-    {HERMES_ERROR_NOT_FOUND, "ai.hermes.ServiceManager1.Error.NotFound"},
-    {HERMES_ERROR_NOT_REGISTERED, "ai.hermes.ServiceManager1.Error.NotRegistered"},
-    {HERMES_ERROR_ALREADY_EXISTS, "ai.hermes.ServiceManager1.Error.AlreadyExists"},
-    {HERMES_ERROR_INVALID_ARGUMENT, "ai.hermes.ServiceManager1.Error.InvalidArgument"},
-    {HERMES_ERROR_PERMISSION_DENIED, "ai.hermes.ServiceManager1.Error.PermissionDenied"},
-    {HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
-     "ai.hermes.ServiceManager1.Error.SupervisorUnavailable"},
-    {HERMES_ERROR_COMMAND_FAILED, "ai.hermes.ServiceManager1.Error.CommandFailed"},
-    {HERMES_ERROR_TIMED_OUT, "ai.hermes.ServiceManager1.Error.TimedOut"},
-    {HERMES_ERROR_ABI_MISMATCH, "ai.hermes.ServiceManager1.Error.AbiMismatch"},
-    {HERMES_ERROR_NOT_SUPPORTED, "ai.hermes.ServiceManager1.Error.NotSupported"},
-    {HERMES_ERROR_BUSY, "ai.hermes.ServiceManager1.Error.Busy"},
-    {HERMES_ERROR_INVALID_DATA, "ai.hermes.ServiceManager1.Error.InvalidData"},
-    {HERMES_ERROR_CANCELLED, "ai.hermes.ServiceManager1.Error.Cancelled"},
+	{HERMES_ERROR_FAILED, "ai.hermes.ServiceManager1.Error.Failed"},
+	{HERMES_ERROR_NOT_FOUND, "ai.hermes.ServiceManager1.Error.NotFound"},
+	{HERMES_ERROR_NOT_REGISTERED, "ai.hermes.ServiceManager1.Error.NotRegistered"},
+	{HERMES_ERROR_ALREADY_EXISTS, "ai.hermes.ServiceManager1.Error.AlreadyExists"},
+	{HERMES_ERROR_INVALID_ARGUMENT, "ai.hermes.ServiceManager1.Error.InvalidArgument"},
+	{HERMES_ERROR_PERMISSION_DENIED, "ai.hermes.ServiceManager1.Error.PermissionDenied"},
+	{HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+	 "ai.hermes.ServiceManager1.Error.SupervisorUnavailable"},
+	{HERMES_ERROR_COMMAND_FAILED, "ai.hermes.ServiceManager1.Error.CommandFailed"},
+	{HERMES_ERROR_TIMED_OUT, "ai.hermes.ServiceManager1.Error.TimedOut"},
+	{HERMES_ERROR_ABI_MISMATCH, "ai.hermes.ServiceManager1.Error.AbiMismatch"},
+	{HERMES_ERROR_NOT_SUPPORTED, "ai.hermes.ServiceManager1.Error.NotSupported"},
+	{HERMES_ERROR_BUSY, "ai.hermes.ServiceManager1.Error.Busy"},
+	{HERMES_ERROR_INVALID_DATA, "ai.hermes.ServiceManager1.Error.InvalidData"},
+	{HERMES_ERROR_CANCELLED, "ai.hermes.ServiceManager1.Error.Cancelled"},
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(hermes_error_entries) == HERMES_ERROR_LAST);

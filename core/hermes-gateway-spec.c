@@ -367,7 +367,8 @@ hermes_gateway_spec_set_no_restart_exit_codes(HermesGatewaySpec *self,
 	g_return_if_fail(self != NULL);
 	g_array_set_size(self->no_restart_codes, 0);
 	for (gsize i = 0; i < n_codes; i++) {
-		if (codes[i] < 0 || codes[i] > 255 || hermes_gateway_spec_is_no_restart_exit_code(self, codes[i]))
+		if (codes[i] < 0 || codes[i] > 255 ||
+		    hermes_gateway_spec_is_no_restart_exit_code(self, codes[i]))
 			continue;
 		g_array_append_val(self->no_restart_codes, codes[i]);
 	}
@@ -482,12 +483,13 @@ hermes_gateway_spec_set_breaker(HermesGatewaySpec *self,
 {
 	g_return_val_if_fail(self != NULL, FALSE);
 	if (max_deaths == 0 || window_s == 0) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_INVALID_ARGUMENT,
-			    "circuit breaker needs at least 1 death in at least 1 second, got %u in %u",
-			    max_deaths,
-			    window_s);
+		g_set_error(
+			error,
+			HERMES_ERROR,
+			HERMES_ERROR_INVALID_ARGUMENT,
+			"circuit breaker needs at least 1 death in at least 1 second, got %u in %u",
+			max_deaths,
+			window_s);
 		return FALSE;
 	}
 	self->breaker_max_deaths = max_deaths;

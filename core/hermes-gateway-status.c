@@ -41,8 +41,9 @@ G_DEFINE_BOXED_TYPE(HermesGatewayStatus,
 HermesGatewayStatus *
 hermes_gateway_status_new(const gchar *profile)
 {
-	HermesGatewayStatus *self = g_new0(HermesGatewayStatus, 1);
+	HermesGatewayStatus *self;
 	g_return_val_if_fail(profile != NULL, NULL);
+	self = g_new0(HermesGatewayStatus, 1);
 	g_atomic_ref_count_init(&self->refcount);
 	self->profile = g_strdup(profile);
 	self->pid = -1;
@@ -352,8 +353,8 @@ hermes_gateway_status_get_raw_keys(const HermesGatewayStatus *self)
 	return result;
 }
 
-static const gchar *hermes_gateway_state_names[] =
-    {"unknown", "up", "down", "starting", "stopping", "failed", "parked"};
+static const gchar *hermes_gateway_state_names[] = {
+	"unknown", "up", "down", "starting", "stopping", "failed", "parked"};
 static const gchar *hermes_gateway_wanted_names[] = {"unknown", "up", "down"};
 static const gchar *hermes_tristate_names[] = {"unknown", "no", "yes"};
 

@@ -61,7 +61,10 @@ hermes_platform_get_euid(void)
 }
 
 static gboolean
-hermes_platform_check_stat(const struct stat *st, gboolean want_dir, const gchar *what, GError **error)
+hermes_platform_check_stat(const struct stat *st,
+			   gboolean want_dir,
+			   const gchar *what,
+			   GError **error)
 {
 	if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
 		g_set_error(error,

@@ -7,6 +7,7 @@
 
 /* what the loader fills in; not installed */
 
+#include "hermes-error.h"
 #include "hermes-plugin.h"
 
 G_BEGIN_DECLS
@@ -14,7 +15,10 @@ G_BEGIN_DECLS
 HermesPlugin *
 hermes_plugin_new(const gchar *name, const gchar *path);
 void
-hermes_plugin_set_refused(HermesPlugin *self, HermesPluginState state, const gchar *reason);
+hermes_plugin_set_refused(HermesPlugin *self,
+			  HermesPluginState state,
+			  HermesError code,
+			  const gchar *reason);
 void
 hermes_plugin_set_loaded(HermesPlugin *self,
 			 guint abi_major,

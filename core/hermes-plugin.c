@@ -15,6 +15,7 @@ struct _HermesPlugin {
 	gchar *path;
 	HermesPluginState state;
 	gchar *refusal;
+	HermesError refusal_code;
 	guint abi_major;
 	guint abi_minor;
 	gchar *version;
@@ -60,9 +61,13 @@ hermes_plugin_new(const gchar *name, const gchar *path)
 }
 
 void
-hermes_plugin_set_refused(HermesPlugin *self, HermesPluginState state, const gchar *reason)
+hermes_plugin_set_refused(HermesPlugin *self,
+			  HermesPluginState state,
+			  HermesError code,
+			  const gchar *reason)
 {
 	self->state = state;
+	self->refusal_code = code;
 	g_free(self->refusal);
 	self->refusal = g_strdup(reason);
 }
@@ -152,6 +157,21 @@ hermes_plugin_get_refusal(HermesPlugin *self)
 {
 	g_return_val_if_fail(HERMES_IS_PLUGIN(self), NULL);
 	return self->refusal;
+}
+
+/**
+ * hermes_plugin_get_refusal_code:
+ * @self: a #HermesPlugin
+ *
+ * Returns: the kind of refusal: %HERMES_ERROR_PERMISSION_DENIED for an
+ * untrusted file, %HERMES_ERROR_ABI_MISMATCH for a file that is not a
+ * backend of this ABI, %HERMES_ERROR_ALREADY_EXISTS when shadowed
+ */
+HermesError
+hermes_plugin_get_refusal_code(HermesPlugin *self)
+{
+	g_return_val_if_fail(HERMES_IS_PLUGIN(self), HERMES_ERROR_FAILED);
+	return self->refusal_code;
 }
 
 /**
@@ -262,7 +282,7 @@ hermes_plugin_create_manager(HermesPlugin *self, HermesContext *ctx, GError **er
 	if (self->state != HERMES_PLUGIN_STATE_LOADED) {
 		g_set_error(error,
 			    HERMES_ERROR,
-			    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+			    self->refusal_code,
 			    "backend '%s' (%s) is not loaded: %s",
 			    self->name,
 			    self->path,
@@ -318,6 +338,11 @@ hermes_plugin_to_json(HermesPlugin *self)
 	json_builder_set_member_name(builder, "refusal");
 	if (self->refusal != NULL)
 		json_builder_add_string_value(builder, self->refusal);
+	else
+		json_builder_add_null_value(builder);
+	json_builder_set_member_name(builder, "refusal_code");
+	if (self->refusal != NULL)
+		json_builder_add_string_value(builder, hermes_error_to_string(self->refusal_code));
 	else
 		json_builder_add_null_value(builder);
 	json_builder_set_member_name(builder, "abi");

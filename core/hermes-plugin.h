@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hermes-context.h"
+#include "hermes-error.h"
 #include "hermes-service-manager.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,8 @@ HermesPluginState
 hermes_plugin_get_state(HermesPlugin *self);
 const gchar *
 hermes_plugin_get_refusal(HermesPlugin *self);
+HermesError
+hermes_plugin_get_refusal_code(HermesPlugin *self);
 guint
 hermes_plugin_get_abi_major(HermesPlugin *self);
 guint

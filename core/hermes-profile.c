@@ -25,20 +25,20 @@ G_DEFINE_FINAL_TYPE(HermesProfile, hermes_profile, G_TYPE_OBJECT)
 static const gchar *hermes_profile_reserved[] = {"hermes", "test", "tmp", "root", "sudo"};
 
 /* the subdirectories hermes-agent creates, so both tools see the same tree */
-static const gchar *hermes_profile_subdirs[] =
-    {"logs", "memories", "sessions", "skills", "skins", "plans", "workspace", "cron", "home"};
+static const gchar *hermes_profile_subdirs[] = {
+	"logs", "memories", "sessions", "skills", "skins", "plans", "workspace", "cron", "home"};
 
 #define HERMES_PROFILE_MARKER "SOUL.md"
 
 static const gchar hermes_profile_env_seed[] =
-    "# Secrets for this Hermes profile only (API keys, tokens).\n"
-    "# Values here win over the shell environment of the gateway.\n"
-    "# Put behaviour settings in config.yaml instead.\n";
+	"# Secrets for this Hermes profile only (API keys, tokens).\n"
+	"# Values here win over the shell environment of the gateway.\n"
+	"# Put behaviour settings in config.yaml instead.\n";
 
 static const gchar hermes_profile_soul_seed[] =
-    "# Soul\n"
-    "\n"
-    "Describe who this agent is and how it should behave.\n";
+	"# Soul\n"
+	"\n"
+	"Describe who this agent is and how it should behave.\n";
 
 static void
 hermes_profile_finalize(GObject *object)
@@ -112,12 +112,13 @@ hermes_profile_name_validate(const gchar *name, GError **error)
 	for (gsize i = 0; i < len; i++) {
 		if (g_ascii_isupper(name[i])) {
 			g_autofree gchar *lower = g_ascii_strdown(shown, -1);
-			g_set_error(error,
-				    HERMES_ERROR,
-				    HERMES_ERROR_INVALID_ARGUMENT,
-				    "invalid profile name '%s': profile names are lowercase (try '%s')",
-				    shown,
-				    lower);
+			g_set_error(
+				error,
+				HERMES_ERROR,
+				HERMES_ERROR_INVALID_ARGUMENT,
+				"invalid profile name '%s': profile names are lowercase (try '%s')",
+				shown,
+				lower);
 			return FALSE;
 		}
 	}
@@ -125,7 +126,8 @@ hermes_profile_name_validate(const gchar *name, GError **error)
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_INVALID_ARGUMENT,
-			    "invalid profile name '%s': it must start with a lowercase letter or a digit",
+			    "invalid profile name '%s': it must start with a lowercase letter or a "
+			    "digit",
 			    shown);
 		return FALSE;
 	}
@@ -136,7 +138,8 @@ hermes_profile_name_validate(const gchar *name, GError **error)
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_INVALID_ARGUMENT,
-			    "invalid profile name '%s': use only lowercase letters, digits, '-' and '_'",
+			    "invalid profile name '%s': use only lowercase letters, digits, '-' "
+			    "and '_'",
 			    shown);
 		return FALSE;
 	}
@@ -267,8 +270,8 @@ hermes_profile_populate(const gchar *staging, const gchar *root, GError **error)
  * @name: a new profile name
  * @error: return location for a #GError
  *
- * Creates `<root>/profiles/<name>` with `SOUL.md`, a mode-0600 `.env` and
- * `logs/`. The tree is built in a hidden staging directory and appears in
+ * Creates `<root>/profiles/<name>` with `SOUL.md`, a mode-0600 `.env`,
+ * `logs/` and the other directories hermes-agent expects. The tree is built in a hidden staging directory and appears in
  * one rename, so a failure leaves nothing behind.
  *
  * Returns: (transfer full) (nullable): the new profile
@@ -288,20 +291,32 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 		return NULL;
 	root = hermes_profile_get_root(ctx);
 	if (hermes_profile_is_default(profile)) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_INVALID_ARGUMENT,
-			    "cannot create a profile named 'default': it is the built-in profile (%s)",
-			    root);
+		g_set_error(
+			error,
+			HERMES_ERROR,
+			HERMES_ERROR_INVALID_ARGUMENT,
+			"cannot create a profile named 'default': it is the built-in profile (%s)",
+			root);
 		return NULL;
 	}
-	if (g_file_test(profile->home, G_FILE_TEST_EXISTS)) {
+	if (hermes_profile_exists(profile)) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_ALREADY_EXISTS,
 			    "profile '%s' already exists (%s)",
 			    name,
 			    profile->home);
+		return NULL;
+	}
+	if (g_file_test(profile->home, G_FILE_TEST_EXISTS)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_ALREADY_EXISTS,
+			    "%s is in the way of profile '%s' but is not a profile (no SOUL.md); "
+			    "remove it or run 'hermes profile delete %s'",
+			    profile->home,
+			    name,
+			    name);
 		return NULL;
 	}
 	parent = g_path_get_dirname(profile->home);
@@ -311,7 +326,8 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 	}
 	staging = g_strdup_printf("%s/.%s.new-XXXXXX", parent, name);
 	if (g_mkdtemp_full(staging, 0755) == NULL) {
-		hermes_error_set_errno(error, errno, "cannot create a staging directory in %s", parent);
+		hermes_error_set_errno(
+			error, errno, "cannot create a staging directory in %s", parent);
 		return NULL;
 	}
 	if (!hermes_profile_populate(staging, root, &error_local) ||
@@ -327,10 +343,8 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 				    profile->home);
 			return NULL;
 		}
-		g_propagate_prefixed_error(error,
-					   g_steal_pointer(&error_local),
-					   "cannot create profile '%s': ",
-					   name);
+		g_propagate_prefixed_error(
+			error, g_steal_pointer(&error_local), "cannot create profile '%s': ", name);
 		return NULL;
 	}
 	if (!hermes_platform_fsync_dir(parent, error))
@@ -385,7 +399,8 @@ hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
 	if (!hermes_platform_fsync_dir(parent, error))
 		return FALSE;
 	if (!hermes_file_remove_tree(graveyard, error)) {
-		g_prefix_error(error, "profile '%s' is gone, but removing its files failed: ", name);
+		g_prefix_error(
+			error, "profile '%s' is gone, but removing its files failed: ", name);
 		return FALSE;
 	}
 	return TRUE;
@@ -408,7 +423,7 @@ hermes_profile_cmp(gconstpointer a, gconstpointer b)
  * valid name and the `SOUL.md` marker, sorted by name. Hidden staging or
  * deleted trees and invalid names are skipped.
  *
- * Returns: (transfer full) (element-type HermesProfile): the profiles
+ * Returns: (transfer container) (element-type HermesProfile): the profiles
  */
 GPtrArray *
 hermes_profile_list(HermesContext *ctx, GError **error)

@@ -12,7 +12,10 @@
 
 G_DEFINE_INTERFACE(HermesServiceManager, hermes_service_manager, G_TYPE_OBJECT)
 
-enum { SIGNAL_GATEWAY_CHANGED, SIGNAL_LAST };
+enum {
+	SIGNAL_GATEWAY_CHANGED,
+	SIGNAL_LAST
+};
 static guint hermes_service_manager_signals[SIGNAL_LAST] = {0};
 
 static GQuark
@@ -34,17 +37,17 @@ hermes_service_manager_default_init(HermesServiceManagerInterface *iface)
 	 * status consumers never need to poll.
 	 */
 	hermes_service_manager_signals[SIGNAL_GATEWAY_CHANGED] =
-	    g_signal_new("gateway-changed",
-			 G_TYPE_FROM_INTERFACE(iface),
-			 G_SIGNAL_RUN_LAST,
-			 0,
-			 NULL,
-			 NULL,
-			 NULL,
-			 G_TYPE_NONE,
-			 2,
-			 G_TYPE_STRING,
-			 HERMES_TYPE_GATEWAY_STATUS);
+		g_signal_new("gateway-changed",
+			     G_TYPE_FROM_INTERFACE(iface),
+			     G_SIGNAL_RUN_LAST,
+			     0,
+			     NULL,
+			     NULL,
+			     NULL,
+			     G_TYPE_NONE,
+			     2,
+			     G_TYPE_STRING,
+			     HERMES_TYPE_GATEWAY_STATUS);
 }
 
 static HermesServiceManagerInterface *
@@ -65,9 +68,7 @@ hermes_service_manager_check(const gchar *profile, GCancellable *cancellable, GE
 }
 
 static gboolean
-hermes_service_manager_not_supported(HermesServiceManager *self,
-				     const gchar *what,
-				     GError **error)
+hermes_service_manager_not_supported(HermesServiceManager *self, const gchar *what, GError **error)
 {
 	g_set_error(error,
 		    HERMES_ERROR,
@@ -78,13 +79,22 @@ hermes_service_manager_not_supported(HermesServiceManager *self,
 	return FALSE;
 }
 
-/* a backend must speak HERMES_ERROR; this keeps the contract even if it does not */
+/* a backend must speak HERMES_ERROR and say why it failed; this keeps the
+ * contract even if it does not */
 static gboolean
-hermes_service_manager_finish(gboolean ret, GError **error)
+hermes_service_manager_finish(HermesServiceManager *self, gboolean ret, GError **error)
 {
-	if (!ret)
-		hermes_error_convert(error);
-	return ret;
+	if (ret)
+		return TRUE;
+	if (error != NULL && *error == NULL) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_FAILED,
+			    "the %s backend failed without saying why",
+			    hermes_service_manager_get_name(self));
+	}
+	hermes_error_convert(error);
+	return FALSE;
 }
 
 /**
@@ -110,7 +120,7 @@ hermes_service_manager_setup(HermesServiceManager *self, HermesContext *ctx, GEr
 	iface = hermes_service_manager_iface(self);
 	if (iface->setup == NULL)
 		return TRUE;
-	return hermes_service_manager_finish(iface->setup(self, ctx, error), error);
+	return hermes_service_manager_finish(self, iface->setup(self, ctx, error), error);
 }
 
 /**
@@ -164,7 +174,7 @@ hermes_service_manager_action(HermesServiceManager *self,
 		return FALSE;
 	if (func == NULL)
 		return hermes_service_manager_not_supported(self, verb, error);
-	return hermes_service_manager_finish(func(self, profile, cancellable, error), error);
+	return hermes_service_manager_finish(self, func(self, profile, cancellable, error), error);
 }
 
 /**
@@ -269,7 +279,7 @@ hermes_service_manager_get_status(HermesServiceManager *self,
 		return NULL;
 	}
 	status = iface->get_status(self, profile, cancellable, error);
-	hermes_service_manager_finish(status != NULL, error);
+	hermes_service_manager_finish(self, status != NULL, error);
 	return status;
 }
 
@@ -295,7 +305,7 @@ hermes_service_manager_list_gateways(HermesServiceManager *self,
 	if (iface->list_gateways == NULL)
 		return g_new0(gchar *, 1);
 	names = iface->list_gateways(self, cancellable, error);
-	if (!hermes_service_manager_finish(names != NULL, error))
+	if (!hermes_service_manager_finish(self, names != NULL, error))
 		return NULL;
 	hermes_strv_sort(names);
 	return names;
@@ -321,18 +331,15 @@ hermes_service_manager_register_gateway(HermesServiceManager *self,
 	HermesServiceManagerInterface *iface;
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
 	g_return_val_if_fail(spec != NULL, FALSE);
-	if (!hermes_service_manager_check(hermes_gateway_spec_get_profile(spec),
-					  cancellable,
-					  error))
+	if (!hermes_service_manager_check(
+		    hermes_gateway_spec_get_profile(spec), cancellable, error))
 		return FALSE;
 	iface = hermes_service_manager_iface(self);
 	if (iface->register_gateway == NULL)
-		return hermes_service_manager_not_supported(self,
-							    "runtime gateway registration",
-							    error);
+		return hermes_service_manager_not_supported(
+			self, "runtime gateway registration", error);
 	return hermes_service_manager_finish(
-	    iface->register_gateway(self, spec, flags, cancellable, error),
-	    error);
+		self, iface->register_gateway(self, spec, flags, cancellable, error), error);
 }
 
 /**
@@ -396,15 +403,14 @@ hermes_service_manager_install(HermesServiceManager *self,
 	HermesServiceManagerInterface *iface;
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
 	g_return_val_if_fail(spec != NULL, FALSE);
-	if (!hermes_service_manager_check(hermes_gateway_spec_get_profile(spec),
-					  cancellable,
-					  error))
+	if (!hermes_service_manager_check(
+		    hermes_gateway_spec_get_profile(spec), cancellable, error))
 		return FALSE;
 	iface = hermes_service_manager_iface(self);
 	if (iface->install == NULL)
 		return hermes_service_manager_not_supported(self, "install", error);
-	return hermes_service_manager_finish(iface->install(self, spec, flags, cancellable, error),
-					     error);
+	return hermes_service_manager_finish(
+		self, iface->install(self, spec, flags, cancellable, error), error);
 }
 
 /**
@@ -439,7 +445,7 @@ hermes_service_manager_uninstall(HermesServiceManager *self,
  *
  * Returns exactly what install/register would write or run, without doing it.
  *
- * Returns: (transfer full) (element-type HermesRenderStep) (nullable): the steps
+ * Returns: (transfer container) (element-type HermesRenderStep) (nullable): the steps
  */
 GPtrArray *
 hermes_service_manager_render(HermesServiceManager *self, HermesGatewaySpec *spec, GError **error)
@@ -454,7 +460,7 @@ hermes_service_manager_render(HermesServiceManager *self, HermesGatewaySpec *spe
 		return NULL;
 	}
 	steps = iface->render(self, spec, error);
-	hermes_service_manager_finish(steps != NULL, error);
+	hermes_service_manager_finish(self, steps != NULL, error);
 	return steps;
 }
 
@@ -473,9 +479,6 @@ hermes_service_manager_emit_gateway_changed(HermesServiceManager *self,
 {
 	g_return_if_fail(HERMES_IS_SERVICE_MANAGER(self));
 	g_return_if_fail(profile != NULL);
-	g_signal_emit(self,
-		      hermes_service_manager_signals[SIGNAL_GATEWAY_CHANGED],
-		      0,
-		      profile,
-		      status);
+	g_signal_emit(
+		self, hermes_service_manager_signals[SIGNAL_GATEWAY_CHANGED], 0, profile, status);
 }

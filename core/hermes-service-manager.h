@@ -29,11 +29,7 @@ typedef enum /*< flags >*/ {
 } HermesRegisterFlags;
 
 #define HERMES_TYPE_SERVICE_MANAGER (hermes_service_manager_get_type())
-G_DECLARE_INTERFACE(HermesServiceManager,
-		    hermes_service_manager,
-		    HERMES,
-		    SERVICE_MANAGER,
-		    GObject)
+G_DECLARE_INTERFACE(HermesServiceManager, hermes_service_manager, HERMES, SERVICE_MANAGER, GObject)
 
 /**
  * HermesServiceManagerInterface:

@@ -47,11 +47,8 @@ hermes_file_write_all(gint fd, const gchar *data, gsize len, const gchar *path, 
  * Returns: %TRUE on success; on failure @path is untouched and no temporary is left
  */
 gboolean
-hermes_file_write_atomic(const gchar *path,
-			 const gchar *contents,
-			 gssize length,
-			 guint mode,
-			 GError **error)
+hermes_file_write_atomic(
+	const gchar *path, const gchar *contents, gssize length, guint mode, GError **error)
 {
 	g_autofree gchar *dir = NULL;
 	g_autofree gchar *base = NULL;
@@ -69,7 +66,8 @@ hermes_file_write_atomic(const gchar *path,
 	tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
 	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, (gint)(mode & 07777));
 	if (fd < 0) {
-		hermes_error_set_errno(error, errno, "cannot create a temporary file next to %s", path);
+		hermes_error_set_errno(
+			error, errno, "cannot create a temporary file next to %s", path);
 		return FALSE;
 	}
 	/* umask must not widen or narrow what the caller asked for */
@@ -135,10 +133,8 @@ hermes_file_remove_tree(const gchar *path, GError **error)
 		const gchar *name;
 		dir = g_dir_open(path, 0, &error_local);
 		if (dir == NULL) {
-			g_propagate_prefixed_error(error,
-						   g_steal_pointer(&error_local),
-						   "cannot remove %s: ",
-						   path);
+			g_propagate_prefixed_error(
+				error, g_steal_pointer(&error_local), "cannot remove %s: ", path);
 			hermes_error_convert(error);
 			return FALSE;
 		}

@@ -10,11 +10,8 @@
 G_BEGIN_DECLS
 
 gboolean
-hermes_file_write_atomic(const gchar *path,
-			 const gchar *contents,
-			 gssize length,
-			 guint mode,
-			 GError **error);
+hermes_file_write_atomic(
+	const gchar *path, const gchar *contents, gssize length, guint mode, GError **error);
 gboolean
 hermes_file_remove_tree(const gchar *path, GError **error);
 JsonObject *

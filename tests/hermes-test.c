@@ -6,8 +6,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 

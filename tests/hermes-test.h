@@ -34,33 +34,37 @@ hermes_test_copy_file(const gchar *src, const gchar *dir, const gchar *basename,
 void
 hermes_test_write_file(const gchar *path, const gchar *contents, guint mode);
 
-#define hermes_assert_no_error(e)                                                                  \
-	do {                                                                                       \
-		if ((e) != NULL)                                                                   \
-			fail_msg("unexpected error: %s (%s, %d)",                                  \
-				 (e)->message,                                                     \
-				 g_quark_to_string((e)->domain),                                   \
-				 (e)->code);                                                       \
+#define hermes_assert_no_error(e)                                 \
+	do {                                                      \
+		if ((e) != NULL)                                  \
+			fail_msg("unexpected error: %s (%s, %d)", \
+				 (e)->message,                    \
+				 g_quark_to_string((e)->domain),  \
+				 (e)->code);                      \
 	} while (0)
 
-#define hermes_assert_error(e, dom, c)                                                             \
-	do {                                                                                       \
-		if ((e) == NULL)                                                                   \
-			fail_msg("expected error %s %d, got none", g_quark_to_string(dom), (gint)(c)); \
-		if ((e)->domain != (dom) || (e)->code != (gint)(c))                                \
-			fail_msg("expected error %s %d, got %s %d: %s",                            \
-				 g_quark_to_string(dom),                                           \
-				 (gint)(c),                                                        \
-				 g_quark_to_string((e)->domain),                                   \
-				 (e)->code,                                                        \
-				 (e)->message);                                                    \
+#define hermes_assert_error(e, dom, c)                                  \
+	do {                                                            \
+		if ((e) == NULL)                                        \
+			fail_msg("expected error %s %d, got none",      \
+				 g_quark_to_string(dom),                \
+				 (gint)(c));                            \
+		if ((e)->domain != (dom) || (e)->code != (gint)(c))     \
+			fail_msg("expected error %s %d, got %s %d: %s", \
+				 g_quark_to_string(dom),                \
+				 (gint)(c),                             \
+				 g_quark_to_string((e)->domain),        \
+				 (e)->code,                             \
+				 (e)->message);                         \
 	} while (0)
 
-#define hermes_assert_str_contains(haystack, needle)                                               \
-	do {                                                                                       \
-		const gchar *h_ = (haystack);                                                      \
-		if (h_ == NULL || strstr(h_, (needle)) == NULL)                                    \
-			fail_msg("'%s' does not contain '%s'", h_ != NULL ? h_ : "(null)", (needle));  \
+#define hermes_assert_str_contains(haystack, needle)            \
+	do {                                                    \
+		const gchar *h_ = (haystack);                   \
+		if (h_ == NULL || strstr(h_, (needle)) == NULL) \
+			fail_msg("'%s' does not contain '%s'",  \
+				 h_ != NULL ? h_ : "(null)",    \
+				 (needle));                     \
 	} while (0)
 
 G_END_DECLS

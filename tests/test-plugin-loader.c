@@ -26,7 +26,8 @@ fixture_setup(void **state)
 	Fixture *f = g_new0(Fixture, 1);
 	f->tmp = hermes_test_mkdtemp();
 	f->ctx = hermes_context_new();
-	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_PLUGIN_DIR"));
+	hermes_context_setenv(
+		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_PLUGIN_DIR"));
 	hermes_context_setenv(f->ctx, "HERMES_SERVICE_MANAGER", NULL);
 	*state = f;
 	return 0;
@@ -73,9 +74,8 @@ assert_refused(GPtrArray *plugins, const gchar *name, const gchar *dir, const gc
 static gchar *
 fake_path(void)
 {
-	return g_build_filename(hermes_test_env("HERMES_TEST_PLUGIN_DIR"),
-				"libhermes-backend-fake.so",
-				NULL);
+	return g_build_filename(
+		hermes_test_env("HERMES_TEST_PLUGIN_DIR"), "libhermes-backend-fake.so", NULL);
 }
 
 /* a private directory holding one copy of the fake under @basename */
@@ -106,9 +106,11 @@ test_plugin_loader_fake_loads_beside_bad_ones(void **state)
 	assert_string_equal(hermes_plugin_get_version(fake), PACKAGE_VERSION);
 	assert_int_equal(hermes_plugin_get_score(fake), 1);
 	/* a multi-line probe reason is shown on one line */
-	assert_string_equal(hermes_plugin_get_reason(fake), "fake backend for tests (score 1) second line");
+	assert_string_equal(hermes_plugin_get_reason(fake),
+			    "fake backend for tests (score 1) second line");
 
-	assert_refused(f->plugins, "abimajor", dir, "built for backend ABI 2.0, this core speaks 1.0");
+	assert_refused(
+		f->plugins, "abimajor", dir, "built for backend ABI 2.0, this core speaks 1.0");
 	assert_refused(f->plugins, "abiminor", dir, "built for a newer backend ABI 1.1");
 	assert_refused(f->plugins, "shortstruct", dir, "descriptor is 16 bytes");
 	assert_refused(f->plugins, "nosymbol", dir, "does not export hermes_backend_query()");
@@ -129,6 +131,8 @@ test_plugin_loader_refuses_group_writable(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	assert_refused(f->plugins, "fake", dir, "is writable by its group (mode 0664)");
+	assert_int_equal(hermes_plugin_get_refusal_code(find_plugin(f->plugins, "fake", dir)),
+			 HERMES_ERROR_PERMISSION_DENIED);
 }
 
 static void
@@ -154,7 +158,10 @@ test_plugin_loader_refuses_foreign_owner(void **state)
 	assert_int_equal(chown(file, 65534, 65534), 0);
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
-	assert_refused(f->plugins, "fake", dir, "owned by uid 65534, which is neither root nor the current user");
+	assert_refused(f->plugins,
+		       "fake",
+		       dir,
+		       "owned by uid 65534, which is neither root nor the current user");
 }
 
 static void
@@ -193,6 +200,7 @@ test_plugin_loader_refuses_bad_file_name(void **state)
 	g_autofree gchar *dir = make_plugin_dir(f, "names", "libhermes-backend-Fake.so", 0644);
 	g_autofree gchar *src = fake_path();
 	g_autofree gchar *other = hermes_test_copy_file(src, dir, "README.so", 0644);
+	assert_true(g_file_test(other, G_FILE_TEST_IS_REGULAR));
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	assert_refused(f->plugins, "Fake", dir, "invalid backend name");
@@ -234,8 +242,31 @@ test_plugin_loader_never_loads_two_files_of_one_name(void **state)
 	g_clear_pointer(&f->plugins, g_ptr_array_unref);
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
-	assert_refused(f->plugins, "fake", dir, "another file for backend 'fake' is already loaded from");
-	hermes_assert_str_contains(hermes_plugin_get_refusal(find_plugin(f->plugins, "fake", dir)), loaded);
+	assert_refused(
+		f->plugins, "fake", dir, "another file for backend 'fake' is already loaded from");
+	hermes_assert_str_contains(hermes_plugin_get_refusal(find_plugin(f->plugins, "fake", dir)),
+				   loaded);
+}
+
+static void
+test_plugin_loader_link_cannot_rename_a_backend(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = g_build_filename(f->tmp, "links", NULL);
+	g_autofree gchar *link = g_build_filename(dir, "libhermes-backend-zzz.so", NULL);
+	g_autofree gchar *target = fake_path();
+	HermesPlugin *p;
+
+	/* load the real fake first, then offer the same inode under another name */
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	g_clear_pointer(&f->plugins, g_ptr_array_unref);
+	g_mkdir_with_parents(dir, 0755);
+	assert_int_equal(symlink(target, link), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "zzz", dir, "is the same file as backend 'fake'");
+	p = find_plugin(f->plugins, "zzz", dir);
+	assert_int_equal(hermes_plugin_get_refusal_code(p), HERMES_ERROR_ABI_MISMATCH);
 }
 
 static void
@@ -355,8 +386,9 @@ test_plugin_loader_refused_plugin_has_no_manager(void **state)
 	f->plugins = discover_test_dir(f);
 	p = find_plugin(f->plugins, "shortstruct", NULL);
 	assert_null(hermes_plugin_create_manager(p, f->ctx, &error));
-	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_ABI_MISMATCH);
 	hermes_assert_str_contains(error->message, "is not loaded: descriptor is 16 bytes");
+	assert_int_equal(hermes_plugin_get_refusal_code(p), HERMES_ERROR_ABI_MISMATCH);
 }
 
 static void
@@ -364,13 +396,15 @@ test_plugin_loader_real_backends_load(void **state)
 {
 	Fixture *f = *state;
 	const gchar *names[] = {"s6", "systemd", "launchd", "windows"};
-	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
+	hermes_context_setenv(
+		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		HermesPlugin *p = find_plugin(f->plugins, names[i], NULL);
 		assert_int_equal(hermes_plugin_get_state(p), HERMES_PLUGIN_STATE_LOADED);
 		assert_non_null(hermes_plugin_get_reason(p));
-		assert_true(g_type_is_a(hermes_plugin_get_manager_type(p), HERMES_TYPE_SERVICE_MANAGER));
+		assert_true(g_type_is_a(hermes_plugin_get_manager_type(p),
+					HERMES_TYPE_SERVICE_MANAGER));
 	}
 }
 
@@ -401,57 +435,48 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_fake_loads_beside_bad_ones,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_group_writable,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_other_writable,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_foreign_owner,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_non_regular,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_untrusted_directory,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_bad_file_name,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_first_in_path_wins,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_never_loads_two_files_of_one_name,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_search_path,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_choose_highest_score,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_choose_nothing,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_forced,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_new_manager,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_refused_plugin_has_no_manager,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_real_backends_load,
-					    fixture_setup,
-					    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_plugin_loader_json,
-					    fixture_setup,
-					    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_plugin_loader_fake_loads_beside_bad_ones,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_refuses_group_writable, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_refuses_other_writable, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_refuses_foreign_owner, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_refuses_non_regular, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_untrusted_directory,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_refuses_bad_file_name, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_first_in_path_wins, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_never_loads_two_files_of_one_name,
+			fixture_setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_plugin_loader_link_cannot_rename_a_backend,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_search_path, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_choose_highest_score, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_choose_nothing, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_forced, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_new_manager, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_plugin_loader_refused_plugin_has_no_manager,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_real_backends_load, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plugin_loader_json, fixture_setup, fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

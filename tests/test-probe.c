@@ -25,7 +25,8 @@ fixture_setup(void **state)
 	f->root = hermes_test_mkdtemp();
 	f->ctx = hermes_context_new_for_root(f->root);
 	hermes_context_set_os(f->ctx, "linux");
-	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
+	hermes_context_setenv(
+		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
 	hermes_context_setenv(f->ctx, "PATH", "/usr/local/bin:/usr/bin:/bin");
 	hermes_context_setenv(f->ctx, "HERMES_S6_BIN_DIR", NULL);
 	*state = f;
@@ -166,7 +167,8 @@ test_probe_s6_bin_dir(void **state)
 	root_file(f, "opt/s6/bin/s6-svscan", "#!/bin/sh\n", 0755);
 	root_file(f, "command/s6-svscan", "#!/bin/sh\n", 0755);
 	hermes_context_setenv(f->ctx, "HERMES_S6_BIN_DIR", "/opt/s6/bin");
-	hermes_assert_str_contains(hermes_plugin_get_reason(probe(f, "s6")), "/opt/s6/bin/s6-svscan");
+	hermes_assert_str_contains(hermes_plugin_get_reason(probe(f, "s6")),
+				   "/opt/s6/bin/s6-svscan");
 	/* without the override, s6-overlay's /command comes before $PATH */
 	hermes_context_setenv(f->ctx, "HERMES_S6_BIN_DIR", NULL);
 	hermes_assert_str_contains(hermes_plugin_get_reason(probe(f, "s6")), "/command/s6-svscan");
@@ -260,15 +262,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_probe_empty_root),
-	    T(test_probe_s6_overlay),
-	    T(test_probe_s6_overlay_needs_both),
-	    T(test_probe_s6_embedded),
-	    T(test_probe_s6_bin_dir),
-	    T(test_probe_systemd),
-	    T(test_probe_launchd_and_windows),
-	    T(test_probe_choice_order),
-	    T(test_probe_has_no_side_effects),
+		T(test_probe_empty_root),
+		T(test_probe_s6_overlay),
+		T(test_probe_s6_overlay_needs_both),
+		T(test_probe_s6_embedded),
+		T(test_probe_s6_bin_dir),
+		T(test_probe_systemd),
+		T(test_probe_launchd_and_windows),
+		T(test_probe_choice_order),
+		T(test_probe_has_no_side_effects),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -26,9 +26,10 @@ gateway_changed_cb(HermesServiceManager *manager,
 	g_ptr_array_add(f->events,
 			g_strdup_printf("%s=%s",
 					profile,
-					status != NULL ? hermes_gateway_state_to_string(
-							     hermes_gateway_status_get_state(status))
-						       : "(gone)"));
+					status != NULL
+						? hermes_gateway_state_to_string(
+							  hermes_gateway_status_get_state(status))
+						: "(gone)"));
 }
 
 static HermesServiceManager *
@@ -93,7 +94,8 @@ static HermesGatewayStatus *
 status_of(Fixture *f, const gchar *profile)
 {
 	g_autoptr(GError) error = NULL;
-	HermesGatewayStatus *status = hermes_service_manager_get_status(f->manager, profile, NULL, &error);
+	HermesGatewayStatus *status =
+		hermes_service_manager_get_status(f->manager, profile, NULL, &error);
 	hermes_assert_no_error(error);
 	return status;
 }
@@ -198,11 +200,8 @@ test_service_manager_register_twice(void **state)
 	assert_false(hermes_service_manager_register_gateway(f->manager, spec, 0, NULL, &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS);
 	g_clear_error(&error);
-	assert_true(hermes_service_manager_register_gateway(f->manager,
-							    spec,
-							    HERMES_REGISTER_FLAG_REPLACE,
-							    NULL,
-							    &error));
+	assert_true(hermes_service_manager_register_gateway(
+		f->manager, spec, HERMES_REGISTER_FLAG_REPLACE, NULL, &error));
 	hermes_assert_no_error(error);
 }
 
@@ -229,7 +228,8 @@ test_service_manager_rejects_bad_names(void **state)
 		assert_false(hermes_service_manager_start(f->manager, bad[i], NULL, &error));
 		hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 		g_clear_error(&error);
-		assert_false(hermes_service_manager_unregister_gateway(f->manager, bad[i], NULL, &error));
+		assert_false(hermes_service_manager_unregister_gateway(
+			f->manager, bad[i], NULL, &error));
 		hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 		g_clear_error(&error);
 		assert_null(hermes_service_manager_get_status(f->manager, bad[i], NULL, &error));
@@ -341,7 +341,8 @@ test_service_manager_install(void **state)
 	use_fake(f);
 	assert_true(hermes_service_manager_install(f->manager,
 						   spec,
-						   HERMES_REGISTER_FLAG_ENABLE | HERMES_REGISTER_FLAG_START,
+						   HERMES_REGISTER_FLAG_ENABLE |
+							   HERMES_REGISTER_FLAG_START,
 						   NULL,
 						   &error));
 	hermes_assert_no_error(error);
@@ -365,17 +366,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_service_manager_lifecycle),
-	    T(test_service_manager_events),
-	    T(test_service_manager_list_sorted),
-	    T(test_service_manager_register_twice),
-	    T(test_service_manager_not_registered),
-	    T(test_service_manager_rejects_bad_names),
-	    T(test_service_manager_cancelled),
-	    T(test_service_manager_converts_foreign_errors),
-	    T(test_service_manager_not_supported),
-	    T(test_service_manager_render),
-	    T(test_service_manager_install),
+		T(test_service_manager_lifecycle),
+		T(test_service_manager_events),
+		T(test_service_manager_list_sorted),
+		T(test_service_manager_register_twice),
+		T(test_service_manager_not_registered),
+		T(test_service_manager_rejects_bad_names),
+		T(test_service_manager_cancelled),
+		T(test_service_manager_converts_foreign_errors),
+		T(test_service_manager_not_supported),
+		T(test_service_manager_render),
+		T(test_service_manager_install),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

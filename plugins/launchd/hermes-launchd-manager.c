@@ -63,4 +63,7 @@ hermes_launchd_probe(HermesContext *ctx, gchar **reason)
 	return HERMES_BACKEND_SCORE_HOST;
 }
 
-HERMES_BACKEND_DEFINE("launchd", PACKAGE_VERSION, hermes_launchd_manager_get_type, hermes_launchd_probe)
+HERMES_BACKEND_DEFINE("launchd",
+		      PACKAGE_VERSION,
+		      hermes_launchd_manager_get_type,
+		      hermes_launchd_probe)

@@ -101,14 +101,16 @@ hermes_s6_probe(HermesContext *ctx, gchar **reason)
 {
 	g_autofree gchar *svscan = NULL;
 	if (hermes_s6_probe_overlay(ctx)) {
-		*reason = g_strdup("/proc/1/comm is s6-svscan and /run/s6/basedir exists (s6-overlay)");
+		*reason = g_strdup(
+			"/proc/1/comm is s6-svscan and /run/s6/basedir exists (s6-overlay)");
 		return HERMES_BACKEND_SCORE_ACTIVE;
 	}
 	svscan = hermes_s6_probe_find_svscan(ctx);
 	if (svscan != NULL) {
-		*reason = g_strdup_printf("no s6-overlay here; %s is installed, so hermes-svc can run "
-					  "an embedded s6 tree",
-					  svscan);
+		*reason = g_strdup_printf(
+			"no s6-overlay here; %s is installed, so hermes-svc can run "
+			"an embedded s6 tree",
+			svscan);
 		return HERMES_BACKEND_SCORE_FALLBACK;
 	}
 	*reason = g_strdup("s6 is not running as PID 1 and s6-svscan is not installed");

@@ -56,7 +56,8 @@ hermes_systemd_probe(HermesContext *ctx, gchar **reason)
 {
 	g_autofree gchar *dir = hermes_context_build_path(ctx, "/run/systemd/system");
 	if (g_strcmp0(hermes_context_get_os(ctx), "linux") != 0) {
-		*reason = g_strdup_printf("not Linux (this host is %s)", hermes_context_get_os(ctx));
+		*reason =
+			g_strdup_printf("not Linux (this host is %s)", hermes_context_get_os(ctx));
 		return HERMES_BACKEND_SCORE_NONE;
 	}
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
@@ -67,4 +68,7 @@ hermes_systemd_probe(HermesContext *ctx, gchar **reason)
 	return HERMES_BACKEND_SCORE_HOST;
 }
 
-HERMES_BACKEND_DEFINE("systemd", PACKAGE_VERSION, hermes_systemd_manager_get_type, hermes_systemd_probe)
+HERMES_BACKEND_DEFINE("systemd",
+		      PACKAGE_VERSION,
+		      hermes_systemd_manager_get_type,
+		      hermes_systemd_probe)

@@ -63,4 +63,7 @@ hermes_windows_probe(HermesContext *ctx, gchar **reason)
 	return HERMES_BACKEND_SCORE_HOST;
 }
 
-HERMES_BACKEND_DEFINE("windows", PACKAGE_VERSION, hermes_windows_manager_get_type, hermes_windows_probe)
+HERMES_BACKEND_DEFINE("windows",
+		      PACKAGE_VERSION,
+		      hermes_windows_manager_get_type,
+		      hermes_windows_probe)

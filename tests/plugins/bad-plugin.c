@@ -15,7 +15,8 @@
 #if defined(BAD_NO_SYMBOL)
 
 /* exports something, just not the query function */
-HERMES_BACKEND_EXPORT int hermes_backend_something_else(void);
+HERMES_BACKEND_EXPORT int
+hermes_backend_something_else(void);
 HERMES_BACKEND_EXPORT int
 hermes_backend_something_else(void)
 {
@@ -57,33 +58,34 @@ hermes_bad_get_type(void)
 	return G_TYPE_INVALID;
 }
 
-HERMES_BACKEND_EXPORT const HermesBackendInfo *hermes_backend_query(void);
+HERMES_BACKEND_EXPORT const HermesBackendInfo *
+hermes_backend_query(void);
 HERMES_BACKEND_EXPORT const HermesBackendInfo *
 hermes_backend_query(void)
 {
 	static const HermesBackendInfo info = {
 #if defined(BAD_ABI_MAJOR)
-	    HERMES_BACKEND_ABI_MAJOR + 1,
-	    HERMES_BACKEND_ABI_MINOR,
-	    sizeof(HermesBackendInfo),
-	    "abimajor",
+		HERMES_BACKEND_ABI_MAJOR + 1,
+		HERMES_BACKEND_ABI_MINOR,
+		sizeof(HermesBackendInfo),
+		"abimajor",
 #elif defined(BAD_ABI_MINOR)
-	    HERMES_BACKEND_ABI_MAJOR,
-	    HERMES_BACKEND_ABI_MINOR + 1,
-	    sizeof(HermesBackendInfo),
-	    "abiminor",
+		HERMES_BACKEND_ABI_MAJOR,
+		HERMES_BACKEND_ABI_MINOR + 1,
+		sizeof(HermesBackendInfo),
+		"abiminor",
 #elif defined(BAD_SHORT_STRUCT)
-	    HERMES_BACKEND_ABI_MAJOR,
-	    HERMES_BACKEND_ABI_MINOR,
-	    16,
-	    "shortstruct",
+		HERMES_BACKEND_ABI_MAJOR,
+		HERMES_BACKEND_ABI_MINOR,
+		16,
+		"shortstruct",
 #else
 #error "define one BAD_* kind"
 #endif
-	    "0",
-	    hermes_bad_get_type,
-	    hermes_bad_probe,
-	    {NULL, NULL, NULL, NULL},
+		"0",
+		hermes_bad_get_type,
+		hermes_bad_probe,
+		{NULL, NULL, NULL, NULL},
 	};
 	return &info;
 }

@@ -47,7 +47,10 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(HermesFakeManager,
 						    hermes_fake_manager_iface_init))
 
 static gboolean
-hermes_fake_manager_call(HermesFakeManager *self, const gchar *op, const gchar *profile, GError **error)
+hermes_fake_manager_call(HermesFakeManager *self,
+			 const gchar *op,
+			 const gchar *profile,
+			 GError **error)
 {
 	guint calls = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(self), "fake-calls"));
 	g_autofree gchar *scoped = g_strdup_printf("%s:%s", op, profile != NULL ? profile : "");
@@ -75,11 +78,14 @@ static HermesGatewayStatus *
 hermes_fake_manager_status_of(const gchar *profile, HermesFakeGateway *gw)
 {
 	HermesGatewayStatus *status = hermes_gateway_status_new(profile);
-	hermes_gateway_status_set_state(status, gw->up ? HERMES_GATEWAY_STATE_UP : HERMES_GATEWAY_STATE_DOWN);
-	hermes_gateway_status_set_wanted(status, gw->up ? HERMES_GATEWAY_WANTED_UP : HERMES_GATEWAY_WANTED_DOWN);
+	hermes_gateway_status_set_state(
+		status, gw->up ? HERMES_GATEWAY_STATE_UP : HERMES_GATEWAY_STATE_DOWN);
+	hermes_gateway_status_set_wanted(
+		status, gw->up ? HERMES_GATEWAY_WANTED_UP : HERMES_GATEWAY_WANTED_DOWN);
 	hermes_gateway_status_set_pid(status, gw->up ? gw->pid : 0);
 	hermes_gateway_status_set_since(status, gw->since);
-	hermes_gateway_status_set_ready(status, gw->up ? HERMES_TRISTATE_YES : HERMES_TRISTATE_NO, gw->since);
+	hermes_gateway_status_set_ready(
+		status, gw->up ? HERMES_TRISTATE_YES : HERMES_TRISTATE_NO, gw->since);
 	hermes_gateway_status_set_restarts(status, gw->restarts);
 	hermes_gateway_status_set_raw(status, "fake.enabled", gw->enabled ? "yes" : "no");
 	return status;
@@ -223,7 +229,9 @@ hermes_fake_manager_get_status(HermesServiceManager *manager,
 }
 
 static GStrv
-hermes_fake_manager_list_gateways(HermesServiceManager *manager, GCancellable *cancellable, GError **error)
+hermes_fake_manager_list_gateways(HermesServiceManager *manager,
+				  GCancellable *cancellable,
+				  GError **error)
 {
 	HermesFakeManager *self = HERMES_FAKE_MANAGER(manager);
 	g_autofree const gchar **keys = NULL;
@@ -269,11 +277,15 @@ hermes_fake_manager_register_gateway(HermesServiceManager *manager,
 				     GCancellable *cancellable,
 				     GError **error)
 {
-	return hermes_fake_manager_add(HERMES_FAKE_MANAGER(manager), "register", spec, flags, error);
+	return hermes_fake_manager_add(
+		HERMES_FAKE_MANAGER(manager), "register", spec, flags, error);
 }
 
 static gboolean
-hermes_fake_manager_remove(HermesFakeManager *self, const gchar *op, const gchar *profile, GError **error)
+hermes_fake_manager_remove(HermesFakeManager *self,
+			   const gchar *op,
+			   const gchar *profile,
+			   GError **error)
 {
 	if (!hermes_fake_manager_call(self, op, profile, error))
 		return FALSE;
@@ -289,7 +301,8 @@ hermes_fake_manager_unregister_gateway(HermesServiceManager *manager,
 				       GCancellable *cancellable,
 				       GError **error)
 {
-	return hermes_fake_manager_remove(HERMES_FAKE_MANAGER(manager), "unregister", profile, error);
+	return hermes_fake_manager_remove(
+		HERMES_FAKE_MANAGER(manager), "unregister", profile, error);
 }
 
 static gboolean
@@ -308,7 +321,8 @@ hermes_fake_manager_uninstall(HermesServiceManager *manager,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	return hermes_fake_manager_remove(HERMES_FAKE_MANAGER(manager), "uninstall", profile, error);
+	return hermes_fake_manager_remove(
+		HERMES_FAKE_MANAGER(manager), "uninstall", profile, error);
 }
 
 static GPtrArray *
@@ -316,21 +330,21 @@ hermes_fake_manager_render(HermesServiceManager *manager, HermesGatewaySpec *spe
 {
 	HermesFakeManager *self = HERMES_FAKE_MANAGER(manager);
 	const gchar *profile = hermes_gateway_spec_get_profile(spec);
-	g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_render_step_unref);
+	g_autoptr(GPtrArray) steps =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_render_step_unref);
 	g_autoptr(GString) conf = g_string_new(NULL);
 	g_auto(GStrv) names = hermes_gateway_spec_get_env_names(spec);
 	g_autofree gchar *path = g_strdup_printf("/fake/%s.conf", profile);
-	g_autofree gchar *argv_joined = g_strjoinv(" ", (gchar **)hermes_gateway_spec_get_argv(spec));
+	g_autofree gchar *argv_joined =
+		g_strjoinv(" ", (gchar **)hermes_gateway_spec_get_argv(spec));
 	const gchar *cmd[] = {"fake-reload", profile, NULL};
 
 	if (!hermes_fake_manager_call(self, "render", profile, error))
 		return NULL;
 	g_string_append_printf(conf, "exec=%s\n", argv_joined);
 	for (guint i = 0; names[i] != NULL; i++)
-		g_string_append_printf(conf,
-				       "env.%s=%s\n",
-				       names[i],
-				       hermes_gateway_spec_get_env(spec, names[i]));
+		g_string_append_printf(
+			conf, "env.%s=%s\n", names[i], hermes_gateway_spec_get_env(spec, names[i]));
 	g_ptr_array_add(steps, hermes_render_step_new_file(path, 0644, conf->str));
 	g_ptr_array_add(steps, hermes_render_step_new_command(cmd, "reload the fake supervisor"));
 	return g_steal_pointer(&steps);
