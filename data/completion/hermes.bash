@@ -1,0 +1,55 @@
+# bash completion for hermes(1)
+
+_hermes_profiles()
+{
+	hermes profile list --json 2>/dev/null | sed -n 's/^ *"name" : "\(.*\)",$/\1/p'
+}
+
+_hermes()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	case $prev in
+	-p | --profile)
+		mapfile -t COMPREPLY < <(compgen -W "$(_hermes_profiles)" -- "$cur")
+		return
+		;;
+	--backend)
+		mapfile -t COMPREPLY < <(compgen -W "s6 systemd launchd windows" -- "$cur")
+		return
+		;;
+	esac
+
+	local group="" command="" i
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-p | --profile | --backend) ((i++)) ;;
+		-*) ;;
+		*)
+			if [[ -z $group ]]; then
+				group=${words[i]}
+			elif [[ -z $command ]]; then
+				command=${words[i]}
+			fi
+			;;
+		esac
+	done
+
+	local opts="--profile --backend --json --help"
+	if [[ -z $group ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "profile gateway status backends --version $opts" -- "$cur")
+	elif [[ -z $command ]]; then
+		case $group in
+		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;
+		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status" -- "$cur") ;;
+		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
+		esac
+	else
+		case $group/$command in
+		profile/delete) mapfile -t COMPREPLY < <(compgen -W "$(_hermes_profiles) --yes $opts" -- "$cur") ;;
+		gateway/*) mapfile -t COMPREPLY < <(compgen -W "--all $opts" -- "$cur") ;;
+		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
+		esac
+	fi
+} && complete -F _hermes hermes
