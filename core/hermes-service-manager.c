@@ -311,6 +311,33 @@ hermes_service_manager_list_gateways(HermesServiceManager *self,
 	return names;
 }
 
+/* register and install share everything but the vfunc and the verb */
+typedef gboolean (*HermesServiceManagerSpecFunc)(HermesServiceManager *self,
+						 HermesGatewaySpec *spec,
+						 HermesRegisterFlags flags,
+						 GCancellable *cancellable,
+						 GError **error);
+
+static gboolean
+hermes_service_manager_apply_spec(HermesServiceManager *self,
+				  HermesServiceManagerSpecFunc func,
+				  const gchar *verb,
+				  HermesGatewaySpec *spec,
+				  HermesRegisterFlags flags,
+				  GCancellable *cancellable,
+				  GError **error)
+{
+	g_return_val_if_fail(spec != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+	if (!hermes_service_manager_check(
+		    hermes_gateway_spec_get_profile(spec), cancellable, error))
+		return FALSE;
+	if (func == NULL)
+		return hermes_service_manager_not_supported(self, verb, error);
+	return hermes_service_manager_finish(
+		self, func(self, spec, flags, cancellable, error), error);
+}
+
 /**
  * hermes_service_manager_register_gateway:
  * @self: a #HermesServiceManager
@@ -328,18 +355,15 @@ hermes_service_manager_register_gateway(HermesServiceManager *self,
 					GCancellable *cancellable,
 					GError **error)
 {
-	HermesServiceManagerInterface *iface;
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
-	g_return_val_if_fail(spec != NULL, FALSE);
-	if (!hermes_service_manager_check(
-		    hermes_gateway_spec_get_profile(spec), cancellable, error))
-		return FALSE;
-	iface = hermes_service_manager_iface(self);
-	if (iface->register_gateway == NULL)
-		return hermes_service_manager_not_supported(
-			self, "runtime gateway registration", error);
-	return hermes_service_manager_finish(
-		self, iface->register_gateway(self, spec, flags, cancellable, error), error);
+	return hermes_service_manager_apply_spec(
+		self,
+		hermes_service_manager_iface(self)->register_gateway,
+		"runtime gateway registration",
+		spec,
+		flags,
+		cancellable,
+		error);
 }
 
 /**
@@ -400,17 +424,14 @@ hermes_service_manager_install(HermesServiceManager *self,
 			       GCancellable *cancellable,
 			       GError **error)
 {
-	HermesServiceManagerInterface *iface;
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
-	g_return_val_if_fail(spec != NULL, FALSE);
-	if (!hermes_service_manager_check(
-		    hermes_gateway_spec_get_profile(spec), cancellable, error))
-		return FALSE;
-	iface = hermes_service_manager_iface(self);
-	if (iface->install == NULL)
-		return hermes_service_manager_not_supported(self, "install", error);
-	return hermes_service_manager_finish(
-		self, iface->install(self, spec, flags, cancellable, error), error);
+	return hermes_service_manager_apply_spec(self,
+						 hermes_service_manager_iface(self)->install,
+						 "install",
+						 spec,
+						 flags,
+						 cancellable,
+						 error);
 }
 
 /**
