@@ -132,8 +132,8 @@ hermes_platform_rename_noreplace(const gchar *from, const gchar *to, GError **er
 		return FALSE;
 	}
 #endif
-	/* the filesystem cannot do it atomically: check, then rename */
-	if (g_file_test(to, G_FILE_TEST_EXISTS)) {
+	/* the filesystem cannot do it atomically: check (a dangling link counts), then rename */
+	if (g_file_test(to, G_FILE_TEST_EXISTS) || g_file_test(to, G_FILE_TEST_IS_SYMLINK)) {
 		hermes_error_set_errno(error, EEXIST, "cannot rename %s to %s", from, to);
 		return FALSE;
 	}

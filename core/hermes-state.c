@@ -279,10 +279,18 @@ hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GErr
 gchar *
 hermes_time_format_iso8601(gint64 real_time_us)
 {
-	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(real_time_us / G_USEC_PER_SEC);
+	/* floor, not truncation: times before the epoch must not print a negative fraction */
+	gint64 secs = real_time_us / G_USEC_PER_SEC;
+	gint64 frac = real_time_us % G_USEC_PER_SEC;
+	g_autoptr(GDateTime) dt = NULL;
 	g_autofree gchar *base = NULL;
+	if (frac < 0) {
+		frac += G_USEC_PER_SEC;
+		secs--;
+	}
+	dt = g_date_time_new_from_unix_utc(secs);
 	if (dt == NULL)
 		return g_strdup("1970-01-01T00:00:00.000000+00:00");
 	base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
-	return g_strdup_printf("%s.%06d+00:00", base, (gint)(real_time_us % G_USEC_PER_SEC));
+	return g_strdup_printf("%s.%06d+00:00", base, (gint)frac);
 }
