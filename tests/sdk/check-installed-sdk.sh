@@ -5,15 +5,16 @@
 # Usage: check-installed-sdk.sh SOURCE_DIR WORK_DIR
 set -euo pipefail
 src=$(cd "$1" && pwd)
-work=$2
-rm -rf "$work"
-mkdir -p "$work"
+rm -rf "$2"
+mkdir -p "$2"
+work=$(cd "$2" && pwd)
 prefix=$work/prefix
 
 fail() { echo "check-installed-sdk: $*" >&2; exit 1; }
 
-meson setup "$work/build" "$src" --prefix="$prefix" --libdir=lib -Dtests=false >/dev/null
-meson install -C "$work/build" --quiet >/dev/null
+quietly() { "$@" >"$work/step.log" 2>&1 || { cat "$work/step.log" >&2; fail "failed: $*"; }; }
+quietly meson setup "$work/build" "$src" --prefix="$prefix" --libdir=lib -Dtests=false
+quietly meson install -C "$work/build"
 
 for f in \
   lib/libhermes-svc-1.so lib/pkgconfig/hermes-svc-1.pc \
