@@ -426,8 +426,8 @@ hermes_gateway_status_to_json(const HermesGatewayStatus *self)
 	json_builder_set_member_name(builder, "ready");
 	json_builder_add_string_value(builder,
 				      (guint)self->ready < G_N_ELEMENTS(hermes_tristate_names)
-					  ? hermes_tristate_names[self->ready]
-					  : "unknown");
+					      ? hermes_tristate_names[self->ready]
+					      : "unknown");
 	hermes_gateway_status_add_int_or_null(builder, "ready_since_us", self->ready_since_us, 0);
 	hermes_gateway_status_add_int_or_null(builder, "last_exit_code", self->last_exit_code, -1);
 	hermes_gateway_status_add_int_or_null(builder, "last_signal", self->last_signal, 0);
