@@ -161,3 +161,59 @@ hermes_test_write_file(const gchar *path, const gchar *contents, guint mode)
 	if (g_chmod(path, mode) != 0)
 		fail_msg("cannot chmod %s: %s", path, g_strerror(errno));
 }
+
+static gint
+hermes_test_strptr_cmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+static gchar *
+hermes_test_join_sorted(GPtrArray *names, const gchar *sep)
+{
+	g_ptr_array_sort(names, hermes_test_strptr_cmp);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv(sep, (gchar **)names->pdata);
+}
+
+/* the sorted names in @path joined with '|', "" if it is empty, "(missing)" if unreadable */
+gchar *
+hermes_test_list_dir(const gchar *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const gchar *name;
+
+	if (dir == NULL)
+		return g_strdup("(missing)");
+	while ((name = g_dir_read_name(dir)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	return hermes_test_join_sorted(names, "|");
+}
+
+static void
+hermes_test_walk(const gchar *path, const gchar *rel, GPtrArray *out)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const gchar *name;
+	if (dir == NULL)
+		return;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *child = g_build_filename(path, name, NULL);
+		g_autofree gchar *child_rel =
+			rel != NULL ? g_build_filename(rel, name, NULL) : g_strdup(name);
+		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+			hermes_test_walk(child, child_rel, out);
+		g_ptr_array_add(out, g_steal_pointer(&child_rel));
+	}
+}
+
+/* every path below @path, sorted, one per line: compare two to prove nothing was written */
+gchar *
+hermes_test_snapshot_tree(const gchar *path)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	hermes_test_walk(path, NULL, names);
+	return hermes_test_join_sorted(names, "\n");
+}

@@ -33,6 +33,10 @@ gchar *
 hermes_test_copy_file(const gchar *src, const gchar *dir, const gchar *basename, guint mode);
 void
 hermes_test_write_file(const gchar *path, const gchar *contents, guint mode);
+gchar *
+hermes_test_list_dir(const gchar *path);
+gchar *
+hermes_test_snapshot_tree(const gchar *path);
 
 #define hermes_assert_no_error(e)                                 \
 	do {                                                      \

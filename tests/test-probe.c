@@ -215,38 +215,18 @@ test_probe_choice_order(void **state)
 }
 
 static void
-collect_tree(const gchar *dir, const gchar *rel, GString *out)
-{
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	const gchar *name;
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	if (d == NULL)
-		return;
-	while ((name = g_dir_read_name(d)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	for (guint i = 0; i < names->len; i++) {
-		const gchar *n = g_ptr_array_index(names, i);
-		g_autofree gchar *child = g_build_filename(dir, n, NULL);
-		g_autofree gchar *crel = g_build_filename(rel, n, NULL);
-		g_string_append_printf(out, "%s\n", crel);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			collect_tree(child, crel, out);
-	}
-}
-
-static void
 test_probe_has_no_side_effects(void **state)
 {
 	Fixture *f = *state;
-	g_autoptr(GString) before = g_string_new(NULL);
-	g_autoptr(GString) after = g_string_new(NULL);
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
 	root_file(f, "proc/1/comm", "s6-svscan\n", 0444);
 	root_mkdir(f, "run/s6/basedir");
 	root_mkdir(f, "run/systemd/system");
-	collect_tree(f->root, "", before);
+	before = hermes_test_snapshot_tree(f->root);
 	choose(f);
-	collect_tree(f->root, "", after);
-	assert_string_equal(before->str, after->str);
+	after = hermes_test_snapshot_tree(f->root);
+	assert_string_equal(before, after);
 }
 
 static gint

@@ -52,58 +52,6 @@ test_teardown(void **state)
 	return 0;
 }
 
-static gint
-test_strptr_cmp(gconstpointer a, gconstpointer b)
-{
-	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
-/* the sorted names in @path joined with '|', "" if it is empty, "(missing)" if unreadable */
-static gchar *
-test_list_dir(const gchar *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const gchar *name;
-
-	if (dir == NULL)
-		return g_strdup("(missing)");
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, test_strptr_cmp);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv("|", (gchar **)names->pdata);
-}
-
-/* every path below @path, sorted, one per line: a recursive snapshot */
-static void
-test_walk(const gchar *path, const gchar *rel, GPtrArray *out)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-	if (dir == NULL)
-		return;
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		g_autofree gchar *child_rel =
-			rel != NULL ? g_build_filename(rel, name, NULL) : g_strdup(name);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			test_walk(child, child_rel, out);
-		g_ptr_array_add(out, g_steal_pointer(&child_rel));
-	}
-}
-
-static gchar *
-test_snapshot(const gchar *path)
-{
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	test_walk(path, NULL, names);
-	g_ptr_array_sort(names, test_strptr_cmp);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv("\n", (gchar **)names->pdata);
-}
-
 static gchar *
 test_read_file(const gchar *path)
 {
@@ -264,7 +212,7 @@ test_profile_lookup(void **state)
 	assert_null(bad);
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 	/* a lookup never writes */
-	listing = test_list_dir(fx->root);
+	listing = hermes_test_list_dir(fx->root);
 	assert_string_equal(listing, "");
 }
 
@@ -298,7 +246,7 @@ test_profile_create(void **state)
 	assert_int_equal(test_file_mode(env), 0600);
 	assert_true(g_file_test(logs, G_FILE_TEST_IS_DIR));
 	/* no staging directory is left next to it */
-	listing = test_list_dir(profiles);
+	listing = hermes_test_list_dir(profiles);
 	assert_string_equal(listing, "demo");
 }
 
@@ -337,7 +285,7 @@ test_profile_create_from_inside_profile(void **state)
 	hermes_assert_no_error(error);
 	assert_string_equal(hermes_profile_get_home(profile), bar);
 	assert_true(g_file_test(bar, G_FILE_TEST_IS_DIR));
-	listing = test_list_dir(foo);
+	listing = hermes_test_list_dir(foo);
 	assert_string_equal(listing, "SOUL.md");
 }
 
@@ -352,7 +300,7 @@ test_profile_create_default(void **state)
 	assert_null(profile);
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 	hermes_assert_str_contains(error->message, "default");
-	listing = test_list_dir(fx->root);
+	listing = hermes_test_list_dir(fx->root);
 	assert_string_equal(listing, "");
 }
 
@@ -376,7 +324,7 @@ test_profile_create_existing(void **state)
 	assert_non_null(first);
 	hermes_test_write_file(soul, "my own soul\n", 0644);
 	hermes_test_write_file(manual_file, "hands off\n", 0644);
-	before = test_snapshot(fx->root);
+	before = hermes_test_snapshot_tree(fx->root);
 
 	second = hermes_profile_create(fx->ctx, "demo", &error);
 	assert_null(second);
@@ -388,7 +336,7 @@ test_profile_create_existing(void **state)
 	assert_null(third);
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS);
 
-	after = test_snapshot(fx->root);
+	after = hermes_test_snapshot_tree(fx->root);
 	assert_string_equal(after, before);
 	soul_text = test_read_file(soul);
 	assert_string_equal(soul_text, "my own soul\n");
@@ -420,7 +368,7 @@ test_profile_create_invalid_writes_nothing(void **state)
 			      "root",
 			      "sudo",
 			      too_long};
-	g_autofree gchar *tmp_before = test_snapshot(fx->tmpdir);
+	g_autofree gchar *tmp_before = hermes_test_snapshot_tree(fx->tmpdir);
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(GError) error = NULL;
@@ -431,10 +379,10 @@ test_profile_create_invalid_writes_nothing(void **state)
 			fail_msg("profile '%s' was created", bad[i]);
 		hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 		/* not even profiles/ may appear, and nothing escapes the root */
-		root_after = test_list_dir(fx->root);
+		root_after = hermes_test_list_dir(fx->root);
 		if (g_strcmp0(root_after, "") != 0)
 			fail_msg("'%s' left '%s' in the root", bad[i], root_after);
-		tmp_after = test_snapshot(fx->tmpdir);
+		tmp_after = hermes_test_snapshot_tree(fx->tmpdir);
 		assert_string_equal(tmp_after, tmp_before);
 	}
 }
@@ -456,7 +404,7 @@ test_profile_create_profiles_is_file(void **state)
 	assert_non_null(error);
 	assert_int_equal(error->domain, HERMES_ERROR);
 	hermes_assert_str_contains(error->message, profiles);
-	listing = test_list_dir(fx->root);
+	listing = hermes_test_list_dir(fx->root);
 	assert_string_equal(listing, "profiles");
 	contents = test_read_file(profiles);
 	assert_string_equal(contents, "not a directory\n");
@@ -485,7 +433,7 @@ test_profile_create_fails_after_staging(void **state)
 	assert_null(profile);
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS);
 	/* the staging tree is cleaned up and the link is left alone */
-	listing = test_list_dir(profiles);
+	listing = hermes_test_list_dir(profiles);
 	assert_string_equal(listing, "demo");
 	assert_true(g_file_test(home, G_FILE_TEST_IS_SYMLINK));
 	target = g_file_read_link(home, NULL);
@@ -550,7 +498,7 @@ test_profile_list_empty(void **state)
 	hermes_assert_no_error(error);
 	assert_int_equal(profiles->len, 1);
 	assert_string_equal(hermes_profile_get_name(g_ptr_array_index(profiles, 0)), "default");
-	listing = test_list_dir(fx->root);
+	listing = hermes_test_list_dir(fx->root);
 	assert_string_equal(listing, "");
 
 	test_make_profile_dir(fx, "only");
@@ -582,7 +530,7 @@ test_profile_delete(void **state)
 	assert_false(hermes_profile_exists(profile));
 	assert_false(g_file_test(hermes_profile_get_home(profile), G_FILE_TEST_EXISTS));
 	/* no ".demo.deleted-*" graveyard is left, and the sibling is untouched */
-	listing = test_list_dir(profiles);
+	listing = hermes_test_list_dir(profiles);
 	assert_string_equal(listing, "keep");
 	assert_true(hermes_profile_exists(keep));
 }
@@ -598,11 +546,11 @@ test_profile_delete_default(void **state)
 
 	hermes_test_write_file(soul, "root\n", 0644);
 	test_make_profile_dir(fx, "demo");
-	before = test_snapshot(fx->root);
+	before = hermes_test_snapshot_tree(fx->root);
 	assert_false(hermes_profile_delete(fx->ctx, "default", &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 	hermes_assert_str_contains(error->message, "default");
-	after = test_snapshot(fx->root);
+	after = hermes_test_snapshot_tree(fx->root);
 	assert_string_equal(after, before);
 }
 
@@ -620,7 +568,7 @@ test_profile_delete_missing(void **state)
 	assert_false(hermes_profile_delete(fx->ctx, "../root", &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 	assert_true(g_file_test(fx->root, G_FILE_TEST_IS_DIR));
-	listing = test_list_dir(fx->root);
+	listing = hermes_test_list_dir(fx->root);
 	assert_string_equal(listing, "");
 }
 
@@ -645,7 +593,7 @@ test_profile_delete_symlink(void **state)
 	hermes_assert_no_error(error);
 	assert_false(g_file_test(home, G_FILE_TEST_EXISTS));
 	assert_true(g_file_test(precious, G_FILE_TEST_IS_REGULAR));
-	listing = test_list_dir(profiles);
+	listing = hermes_test_list_dir(profiles);
 	assert_string_equal(listing, "");
 }
 

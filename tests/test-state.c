@@ -46,29 +46,6 @@ test_teardown(void **state)
 	return 0;
 }
 
-static gint
-test_strptr_cmp(gconstpointer a, gconstpointer b)
-{
-	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
-/* the sorted names in @path joined with '|', "" if it is empty, "(missing)" if unreadable */
-static gchar *
-test_list_dir(const gchar *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const gchar *name;
-
-	if (dir == NULL)
-		return g_strdup("(missing)");
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, test_strptr_cmp);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv("|", (gchar **)names->pdata);
-}
-
 static guint
 test_file_mode(const gchar *path)
 {
@@ -149,7 +126,7 @@ test_write_atomic_replaces(void **state)
 		assert_true(hermes_file_write_atomic(path, "again", -1, 0600, &error));
 		hermes_assert_no_error(error);
 	}
-	listing = test_list_dir(fx->tmpdir);
+	listing = hermes_test_list_dir(fx->tmpdir);
 	assert_string_equal(listing, "state.json");
 }
 
@@ -164,7 +141,7 @@ test_write_atomic_missing_dir(void **state)
 	assert_false(hermes_file_write_atomic(path, "x", -1, 0644, &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
 	hermes_assert_str_contains(error->message, path);
-	listing = test_list_dir(fx->tmpdir);
+	listing = hermes_test_list_dir(fx->tmpdir);
 	assert_string_equal(listing, "");
 }
 
@@ -183,7 +160,7 @@ test_write_atomic_not_a_dir(void **state)
 	assert_false(hermes_file_write_atomic(path, "x", -1, 0644, &error));
 	assert_non_null(error);
 	assert_int_equal(error->domain, HERMES_ERROR);
-	listing = test_list_dir(fx->tmpdir);
+	listing = hermes_test_list_dir(fx->tmpdir);
 	assert_string_equal(listing, "file");
 	contents = test_read_file(file, NULL);
 	assert_string_equal(contents, "keep");
@@ -239,7 +216,7 @@ test_remove_tree_nested(void **state)
 	assert_true(hermes_file_remove_tree(top, &error));
 	hermes_assert_no_error(error);
 	assert_false(g_file_test(top, G_FILE_TEST_EXISTS));
-	listing = test_list_dir(fx->tmpdir);
+	listing = hermes_test_list_dir(fx->tmpdir);
 	assert_string_equal(listing, "");
 }
 
@@ -425,7 +402,7 @@ test_json_update_creates(void **state)
 	hermes_assert_no_error(error);
 	assert_int_equal(json_object_get_size(object), 1);
 	assert_string_equal(json_object_get_string_member(object, "desired_state"), "stopped");
-	listing = test_list_dir(fx->tmpdir);
+	listing = hermes_test_list_dir(fx->tmpdir);
 	assert_string_equal(listing, "gateway_state.json");
 }
 
@@ -522,7 +499,7 @@ test_json_update_corrupt_untouched(void **state)
 		assert_int_equal(len, strlen(corrupt[i]));
 		assert_memory_equal(contents, corrupt[i], len);
 		assert_int_equal(test_file_mode(path), 0640);
-		listing = test_list_dir(fx->tmpdir);
+		listing = hermes_test_list_dir(fx->tmpdir);
 		assert_string_equal(listing, "gateway_state.json");
 	}
 }
