@@ -276,3 +276,24 @@ hermes_context_get_hermes_home(HermesContext *self)
 		path = g_build_filename(hermes_context_get_home_dir(self), ".hermes", NULL);
 	return g_canonicalize_filename(path, NULL);
 }
+
+/**
+ * hermes_context_get_hermes_path:
+ * @self: a #HermesContext
+ *
+ * The `hermes` program supervisors run: `$HERMES_CLI_PATH` when set (the
+ * CLI sets it to itself, so a build tree runs its own binary), else the
+ * installed one.
+ *
+ * Returns: (transfer full): an absolute path
+ */
+gchar *
+hermes_context_get_hermes_path(HermesContext *self)
+{
+	const gchar *env;
+	g_return_val_if_fail(HERMES_IS_CONTEXT(self), NULL);
+	env = hermes_context_getenv(self, "HERMES_CLI_PATH");
+	if (env != NULL && g_path_is_absolute(env))
+		return g_strdup(env);
+	return g_build_filename(HERMES_BINDIR, "hermes", NULL);
+}

@@ -34,5 +34,7 @@ const gchar *
 hermes_context_get_home_dir(HermesContext *self);
 gchar *
 hermes_context_get_hermes_home(HermesContext *self);
+gchar *
+hermes_context_get_hermes_path(HermesContext *self);
 
 G_END_DECLS

@@ -67,6 +67,46 @@ hermes_gateway_spec_new(const gchar *profile, GError **error)
 }
 
 /**
+ * hermes_gateway_spec_new_default:
+ * @ctx: a #HermesContext
+ * @profile: a valid profile name
+ * @error: return location for a #GError
+ *
+ * The spec every backend supervises unless told otherwise: the absolute
+ * `hermes` path with `[-p <profile>] gateway run --replace` (no `-p` for
+ * `default`), run as `$HERMES_GATEWAY_USER` when set.
+ *
+ * Returns: (transfer full) (nullable): a new spec
+ */
+HermesGatewaySpec *
+hermes_gateway_spec_new_default(HermesContext *ctx, const gchar *profile, GError **error)
+{
+	g_autoptr(HermesGatewaySpec) self = NULL;
+	g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
+	g_auto(GStrv) strv = NULL;
+	g_autofree gchar *hermes = NULL;
+	const gchar *user;
+
+	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
+	self = hermes_gateway_spec_new(profile, error);
+	if (self == NULL)
+		return NULL;
+	hermes = hermes_context_get_hermes_path(ctx);
+	g_strv_builder_add(argv, hermes);
+	if (g_strcmp0(profile, HERMES_PROFILE_DEFAULT) != 0) {
+		g_strv_builder_add(argv, "-p");
+		g_strv_builder_add(argv, profile);
+	}
+	g_strv_builder_addv(argv, (const gchar *[]){"gateway", "run", "--replace", NULL});
+	strv = g_strv_builder_end(argv);
+	hermes_gateway_spec_set_argv(self, (const gchar *const *)strv);
+	user = hermes_context_getenv(ctx, "HERMES_GATEWAY_USER");
+	if (user != NULL && user[0] != '\0')
+		hermes_gateway_spec_set_user(self, user);
+	return g_steal_pointer(&self);
+}
+
+/**
  * hermes_gateway_spec_ref:
  * @self: a #HermesGatewaySpec
  *

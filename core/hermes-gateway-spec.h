@@ -7,6 +7,8 @@
 
 #include <glib-object.h>
 
+#include "hermes-context.h"
+
 G_BEGIN_DECLS
 
 /* the exit-code contract every backend renders (upstream-compatible) */
@@ -20,6 +22,8 @@ GType
 hermes_gateway_spec_get_type(void);
 HermesGatewaySpec *
 hermes_gateway_spec_new(const gchar *profile, GError **error);
+HermesGatewaySpec *
+hermes_gateway_spec_new_default(HermesContext *ctx, const gchar *profile, GError **error);
 HermesGatewaySpec *
 hermes_gateway_spec_ref(HermesGatewaySpec *self);
 void

@@ -39,5 +39,17 @@ gboolean
 hermes_platform_rename_noreplace(const gchar *from, const gchar *to, GError **error);
 gboolean
 hermes_platform_fsync_dir(const gchar *dir, GError **error);
+gint64
+hermes_platform_get_start_time(gint64 pid);
+gboolean
+hermes_platform_process_alive(gint64 pid);
+gboolean
+hermes_platform_spawn_detached(const gchar *const *argv,
+			       const gchar *const *envp,
+			       const gchar *log_path,
+			       gint64 *pid_out,
+			       GError **error);
+gboolean
+hermes_platform_wait_exit(gint64 pid, guint timeout_ms, GError **error);
 
 G_END_DECLS

@@ -486,6 +486,141 @@ hermes_service_manager_render(HermesServiceManager *self, HermesGatewaySpec *spe
 }
 
 /**
+ * hermes_service_manager_get_mode:
+ * @self: a #HermesServiceManager
+ *
+ * Returns: how the backend supervises here (`container`, `embedded`,
+ * `user`, `system` …), `host` if the backend does not say
+ */
+const gchar *
+hermes_service_manager_get_mode(HermesServiceManager *self)
+{
+	HermesServiceManagerInterface *iface;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	iface = hermes_service_manager_iface(self);
+	if (iface->get_mode == NULL)
+		return "host";
+	return iface->get_mode(self);
+}
+
+/* supervisor start and stop share everything but the vfunc and the verb */
+typedef gboolean (*HermesServiceManagerSupervisorFunc)(HermesServiceManager *self,
+						       GCancellable *cancellable,
+						       GError **error);
+
+static gboolean
+hermes_service_manager_supervisor_action(HermesServiceManager *self,
+					 HermesServiceManagerSupervisorFunc func,
+					 const gchar *verb,
+					 GCancellable *cancellable,
+					 GError **error)
+{
+	if (!hermes_service_manager_check(NULL, cancellable, error))
+		return FALSE;
+	if (func == NULL)
+		return hermes_service_manager_not_supported(self, verb, error);
+	return hermes_service_manager_finish(self, func(self, cancellable, error), error);
+}
+
+/**
+ * hermes_service_manager_supervisor_start:
+ * @self: a #HermesServiceManager
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts the supervisor hermes-svc runs itself (the embedded s6 tree).
+ * Succeeds at once if it already runs. Backends whose supervisor is the
+ * operating system report %HERMES_ERROR_NOT_SUPPORTED.
+ *
+ * Returns: %TRUE once the supervisor accepts commands
+ */
+gboolean
+hermes_service_manager_supervisor_start(HermesServiceManager *self,
+					GCancellable *cancellable,
+					GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_supervisor_action(
+	    self,
+	    hermes_service_manager_iface(self)->supervisor_start,
+	    "starting its own supervisor",
+	    cancellable,
+	    error);
+}
+
+/**
+ * hermes_service_manager_supervisor_stop:
+ * @self: a #HermesServiceManager
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Stops every gateway cleanly, then the supervisor; nothing is left running.
+ *
+ * Returns: %TRUE once the supervisor is gone
+ */
+gboolean
+hermes_service_manager_supervisor_stop(HermesServiceManager *self,
+				       GCancellable *cancellable,
+				       GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	return hermes_service_manager_supervisor_action(
+	    self,
+	    hermes_service_manager_iface(self)->supervisor_stop,
+	    "stopping its own supervisor",
+	    cancellable,
+	    error);
+}
+
+/**
+ * hermes_service_manager_supervisor_status:
+ * @self: a #HermesServiceManager
+ * @running: (out) (optional): whether the supervisor runs
+ * @pid: (out) (optional): its pid, -1 if unknown
+ * @detail: (out) (optional) (transfer full): one line, e.g. the scan directory
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the state could be determined
+ */
+gboolean
+hermes_service_manager_supervisor_status(HermesServiceManager *self,
+					 gboolean *running,
+					 gint64 *pid,
+					 gchar **detail,
+					 GCancellable *cancellable,
+					 GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	gboolean running_local = FALSE;
+	gint64 pid_local = -1;
+	g_autofree gchar *detail_local = NULL;
+
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	if (!hermes_service_manager_check(NULL, cancellable, error))
+		return FALSE;
+	iface = hermes_service_manager_iface(self);
+	if (iface->supervisor_status == NULL)
+		return hermes_service_manager_not_supported(self, "supervisor status", error);
+	if (!hermes_service_manager_finish(self,
+					   iface->supervisor_status(self,
+								    &running_local,
+								    &pid_local,
+								    &detail_local,
+								    cancellable,
+								    error),
+					   error))
+		return FALSE;
+	if (running != NULL)
+		*running = running_local;
+	if (pid != NULL)
+		*pid = pid_local;
+	if (detail != NULL)
+		*detail = g_steal_pointer(&detail_local);
+	return TRUE;
+}
+
+/**
  * hermes_service_manager_emit_gateway_changed:
  * @self: a #HermesServiceManager
  * @profile: the profile whose gateway changed

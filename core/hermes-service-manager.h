@@ -96,9 +96,22 @@ struct _HermesServiceManagerInterface {
 			      GCancellable *cancellable,
 			      GError **error);
 	GPtrArray *(*render)(HermesServiceManager *self, HermesGatewaySpec *spec, GError **error);
+	const gchar *(*get_mode)(HermesServiceManager *self);
+	gboolean (*supervisor_start)(HermesServiceManager *self,
+				     GCancellable *cancellable,
+				     GError **error);
+	gboolean (*supervisor_stop)(HermesServiceManager *self,
+				    GCancellable *cancellable,
+				    GError **error);
+	gboolean (*supervisor_status)(HermesServiceManager *self,
+				      gboolean *running,
+				      gint64 *pid,
+				      gchar **detail,
+				      GCancellable *cancellable,
+				      GError **error);
 
 	/*< private >*/
-	gpointer padding[12];
+	gpointer padding[8];
 };
 
 gboolean
@@ -157,6 +170,23 @@ hermes_service_manager_uninstall(HermesServiceManager *self,
 				 GError **error);
 GPtrArray *
 hermes_service_manager_render(HermesServiceManager *self, HermesGatewaySpec *spec, GError **error);
+const gchar *
+hermes_service_manager_get_mode(HermesServiceManager *self);
+gboolean
+hermes_service_manager_supervisor_start(HermesServiceManager *self,
+					GCancellable *cancellable,
+					GError **error);
+gboolean
+hermes_service_manager_supervisor_stop(HermesServiceManager *self,
+				       GCancellable *cancellable,
+				       GError **error);
+gboolean
+hermes_service_manager_supervisor_status(HermesServiceManager *self,
+					 gboolean *running,
+					 gint64 *pid,
+					 gchar **detail,
+					 GCancellable *cancellable,
+					 GError **error);
 void
 hermes_service_manager_emit_gateway_changed(HermesServiceManager *self,
 					    const gchar *profile,

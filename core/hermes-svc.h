@@ -15,10 +15,12 @@
 #include "hermes-error.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-status.h"
+#include "hermes-planned-stop.h"
 #include "hermes-plugin.h"
 #include "hermes-profile.h"
 #include "hermes-render-step.h"
 #include "hermes-service-manager.h"
+#include "hermes-shell.h"
 #include "hermes-state.h"
 #include "hermes-version.h"
 

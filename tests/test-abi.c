@@ -108,11 +108,11 @@ test_abi_service_manager_iface_size(void **state)
 {
 	/* GTypeInterface is two GTypes; GType is a gsize */
 	assert_int_equal(sizeof(GTypeInterface), 2 * sizeof(gsize));
-	/* 13 vfuncs + 12 padding slots: taking a slot from padding keeps this constant */
+	/* 17 vfuncs + 8 padding slots: taking a slot from padding keeps this constant */
 	assert_int_equal(sizeof(HermesServiceManagerInterface),
 			 2 * sizeof(gsize) + 25 * sizeof(gpointer));
 	assert_int_equal(G_SIZEOF_MEMBER(HermesServiceManagerInterface, padding),
-			 12 * sizeof(gpointer));
+			 8 * sizeof(gpointer));
 }
 
 static void
@@ -138,7 +138,14 @@ test_abi_service_manager_iface_offsets(void **state)
 	assert_int_equal(offsetof(HermesServiceManagerInterface, uninstall),
 			 HERMES_IFACE_OFFSET(11));
 	assert_int_equal(offsetof(HermesServiceManagerInterface, render), HERMES_IFACE_OFFSET(12));
-	assert_int_equal(offsetof(HermesServiceManagerInterface, padding), HERMES_IFACE_OFFSET(13));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, get_mode), HERMES_IFACE_OFFSET(13));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, supervisor_start),
+			 HERMES_IFACE_OFFSET(14));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, supervisor_stop),
+			 HERMES_IFACE_OFFSET(15));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, supervisor_status),
+			 HERMES_IFACE_OFFSET(16));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, padding), HERMES_IFACE_OFFSET(17));
 }
 
 static int

@@ -1,0 +1,119 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The "intentional stop" marker shared with hermes-agent. It always goes
+ * into the home of the profile being stopped, never the caller's
+ * (upstream #103772).
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "hermes-error.h"
+#include "hermes-planned-stop.h"
+#include "hermes-platform.h"
+#include "hermes-state.h"
+
+/**
+ * hermes_planned_stop_write:
+ * @home: the target profile's `HERMES_HOME`
+ * @target_pid: the gateway process about to be stopped
+ * @error: return location for a #GError
+ *
+ * Writes `.gateway-planned-stop.json` atomically:
+ * `{"target_pid", "target_start_time", "stopper_pid", "written_at", "target_hermes_home"}`.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_planned_stop_write(const gchar *home, gint64 target_pid, GError **error)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *now = hermes_time_format_iso8601(g_get_real_time());
+	gint64 start_time = hermes_platform_get_start_time(target_pid);
+
+	g_return_val_if_fail(home != NULL, FALSE);
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "target_pid");
+	json_builder_add_int_value(builder, target_pid);
+	json_builder_set_member_name(builder, "target_start_time");
+	if (start_time >= 0)
+		json_builder_add_int_value(builder, start_time);
+	else
+		json_builder_add_null_value(builder);
+	json_builder_set_member_name(builder, "stopper_pid");
+	json_builder_add_int_value(builder, getpid());
+	json_builder_set_member_name(builder, "written_at");
+	json_builder_add_string_value(builder, now);
+	json_builder_set_member_name(builder, "target_hermes_home");
+	json_builder_add_string_value(builder, home);
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	path = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
+	return hermes_json_file_save(path, json_node_get_object(root), 0644, error);
+}
+
+static gboolean
+hermes_planned_stop_is_fresh(JsonObject *marker)
+{
+	const gchar *written = json_object_get_string_member_with_default(marker, "written_at", NULL);
+	g_autoptr(GDateTime) dt = NULL;
+	gint64 age;
+	if (written == NULL)
+		return FALSE;
+	dt = g_date_time_new_from_iso8601(written, NULL);
+	if (dt == NULL)
+		return FALSE;
+	age = g_get_real_time() / G_USEC_PER_SEC - g_date_time_to_unix(dt);
+	return age >= -5 && age <= HERMES_PLANNED_STOP_TTL_SEC;
+}
+
+/**
+ * hermes_planned_stop_consume:
+ * @home: the gateway's own `HERMES_HOME`
+ * @pid: the gateway's pid
+ * @start_time: its start time from /proc, or -1 if unknown
+ *
+ * Called by a gateway on SIGTERM. A fresh marker naming @pid (and, when
+ * both are known, its start time) means an operator stop. A stale,
+ * malformed or mismatched-but-stale marker is removed; a fresh marker for
+ * another process is left for it.
+ *
+ * Returns: %TRUE if the marker names this process
+ */
+gboolean
+hermes_planned_stop_consume(const gchar *home, gint64 pid, gint64 start_time)
+{
+	g_autofree gchar *path = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
+	g_autoptr(JsonObject) marker = NULL;
+	g_autoptr(GError) error_local = NULL;
+	JsonNode *node;
+	gint64 target_start;
+
+	marker = hermes_json_file_load(path, &error_local);
+	if (marker == NULL) {
+		if (!g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
+			g_unlink(path);
+		return FALSE;
+	}
+	if (!hermes_planned_stop_is_fresh(marker) ||
+	    json_object_get_int_member_with_default(marker, "target_pid", -1) <= 0) {
+		g_unlink(path);
+		return FALSE;
+	}
+	if (json_object_get_int_member_with_default(marker, "target_pid", -1) != pid)
+		return FALSE;
+	node = json_object_get_member(marker, "target_start_time");
+	target_start = node != NULL && JSON_NODE_HOLDS_VALUE(node) ? json_node_get_int(node) : -1;
+	if (target_start >= 0 && start_time >= 0 && target_start != start_time)
+		return FALSE;
+	g_unlink(path);
+	return TRUE;
+}
