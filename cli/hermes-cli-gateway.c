@@ -125,6 +125,42 @@ hermes_cli_gateway_check_all(HermesCli *cli, GError **error)
 	return TRUE;
 }
 
+/*
+ * A profile that exists but has no slot (created before the backend was
+ * here, or on the host against a mounted home) gets one, so `start` just
+ * works; the line says so.
+ */
+static gboolean
+hermes_cli_gateway_ensure_registered(HermesCli *cli,
+				     HermesServiceManager *manager,
+				     const gchar *profile,
+				     GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+
+	if (!hermes_service_manager_supports_registration(manager))
+		return TRUE;
+	status = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
+	if (status != NULL ||
+	    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED))
+		return TRUE;
+	spec = hermes_gateway_spec_new_default(cli->ctx, profile, error);
+	if (spec == NULL)
+		return FALSE;
+	if (!hermes_service_manager_register_gateway(
+		    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
+		g_prefix_error(error, "cannot register gateway '%s': ", profile);
+		return FALSE;
+	}
+	g_print("Registered gateway '%s' with %s (%s)\n",
+		profile,
+		hermes_service_manager_get_name(manager),
+		hermes_service_manager_get_mode(manager));
+	return TRUE;
+}
+
 static gint
 hermes_cli_gateway_run_action(HermesCli *cli,
 			      HermesCliGatewayAction action,
@@ -147,6 +183,9 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 		return HERMES_EXIT_FAILED;
 	if (cli->all)
 		return hermes_cli_gateway_all(cli, manager, action, verb, done, error);
+	if (action != hermes_service_manager_stop &&
+	    !hermes_cli_gateway_ensure_registered(cli, manager, profile, error))
+		return HERMES_EXIT_FAILED;
 	if (!hermes_cli_gateway_do(manager, action, verb, profile, error))
 		return HERMES_EXIT_FAILED;
 	g_print("%s gateway '%s' (backend %s)\n",
@@ -304,6 +343,12 @@ hermes_cli_status(HermesCli *cli, gchar **args, GError **error)
 }
 
 const HermesCliCommand hermes_cli_gateway_commands[] = {
+	{"run",
+	 NULL,
+	 0,
+	 "Run the gateway in the foreground (what the supervisor runs)",
+	 HERMES_CLI_OPT_REPLACE,
+	 hermes_cli_gateway_run},
 	{"start",
 	 NULL,
 	 0,

@@ -27,6 +27,10 @@ typedef struct {
 static const HermesCliGroup hermes_cli_groups[] = {
 	{"profile", "Create, list and delete profiles", hermes_cli_profile_commands, NULL},
 	{"gateway", "Start, stop, restart and inspect gateways", hermes_cli_gateway_commands, NULL},
+	{"supervisor",
+	 "Start, stop or inspect the supervisor hermes-svc runs itself",
+	 hermes_cli_supervisor_commands,
+	 NULL},
 	{"status", "Show every registered gateway", NULL, &hermes_cli_status_command},
 	{"backends",
 	 "List backend plugins and the one chosen here",
@@ -148,6 +152,25 @@ hermes_cli_run_command(HermesCli *cli,
 					    {NULL}};
 		g_option_context_add_main_entries(octx, yes, NULL);
 	}
+	if (cmd->options & HERMES_CLI_OPT_REPLACE) {
+		const GOptionEntry run[] = {
+			{"replace",
+			 0,
+			 0,
+			 G_OPTION_ARG_NONE,
+			 &cli->replace,
+			 "Take over from a gateway of this profile that already runs",
+			 NULL},
+			{"no-supervise",
+			 0,
+			 0,
+			 G_OPTION_ARG_NONE,
+			 &cli->no_supervise,
+			 "Run in the foreground even inside a supervised container",
+			 NULL},
+			{NULL}};
+		g_option_context_add_main_entries(octx, run, NULL);
+	}
 	if (cmd->options & HERMES_CLI_OPT_ALL) {
 		const GOptionEntry all[] = {{"all",
 					     'a',
@@ -267,6 +290,11 @@ main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	g_set_prgname("hermes");
 	cli.ctx = hermes_context_new();
+	if (hermes_context_getenv(cli.ctx, "HERMES_CLI_PATH") == NULL) {
+		g_autofree gchar *self_path = g_file_read_link("/proc/self/exe", NULL);
+		if (self_path != NULL)
+			hermes_context_setenv(cli.ctx, "HERMES_CLI_PATH", self_path);
+	}
 	ret = hermes_cli_run(&cli, argc, argv);
 	g_clear_object(&cli.ctx);
 	g_free(cli.profile);

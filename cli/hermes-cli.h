@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "hermes-platform.h"
 #include "hermes-svc.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,8 @@ typedef struct {
 	gboolean json;
 	gboolean yes;
 	gboolean all;
+	gboolean replace;
+	gboolean no_supervise;
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
@@ -37,6 +40,7 @@ typedef enum {
 	HERMES_CLI_OPT_NONE = 0,
 	HERMES_CLI_OPT_YES = 1 << 0,
 	HERMES_CLI_OPT_ALL = 1 << 1,
+	HERMES_CLI_OPT_REPLACE = 1 << 2,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -53,6 +57,8 @@ typedef struct {
 gint
 hermes_cli_exit_code(const GError *error);
 gint
+hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error);
+gint
 hermes_cli_fail(GError *error);
 void
 hermes_cli_print_json(JsonNode *node);
@@ -63,6 +69,7 @@ hermes_cli_get_manager(HermesCli *cli, GError **error);
 
 extern const HermesCliCommand hermes_cli_profile_commands[];
 extern const HermesCliCommand hermes_cli_gateway_commands[];
+extern const HermesCliCommand hermes_cli_supervisor_commands[];
 extern const HermesCliCommand hermes_cli_backends_command;
 extern const HermesCliCommand hermes_cli_status_command;
 

@@ -24,6 +24,7 @@ struct _HermesGatewaySpec {
 	guint stop_timeout_ms;
 	guint breaker_max_deaths;
 	guint breaker_window_s;
+	gboolean notify;
 };
 
 G_DEFINE_BOXED_TYPE(HermesGatewaySpec,
@@ -63,6 +64,7 @@ hermes_gateway_spec_new(const gchar *profile, GError **error)
 	self->stop_timeout_ms = 90000;
 	self->breaker_max_deaths = 5;
 	self->breaker_window_s = 60;
+	self->notify = TRUE;
 	return self;
 }
 
@@ -535,4 +537,30 @@ hermes_gateway_spec_set_breaker(HermesGatewaySpec *self,
 	self->breaker_max_deaths = max_deaths;
 	self->breaker_window_s = window_s;
 	return TRUE;
+}
+
+/**
+ * hermes_gateway_spec_get_notify:
+ * @self: a #HermesGatewaySpec
+ *
+ * Returns: whether the command signals readiness (the `hermes gateway run`
+ * runner does; an arbitrary command does not)
+ */
+gboolean
+hermes_gateway_spec_get_notify(const HermesGatewaySpec *self)
+{
+	g_return_val_if_fail(self != NULL, FALSE);
+	return self->notify;
+}
+
+/**
+ * hermes_gateway_spec_set_notify:
+ * @self: a #HermesGatewaySpec
+ * @notify: whether the command writes a newline to `$HERMES_READY_FD` once ready
+ */
+void
+hermes_gateway_spec_set_notify(HermesGatewaySpec *self, gboolean notify)
+{
+	g_return_if_fail(self != NULL);
+	self->notify = notify;
 }

@@ -85,6 +85,11 @@ hermes_gateway_spec_set_breaker(HermesGatewaySpec *self,
 				GError **error);
 
 gboolean
+hermes_gateway_spec_get_notify(const HermesGatewaySpec *self);
+void
+hermes_gateway_spec_set_notify(HermesGatewaySpec *self, gboolean notify);
+
+gboolean
 hermes_env_name_is_valid(const gchar *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesGatewaySpec, hermes_gateway_spec_unref)

@@ -63,7 +63,8 @@ hermes_planned_stop_write(const gchar *home, gint64 target_pid, GError **error)
 static gboolean
 hermes_planned_stop_is_fresh(JsonObject *marker)
 {
-	const gchar *written = json_object_get_string_member_with_default(marker, "written_at", NULL);
+	const gchar *written =
+		json_object_get_string_member_with_default(marker, "written_at", NULL);
 	g_autoptr(GDateTime) dt = NULL;
 	gint64 age;
 	if (written == NULL)

@@ -6,14 +6,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hermes-error.h"
@@ -252,13 +252,12 @@ hermes_platform_spawn_detached(const gchar *const *argv,
 			/* one writer, so the pid always comes before an exec error */
 			gint32 self_pid = (gint32)getpid();
 			gint null_fd = open("/dev/null", O_RDONLY);
-			gint log_fd = log_path != NULL ? open(log_path,
-							      O_WRONLY | O_CREAT | O_APPEND,
-							      0644)
-							: open("/dev/null", O_WRONLY);
+			gint log_fd = log_path != NULL
+					      ? open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644)
+					      : open("/dev/null", O_WRONLY);
 			(void)!write(fds[1], &self_pid, sizeof(self_pid));
-			if (null_fd < 0 || log_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 ||
-			    dup2(log_fd, 2) < 0) {
+			if (null_fd < 0 || log_fd < 0 || dup2(null_fd, 0) < 0 ||
+			    dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) {
 				gint32 err = errno;
 				(void)!write(fds[1], &err, sizeof(err));
 				_exit(127);

@@ -541,11 +541,11 @@ hermes_service_manager_supervisor_start(HermesServiceManager *self,
 {
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
 	return hermes_service_manager_supervisor_action(
-	    self,
-	    hermes_service_manager_iface(self)->supervisor_start,
-	    "starting its own supervisor",
-	    cancellable,
-	    error);
+		self,
+		hermes_service_manager_iface(self)->supervisor_start,
+		"starting its own supervisor",
+		cancellable,
+		error);
 }
 
 /**
@@ -565,11 +565,11 @@ hermes_service_manager_supervisor_stop(HermesServiceManager *self,
 {
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
 	return hermes_service_manager_supervisor_action(
-	    self,
-	    hermes_service_manager_iface(self)->supervisor_stop,
-	    "stopping its own supervisor",
-	    cancellable,
-	    error);
+		self,
+		hermes_service_manager_iface(self)->supervisor_stop,
+		"stopping its own supervisor",
+		cancellable,
+		error);
 }
 
 /**
@@ -602,14 +602,11 @@ hermes_service_manager_supervisor_status(HermesServiceManager *self,
 	iface = hermes_service_manager_iface(self);
 	if (iface->supervisor_status == NULL)
 		return hermes_service_manager_not_supported(self, "supervisor status", error);
-	if (!hermes_service_manager_finish(self,
-					   iface->supervisor_status(self,
-								    &running_local,
-								    &pid_local,
-								    &detail_local,
-								    cancellable,
-								    error),
-					   error))
+	if (!hermes_service_manager_finish(
+		    self,
+		    iface->supervisor_status(
+			    self, &running_local, &pid_local, &detail_local, cancellable, error),
+		    error))
 		return FALSE;
 	if (running != NULL)
 		*running = running_local;

@@ -327,7 +327,7 @@ test_plugin_loader_choose_nothing(void **state)
 	assert_null(hermes_backend_loader_choose(f->plugins, NULL, &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
 	hermes_assert_str_contains(error->message, "no supported service manager detected");
-	hermes_assert_str_contains(error->message, "loaded backends: fake");
+	hermes_assert_str_contains(error->message, "loaded backends: fake, minimal");
 }
 
 static void
@@ -345,7 +345,7 @@ test_plugin_loader_forced(void **state)
 
 	assert_null(hermes_backend_loader_choose(f->plugins, "nosuch", &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
-	assert_string_equal(error->message, "no backend named 'nosuch'; available backends: fake");
+	assert_string_equal(error->message, "no backend named 'nosuch'; available backends: fake, minimal");
 	g_clear_error(&error);
 
 	assert_null(hermes_backend_loader_choose(f->plugins, "abimajor", &error));

@@ -282,13 +282,17 @@ test_service_manager_not_supported(void **state)
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HermesGatewaySpec) spec = hermes_gateway_spec_new("demo", NULL);
-	/* the s6 skeleton implements only get_name so far */
-	f->manager = make_manager(f->ctx, "s6");
-	assert_string_equal(hermes_service_manager_get_name(f->manager), "s6");
+	/* the minimal test backend implements only get_name */
+	f->manager = make_manager(f->ctx, "minimal");
+	assert_string_equal(hermes_service_manager_get_name(f->manager), "minimal");
+	assert_string_equal(hermes_service_manager_get_mode(f->manager), "host");
 	assert_false(hermes_service_manager_supports_registration(f->manager));
 	assert_false(hermes_service_manager_start(f->manager, "demo", NULL, &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);
-	assert_string_equal(error->message, "the s6 backend does not support start");
+	assert_string_equal(error->message, "the minimal backend does not support start");
+	g_clear_error(&error);
+	assert_false(hermes_service_manager_supervisor_start(f->manager, NULL, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);
 	g_clear_error(&error);
 	assert_false(hermes_service_manager_register_gateway(f->manager, spec, 0, NULL, &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);

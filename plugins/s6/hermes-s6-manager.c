@@ -4,20 +4,44 @@
  */
 
 /*
- * s6 backend. This file holds the descriptor and the probe; slot
- * registration, control and status arrive with the s6 issue, and until
- * then the interface reports "not supported" for them.
+ * The s6 backend: one slot `gateway-<profile>` per gateway in a scan
+ * directory watched by s6-svscan. Three modes:
+ *   container  s6-overlay is PID 1; slots live in /run/service
+ *   scandir    $HERMES_S6_SCANDIR names a scan directory someone else runs
+ *   embedded   no supervisor here: hermes-svc runs its own s6-svscan on
+ *              $HERMES_HOME/run/service as the current user
+ * Control and status never fork: see hermes-s6-control.c and hermes-s6-status.c.
  */
 
 #include "config.h"
 
-#include "hermes-backend.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define HERMES_TYPE_S6_MANAGER (hermes_s6_manager_get_type())
-G_DECLARE_FINAL_TYPE(HermesS6Manager, hermes_s6_manager, HERMES, S6_MANAGER, GObject)
+#include "hermes-platform.h"
+#include "hermes-s6-control.h"
+#include "hermes-s6-manager.h"
+#include "hermes-s6-render.h"
+#include "hermes-s6-status.h"
+
+#define HERMES_S6_START_TIMEOUT_MS 10000
+#define HERMES_S6_STOP_TIMEOUT_MS  30000
+#define HERMES_S6_SCAN_TIMEOUT_MS  5000
+#define HERMES_S6_SVSCAN_MAX	   1000
 
 struct _HermesS6Manager {
 	GObject parent_instance;
+	HermesContext *ctx;
+	const gchar *mode;
+	gchar *scandir;
+	gchar *bin_dir; /* NULL when s6 is not installed */
+	gchar *root;
+	GMainContext *context; /* where gateway-changed is emitted */
+	GHashTable *watches;   /* profile -> HermesS6Watch */
+	GFileMonitor *monitor; /* the scan directory, for slots coming and going */
 };
 
 static void
@@ -29,45 +53,25 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(HermesS6Manager,
 			      G_IMPLEMENT_INTERFACE(HERMES_TYPE_SERVICE_MANAGER,
 						    hermes_s6_manager_iface_init))
 
-static const gchar *
-hermes_s6_manager_get_name(HermesServiceManager *manager)
-{
-	return "s6";
-}
+/*****************************************************************************/
+/* where things are */
 
-static void
-hermes_s6_manager_iface_init(HermesServiceManagerInterface *iface)
-{
-	iface->get_name = hermes_s6_manager_get_name;
-}
-
-static void
-hermes_s6_manager_class_init(HermesS6ManagerClass *klass)
-{
-}
-
-static void
-hermes_s6_manager_init(HermesS6Manager *self)
-{
-}
-
-/* /proc/1/comm, never /proc/1/exe: the latter is unreadable to non-root
- * users and silently resolved to nothing upstream */
-static gboolean
-hermes_s6_probe_overlay(HermesContext *ctx)
+gboolean
+hermes_s6_is_overlay(HermesContext *ctx)
 {
 	g_autofree gchar *comm_path = hermes_context_build_path(ctx, "/proc/1/comm");
 	g_autofree gchar *basedir = hermes_context_build_path(ctx, "/run/s6/basedir");
 	g_autofree gchar *comm = NULL;
+	/* /proc/1/comm, never /proc/1/exe: that is unreadable to non-root users */
 	if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
 		return FALSE;
 	g_strstrip(comm);
 	return g_strcmp0(comm, "s6-svscan") == 0 && g_file_test(basedir, G_FILE_TEST_IS_DIR);
 }
 
-/* where s6-svscan lives: $HERMES_S6_BIN_DIR, /command (s6-overlay), then $PATH */
-static gchar *
-hermes_s6_probe_find_svscan(HermesContext *ctx)
+/* the directory holding s6-svscan: $HERMES_S6_BIN_DIR, /command (s6-overlay), then $PATH */
+gchar *
+hermes_s6_find_bin_dir(HermesContext *ctx)
 {
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
 	g_auto(GStrv) dirs = NULL;
@@ -91,26 +95,1361 @@ hermes_s6_probe_find_svscan(HermesContext *ctx)
 		full = hermes_context_build_path(ctx, rel);
 		if (g_file_test(full, G_FILE_TEST_IS_EXECUTABLE) &&
 		    !g_file_test(full, G_FILE_TEST_IS_DIR))
-			return g_steal_pointer(&rel);
+			return g_strdup(dirs[i]);
 	}
 	return NULL;
 }
 
+const gchar *
+hermes_s6_configured_scandir(HermesContext *ctx)
+{
+	const gchar *dir = hermes_context_getenv(ctx, "HERMES_S6_SCANDIR");
+	if (dir == NULL || dir[0] == '\0')
+		dir = hermes_context_getenv(ctx, "S6_PROFILE_GATEWAY_SCANDIR");
+	return dir != NULL && dir[0] != '\0' ? dir : NULL;
+}
+
+static gchar *
+hermes_s6_manager_slot_dir(HermesS6Manager *self, const gchar *profile)
+{
+	g_autofree gchar *name = hermes_s6_slot_name(profile);
+	return g_build_filename(self->scandir, name, NULL);
+}
+
+static gchar *
+hermes_s6_manager_profile_home(HermesS6Manager *self, const gchar *profile)
+{
+	if (g_strcmp0(profile, HERMES_PROFILE_DEFAULT) == 0)
+		return g_strdup(self->root);
+	return g_build_filename(self->root, "profiles", profile, NULL);
+}
+
+static gboolean
+hermes_s6_manager_need_bin_dir(HermesS6Manager *self, GError **error)
+{
+	if (self->bin_dir != NULL)
+		return TRUE;
+	g_set_error_literal(
+		error,
+		HERMES_ERROR,
+		HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+		"s6 is not installed: no s6-svscan in $HERMES_S6_BIN_DIR, /command or $PATH");
+	return FALSE;
+}
+
+static gboolean
+hermes_s6_manager_need_slot(HermesS6Manager *self,
+			    const gchar *profile,
+			    const gchar *slot_dir,
+			    GError **error)
+{
+	if (g_file_test(slot_dir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_NOT_REGISTERED,
+		    "gateway '%s' is not registered with s6 (no %s)",
+		    profile,
+		    slot_dir);
+	return FALSE;
+}
+
+/*****************************************************************************/
+/* status */
+
+static void
+hermes_s6_read_reason(const gchar *slot_dir, HermesS6SlotFacts *facts, gchar **buf)
+{
+	g_autofree gchar *path = g_build_filename(slot_dir, "data", "finish-reason", NULL);
+	gchar **parts;
+	if (!g_file_get_contents(path, buf, NULL, NULL))
+		return;
+	g_strchomp(*buf);
+	/* "<unix time> <kind> <text>" */
+	parts = g_strsplit(*buf, " ", 3);
+	if (g_strv_length(parts) == 3) {
+		facts->reason_time = g_ascii_strtoll(parts[0], NULL, 10);
+		/* point into *buf so the facts need no ownership */
+		facts->reason_kind = *buf + strlen(parts[0]) + 1;
+		(*buf)[strlen(parts[0]) + 1 + strlen(parts[1])] = '\0';
+		facts->reason_text = *buf + strlen(parts[0]) + 1 + strlen(parts[1]) + 1;
+	}
+	g_strfreev(parts);
+}
+
+/* reads everything status needs; *have_status is FALSE when not supervised yet */
+static gboolean
+hermes_s6_manager_read(const gchar *slot_dir,
+		       HermesS6Status *st,
+		       gboolean *have_status,
+		       HermesS6SlotFacts *facts,
+		       gchar **reason_buf,
+		       GError **error)
+{
+	g_autofree gchar *status_path = g_build_filename(slot_dir, "supervise", "status", NULL);
+	g_autofree gchar *down_path = g_build_filename(slot_dir, "down", NULL);
+	g_autofree gchar *notify_path = g_build_filename(slot_dir, "notification-fd", NULL);
+	g_autofree gchar *tally_path = g_build_filename(slot_dir, "supervise", "death_tally", NULL);
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error_local = NULL;
+	GStatBuf tally;
+	gsize len = 0;
+
+	memset(facts, 0, sizeof(*facts));
+	facts->normally_up = !g_file_test(down_path, G_FILE_TEST_EXISTS);
+	facts->notifies = g_file_test(notify_path, G_FILE_TEST_EXISTS);
+	facts->deaths = g_stat(tally_path, &tally) == 0
+				? (gint)(tally.st_size / HERMES_S6_DTALLY_SIZE)
+				: -1;
+	hermes_s6_read_reason(slot_dir, facts, reason_buf);
+	*have_status = FALSE;
+	if (!g_file_get_contents(status_path, &data, &len, &error_local)) {
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return TRUE;
+		g_propagate_prefixed_error(
+			error, g_steal_pointer(&error_local), "cannot read status: ");
+		hermes_error_convert(error);
+		return FALSE;
+	}
+	/* s6-supervise creates the file empty before its first write */
+	if (len == 0)
+		return TRUE;
+	if (!hermes_s6_status_parse((const guint8 *)data, len, st, error)) {
+		g_prefix_error(error, "%s: ", status_path);
+		return FALSE;
+	}
+	*have_status = TRUE;
+	return TRUE;
+}
+
+static HermesGatewayStatus *
+hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError **error)
+{
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	HermesS6Status st;
+	gboolean have_status = FALSE;
+
+	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+		return NULL;
+	if (!hermes_s6_manager_read(slot_dir, &st, &have_status, &facts, &reason_buf, error))
+		return NULL;
+	return hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
+}
+
+/*****************************************************************************/
+/* waiting for s6, driven by its events */
+
+typedef enum {
+	HERMES_S6_WAIT_UP,
+	HERMES_S6_WAIT_DOWN,
+	HERMES_S6_WAIT_SUPERVISED,
+	HERMES_S6_WAIT_RESPAWNED,
+} HermesS6WaitFor;
+
+typedef struct {
+	GMainContext *context;
+	HermesS6Watch *watch;
+	HermesS6Watch *log_watch;
+	gboolean woken;
+	gchar *slot_dir;
+} HermesS6Waiter;
+
+static void
+hermes_s6_waiter_cb(const gchar *events, gsize n, gpointer user_data)
+{
+	HermesS6Waiter *waiter = user_data;
+	waiter->woken = TRUE;
+}
+
+static void
+hermes_s6_waiter_free(HermesS6Waiter *waiter)
+{
+	if (waiter == NULL)
+		return;
+	hermes_s6_watch_free(waiter->watch);
+	hermes_s6_watch_free(waiter->log_watch);
+	g_main_context_unref(waiter->context);
+	g_free(waiter->slot_dir);
+	g_free(waiter);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesS6Waiter, hermes_s6_waiter_free)
+
+/* subscribe first, act second: no event can slip between the two */
+static HermesS6Waiter *
+hermes_s6_waiter_new(const gchar *slot_dir, gboolean with_log, GError **error)
+{
+	g_autoptr(HermesS6Waiter) waiter = g_new0(HermesS6Waiter, 1);
+	g_autofree gchar *event_dir = g_build_filename(slot_dir, "event", NULL);
+	waiter->context = g_main_context_new();
+	waiter->slot_dir = g_strdup(slot_dir);
+	waiter->watch =
+		hermes_s6_watch_new(event_dir, waiter->context, hermes_s6_waiter_cb, waiter, error);
+	if (waiter->watch == NULL)
+		return NULL;
+	if (with_log) {
+		g_autofree gchar *log_events = g_build_filename(slot_dir, "log", "event", NULL);
+		/* the logger is optional; without its fifodir there is nothing to wait for */
+		waiter->log_watch = hermes_s6_watch_new(
+			log_events, waiter->context, hermes_s6_waiter_cb, waiter, NULL);
+	}
+	return g_steal_pointer(&waiter);
+}
+
+static gboolean
+hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_pid)
+{
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	HermesS6Status st;
+	gboolean have_status = FALSE;
+
+	if (!hermes_s6_manager_read(waiter->slot_dir, &st, &have_status, &facts, &reason_buf, NULL))
+		return FALSE;
+	switch (what) {
+	case HERMES_S6_WAIT_SUPERVISED:
+		return have_status;
+	case HERMES_S6_WAIT_UP:
+		return have_status && st.pid != 0 && !st.finishing;
+	case HERMES_S6_WAIT_RESPAWNED:
+		return have_status && st.pid != 0 && !st.finishing && st.pid != old_pid;
+	case HERMES_S6_WAIT_DOWN:
+		return have_status && st.pid == 0 && !st.finishing;
+	default:
+		return FALSE;
+	}
+}
+
+static gboolean
+hermes_s6_waiter_timeout_cb(gpointer user_data)
+{
+	gboolean *timed_out = user_data;
+	*timed_out = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hermes_s6_waiter_wait(HermesS6Waiter *waiter,
+		      HermesS6WaitFor what,
+		      gint64 old_pid,
+		      guint timeout_ms,
+		      const gchar *goal,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	g_autoptr(GSource) timeout = g_timeout_source_new(timeout_ms);
+	gboolean timed_out = FALSE;
+
+	g_source_set_callback(timeout, hermes_s6_waiter_timeout_cb, &timed_out, NULL);
+	g_source_attach(timeout, waiter->context);
+	while (!hermes_s6_waiter_done(waiter, what, old_pid)) {
+		if (timed_out) {
+			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
+			g_source_destroy(timeout);
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_TIMED_OUT,
+				    "%s did not %s within %u s",
+				    name,
+				    goal,
+				    timeout_ms / 1000);
+			return FALSE;
+		}
+		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+			g_source_destroy(timeout);
+			hermes_error_convert(error);
+			return FALSE;
+		}
+		waiter->woken = FALSE;
+		g_main_context_iteration(waiter->context, TRUE);
+	}
+	g_source_destroy(timeout);
+	return TRUE;
+}
+
+/*****************************************************************************/
+/* events for status consumers: no polling */
+
+static void
+hermes_s6_manager_emit(HermesS6Manager *self, const gchar *profile)
+{
+	g_autoptr(HermesGatewayStatus) status = hermes_s6_manager_status_of(self, profile, NULL);
+	hermes_service_manager_emit_gateway_changed(HERMES_SERVICE_MANAGER(self), profile, status);
+}
+
+typedef struct {
+	HermesS6Manager *self;
+	gchar *profile;
+} HermesS6EventTarget;
+
+static void
+hermes_s6_event_target_free(gpointer data)
+{
+	HermesS6EventTarget *target = data;
+	g_free(target->profile);
+	g_free(target);
+}
+
+static void
+hermes_s6_manager_event_cb(const gchar *events, gsize n, gpointer user_data)
+{
+	HermesS6EventTarget *target = user_data;
+	hermes_s6_manager_emit(target->self, target->profile);
+}
+
+typedef struct {
+	HermesS6Watch *watch;
+	HermesS6EventTarget *target;
+} HermesS6Subscription;
+
+static void
+hermes_s6_subscription_free(gpointer data)
+{
+	HermesS6Subscription *sub = data;
+	hermes_s6_watch_free(sub->watch);
+	hermes_s6_event_target_free(sub->target);
+	g_free(sub);
+}
+
+static void
+hermes_s6_manager_watch_slot(HermesS6Manager *self, const gchar *profile)
+{
+	g_autofree gchar *slot_dir = NULL;
+	g_autofree gchar *event_dir = NULL;
+	g_autoptr(GError) error_local = NULL;
+	HermesS6Subscription *sub;
+
+	if (g_hash_table_contains(self->watches, profile))
+		return;
+	slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	event_dir = g_build_filename(slot_dir, "event", NULL);
+	sub = g_new0(HermesS6Subscription, 1);
+	sub->target = g_new0(HermesS6EventTarget, 1);
+	sub->target->self = self;
+	sub->target->profile = g_strdup(profile);
+	sub->watch = hermes_s6_watch_new(
+		event_dir, self->context, hermes_s6_manager_event_cb, sub->target, &error_local);
+	if (sub->watch == NULL) {
+		/* a reader without access to event/ still gets status, just no events */
+		g_debug("no events for %s: %s", profile, error_local->message);
+		hermes_s6_subscription_free(sub);
+		return;
+	}
+	g_hash_table_insert(self->watches, g_strdup(profile), sub);
+}
+
+static gchar *
+hermes_s6_profile_from_slot(const gchar *name)
+{
+	if (!g_str_has_prefix(name, "gateway-"))
+		return NULL;
+	if (!hermes_profile_name_validate(name + strlen("gateway-"), NULL))
+		return NULL;
+	return g_strdup(name + strlen("gateway-"));
+}
+
+static void
+hermes_s6_manager_scandir_changed_cb(GFileMonitor *monitor,
+				     GFile *file,
+				     GFile *other,
+				     GFileMonitorEvent event,
+				     gpointer user_data)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(user_data);
+	g_autofree gchar *name = NULL;
+	g_autofree gchar *profile = NULL;
+	GFile *subject = file;
+
+	if (event == G_FILE_MONITOR_EVENT_MOVED_IN || event == G_FILE_MONITOR_EVENT_RENAMED)
+		subject = other != NULL && event == G_FILE_MONITOR_EVENT_RENAMED ? other : file;
+	name = g_file_get_basename(subject);
+	profile = hermes_s6_profile_from_slot(name);
+	if (profile == NULL) {
+		/* a slot renamed away (unregister) leaves under its old name */
+		if (event == G_FILE_MONITOR_EVENT_RENAMED) {
+			g_autofree gchar *old = g_file_get_basename(file);
+			g_autofree gchar *gone = hermes_s6_profile_from_slot(old);
+			if (gone != NULL && g_hash_table_remove(self->watches, gone))
+				hermes_service_manager_emit_gateway_changed(
+					HERMES_SERVICE_MANAGER(self), gone, NULL);
+		}
+		return;
+	}
+	switch (event) {
+	case G_FILE_MONITOR_EVENT_CREATED:
+	case G_FILE_MONITOR_EVENT_MOVED_IN:
+	case G_FILE_MONITOR_EVENT_RENAMED:
+		hermes_s6_manager_watch_slot(self, profile);
+		hermes_s6_manager_emit(self, profile);
+		break;
+	case G_FILE_MONITOR_EVENT_DELETED:
+	case G_FILE_MONITOR_EVENT_MOVED_OUT:
+		if (g_hash_table_remove(self->watches, profile))
+			hermes_service_manager_emit_gateway_changed(
+				HERMES_SERVICE_MANAGER(self), profile, NULL);
+		break;
+	case G_FILE_MONITOR_EVENT_CHANGED:
+	case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+	case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
+	case G_FILE_MONITOR_EVENT_PRE_UNMOUNT:
+	case G_FILE_MONITOR_EVENT_UNMOUNTED:
+	case G_FILE_MONITOR_EVENT_MOVED:
+	default:
+		break;
+	}
+}
+
+static void
+hermes_s6_manager_watch_scandir(HermesS6Manager *self)
+{
+	g_autoptr(GFile) dir = NULL;
+	g_autoptr(GError) error_local = NULL;
+	if (self->monitor != NULL)
+		return;
+	dir = g_file_new_for_path(self->scandir);
+	self->monitor =
+		g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error_local);
+	if (self->monitor == NULL) {
+		g_debug("cannot watch %s: %s", self->scandir, error_local->message);
+		return;
+	}
+	g_signal_connect(
+		self->monitor, "changed", G_CALLBACK(hermes_s6_manager_scandir_changed_cb), self);
+}
+
+/*****************************************************************************/
+/* the interface */
+
+static gboolean
+hermes_s6_manager_setup(HermesServiceManager *manager, HermesContext *ctx, GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	const gchar *configured = hermes_s6_configured_scandir(ctx);
+
+	self->ctx = g_object_ref(ctx);
+	self->root = hermes_profile_get_root(ctx);
+	self->bin_dir = hermes_s6_find_bin_dir(ctx);
+	self->context = g_main_context_ref_thread_default();
+	if (configured != NULL) {
+		self->mode = "scandir";
+		self->scandir = g_canonicalize_filename(configured, NULL);
+	} else if (hermes_s6_is_overlay(ctx)) {
+		self->mode = "container";
+		self->scandir = hermes_context_build_path(ctx, "/run/service");
+	} else {
+		self->mode = "embedded";
+		self->scandir = g_build_filename(self->root, "run", "service", NULL);
+	}
+	return TRUE;
+}
+
+static const gchar *
+hermes_s6_manager_get_name(HermesServiceManager *manager)
+{
+	return "s6";
+}
+
+static const gchar *
+hermes_s6_manager_get_mode(HermesServiceManager *manager)
+{
+	return HERMES_S6_MANAGER(manager)->mode;
+}
+
+static gboolean
+hermes_s6_manager_supports_registration(HermesServiceManager *manager)
+{
+	return TRUE;
+}
+
+/* the slot must be under a running s6-supervise before it can be told anything */
+static gboolean
+hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
+				    const gchar *slot_dir,
+				    GCancellable *cancellable,
+				    GError **error)
+{
+	g_autoptr(HermesS6Waiter) waiter = NULL;
+	if (g_strcmp0(self->mode, "embedded") == 0 &&
+	    !hermes_service_manager_supervisor_start(
+		    HERMES_SERVICE_MANAGER(self), cancellable, error))
+		return FALSE;
+	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
+	if (waiter == NULL)
+		return FALSE;
+	if (hermes_s6_waiter_done(waiter, HERMES_S6_WAIT_SUPERVISED, 0))
+		return TRUE;
+	if (!hermes_s6_control_scanner(self->scandir, "a", error))
+		return FALSE;
+	return hermes_s6_waiter_wait(waiter,
+				     HERMES_S6_WAIT_SUPERVISED,
+				     0,
+				     HERMES_S6_SCAN_TIMEOUT_MS,
+				     "get picked up by s6-svscan",
+				     cancellable,
+				     error);
+}
+
+static gboolean
+hermes_s6_manager_start(HermesServiceManager *manager,
+			const gchar *profile,
+			GCancellable *cancellable,
+			GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autoptr(HermesS6Waiter) waiter = NULL;
+
+	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+		return FALSE;
+	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, cancellable, error))
+		return FALSE;
+	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
+	if (waiter == NULL)
+		return FALSE;
+	if (!hermes_s6_control_slot(slot_dir, "u", error))
+		return FALSE;
+	return hermes_s6_waiter_wait(waiter,
+				     HERMES_S6_WAIT_UP,
+				     0,
+				     HERMES_S6_START_TIMEOUT_MS,
+				     "come up",
+				     cancellable,
+				     error);
+}
+
+static gint64
+hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
+{
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	HermesS6Status st;
+	gboolean have_status = FALSE;
+	if (!hermes_s6_manager_read(slot_dir, &st, &have_status, &facts, &reason_buf, NULL) ||
+	    !have_status || st.finishing)
+		return 0;
+	return st.pid;
+}
+
+/* down, after telling the gateway it is an operator stop (in its own home) */
+static gboolean
+hermes_s6_manager_bring_down(HermesS6Manager *self,
+			     const gchar *profile,
+			     const gchar *slot_dir,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	g_autoptr(HermesS6Waiter) waiter = NULL;
+	gint64 pid = hermes_s6_manager_current_pid(self, slot_dir);
+
+	if (pid > 0) {
+		g_autofree gchar *home = hermes_s6_manager_profile_home(self, profile);
+		g_autoptr(GError) error_marker = NULL;
+		/* without the marker the gateway treats the stop as a crash and says so at boot */
+		if (!hermes_planned_stop_write(home, pid, &error_marker))
+			g_debug("no planned-stop marker for %s: %s",
+				profile,
+				error_marker->message);
+	}
+	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
+	if (waiter == NULL)
+		return FALSE;
+	if (!hermes_s6_control_slot(slot_dir, "d", error))
+		return FALSE;
+	return hermes_s6_waiter_wait(waiter,
+				     HERMES_S6_WAIT_DOWN,
+				     0,
+				     HERMES_S6_STOP_TIMEOUT_MS,
+				     "stop",
+				     cancellable,
+				     error);
+}
+
+static gboolean
+hermes_s6_manager_stop(HermesServiceManager *manager,
+		       const gchar *profile,
+		       GCancellable *cancellable,
+		       GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+		return FALSE;
+	return hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error);
+}
+
+/*
+ * Converge to up through a fresh process: a running gateway is stopped as
+ * an operator stop (so it neither counts as a crash for the breaker nor
+ * persists "running" by accident) and brought up again; a down or
+ * down-marked slot is simply brought up (upstream #39381).
+ */
+static gboolean
+hermes_s6_manager_restart(HermesServiceManager *manager,
+			  const gchar *profile,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+
+	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+		return FALSE;
+	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, cancellable, error))
+		return FALSE;
+	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
+	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
+		return FALSE;
+	return hermes_s6_manager_start(manager, profile, cancellable, error);
+}
+
+static HermesGatewayStatus *
+hermes_s6_manager_get_status(HermesServiceManager *manager,
+			     const gchar *profile,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	return hermes_s6_manager_status_of(HERMES_S6_MANAGER(manager), profile, error);
+}
+
+static GStrv
+hermes_s6_manager_list_gateways(HermesServiceManager *manager,
+				GCancellable *cancellable,
+				GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(GError) error_local = NULL;
+	GStrv names;
+	const gchar *entry;
+
+	dir = g_dir_open(self->scandir, 0, &error_local);
+	if (dir == NULL) {
+		/* no scan directory yet: nothing is registered */
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return g_new0(gchar *, 1);
+		g_propagate_prefixed_error(
+			error, g_steal_pointer(&error_local), "cannot list slots: ");
+		hermes_error_convert(error);
+		return NULL;
+	}
+	hermes_s6_manager_watch_scandir(self);
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename(self->scandir, entry, NULL);
+		g_autofree gchar *profile = hermes_s6_profile_from_slot(entry);
+		/* dot entries (staging, removal) are invisible to s6-svscan and to us */
+		if (profile == NULL || !g_file_test(path, G_FILE_TEST_IS_DIR))
+			continue;
+		hermes_s6_manager_watch_slot(self, profile);
+		g_strv_builder_add(builder, profile);
+	}
+	names = g_strv_builder_end(builder);
+	return names;
+}
+
+/*****************************************************************************/
+/* registration: render is the plan, register executes exactly that plan */
+
+static gboolean
+hermes_s6_manager_group_of(HermesGatewaySpec *spec, gint64 *gid, gchar **group_name, GError **error)
+{
+	const gchar *user = hermes_gateway_spec_get_user(spec);
+	g_autoptr(HermesUser) pw = NULL;
+	*gid = -1;
+	if (user == NULL)
+		return TRUE;
+	/* resolved now, never a hard-coded uid: images remap it (upstream §5.10) */
+	pw = hermes_platform_lookup_user(user, error);
+	if (pw == NULL) {
+		g_prefix_error(error, "run-as user: ");
+		return FALSE;
+	}
+	*gid = pw->gid;
+	if (group_name != NULL)
+		*group_name = g_strdup_printf("%u", (guint)pw->gid);
+	return TRUE;
+}
+
+static void
+hermes_s6_plan_skeleton(GPtrArray *steps, const gchar *dir, const gchar *group)
+{
+	g_autofree gchar *supervise = g_build_filename(dir, "supervise", NULL);
+	g_autofree gchar *control = g_build_filename(supervise, "control", NULL);
+	g_autofree gchar *event = g_build_filename(dir, "event", NULL);
+	/* made before s6-supervise sees the slot, which keeps what exists: the group
+	 * may traverse supervise/ (status), write control, and subscribe in event/ */
+	g_ptr_array_add(steps, hermes_render_step_new_directory(supervise, 0710));
+	g_ptr_array_add(steps,
+			hermes_render_step_new_command(
+				(const gchar *[]){"mkfifo", "-m", "0620", control, NULL},
+				"the control FIFO"));
+	g_ptr_array_add(steps, hermes_render_step_new_directory(event, 03730));
+	if (group != NULL)
+		g_ptr_array_add(
+			steps,
+			hermes_render_step_new_command(
+				(const gchar *[]){"chgrp", group, supervise, control, event, NULL},
+				"let the run-as user's group control and watch the slot"));
+}
+
+static GPtrArray *
+hermes_s6_manager_plan(HermesS6Manager *self,
+		       HermesGatewaySpec *spec,
+		       HermesRegisterFlags flags,
+		       GError **error)
+{
+	g_autoptr(GPtrArray) steps =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_render_step_unref);
+	const gchar *profile = hermes_gateway_spec_get_profile(spec);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *log_dir = g_build_filename(slot_dir, "log", NULL);
+	g_autofree gchar *run = NULL;
+	g_autofree gchar *finish = NULL;
+	g_autofree gchar *log_run = NULL;
+	g_autofree gchar *group = NULL;
+	HermesS6RenderOptions opts = {NULL, FALSE};
+	gint64 gid = -1;
+
+	if (!hermes_s6_manager_need_bin_dir(self, error))
+		return NULL;
+	opts.bin_dir = self->bin_dir;
+	opts.overlay = g_strcmp0(self->mode, "container") == 0;
+	run = hermes_s6_render_run(&opts, spec, error);
+	if (run == NULL)
+		return NULL;
+	log_run = hermes_s6_render_log_run(&opts, spec, error);
+	if (log_run == NULL)
+		return NULL;
+	finish = hermes_s6_render_finish(&opts, spec);
+	if (!hermes_s6_manager_group_of(spec, &gid, &group, error))
+		return NULL;
+
+#define PATH_IN(dir, name) g_build_filename(dir, name, NULL)
+	{
+		g_autofree gchar *p_type = PATH_IN(slot_dir, "type");
+		g_autofree gchar *p_run = PATH_IN(slot_dir, "run");
+		g_autofree gchar *p_finish = PATH_IN(slot_dir, "finish");
+		g_autofree gchar *p_notify = PATH_IN(slot_dir, "notification-fd");
+		g_autofree gchar *p_down = PATH_IN(slot_dir, "down");
+		g_autofree gchar *p_data = PATH_IN(slot_dir, "data");
+		g_autofree gchar *p_log_run = PATH_IN(log_dir, "run");
+		g_autofree gchar *notify = g_strdup_printf("%d\n", HERMES_S6_NOTIFY_FD);
+
+		g_ptr_array_add(steps, hermes_render_step_new_directory(slot_dir, 0755));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_type, 0644, "longrun\n"));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_run, 0755, run));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_finish, 0755, finish));
+		if (hermes_gateway_spec_get_notify(spec))
+			g_ptr_array_add(steps, hermes_render_step_new_file(p_notify, 0644, notify));
+		if ((flags & HERMES_REGISTER_FLAG_START) == 0)
+			g_ptr_array_add(steps, hermes_render_step_new_file(p_down, 0644, ""));
+		/* finish keeps its breaker tally here; only the scanner's account writes it */
+		g_ptr_array_add(steps, hermes_render_step_new_directory(p_data, 0755));
+		hermes_s6_plan_skeleton(steps, slot_dir, group);
+		g_ptr_array_add(steps, hermes_render_step_new_directory(log_dir, 0755));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_log_run, 0755, log_run));
+		hermes_s6_plan_skeleton(steps, log_dir, group);
+	}
+#undef PATH_IN
+	{
+		g_autofree gchar *svscanctl = g_build_filename(self->bin_dir, "s6-svscanctl", NULL);
+		g_ptr_array_add(steps,
+				hermes_render_step_new_command(
+					(const gchar *[]){svscanctl, "-a", self->scandir, NULL},
+					"rescan (done in-process: 'a' to .s6-svscan/control)"));
+	}
+	return g_steal_pointer(&steps);
+}
+
+static gchar *
+hermes_s6_rebase(const gchar *path, const gchar *from, const gchar *to)
+{
+	if (!g_str_has_prefix(path, from))
+		return g_strdup(path);
+	return g_strconcat(to, path + strlen(from), NULL);
+}
+
+static gboolean
+hermes_s6_chgrp(const gchar *path, gint64 gid, GError **error)
+{
+	if (lchown(path, (uid_t)-1, (gid_t)gid) != 0) {
+		hermes_error_set_errno(
+			error, errno, "cannot give %s to group %" G_GINT64_FORMAT, path, gid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* carries out the plan below @staging instead of the final slot directory */
+static gboolean
+hermes_s6_manager_execute(GPtrArray *steps,
+			  const gchar *slot_dir,
+			  const gchar *staging,
+			  gint64 gid,
+			  gboolean with_rescan,
+			  const gchar *scandir,
+			  GError **error)
+{
+	for (guint i = 0; i < steps->len; i++) {
+		HermesRenderStep *step = g_ptr_array_index(steps, i);
+		const gchar *path = hermes_render_step_get_path(step);
+		const gchar *const *argv = hermes_render_step_get_argv(step);
+		g_autofree gchar *target =
+			path != NULL ? hermes_s6_rebase(path, slot_dir, staging) : NULL;
+
+		switch (hermes_render_step_get_kind(step)) {
+		case HERMES_RENDER_STEP_DIRECTORY:
+			/* the slot itself is the staging directory, made already */
+			if (g_strcmp0(path, slot_dir) != 0 && g_mkdir(target, 0700) != 0) {
+				hermes_error_set_errno(error, errno, "cannot create %s", target);
+				return FALSE;
+			}
+			if (chmod(target, hermes_render_step_get_mode(step)) != 0) {
+				hermes_error_set_errno(
+					error, errno, "cannot set the mode of %s", target);
+				return FALSE;
+			}
+			break;
+		case HERMES_RENDER_STEP_FILE:
+			if (!hermes_file_write_atomic(target,
+						      hermes_render_step_get_contents(step),
+						      -1,
+						      hermes_render_step_get_mode(step),
+						      error))
+				return FALSE;
+			break;
+		case HERMES_RENDER_STEP_COMMAND:
+			if (g_strcmp0(argv[0], "mkfifo") == 0) {
+				g_autofree gchar *fifo =
+					hermes_s6_rebase(argv[3], slot_dir, staging);
+				/* mkfifo honours the umask: set the mode explicitly */
+				if (mkfifo(fifo, 0600) != 0 || chmod(fifo, 0620) != 0) {
+					hermes_error_set_errno(
+						error, errno, "cannot create %s", fifo);
+					return FALSE;
+				}
+			} else if (g_strcmp0(argv[0], "chgrp") == 0) {
+				for (guint j = 2; argv[j] != NULL; j++) {
+					g_autofree gchar *p =
+						hermes_s6_rebase(argv[j], slot_dir, staging);
+					if (!hermes_s6_chgrp(p, gid, error))
+						return FALSE;
+				}
+				/* chgrp clears setgid on some systems: restore event/'s mode */
+				for (guint j = 2; argv[j] != NULL; j++) {
+					g_autofree gchar *p =
+						hermes_s6_rebase(argv[j], slot_dir, staging);
+					if (g_str_has_suffix(p, "/event") && chmod(p, 03730) != 0) {
+						hermes_error_set_errno(error,
+								       errno,
+								       "cannot set the mode of %s",
+								       p);
+						return FALSE;
+					}
+				}
+			}
+			/* the rescan is the caller's, after publishing */
+			break;
+		default:
+			break;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error)
+{
+	if (g_file_test(self->scandir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	if (g_strcmp0(self->mode, "embedded") == 0) {
+		if (g_mkdir_with_parents(self->scandir, 0755) != 0) {
+			hermes_error_set_errno(error, errno, "cannot create %s", self->scandir);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+		    "the s6 scan directory %s does not exist",
+		    self->scandir);
+	return FALSE;
+}
+
+static gboolean
+hermes_s6_manager_register_gateway(HermesServiceManager *manager,
+				   HermesGatewaySpec *spec,
+				   HermesRegisterFlags flags,
+				   GCancellable *cancellable,
+				   GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	const gchar *profile = hermes_gateway_spec_get_profile(spec);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *staging = NULL;
+	g_autoptr(GPtrArray) steps = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gint64 gid = -1;
+
+	steps = hermes_s6_manager_plan(self, spec, flags, error);
+	if (steps == NULL)
+		return FALSE;
+	if (!hermes_s6_manager_group_of(spec, &gid, NULL, error))
+		return FALSE;
+	if (!hermes_s6_manager_ensure_scandir(self, error))
+		return FALSE;
+	if (g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_ALREADY_EXISTS,
+			    "gateway '%s' is already registered at %s",
+			    profile,
+			    slot_dir);
+		return FALSE;
+	}
+	/* dot-prefixed: s6-svscan never supervises a half-built slot (upstream #54834) */
+	staging = g_strdup_printf("%s/.gateway-%s.new-XXXXXX", self->scandir, profile);
+	if (g_mkdtemp_full(staging, 0700) == NULL) {
+		hermes_error_set_errno(
+			error, errno, "cannot create a staging directory in %s", self->scandir);
+		return FALSE;
+	}
+	if (!hermes_s6_manager_execute(
+		    steps, slot_dir, staging, gid, TRUE, self->scandir, &error_local) ||
+	    !hermes_platform_rename_noreplace(staging, slot_dir, &error_local)) {
+		hermes_file_remove_tree(staging, NULL);
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS)) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_ALREADY_EXISTS,
+				    "gateway '%s' is already registered at %s",
+				    profile,
+				    slot_dir);
+			return FALSE;
+		}
+		g_propagate_prefixed_error(error,
+					   g_steal_pointer(&error_local),
+					   "cannot register gateway '%s': ",
+					   profile);
+		return FALSE;
+	}
+	if (!hermes_s6_control_scanner(self->scandir, "a", &error_local)) {
+		/* an embedded tree that is not running picks the slot up when it starts */
+		if (!(g_strcmp0(self->mode, "embedded") == 0 &&
+		      g_error_matches(
+			      error_local, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE))) {
+			hermes_file_remove_tree(slot_dir, NULL);
+			g_propagate_prefixed_error(error,
+						   g_steal_pointer(&error_local),
+						   "cannot register gateway '%s': ",
+						   profile);
+			return FALSE;
+		}
+	}
+	hermes_s6_manager_watch_slot(self, profile);
+	if (flags & HERMES_REGISTER_FLAG_START)
+		return hermes_s6_manager_start(manager, profile, cancellable, error);
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_lock_free(const gchar *lock_path)
+{
+	struct flock fl = {0};
+	gint fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+	gboolean free_now;
+	if (fd < 0)
+		return TRUE;
+	/* s6-supervise holds a POSIX lock; flock() would not see it */
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	free_now = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
+	close(fd);
+	return free_now;
+}
+
+static gboolean
+hermes_s6_slot_released(const gchar *dir)
+{
+	g_autofree gchar *lock = g_build_filename(dir, "supervise", "lock", NULL);
+	g_autofree gchar *log_lock = g_build_filename(dir, "log", "supervise", "lock", NULL);
+	return hermes_s6_lock_free(lock) && hermes_s6_lock_free(log_lock);
+}
+
+static gboolean
+hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
+				     const gchar *profile,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *removing = NULL;
+	g_autoptr(HermesS6Waiter) waiter = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gint64 deadline;
+
+	if (!g_file_test(slot_dir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
+	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
+		return FALSE;
+	/* subscribe before the scanner is told: s6-supervise says 'x' as it exits */
+	waiter = hermes_s6_waiter_new(slot_dir, TRUE, error);
+	if (waiter == NULL)
+		return FALSE;
+	removing = g_strdup_printf(
+		"%s/.gateway-%s.removing-%08x", self->scandir, profile, g_random_int());
+	if (g_rename(slot_dir, removing) != 0) {
+		hermes_error_set_errno(error, errno, "cannot unregister gateway '%s'", profile);
+		return FALSE;
+	}
+	g_hash_table_remove(self->watches, profile);
+	g_free(waiter->slot_dir);
+	waiter->slot_dir = g_strdup(removing);
+	if (!hermes_s6_control_scanner(self->scandir, "an", &error_local))
+		g_debug("no scanner to drop %s: %s", profile, error_local->message);
+	/* wait for every s6-supervise of the slot to let go, driven by its exit event */
+	deadline = g_get_monotonic_time() + HERMES_S6_STOP_TIMEOUT_MS * 1000;
+	while (!hermes_s6_slot_released(removing)) {
+		if (g_get_monotonic_time() > deadline) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_TIMED_OUT,
+				    "s6-supervise still holds %s after %d s",
+				    removing,
+				    HERMES_S6_STOP_TIMEOUT_MS / 1000);
+			return FALSE;
+		}
+		{
+			g_autoptr(GSource) tick = g_timeout_source_new(100);
+			gboolean fired = FALSE;
+			g_source_set_callback(tick, hermes_s6_waiter_timeout_cb, &fired, NULL);
+			g_source_attach(tick, waiter->context);
+			/* an event or, at worst, a short tick re-checks the lock */
+			g_main_context_iteration(waiter->context, TRUE);
+			g_source_destroy(tick);
+		}
+	}
+	g_clear_pointer(&waiter, hermes_s6_waiter_free);
+	if (!hermes_file_remove_tree(removing, error))
+		return FALSE;
+	if (g_file_test(removing, G_FILE_TEST_EXISTS) ||
+	    g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_FAILED,
+			    "gateway '%s' could not be removed completely",
+			    profile);
+		return FALSE;
+	}
+	hermes_service_manager_emit_gateway_changed(manager, profile, NULL);
+	return TRUE;
+}
+
+static GPtrArray *
+hermes_s6_manager_render(HermesServiceManager *manager, HermesGatewaySpec *spec, GError **error)
+{
+	return hermes_s6_manager_plan(
+		HERMES_S6_MANAGER(manager), spec, HERMES_REGISTER_FLAG_NONE, error);
+}
+
+/*****************************************************************************/
+/* the embedded tree */
+
+static gchar *
+hermes_s6_manager_pidfile(HermesS6Manager *self)
+{
+	return g_build_filename(self->root, "run", "s6-svscan.pid", NULL);
+}
+
+static gint64
+hermes_s6_manager_read_pid(HermesS6Manager *self)
+{
+	g_autofree gchar *path = hermes_s6_manager_pidfile(self);
+	g_autofree gchar *text = NULL;
+	gint64 pid;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	pid = g_ascii_strtoll(text, NULL, 10);
+	return pid > 0 && hermes_platform_process_alive(pid) ? pid : -1;
+}
+
+static gboolean
+hermes_s6_manager_need_embedded(HermesS6Manager *self, GError **error)
+{
+	if (g_strcmp0(self->mode, "embedded") == 0)
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_NOT_SUPPORTED,
+		    "s6-svscan on %s is not hermes-svc's to run (mode: %s)",
+		    self->scandir,
+		    self->mode);
+	return FALSE;
+}
+
+static gboolean
+hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
+				   GCancellable *cancellable,
+				   GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *svscan = NULL;
+	g_autofree gchar *max = g_strdup_printf("%d", HERMES_S6_SVSCAN_MAX);
+	g_autofree gchar *logs = g_build_filename(self->root, "logs", NULL);
+	g_autofree gchar *log_path = g_build_filename(logs, "s6-svscan.log", NULL);
+	g_autofree gchar *pidfile = hermes_s6_manager_pidfile(self);
+	g_autofree gchar *pid_text = NULL;
+	g_auto(GStrv) envp = NULL;
+	gint64 pid = -1;
+	gint64 deadline;
+
+	if (!hermes_s6_manager_need_embedded(self, error) ||
+	    !hermes_s6_manager_need_bin_dir(self, error))
+		return FALSE;
+	if (hermes_s6_scanner_is_running(self->scandir))
+		return TRUE;
+	if (!hermes_s6_manager_ensure_scandir(self, error))
+		return FALSE;
+	if (g_mkdir_with_parents(logs, 0755) != 0) {
+		hermes_error_set_errno(error, errno, "cannot create %s", logs);
+		return FALSE;
+	}
+	svscan = g_build_filename(self->bin_dir, "s6-svscan", NULL);
+	envp = hermes_context_get_environ(self->ctx);
+	/* the slots' scripts expand $HERMES_HOME at run time: give them the root explicitly */
+	envp = g_environ_setenv(envp, "HERMES_HOME", self->root, TRUE);
+	if (!hermes_platform_spawn_detached(
+		    (const gchar *[]){svscan, "-c", max, self->scandir, NULL},
+		    (const gchar *const *)envp,
+		    log_path,
+		    &pid,
+		    error)) {
+		g_prefix_error(error, "cannot start the embedded s6 tree: ");
+		return FALSE;
+	}
+	pid_text = g_strdup_printf("%" G_GINT64_FORMAT "\n", pid);
+	if (!hermes_file_write_atomic(pidfile, pid_text, -1, 0644, error))
+		return FALSE;
+	/* ready when it reads its control FIFO; give up if it died (e.g. another one holds the lock) */
+	deadline = g_get_monotonic_time() + HERMES_S6_SCAN_TIMEOUT_MS * 1000;
+	while (!hermes_s6_scanner_is_running(self->scandir)) {
+		if (!hermes_platform_process_alive(pid)) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_COMMAND_FAILED,
+				    "s6-svscan exited at once; see %s",
+				    log_path);
+			g_unlink(pidfile);
+			return FALSE;
+		}
+		if (g_get_monotonic_time() > deadline) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_TIMED_OUT,
+				    "s6-svscan did not start within %d s; see %s",
+				    HERMES_S6_SCAN_TIMEOUT_MS / 1000,
+				    log_path);
+			return FALSE;
+		}
+		g_usleep(5000);
+	}
+	return TRUE;
+}
+
+static guint
+hermes_s6_count_supervisors(const gchar *scandir)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const gchar *entry;
+	guint n = 0;
+	if (proc == NULL)
+		return 0;
+	while ((entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree gchar *cwd_link = NULL;
+		g_autofree gchar *cwd = NULL;
+		g_autofree gchar *comm_path = NULL;
+		g_autofree gchar *comm = NULL;
+		if (!g_ascii_isdigit(entry[0]))
+			continue;
+		comm_path = g_strdup_printf("/proc/%s/comm", entry);
+		if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+			continue;
+		g_strstrip(comm);
+		if (g_strcmp0(comm, "s6-supervise") != 0)
+			continue;
+		cwd_link = g_strdup_printf("/proc/%s/cwd", entry);
+		cwd = g_file_read_link(cwd_link, NULL);
+		/* s6-supervise runs in the scan directory (or a slot's log/ below it) */
+		if (cwd != NULL && g_str_has_prefix(cwd, scandir))
+			n++;
+	}
+	return n;
+}
+
+static gboolean
+hermes_s6_manager_supervisor_stop(HermesServiceManager *manager,
+				  GCancellable *cancellable,
+				  GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *pidfile = hermes_s6_manager_pidfile(self);
+	g_auto(GStrv) names = NULL;
+	gint64 pid;
+	gint64 deadline;
+
+	if (!hermes_s6_manager_need_embedded(self, error))
+		return FALSE;
+	if (!hermes_s6_scanner_is_running(self->scandir)) {
+		g_unlink(pidfile);
+		return TRUE;
+	}
+	/* every gateway stops as an operator stop first, so none thinks it crashed */
+	names = hermes_s6_manager_list_gateways(manager, cancellable, error);
+	if (names == NULL)
+		return FALSE;
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, names[i]);
+		if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
+		    !hermes_s6_manager_bring_down(self, names[i], slot_dir, cancellable, error))
+			return FALSE;
+	}
+	g_hash_table_remove_all(self->watches);
+	pid = hermes_s6_manager_read_pid(self);
+	if (!hermes_s6_control_scanner(self->scandir, "t", error))
+		return FALSE;
+	if (pid > 0) {
+		if (!hermes_platform_wait_exit(pid, HERMES_S6_STOP_TIMEOUT_MS, error))
+			return FALSE;
+	}
+	/* loggers drain after the scanner; nothing of the tree may stay behind */
+	deadline = g_get_monotonic_time() + HERMES_S6_STOP_TIMEOUT_MS * 1000;
+	while (hermes_s6_scanner_is_running(self->scandir) ||
+	       hermes_s6_count_supervisors(self->scandir) > 0) {
+		if (g_get_monotonic_time() > deadline) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_TIMED_OUT,
+				    "the embedded s6 tree on %s did not stop",
+				    self->scandir);
+			return FALSE;
+		}
+		g_usleep(10000);
+	}
+	g_unlink(pidfile);
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_manager_supervisor_status(HermesServiceManager *manager,
+				    gboolean *running,
+				    gint64 *pid,
+				    gchar **detail,
+				    GCancellable *cancellable,
+				    GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	*running = hermes_s6_scanner_is_running(self->scandir);
+	*pid = g_strcmp0(self->mode, "embedded") == 0 ? hermes_s6_manager_read_pid(self) : -1;
+	*detail = g_strdup_printf("s6-svscan (%s) on %s", self->mode, self->scandir);
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_manager_install(HermesServiceManager *manager,
+			  HermesGatewaySpec *spec,
+			  HermesRegisterFlags flags,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	/* a slot is the whole installation on s6 */
+	return hermes_s6_manager_register_gateway(manager, spec, flags, cancellable, error);
+}
+
+static void
+hermes_s6_manager_iface_init(HermesServiceManagerInterface *iface)
+{
+	iface->setup = hermes_s6_manager_setup;
+	iface->get_name = hermes_s6_manager_get_name;
+	iface->get_mode = hermes_s6_manager_get_mode;
+	iface->start = hermes_s6_manager_start;
+	iface->stop = hermes_s6_manager_stop;
+	iface->restart = hermes_s6_manager_restart;
+	iface->get_status = hermes_s6_manager_get_status;
+	iface->list_gateways = hermes_s6_manager_list_gateways;
+	iface->register_gateway = hermes_s6_manager_register_gateway;
+	iface->unregister_gateway = hermes_s6_manager_unregister_gateway;
+	iface->supports_registration = hermes_s6_manager_supports_registration;
+	iface->install = hermes_s6_manager_install;
+	iface->uninstall = hermes_s6_manager_unregister_gateway;
+	iface->render = hermes_s6_manager_render;
+	iface->supervisor_start = hermes_s6_manager_supervisor_start;
+	iface->supervisor_stop = hermes_s6_manager_supervisor_stop;
+	iface->supervisor_status = hermes_s6_manager_supervisor_status;
+}
+
+static void
+hermes_s6_manager_finalize(GObject *object)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(object);
+	g_hash_table_unref(self->watches);
+	if (self->monitor != NULL) {
+		g_file_monitor_cancel(self->monitor);
+		g_object_unref(self->monitor);
+	}
+	g_clear_object(&self->ctx);
+	g_clear_pointer(&self->context, g_main_context_unref);
+	g_free(self->scandir);
+	g_free(self->bin_dir);
+	g_free(self->root);
+	G_OBJECT_CLASS(hermes_s6_manager_parent_class)->finalize(object);
+}
+
+static void
+hermes_s6_manager_class_init(HermesS6ManagerClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = hermes_s6_manager_finalize;
+}
+
+static void
+hermes_s6_manager_init(HermesS6Manager *self)
+{
+	self->watches =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hermes_s6_subscription_free);
+	self->mode = "embedded";
+}
+
+/*****************************************************************************/
+/* detection */
+
 static guint
 hermes_s6_probe(HermesContext *ctx, gchar **reason)
 {
-	g_autofree gchar *svscan = NULL;
-	if (hermes_s6_probe_overlay(ctx)) {
+	g_autofree gchar *bin_dir = NULL;
+	const gchar *scandir = hermes_s6_configured_scandir(ctx);
+
+	if (hermes_s6_is_overlay(ctx)) {
 		*reason = g_strdup(
 			"/proc/1/comm is s6-svscan and /run/s6/basedir exists (s6-overlay)");
 		return HERMES_BACKEND_SCORE_ACTIVE;
 	}
-	svscan = hermes_s6_probe_find_svscan(ctx);
-	if (svscan != NULL) {
+	if (scandir != NULL) {
+		g_autofree gchar *full = hermes_context_build_path(ctx, scandir);
+		if (hermes_s6_scanner_is_running(full)) {
+			*reason = g_strdup_printf("$HERMES_S6_SCANDIR %s has a running s6-svscan",
+						  scandir);
+			return HERMES_BACKEND_SCORE_ACTIVE - 10;
+		}
+	}
+	bin_dir = hermes_s6_find_bin_dir(ctx);
+	if (bin_dir != NULL) {
 		*reason = g_strdup_printf(
-			"no s6-overlay here; %s is installed, so hermes-svc can run "
+			"no s6-overlay here; %s/s6-svscan is installed, so hermes-svc can run "
 			"an embedded s6 tree",
-			svscan);
+			bin_dir);
 		return HERMES_BACKEND_SCORE_FALLBACK;
 	}
 	*reason = g_strdup("s6 is not running as PID 1 and s6-svscan is not installed");

@@ -1,0 +1,212 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * Talking to s6 without forking: commands are letters written to a
+ * control FIFO, events are bytes s6-supervise writes into every FIFO of
+ * the slot's event/ fifodir (the ftrigw protocol).
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hermes-s6-control.h"
+
+static gboolean
+hermes_s6_control_write(const gchar *fifo,
+			const gchar *who,
+			const gchar *not_running,
+			const gchar *command,
+			GError **error)
+{
+	gsize len = strlen(command);
+	gssize n;
+	gint fd;
+
+	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		gint errsv = errno;
+		if (errsv == ENXIO) {
+			/* nobody reads the FIFO: say so at once rather than block */
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+				    "%s",
+				    not_running);
+		} else if (errsv == ENOENT) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+				    "%s: %s does not exist",
+				    not_running,
+				    fifo);
+		} else if (errsv == EACCES || errsv == EPERM) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_PERMISSION_DENIED,
+				    "cannot control %s: permission denied on %s "
+				    "(control needs root or membership of the file's group)",
+				    who,
+				    fifo);
+		} else {
+			hermes_error_set_errno(error, errsv, "cannot open %s", fifo);
+		}
+		return FALSE;
+	}
+	do {
+		n = write(fd, command, len);
+	} while (n < 0 && errno == EINTR);
+	if (n != (gssize)len) {
+		gint errsv = n < 0 ? errno : EAGAIN;
+		close(fd);
+		hermes_error_set_errno(error, errsv, "cannot send '%s' to %s", command, who);
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+gboolean
+hermes_s6_control_slot(const gchar *slot_dir, const gchar *command, GError **error)
+{
+	g_autofree gchar *fifo = g_build_filename(slot_dir, "supervise", "control", NULL);
+	g_autofree gchar *name = g_path_get_basename(slot_dir);
+	g_autofree gchar *scandir = g_path_get_dirname(slot_dir);
+	g_autofree gchar *not_running = g_strdup_printf(
+		"no s6-supervise is running for %s (is s6-svscan running on %s?)", name, scandir);
+	return hermes_s6_control_write(fifo, name, not_running, command, error);
+}
+
+gboolean
+hermes_s6_control_scanner(const gchar *scandir, const gchar *command, GError **error)
+{
+	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
+	g_autofree gchar *not_running = g_strdup_printf("s6-svscan is not running on %s", scandir);
+	return hermes_s6_control_write(fifo, "s6-svscan", not_running, command, error);
+}
+
+/* a scanner that reads its control FIFO is up; "" is a harmless write-nothing probe */
+gboolean
+hermes_s6_scanner_is_running(const gchar *scandir)
+{
+	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
+	gint fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return FALSE;
+	close(fd);
+	return TRUE;
+}
+
+struct _HermesS6Watch {
+	gchar *path;
+	gint read_fd;
+	gint write_fd; /* kept open so poll() never reports a hang-up between writers */
+	GSource *source;
+	HermesS6WatchFunc func;
+	gpointer user_data;
+};
+
+static gboolean
+hermes_s6_watch_ready_cb(gint fd, GIOCondition condition, gpointer user_data)
+{
+	HermesS6Watch *watch = user_data;
+	gchar buf[64];
+	gssize n = read(fd, buf, sizeof(buf));
+	if (n > 0)
+		watch->func(buf, (gsize)n, watch->user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* "ftrig1:@" + 24 hex digits of TAI64N + ":" + 6 random characters: 39, as s6 expects */
+static gchar *
+hermes_s6_watch_name(void)
+{
+	static const gchar alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	gint64 now = g_get_real_time();
+	guint64 label =
+		G_GUINT64_CONSTANT(4611686018427387904) + 37 + (guint64)(now / G_USEC_PER_SEC);
+	guint32 nano = (guint32)(now % G_USEC_PER_SEC) * 1000;
+	gchar rnd[7];
+	for (guint i = 0; i < 6; i++)
+		rnd[i] = alphabet[g_random_int_range(0, (gint)sizeof(alphabet) - 1)];
+	rnd[6] = '\0';
+	return g_strdup_printf("ftrig1:@%016" G_GINT64_MODIFIER "x%08x:%s", label, nano, rnd);
+}
+
+/**
+ * hermes_s6_watch_new:
+ * @event_dir: a slot's event/ fifodir
+ * @context: (nullable): where the callback runs, %NULL for the thread default
+ * @func: called with the event letters (u up, U ready, d died, D finish done,
+ *   O permanent failure, s/x supervisor start/exit)
+ * @user_data: for @func
+ * @error: return location for a #GError
+ *
+ * Subscribe before sending a command, so no event is missed.
+ *
+ * Returns: (transfer full) (nullable): the subscription
+ */
+HermesS6Watch *
+hermes_s6_watch_new(const gchar *event_dir,
+		    GMainContext *context,
+		    HermesS6WatchFunc func,
+		    gpointer user_data,
+		    GError **error)
+{
+	g_autofree gchar *name = hermes_s6_watch_name();
+	g_autofree gchar *hidden = g_strdup_printf(".%s", name);
+	g_autofree gchar *tmp = g_build_filename(event_dir, hidden, NULL);
+	HermesS6Watch *watch;
+
+	/* group-writable: in a tree run by another account, s6-supervise writes as that group */
+	if (mkfifo(tmp, 0620) != 0) {
+		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
+		return NULL;
+	}
+	watch = g_new0(HermesS6Watch, 1);
+	watch->read_fd = open(tmp, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	watch->write_fd = watch->read_fd >= 0 ? open(tmp, O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+	watch->path = g_build_filename(event_dir, name, NULL);
+	if (watch->write_fd < 0 || g_rename(tmp, watch->path) != 0) {
+		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
+		g_unlink(tmp);
+		hermes_s6_watch_free(watch);
+		return NULL;
+	}
+	watch->func = func;
+	watch->user_data = user_data;
+	watch->source = g_unix_fd_source_new(watch->read_fd, G_IO_IN);
+	g_source_set_callback(watch->source, G_SOURCE_FUNC(hermes_s6_watch_ready_cb), watch, NULL);
+	g_source_set_name(watch->source, "hermes-s6-event");
+	g_source_attach(watch->source,
+			context != NULL ? context : g_main_context_get_thread_default());
+	return watch;
+}
+
+void
+hermes_s6_watch_free(HermesS6Watch *watch)
+{
+	if (watch == NULL)
+		return;
+	if (watch->source != NULL) {
+		g_source_destroy(watch->source);
+		g_source_unref(watch->source);
+	}
+	/* the slot may be gone already; then there is nothing to unlink */
+	if (watch->path != NULL)
+		g_unlink(watch->path);
+	if (watch->read_fd >= 0)
+		close(watch->read_fd);
+	if (watch->write_fd >= 0)
+		close(watch->write_fd);
+	g_free(watch->path);
+	g_free(watch);
+}
