@@ -252,7 +252,7 @@ typedef struct {
 	GMainContext *context;
 	HermesS6Watch *watch;
 	HermesS6Watch *log_watch;
-	gboolean woken;
+	GString *seen; /* every event letter since subscribing */
 	gchar *slot_dir;
 } HermesS6Waiter;
 
@@ -260,7 +260,7 @@ static void
 hermes_s6_waiter_cb(const gchar *events, gsize n, gpointer user_data)
 {
 	HermesS6Waiter *waiter = user_data;
-	waiter->woken = TRUE;
+	g_string_append_len(waiter->seen, events, (gssize)n);
 }
 
 static void
@@ -271,6 +271,7 @@ hermes_s6_waiter_free(HermesS6Waiter *waiter)
 	hermes_s6_watch_free(waiter->watch);
 	hermes_s6_watch_free(waiter->log_watch);
 	g_main_context_unref(waiter->context);
+	g_string_free(waiter->seen, TRUE);
 	g_free(waiter->slot_dir);
 	g_free(waiter);
 }
@@ -283,6 +284,7 @@ hermes_s6_waiter_new(const gchar *slot_dir, gboolean with_log, GError **error)
 	g_autoptr(HermesS6Waiter) waiter = g_new0(HermesS6Waiter, 1);
 	g_autofree gchar *event_dir = g_build_filename(slot_dir, "event", NULL);
 	waiter->context = g_main_context_new();
+	waiter->seen = g_string_new(NULL);
 	waiter->slot_dir = g_strdup(slot_dir);
 	waiter->watch =
 		hermes_s6_watch_new(event_dir, waiter->context, hermes_s6_waiter_cb, waiter, error);
@@ -311,7 +313,8 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 	case HERMES_S6_WAIT_SUPERVISED:
 		return have_status;
 	case HERMES_S6_WAIT_UP:
-		return have_status && st.pid != 0 && !st.finishing;
+		/* a gateway that dies at once was still up: s6 said 'u' */
+		return (have_status && st.pid != 0 && !st.finishing) || strchr(waiter->seen->str, 'u') != NULL;
 	case HERMES_S6_WAIT_RESPAWNED:
 		return have_status && st.pid != 0 && !st.finishing && st.pid != old_pid;
 	case HERMES_S6_WAIT_DOWN:
@@ -361,7 +364,6 @@ hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 			hermes_error_convert(error);
 			return FALSE;
 		}
-		waiter->woken = FALSE;
 		g_main_context_iteration(waiter->context, TRUE);
 	}
 	g_source_destroy(timeout);
