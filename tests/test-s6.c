@@ -457,6 +457,7 @@ check_exit_ends_slot(Fixture *f,
 	g_autoptr(HermesGatewayStatus) status = NULL;
 	const gchar *argv[] = {"/bin/sh", "-c", script, NULL};
 	g_autoptr(HermesProfile) p = hermes_profile_create(f->ctx, profile, NULL);
+	assert_non_null(p);
 	register_gateway(f, profile, argv, HERMES_REGISTER_FLAG_NONE);
 	assert_true(hermes_service_manager_start(f->manager, profile, NULL, &error));
 	hermes_assert_no_error(error);
