@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: install the dependencies, build
-# and install hermes-svc, then let it explain which supervisor it would use
-# and create a first profile.
+# and install hermes-svc, let it explain which supervisor it uses, create a
+# profile and start its gateway, supervised by the embedded s6 tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
@@ -17,6 +17,13 @@ meson compile -C _build/main
 $sudo meson install -C _build/main --quiet
 $sudo ldconfig
 export HERMES_HOME=${HERMES_HOME:-$HOME/.hermes}
-"$prefix/bin/hermes" backends
-"$prefix/bin/hermes" profile create demo || [ $? -eq 4 ]
-"$prefix/bin/hermes" profile list
+hermes=$prefix/bin/hermes
+"$hermes" backends
+"$hermes" profile create demo || [ $? -eq 4 ]
+# no supervisor on this machine: this starts hermes-svc's own s6 tree, then the gateway under it
+"$hermes" -p demo gateway start
+"$hermes" supervisor status
+"$hermes" status
+echo
+echo "The gateway keeps running under the embedded s6 tree."
+echo "Logs: $HERMES_HOME/logs/gateways/demo/current; stop everything with: $hermes supervisor stop"

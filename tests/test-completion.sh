@@ -38,11 +38,12 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
-echo "1..6"
+echo "1..7"
 check "hermes pro" "profile"
 check "hermes profile " "create delete list"
 check "hermes gateway st" "start stop status"
 check "hermes -p " "default alpha beta"
 check "hermes profile delete a" "alpha"
 check "hermes gateway restart --a" "--all"
+check "hermes supervisor s" "start stop status"
 exit $((failed > 0))

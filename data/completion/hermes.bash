@@ -38,11 +38,12 @@ _hermes()
 
 	local opts="--profile --backend --json --help"
 	if [[ -z $group ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "profile gateway status backends --version $opts" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "profile gateway supervisor status backends --version $opts" -- "$cur")
 	elif [[ -z $command ]]; then
 		case $group in
 		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;
-		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status" -- "$cur") ;;
+		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status run" -- "$cur") ;;
+		supervisor) mapfile -t COMPREPLY < <(compgen -W "start stop status" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
 		esac
 	else
