@@ -29,9 +29,10 @@ gchar *
 hermes_shell_quote(const gchar *text)
 {
 	GString *out;
-	gboolean safe = text[0] != '\0';
+	gboolean safe;
 
 	g_return_val_if_fail(text != NULL, NULL);
+	safe = text[0] != '\0';
 	for (const gchar *p = text; *p != '\0' && safe; p++)
 		safe = hermes_shell_is_safe(*p);
 	if (safe)

@@ -506,6 +506,36 @@ test_s6_crash_loop_is_parked(void **state)
 }
 
 static void
+test_s6_stubborn_gateway_is_killed_after_drain(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	/* ignores SIGTERM; exec keeps the pid s6 knows */
+	const gchar *argv[] = {"/bin/sh", "-c", "trap '' TERM; exec sleep 100000", NULL};
+	gint64 t0;
+	gint64 pid;
+
+	spec = spec_for(f, "demo", argv);
+	hermes_gateway_spec_set_stop_timeout_ms(spec, 500);
+	assert_true(hermes_service_manager_register_gateway(
+		f->manager, spec, HERMES_REGISTER_FLAG_START, NULL, &error));
+	hermes_assert_no_error(error);
+	status = wait_status(f, "demo", is_state, GINT_TO_POINTER(HERMES_GATEWAY_STATE_UP), "up");
+	pid = hermes_gateway_status_get_pid(status);
+	t0 = g_get_monotonic_time();
+	assert_true(hermes_service_manager_stop(f->manager, "demo", NULL, &error));
+	hermes_assert_no_error(error);
+	/* SIGTERM is ignored, so s6 sends SIGKILL after the drain time */
+	assert_true(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC);
+	assert_false(hermes_platform_process_alive(pid));
+	g_clear_pointer(&status, hermes_gateway_status_unref);
+	status = status_of(f, "demo");
+	assert_int_equal(hermes_gateway_status_get_last_signal(status), SIGKILL);
+}
+
+static void
 test_s6_no_scanner_is_a_clear_error(void **state)
 {
 	Fixture *f = *state;
@@ -731,6 +761,7 @@ main(void)
 		T(test_s6_kill9_is_restarted_and_seen),
 		T(test_s6_exit_0_and_78_are_final),
 		T(test_s6_crash_loop_is_parked),
+		T(test_s6_stubborn_gateway_is_killed_after_drain),
 		T(test_s6_no_scanner_is_a_clear_error),
 		T(test_s6_unprivileged_group_control),
 		T(test_s6_embedded_tree),

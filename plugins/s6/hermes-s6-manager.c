@@ -314,7 +314,8 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 		return have_status;
 	case HERMES_S6_WAIT_UP:
 		/* a gateway that dies at once was still up: s6 said 'u' */
-		return (have_status && st.pid != 0 && !st.finishing) || strchr(waiter->seen->str, 'u') != NULL;
+		return (have_status && st.pid != 0 && !st.finishing) ||
+		       strchr(waiter->seen->str, 'u') != NULL;
 	case HERMES_S6_WAIT_RESPAWNED:
 		return have_status && st.pid != 0 && !st.finishing && st.pid != old_pid;
 	case HERMES_S6_WAIT_DOWN:
@@ -633,6 +634,21 @@ hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
 	return st.pid;
 }
 
+/* the slot's drain time plus a margin for finish: a stop never waits forever */
+static guint
+hermes_s6_stop_timeout_ms(const gchar *slot_dir)
+{
+	g_autofree gchar *path = g_build_filename(slot_dir, "timeout-kill", NULL);
+	g_autofree gchar *text = NULL;
+	guint64 kill_ms;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return HERMES_S6_STOP_TIMEOUT_MS;
+	kill_ms = g_ascii_strtoull(text, NULL, 10);
+	if (kill_ms == 0 || kill_ms > 3600 * 1000)
+		return HERMES_S6_STOP_TIMEOUT_MS;
+	return (guint)kill_ms + 10000;
+}
+
 /* down, after telling the gateway it is an operator stop (in its own home) */
 static gboolean
 hermes_s6_manager_bring_down(HermesS6Manager *self,
@@ -661,7 +677,7 @@ hermes_s6_manager_bring_down(HermesS6Manager *self,
 	return hermes_s6_waiter_wait(waiter,
 				     HERMES_S6_WAIT_DOWN,
 				     0,
-				     HERMES_S6_STOP_TIMEOUT_MS,
+				     hermes_s6_stop_timeout_ms(slot_dir),
 				     "stop",
 				     cancellable,
 				     error);
@@ -810,13 +826,22 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 	g_autofree gchar *finish = NULL;
 	g_autofree gchar *log_run = NULL;
 	g_autofree gchar *group = NULL;
-	HermesS6RenderOptions opts = {NULL, FALSE};
+	HermesS6RenderOptions opts = {NULL, FALSE, NULL};
+	g_autoptr(HermesUser) pw = NULL;
 	gint64 gid = -1;
 
 	if (!hermes_s6_manager_need_bin_dir(self, error))
 		return NULL;
 	opts.bin_dir = self->bin_dir;
 	opts.overlay = g_strcmp0(self->mode, "container") == 0;
+	if (hermes_gateway_spec_get_user(spec) != NULL) {
+		pw = hermes_platform_lookup_user(hermes_gateway_spec_get_user(spec), error);
+		if (pw == NULL) {
+			g_prefix_error(error, "run-as user: ");
+			return NULL;
+		}
+		opts.user_home = pw->home;
+	}
 	run = hermes_s6_render_run(&opts, spec, error);
 	if (run == NULL)
 		return NULL;
@@ -833,6 +858,9 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 		g_autofree gchar *p_run = PATH_IN(slot_dir, "run");
 		g_autofree gchar *p_finish = PATH_IN(slot_dir, "finish");
 		g_autofree gchar *p_notify = PATH_IN(slot_dir, "notification-fd");
+		g_autofree gchar *p_kill = PATH_IN(slot_dir, "timeout-kill");
+		g_autofree gchar *kill_ms =
+			g_strdup_printf("%u\n", hermes_gateway_spec_get_stop_timeout_ms(spec));
 		g_autofree gchar *p_down = PATH_IN(slot_dir, "down");
 		g_autofree gchar *p_data = PATH_IN(slot_dir, "data");
 		g_autofree gchar *p_log_run = PATH_IN(log_dir, "run");
@@ -844,6 +872,8 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 		g_ptr_array_add(steps, hermes_render_step_new_file(p_finish, 0755, finish));
 		if (hermes_gateway_spec_get_notify(spec))
 			g_ptr_array_add(steps, hermes_render_step_new_file(p_notify, 0644, notify));
+		/* a graceful drain gets this long after SIGTERM, then s6 sends SIGKILL */
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_kill, 0644, kill_ms));
 		if ((flags & HERMES_REGISTER_FLAG_START) == 0)
 			g_ptr_array_add(steps, hermes_render_step_new_file(p_down, 0644, ""));
 		/* finish keeps its breaker tally here; only the scanner's account writes it */

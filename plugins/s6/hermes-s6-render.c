@@ -57,6 +57,24 @@ hermes_s6_render_argv(const gchar *const *argv)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+static gboolean
+hermes_s6_render_check_dir(const gchar *what, const gchar *dir, GError **error)
+{
+	if (!hermes_shell_check_text(what, dir, error))
+		return FALSE;
+	/* a relative path would resolve against the slot or log/ directory */
+	if (!g_path_is_absolute(dir)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "%s must be an absolute path, not '%s'",
+			    what,
+			    dir);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * hermes_s6_render_check_spec:
  * @spec: the spec to render
@@ -75,11 +93,20 @@ hermes_s6_render_check_spec(HermesGatewaySpec *spec, GError **error)
 	g_auto(GStrv) names = hermes_gateway_spec_get_env_names(spec);
 	const gchar *text;
 
-	if (argv[0] == NULL || !g_path_is_absolute(argv[0])) {
+	if (argv[0] == NULL) {
 		g_set_error_literal(error,
 				    HERMES_ERROR,
 				    HERMES_ERROR_INVALID_ARGUMENT,
-				    "the gateway command must start with an absolute path");
+				    "the gateway command is empty");
+		return FALSE;
+	}
+	if (!g_path_is_absolute(argv[0])) {
+		g_autofree gchar *shown = g_strescape(argv[0], NULL);
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "the gateway command must start with an absolute path, not '%s'",
+			    shown);
 		return FALSE;
 	}
 	for (guint i = 0; argv[i] != NULL; i++) {
@@ -97,10 +124,10 @@ hermes_s6_render_check_spec(HermesGatewaySpec *spec, GError **error)
 	if (text != NULL && !hermes_shell_check_text("the run-as user", text, error))
 		return FALSE;
 	text = hermes_gateway_spec_get_working_directory(spec);
-	if (text != NULL && !hermes_shell_check_text("the working directory", text, error))
+	if (text != NULL && !hermes_s6_render_check_dir("the working directory", text, error))
 		return FALSE;
 	text = hermes_gateway_spec_get_log_directory(spec);
-	if (text != NULL && !hermes_shell_check_text("the log directory", text, error))
+	if (text != NULL && !hermes_s6_render_check_dir("the log directory", text, error))
 		return FALSE;
 	return TRUE;
 }
@@ -141,13 +168,19 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 		g_string_append_printf(out, "export HERMES_READY_FD=%d\n", HERMES_S6_NOTIFY_FD);
 	if (workdir != NULL) {
 		g_autofree gchar *dir = hermes_shell_quote(workdir);
-		g_string_append_printf(out, "cd %s\n", dir);
+		/* a missing directory must fail the start, not run somewhere else */
+		g_string_append_printf(out, "cd %s || exit 111\n", dir);
 	}
 	if (user != NULL) {
 		g_autofree gchar *setuidgid = hermes_s6_render_program(opts, "s6-setuidgid");
 		g_autofree gchar *quser = hermes_shell_quote(user);
 		/* only root can drop privileges; anyone else already is who they are */
 		g_string_append_printf(out, "[ \"$(id -u)\" = 0 ] || exec %s\n", command);
+		/* s6-setuidgid keeps root's HOME; the gateway gets its own account's */
+		if (opts->user_home != NULL) {
+			g_autofree gchar *home = hermes_shell_quote(opts->user_home);
+			g_string_append_printf(out, "export HOME=%s\n", home);
+		}
 		g_string_append_printf(out, "exec %s %s %s\n", setuidgid, quser, command);
 	} else {
 		g_string_append_printf(out, "exec %s\n", command);
@@ -216,6 +249,8 @@ hermes_s6_render_finish(const HermesS6RenderOptions *opts, HermesGatewaySpec *sp
 			       ": >data/deaths.new\n"
 			       "if [ -f data/deaths ]; then\n"
 			       "\twhile read -r t; do\n"
+			       "\t\t# a damaged tally must not disarm the breaker\n"
+			       "\t\tcase $t in '' | *[!0-9]*) continue ;; esac\n"
 			       "\t\tif [ $((now - t)) -lt %u ]; then\n"
 			       "\t\t\techo \"$t\" >>data/deaths.new\n"
 			       "\t\t\tn=$((n + 1))\n"

@@ -13,8 +13,9 @@ G_BEGIN_DECLS
 #define HERMES_S6_NOTIFY_FD 3
 
 typedef struct {
-	const gchar *bin_dir; /* absolute directory of the s6 programs */
-	gboolean overlay;     /* s6-overlay: with-contenv, logs also to the container's stdout */
+	const gchar *bin_dir;	/* absolute directory of the s6 programs */
+	gboolean overlay;	/* s6-overlay: with-contenv, logs also to the container's stdout */
+	const gchar *user_home; /* the run-as user's home from passwd, or NULL */
 } HermesS6RenderOptions;
 
 gchar *
