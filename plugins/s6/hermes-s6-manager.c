@@ -415,6 +415,14 @@ hermes_s6_subscription_free(gpointer data)
 	g_free(sub);
 }
 
+/* subscriptions cost a FIFO and two fds per slot: only for someone listening */
+static gboolean
+hermes_s6_manager_has_listeners(HermesS6Manager *self)
+{
+	guint signal_id = g_signal_lookup("gateway-changed", HERMES_TYPE_SERVICE_MANAGER);
+	return g_signal_has_handler_pending(self, signal_id, 0, TRUE);
+}
+
 static void
 hermes_s6_manager_watch_slot(HermesS6Manager *self, const gchar *profile)
 {
@@ -423,7 +431,7 @@ hermes_s6_manager_watch_slot(HermesS6Manager *self, const gchar *profile)
 	g_autoptr(GError) error_local = NULL;
 	HermesS6Subscription *sub;
 
-	if (g_hash_table_contains(self->watches, profile))
+	if (g_hash_table_contains(self->watches, profile) || !hermes_s6_manager_has_listeners(self))
 		return;
 	slot_dir = hermes_s6_manager_slot_dir(self, profile);
 	event_dir = g_build_filename(slot_dir, "event", NULL);
@@ -508,7 +516,7 @@ hermes_s6_manager_watch_scandir(HermesS6Manager *self)
 {
 	g_autoptr(GFile) dir = NULL;
 	g_autoptr(GError) error_local = NULL;
-	if (self->monitor != NULL)
+	if (self->monitor != NULL || !hermes_s6_manager_has_listeners(self))
 		return;
 	dir = g_file_new_for_path(self->scandir);
 	self->monitor =
@@ -569,6 +577,7 @@ hermes_s6_manager_supports_registration(HermesServiceManager *manager)
 static gboolean
 hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
 				    const gchar *slot_dir,
+				    gboolean rescan,
 				    GCancellable *cancellable,
 				    GError **error)
 {
@@ -582,7 +591,8 @@ hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
 		return FALSE;
 	if (hermes_s6_waiter_done(waiter, HERMES_S6_WAIT_SUPERVISED, 0))
 		return TRUE;
-	if (!hermes_s6_control_scanner(self->scandir, "a", error))
+	/* a registration has asked for the rescan already: each one rereads the whole directory */
+	if (rescan && !hermes_s6_control_scanner(self->scandir, "a", error))
 		return FALSE;
 	return hermes_s6_waiter_wait(waiter,
 				     HERMES_S6_WAIT_SUPERVISED,
@@ -594,18 +604,18 @@ hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
 }
 
 static gboolean
-hermes_s6_manager_start(HermesServiceManager *manager,
-			const gchar *profile,
-			GCancellable *cancellable,
-			GError **error)
+hermes_s6_manager_bring_up(HermesS6Manager *self,
+			   const gchar *profile,
+			   gboolean rescan,
+			   GCancellable *cancellable,
+			   GError **error)
 {
-	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
 	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
 	g_autoptr(HermesS6Waiter) waiter = NULL;
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return FALSE;
-	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, cancellable, error))
+	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, rescan, cancellable, error))
 		return FALSE;
 	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
 	if (waiter == NULL)
@@ -619,6 +629,16 @@ hermes_s6_manager_start(HermesServiceManager *manager,
 				     "come up",
 				     cancellable,
 				     error);
+}
+
+static gboolean
+hermes_s6_manager_start(HermesServiceManager *manager,
+			const gchar *profile,
+			GCancellable *cancellable,
+			GError **error)
+{
+	return hermes_s6_manager_bring_up(
+		HERMES_S6_MANAGER(manager), profile, TRUE, cancellable, error);
 }
 
 static gint64
@@ -713,7 +733,7 @@ hermes_s6_manager_restart(HermesServiceManager *manager,
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return FALSE;
-	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, cancellable, error))
+	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, TRUE, cancellable, error))
 		return FALSE;
 	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
 	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
@@ -1082,7 +1102,7 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	}
 	hermes_s6_manager_watch_slot(self, profile);
 	if (flags & HERMES_REGISTER_FLAG_START)
-		return hermes_s6_manager_start(manager, profile, cancellable, error);
+		return hermes_s6_manager_bring_up(self, profile, FALSE, cancellable, error);
 	return TRUE;
 }
 
