@@ -304,45 +304,52 @@ bench(Tree *tree, HermesServiceManager *manager, gdouble limit)
 {
 	g_autofree gchar *svstat_path = g_build_filename(tree->bin_dir, "s6-svstat", NULL);
 	g_autoptr(GError) error = NULL;
-	gchar *names[N_SLOTS + 1] = {NULL};
-	gchar *slot_dirs[N_SLOTS + 1] = {NULL};
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) slot_dirs = g_ptr_array_new_with_free_func(g_free);
 	gboolean fork_up[N_SLOTS];
 	gint64 fork_pid[N_SLOTS];
 	gint64 t0, setup_us, inproc_us, fork_us;
 	gdouble inproc_per_slot, fork_per_slot, ratio;
 	guint mismatches = 0;
-	gint ret = 1;
 
 	for (guint i = 0; i < N_SLOTS; i++) {
-		names[i] = g_strdup_printf("b%03u", i);
-		slot_dirs[i] = g_strdup_printf("%s/gateway-%s", tree->scandir, names[i]);
+		g_ptr_array_add(names, g_strdup_printf("b%03u", i));
+		g_ptr_array_add(slot_dirs, g_strdup_printf("%s/gateway-b%03u", tree->scandir, i));
 	}
 
 	t0 = g_get_monotonic_time();
 	if (!register_slots(manager, &error) || !wait_settled(manager, &error)) {
 		g_printerr("setting up %d slots: %s\n", N_SLOTS, error->message);
-		goto out;
+		return 1;
 	}
 	setup_us = g_get_monotonic_time() - t0;
 
 	/* warm both paths: page cache, s6-svstat's binary and libraries */
 	for (guint i = 0; i < N_SLOTS; i++) {
-		g_autoptr(HermesGatewayStatus) st =
-			hermes_service_manager_get_status(manager, names[i], NULL, NULL);
+		HermesGatewayStatus *st = hermes_service_manager_get_status(
+			manager, g_ptr_array_index(names, i), NULL, NULL);
+		if (st != NULL)
+			hermes_gateway_status_unref(st);
 	}
-	if (!svstat(svstat_path, slot_dirs[0], &fork_up[0], &fork_pid[0], &error)) {
+	if (!svstat(svstat_path,
+		    g_ptr_array_index(slot_dirs, 0),
+		    &fork_up[0],
+		    &fork_pid[0],
+		    &error)) {
 		g_printerr("%s\n", error->message);
-		goto out;
+		return 1;
 	}
 
 	t0 = g_get_monotonic_time();
 	for (guint r = 0; r < ROUNDS; r++) {
 		for (guint i = 0; i < N_SLOTS; i++) {
-			HermesGatewayStatus *st =
-				hermes_service_manager_get_status(manager, names[i], NULL, &error);
+			HermesGatewayStatus *st = hermes_service_manager_get_status(
+				manager, g_ptr_array_index(names, i), NULL, &error);
 			if (st == NULL) {
-				g_printerr("status of %s: %s\n", names[i], error->message);
-				goto out;
+				g_printerr("status of %s: %s\n",
+					   (gchar *)g_ptr_array_index(names, i),
+					   error->message);
+				return 1;
 			}
 			hermes_gateway_status_unref(st);
 		}
@@ -351,22 +358,27 @@ bench(Tree *tree, HermesServiceManager *manager, gdouble limit)
 
 	t0 = g_get_monotonic_time();
 	for (guint i = 0; i < N_SLOTS; i++) {
-		if (!svstat(svstat_path, slot_dirs[i], &fork_up[i], &fork_pid[i], &error)) {
+		if (!svstat(svstat_path,
+			    g_ptr_array_index(slot_dirs, i),
+			    &fork_up[i],
+			    &fork_pid[i],
+			    &error)) {
 			g_printerr("%s\n", error->message);
-			goto out;
+			return 1;
 		}
 	}
 	fork_us = g_get_monotonic_time() - t0;
 
 	/* nothing changed in between: both must tell the same story */
 	for (guint i = 0; i < N_SLOTS; i++) {
+		const gchar *name = g_ptr_array_index(names, i);
 		g_autoptr(HermesGatewayStatus) st =
-			hermes_service_manager_get_status(manager, names[i], NULL, &error);
+			hermes_service_manager_get_status(manager, name, NULL, &error);
 		gboolean up;
 		gint64 pid;
 		if (st == NULL) {
-			g_printerr("status of %s: %s\n", names[i], error->message);
-			goto out;
+			g_printerr("status of %s: %s\n", name, error->message);
+			return 1;
 		}
 		up = hermes_gateway_status_get_state(st) == HERMES_GATEWAY_STATE_UP;
 		pid = hermes_gateway_status_get_pid(st);
@@ -376,7 +388,7 @@ bench(Tree *tree, HermesServiceManager *manager, gdouble limit)
 			g_printerr(
 				"%s: in-process %s pid %" G_GINT64_FORMAT
 				", s6-svstat %s pid %" G_GINT64_FORMAT ", expected %s\n",
-				names[i],
+				name,
 				hermes_gateway_state_to_string(hermes_gateway_status_get_state(st)),
 				pid,
 				fork_up[i] ? "up" : "down",
@@ -387,7 +399,7 @@ bench(Tree *tree, HermesServiceManager *manager, gdouble limit)
 	}
 	if (mismatches > 0) {
 		g_printerr("%u of %d slots disagree\n", mismatches, N_SLOTS);
-		goto out;
+		return 1;
 	}
 
 	inproc_per_slot = (gdouble)inproc_us / (ROUNDS * N_SLOTS);
@@ -403,24 +415,45 @@ bench(Tree *tree, HermesServiceManager *manager, gdouble limit)
 	       (gdouble)setup_us / G_USEC_PER_SEC);
 	if (limit > 0 && ratio < limit) {
 		printf("ratio %.1f is below the target %.1f\n", ratio, limit);
-		goto out;
+		return 1;
 	}
-	ret = 0;
-out:
-	for (guint i = 0; i < N_SLOTS; i++) {
-		g_free(names[i]);
-		g_free(slot_dirs[i]);
+	return 0;
+}
+
+/* everything that needs the tree; the caller tears the tree down whatever happens */
+static gint
+bench_in_tree(Tree *tree, const gchar *backend_path, gdouble limit)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesContext) ctx = NULL;
+	g_autoptr(HermesServiceManager) manager = NULL;
+
+	if (g_mkdir(tree->scandir, 0755) != 0 || g_mkdir(tree->home, 0700) != 0) {
+		g_printerr("cannot create %s: %s\n", tree->root, g_strerror(errno));
+		return 1;
 	}
-	return ret;
+	if (!tree_start_scanner(tree, &error)) {
+		g_printerr("cannot start s6-svscan: %s\n", error->message);
+		return 1;
+	}
+	ctx = hermes_context_new();
+	hermes_context_setenv(ctx, "HERMES_BACKEND_PATH", backend_path);
+	hermes_context_setenv(ctx, "HERMES_S6_SCANDIR", tree->scandir);
+	hermes_context_setenv(ctx, "HERMES_S6_BIN_DIR", tree->bin_dir);
+	hermes_context_setenv(ctx, "HERMES_HOME", tree->home);
+	manager = hermes_backend_loader_new_manager(ctx, "s6", &error);
+	if (manager == NULL) {
+		g_printerr("no s6 backend: %s\n", error->message);
+		return 1;
+	}
+	return bench(tree, manager, limit);
 }
 
 int
 main(int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(HermesContext) ctx = NULL;
 	g_autofree gchar *svscan = NULL;
-	HermesServiceManager *manager = NULL;
 	const gchar *backend_path = g_getenv("HERMES_BACKEND_PATH");
 	const gchar *bin_dir = g_getenv("HERMES_S6_BIN_DIR");
 	gdouble limit = argc > 1 ? g_ascii_strtod(argv[1], NULL) : 0;
@@ -448,30 +481,8 @@ main(int argc, char **argv)
 	}
 	tree.scandir = g_build_filename(tree.root, "scan", NULL);
 	tree.home = g_build_filename(tree.root, "home", NULL);
-	if (g_mkdir(tree.scandir, 0755) != 0 || g_mkdir(tree.home, 0700) != 0) {
-		g_printerr("cannot create %s: %s\n", tree.root, g_strerror(errno));
-		goto out;
-	}
-	if (!tree_start_scanner(&tree, &error)) {
-		g_printerr("cannot start s6-svscan: %s\n", error->message);
-		goto out;
-	}
+	ret = bench_in_tree(&tree, backend_path, limit);
 
-	ctx = hermes_context_new();
-	hermes_context_setenv(ctx, "HERMES_BACKEND_PATH", backend_path);
-	hermes_context_setenv(ctx, "HERMES_S6_SCANDIR", tree.scandir);
-	hermes_context_setenv(ctx, "HERMES_S6_BIN_DIR", tree.bin_dir);
-	hermes_context_setenv(ctx, "HERMES_HOME", tree.home);
-	manager = hermes_backend_loader_new_manager(ctx, "s6", &error);
-	if (manager == NULL) {
-		g_printerr("no s6 backend: %s\n", error->message);
-		goto out;
-	}
-	ret = bench(&tree, manager, limit);
-
-out:
-	/* drop the manager's event subscriptions before the tree goes */
-	g_clear_object(&manager);
 	if (!tree_stop(&tree))
 		ret = 1;
 	if (tree.root != NULL) {
