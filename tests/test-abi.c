@@ -138,7 +138,8 @@ test_abi_service_manager_iface_offsets(void **state)
 	assert_int_equal(offsetof(HermesServiceManagerInterface, uninstall),
 			 HERMES_IFACE_OFFSET(11));
 	assert_int_equal(offsetof(HermesServiceManagerInterface, render), HERMES_IFACE_OFFSET(12));
-	assert_int_equal(offsetof(HermesServiceManagerInterface, get_mode), HERMES_IFACE_OFFSET(13));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, get_mode),
+			 HERMES_IFACE_OFFSET(13));
 	assert_int_equal(offsetof(HermesServiceManagerInterface, supervisor_start),
 			 HERMES_IFACE_OFFSET(14));
 	assert_int_equal(offsetof(HermesServiceManagerInterface, supervisor_stop),

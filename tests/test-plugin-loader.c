@@ -345,7 +345,8 @@ test_plugin_loader_forced(void **state)
 
 	assert_null(hermes_backend_loader_choose(f->plugins, "nosuch", &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
-	assert_string_equal(error->message, "no backend named 'nosuch'; available backends: fake, minimal");
+	assert_string_equal(error->message,
+			    "no backend named 'nosuch'; available backends: fake, minimal");
 	g_clear_error(&error);
 
 	assert_null(hermes_backend_loader_choose(f->plugins, "abimajor", &error));
