@@ -14,6 +14,7 @@
 #include "hermes-enum-types.h"
 #include "hermes-error.h"
 #include "hermes-gateway-spec.h"
+#include "hermes-gateway-state.h"
 #include "hermes-gateway-status.h"
 #include "hermes-planned-stop.h"
 #include "hermes-plugin.h"
