@@ -20,12 +20,15 @@ G_BEGIN_DECLS
  * @HERMES_REGISTER_FLAG_START: start it once registered
  * @HERMES_REGISTER_FLAG_ENABLE: start it at boot
  * @HERMES_REGISTER_FLAG_REPLACE: update an existing, different registration in place
+ * @HERMES_REGISTER_FLAG_NO_RESCAN: do not ask the supervisor to pick the slot up now
+ *   (batch registration, or boot, where the supervisor scans afterwards)
  */
 typedef enum /*< flags >*/ {
 	HERMES_REGISTER_FLAG_NONE = 0,
 	HERMES_REGISTER_FLAG_START = 1 << 0,
 	HERMES_REGISTER_FLAG_ENABLE = 1 << 1,
 	HERMES_REGISTER_FLAG_REPLACE = 1 << 2,
+	HERMES_REGISTER_FLAG_NO_RESCAN = 1 << 3,
 } HermesRegisterFlags;
 
 #define HERMES_TYPE_SERVICE_MANAGER (hermes_service_manager_get_type())

@@ -418,6 +418,70 @@ test_s6_register_rules(void **state)
 }
 
 static void
+test_s6_replace_and_no_rescan(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesGatewaySpec) spec = spec_for(f, "demo", NULL);
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autofree gchar *slot = slot_dir(f, "demo");
+	g_autofree gchar *run_path = g_build_filename(slot, "run", NULL);
+	g_autofree gchar *run = NULL;
+	gint64 pid;
+
+	/* no rescan: the slot exists but s6 has not picked it up */
+	assert_true(hermes_service_manager_register_gateway(
+		f->manager, spec, HERMES_REGISTER_FLAG_NO_RESCAN, NULL, &error));
+	hermes_assert_no_error(error);
+	status = status_of(f, "demo");
+	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.supervised"), "false");
+	g_clear_pointer(&status, hermes_gateway_status_unref);
+	/* start asks for the scan itself */
+	assert_true(hermes_service_manager_start(f->manager, "demo", NULL, &error));
+	hermes_assert_no_error(error);
+	status = wait_status(f, "demo", is_state, GINT_TO_POINTER(HERMES_GATEWAY_STATE_UP), "up");
+	pid = hermes_gateway_status_get_pid(status);
+
+	/* replacing a supervised slot rewrites it in place and leaves the gateway running */
+	assert_true(hermes_gateway_spec_set_env(spec, "API_SERVER_PORT", "9321", &error));
+	assert_true(hermes_service_manager_register_gateway(
+		f->manager, spec, HERMES_REGISTER_FLAG_REPLACE, NULL, &error));
+	hermes_assert_no_error(error);
+	assert_true(g_file_get_contents(run_path, &run, NULL, NULL));
+	hermes_assert_str_contains(run, "export API_SERVER_PORT=9321");
+	g_clear_pointer(&status, hermes_gateway_status_unref);
+	status = status_of(f, "demo");
+	assert_int_equal(hermes_gateway_status_get_pid(status), pid);
+
+	/* an unsupervised slot (scanner gone, as at boot) is swapped whole */
+	assert_true(hermes_service_manager_stop(f->manager, "demo", NULL, &error));
+	stop_svscan(f);
+	assert_true(hermes_gateway_spec_set_env(spec, "API_SERVER_PORT", "9322", &error));
+	{
+		gboolean ok = hermes_service_manager_register_gateway(
+			f->manager,
+			spec,
+			HERMES_REGISTER_FLAG_REPLACE | HERMES_REGISTER_FLAG_NO_RESCAN,
+			NULL,
+			&error);
+		hermes_assert_no_error(error);
+		assert_true(ok);
+	}
+	hermes_assert_no_error(error);
+	g_clear_pointer(&run, g_free);
+	assert_true(g_file_get_contents(run_path, &run, NULL, NULL));
+	hermes_assert_str_contains(run, "export API_SERVER_PORT=9322");
+	{
+		g_autofree gchar *listing = hermes_test_list_dir(f->scandir);
+		assert_string_equal(listing, ".s6-svscan|gateway-demo");
+	}
+	/* and the tree comes back with it */
+	start_svscan(f);
+	assert_true(hermes_service_manager_start(f->manager, "demo", NULL, &error));
+	hermes_assert_no_error(error);
+}
+
+static void
 test_s6_kill9_is_restarted_and_seen(void **state)
 {
 	Fixture *f = *state;
@@ -758,6 +822,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_s6_lifecycle),
 		T(test_s6_register_rules),
+		T(test_s6_replace_and_no_rescan),
 		T(test_s6_kill9_is_restarted_and_seen),
 		T(test_s6_exit_0_and_78_are_final),
 		T(test_s6_crash_loop_is_parked),

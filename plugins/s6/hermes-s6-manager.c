@@ -1011,6 +1011,67 @@ hermes_s6_manager_execute(GPtrArray *steps,
 }
 
 static gboolean
+hermes_s6_lock_free(const gchar *lock_path)
+{
+	struct flock fl = {0};
+	gint fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+	gboolean free_now;
+	if (fd < 0)
+		return TRUE;
+	/* s6-supervise holds a POSIX lock; flock() would not see it */
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	free_now = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
+	close(fd);
+	return free_now;
+}
+
+static gboolean
+hermes_s6_slot_released(const gchar *dir)
+{
+	g_autofree gchar *lock = g_build_filename(dir, "supervise", "lock", NULL);
+	g_autofree gchar *log_lock = g_build_filename(dir, "log", "supervise", "lock", NULL);
+	return hermes_s6_lock_free(lock) && hermes_s6_lock_free(log_lock);
+}
+
+/*
+ * A supervised slot cannot be swapped under its s6-supervise: rewrite its
+ * files atomically instead. s6 runs the new scripts from the next start;
+ * the down marker follows the flags.
+ */
+static gboolean
+hermes_s6_manager_update_in_place(HermesS6Manager *self,
+				  GPtrArray *steps,
+				  const gchar *slot_dir,
+				  HermesRegisterFlags flags,
+				  GCancellable *cancellable,
+				  GError **error)
+{
+	g_autofree gchar *down = g_build_filename(slot_dir, "down", NULL);
+	g_autofree gchar *profile_part = g_path_get_basename(slot_dir);
+	for (guint i = 0; i < steps->len; i++) {
+		HermesRenderStep *step = g_ptr_array_index(steps, i);
+		if (hermes_render_step_get_kind(step) != HERMES_RENDER_STEP_FILE)
+			continue;
+		if (!hermes_file_write_atomic(hermes_render_step_get_path(step),
+					      hermes_render_step_get_contents(step),
+					      -1,
+					      hermes_render_step_get_mode(step),
+					      error))
+			return FALSE;
+	}
+	if ((flags & HERMES_REGISTER_FLAG_START) != 0) {
+		if (g_unlink(down) != 0 && errno != ENOENT) {
+			hermes_error_set_errno(error, errno, "cannot remove %s", down);
+			return FALSE;
+		}
+		return hermes_s6_manager_bring_up(
+			self, profile_part + strlen("gateway-"), TRUE, cancellable, error);
+	}
+	return TRUE;
+}
+
+static gboolean
 hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error)
 {
 	if (g_file_test(self->scandir, G_FILE_TEST_IS_DIR))
@@ -1053,13 +1114,18 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	if (!hermes_s6_manager_ensure_scandir(self, error))
 		return FALSE;
 	if (g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_ALREADY_EXISTS,
-			    "gateway '%s' is already registered at %s",
-			    profile,
-			    slot_dir);
-		return FALSE;
+		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_ALREADY_EXISTS,
+				    "gateway '%s' is already registered at %s",
+				    profile,
+				    slot_dir);
+			return FALSE;
+		}
+		if (!hermes_s6_slot_released(slot_dir))
+			return hermes_s6_manager_update_in_place(
+				self, steps, slot_dir, flags, cancellable, error);
 	}
 	/* dot-prefixed: s6-svscan never supervises a half-built slot (upstream #54834) */
 	staging = g_strdup_printf("%s/.gateway-%s.new-XXXXXX", self->scandir, profile);
@@ -1067,6 +1133,20 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 		hermes_error_set_errno(
 			error, errno, "cannot create a staging directory in %s", self->scandir);
 		return FALSE;
+	}
+	if (g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
+		/* an unsupervised old slot (boot, a second reconcile): move it aside first */
+		g_autofree gchar *old = g_strdup_printf(
+			"%s/.gateway-%s.replaced-%08x", self->scandir, profile, g_random_int());
+		if (g_rename(slot_dir, old) != 0) {
+			hermes_error_set_errno(error, errno, "cannot replace %s", slot_dir);
+			hermes_file_remove_tree(staging, NULL);
+			return FALSE;
+		}
+		if (!hermes_file_remove_tree(old, error)) {
+			hermes_file_remove_tree(staging, NULL);
+			return FALSE;
+		}
 	}
 	if (!hermes_s6_manager_execute(
 		    steps, slot_dir, staging, gid, TRUE, self->scandir, &error_local) ||
@@ -1087,7 +1167,8 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 					   profile);
 		return FALSE;
 	}
-	if (!hermes_s6_control_scanner(self->scandir, "a", &error_local)) {
+	if ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) == 0 &&
+	    !hermes_s6_control_scanner(self->scandir, "a", &error_local)) {
 		/* an embedded tree that is not running picks the slot up when it starts */
 		if (!(g_strcmp0(self->mode, "embedded") == 0 &&
 		      g_error_matches(
@@ -1101,33 +1182,9 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 		}
 	}
 	hermes_s6_manager_watch_slot(self, profile);
-	if (flags & HERMES_REGISTER_FLAG_START)
+	if ((flags & HERMES_REGISTER_FLAG_START) && (flags & HERMES_REGISTER_FLAG_NO_RESCAN) == 0)
 		return hermes_s6_manager_bring_up(self, profile, FALSE, cancellable, error);
 	return TRUE;
-}
-
-static gboolean
-hermes_s6_lock_free(const gchar *lock_path)
-{
-	struct flock fl = {0};
-	gint fd = open(lock_path, O_RDONLY | O_CLOEXEC);
-	gboolean free_now;
-	if (fd < 0)
-		return TRUE;
-	/* s6-supervise holds a POSIX lock; flock() would not see it */
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	free_now = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
-	close(fd);
-	return free_now;
-}
-
-static gboolean
-hermes_s6_slot_released(const gchar *dir)
-{
-	g_autofree gchar *lock = g_build_filename(dir, "supervise", "lock", NULL);
-	g_autofree gchar *log_lock = g_build_filename(dir, "log", "supervise", "lock", NULL);
-	return hermes_s6_lock_free(lock) && hermes_s6_lock_free(log_lock);
 }
 
 static gboolean
