@@ -31,6 +31,10 @@ static const HermesCliGroup hermes_cli_groups[] = {
 	 "Start, stop or inspect the supervisor hermes-svc runs itself",
 	 hermes_cli_supervisor_commands,
 	 NULL},
+	{"boot",
+	 "Bring gateways back after a container or machine start",
+	 hermes_cli_boot_commands,
+	 NULL},
 	{"status", "Show every registered gateway", NULL, &hermes_cli_status_command},
 	{"backends",
 	 "List backend plugins and the one chosen here",
@@ -170,6 +174,17 @@ hermes_cli_run_command(HermesCli *cli,
 			 NULL},
 			{NULL}};
 		g_option_context_add_main_entries(octx, run, NULL);
+	}
+	if (cmd->options & HERMES_CLI_OPT_DRY_RUN) {
+		const GOptionEntry dry[] = {{"dry-run",
+					     0,
+					     0,
+					     G_OPTION_ARG_NONE,
+					     &cli->dry_run,
+					     "Say what would be done, do nothing",
+					     NULL},
+					    {NULL}};
+		g_option_context_add_main_entries(octx, dry, NULL);
 	}
 	if (cmd->options & HERMES_CLI_OPT_ALL) {
 		const GOptionEntry all[] = {{"all",

@@ -33,6 +33,7 @@ typedef struct {
 	gboolean all;
 	gboolean replace;
 	gboolean no_supervise;
+	gboolean dry_run;
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
@@ -41,6 +42,7 @@ typedef enum {
 	HERMES_CLI_OPT_YES = 1 << 0,
 	HERMES_CLI_OPT_ALL = 1 << 1,
 	HERMES_CLI_OPT_REPLACE = 1 << 2,
+	HERMES_CLI_OPT_DRY_RUN = 1 << 3,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -70,6 +72,7 @@ hermes_cli_get_manager(HermesCli *cli, GError **error);
 extern const HermesCliCommand hermes_cli_profile_commands[];
 extern const HermesCliCommand hermes_cli_gateway_commands[];
 extern const HermesCliCommand hermes_cli_supervisor_commands[];
+extern const HermesCliCommand hermes_cli_boot_commands[];
 extern const HermesCliCommand hermes_cli_backends_command;
 extern const HermesCliCommand hermes_cli_status_command;
 
