@@ -52,17 +52,75 @@ hermes_cli_gateway_explain(HermesServiceManager *manager,
 		    error_local->message);
 }
 
+/* the profile's home, or NULL when it has none (a slot left without a profile) */
+static gchar *
+hermes_cli_gateway_home(HermesCli *cli, const gchar *profile)
+{
+	g_autoptr(HermesProfile) p = hermes_profile_lookup(cli->ctx, profile, NULL);
+	if (p == NULL || !g_file_test(hermes_profile_get_home(p), G_FILE_TEST_IS_DIR))
+		return NULL;
+	return g_strdup(hermes_profile_get_home(p));
+}
+
+/*
+ * The intent (`desired_state`) is written durably before the supervisor is
+ * signalled, so a reboot or a racing gateway write can never lose it, and
+ * it is put back when the supervisor refuses.
+ */
 static gboolean
-hermes_cli_gateway_do(HermesServiceManager *manager,
+hermes_cli_gateway_do(HermesCli *cli,
+		      HermesServiceManager *manager,
 		      HermesCliGatewayAction action,
 		      const gchar *verb,
 		      const gchar *profile,
 		      GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *home = hermes_cli_gateway_home(cli, profile);
+	g_autofree gchar *previous = NULL;
+	const gchar *desired = action == hermes_service_manager_stop ? "stopped" : "running";
+
+	if (home != NULL) {
+		previous = hermes_gateway_state_get_desired(home);
+		if (!hermes_gateway_state_set_desired(home, desired, &error_local)) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    error_local->code,
+				    "%s gateway '%s' not attempted: cannot record the desired "
+				    "state: %s",
+				    verb,
+				    profile,
+				    error_local->message);
+			return FALSE;
+		}
+	}
 	if (action(manager, profile, NULL, &error_local))
 		return TRUE;
+	if (home != NULL && g_strcmp0(previous, desired) != 0) {
+		g_autoptr(GError) error_restore = NULL;
+		if (!hermes_gateway_state_set_desired(home, previous, &error_restore))
+			g_printerr("hermes: could not restore the desired state of '%s': %s\n",
+				   profile,
+				   error_restore->message);
+	}
 	hermes_cli_gateway_explain(manager, verb, profile, error_local, error);
+	return FALSE;
+}
+
+/* a gateway (or a tool it runs) stopping itself would be revived or loop (upstream #92560) */
+static gboolean
+hermes_cli_gateway_refuse_from_inside(HermesCli *cli, HermesCliGatewayAction action, GError **error)
+{
+	const gchar *inside = hermes_context_getenv(cli->ctx, "HERMES_SUPERVISED_CHILD");
+	if (action == hermes_service_manager_start || inside == NULL || inside[0] == '\0' ||
+	    g_strcmp0(inside, "0") == 0)
+		return TRUE;
+	g_set_error_literal(
+		error,
+		HERMES_ERROR,
+		HERMES_ERROR_PERMISSION_DENIED,
+		"refusing to stop or restart a gateway from inside a supervised gateway "
+		"(HERMES_SUPERVISED_CHILD is set); run it from a shell outside the gateway");
 	return FALSE;
 }
 
@@ -98,7 +156,7 @@ hermes_cli_gateway_all(HermesCli *cli,
 	}
 	for (guint i = 0; i < n; i++) {
 		g_autoptr(GError) error_one = NULL;
-		if (hermes_cli_gateway_do(manager, action, verb, names[i], &error_one)) {
+		if (hermes_cli_gateway_do(cli, manager, action, verb, names[i], &error_one)) {
 			g_print("%s gateway '%s'\n", done, names[i]);
 		} else {
 			g_printerr("hermes: %s\n", error_one->message);
@@ -173,6 +231,8 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 
 	if (!hermes_cli_gateway_check_all(cli, error))
 		return HERMES_EXIT_USAGE;
+	if (!hermes_cli_gateway_refuse_from_inside(cli, action, error))
+		return HERMES_EXIT_PERMISSION;
 	if (!cli->all) {
 		profile = hermes_cli_gateway_target(cli, error);
 		if (profile == NULL)
@@ -186,7 +246,7 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 	if (action != hermes_service_manager_stop &&
 	    !hermes_cli_gateway_ensure_registered(cli, manager, profile, error))
 		return HERMES_EXIT_FAILED;
-	if (!hermes_cli_gateway_do(manager, action, verb, profile, error))
+	if (!hermes_cli_gateway_do(cli, manager, action, verb, profile, error))
 		return HERMES_EXIT_FAILED;
 	g_print("%s gateway '%s' (backend %s)\n",
 		done,

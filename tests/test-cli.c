@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "hermes-svc.h"
 #include "hermes-test.h"
 
 typedef struct {
@@ -40,6 +41,8 @@ fixture_setup(void **state)
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_SERVICE_MANAGER");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_FAKE_FAIL");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_FAKE_GATEWAYS");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_SUPERVISED_CHILD");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_S6_SUPERVISED_CHILD");
 	f->envp = g_environ_setenv(f->envp, "HERMES_FAKE_SCORE", "1000", TRUE);
 	*state = f;
 	return 0;
@@ -337,6 +340,70 @@ test_cli_gateway_dispatch(void **state)
 	assert_string_equal(f->out, "");
 }
 
+static gchar *
+desired_of(Fixture *f, const gchar *profile)
+{
+	g_autofree gchar *home = profile_dir(f, profile);
+	return hermes_gateway_state_get_desired(home);
+}
+
+static void
+test_cli_gateway_intent(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *home = profile_dir(f, "demo");
+	g_autofree gchar *state_path = g_build_filename(home, "gateway_state.json", NULL);
+	g_autofree gchar *contents = NULL;
+	g_autofree gchar *desired = NULL;
+
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	set_env(f, "HERMES_FAKE_GATEWAYS", "demo");
+	/* hermes-agent's keys survive our writes */
+	hermes_test_write_file(
+		state_path, "{\"gateway_state\":\"running\",\"active_agents\":2}", 0644);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "stop"), 0);
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "stopped");
+	g_clear_pointer(&desired, g_free);
+	assert_true(g_file_get_contents(state_path, &contents, NULL, NULL));
+	hermes_assert_str_contains(contents, "\"active_agents\":2");
+
+	/* a refused start puts the previous intent back */
+	set_env(f, "HERMES_FAKE_FAIL", "start");
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 1);
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "stopped");
+	g_clear_pointer(&desired, g_free);
+	set_env(f, "HERMES_FAKE_FAIL", NULL);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "restart"), 0);
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "running");
+
+	/* a corrupt state file is not overwritten, and the supervisor is not asked */
+	hermes_test_write_file(state_path, "{broken", 0644);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "stop"), 65);
+	assert_one_line_error(f,
+			      "stop gateway 'demo' not attempted: cannot record the desired state");
+	g_clear_pointer(&contents, g_free);
+	assert_true(g_file_get_contents(state_path, &contents, NULL, NULL));
+	assert_string_equal(contents, "{broken");
+}
+
+static void
+test_cli_gateway_refuses_from_inside(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	set_env(f, "HERMES_FAKE_GATEWAYS", "demo");
+	set_env(f, "HERMES_SUPERVISED_CHILD", "1");
+	assert_int_equal(run(f, "-p", "demo", "gateway", "stop"), 77);
+	assert_one_line_error(
+		f, "refusing to stop or restart a gateway from inside a supervised gateway");
+	assert_int_equal(run(f, "-p", "demo", "gateway", "restart"), 77);
+	/* starting is harmless */
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
+}
+
 static void
 test_cli_gateway_all(void **state)
 {
@@ -452,6 +519,8 @@ main(void)
 		T(test_cli_backends),
 		T(test_cli_backends_forced),
 		T(test_cli_gateway_dispatch),
+		T(test_cli_gateway_intent),
+		T(test_cli_gateway_refuses_from_inside),
 		T(test_cli_gateway_all),
 		T(test_cli_no_supervisor),
 		T(test_cli_usage),
