@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "hermes-cli.h"
@@ -26,12 +28,58 @@ hermes_cli_profile_to_json(HermesProfile *profile)
 	return json_builder_get_root(builder);
 }
 
+/* the backend, when there is one; no supervisor is not an error for profile commands */
+static HermesServiceManager *
+hermes_cli_profile_manager(HermesCli *cli, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	HermesServiceManager *manager = hermes_cli_get_manager(cli, &error_local);
+	if (manager == NULL &&
+	    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE))
+		g_propagate_error(error, g_steal_pointer(&error_local));
+	return manager;
+}
+
+/* a new profile gets its slot, stopped; failing that is a warning, not a failed create */
+static void
+hermes_cli_profile_register(HermesCli *cli, const gchar *name)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(HermesServiceManager) manager = hermes_cli_profile_manager(cli, &error_local);
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+
+	if (manager == NULL) {
+		if (error_local != NULL)
+			g_printerr("hermes: warning: profile created, but no backend: %s\n",
+				   error_local->message);
+		return;
+	}
+	if (!hermes_service_manager_supports_registration(manager))
+		return;
+	spec = hermes_gateway_spec_new_default(cli->ctx, name, &error_local);
+	if (spec != NULL && hermes_service_manager_register_gateway(
+				    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, &error_local)) {
+		if (!cli->json)
+			g_print("Registered gateway '%s' with %s (%s), stopped\n",
+				name,
+				hermes_service_manager_get_name(manager),
+				hermes_service_manager_get_mode(manager));
+		return;
+	}
+	/* registered already (by the reconciler, say) is what we wanted */
+	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS))
+		return;
+	g_printerr("hermes: warning: profile created, but registering its gateway failed: %s\n",
+		   error_local->message);
+}
+
 static gint
 hermes_cli_profile_create(HermesCli *cli, gchar **args, GError **error)
 {
 	g_autoptr(HermesProfile) profile = hermes_profile_create(cli->ctx, args[0], error);
 	if (profile == NULL)
 		return HERMES_EXIT_FAILED;
+	hermes_cli_profile_register(cli, args[0]);
 	if (cli->json) {
 		g_autoptr(JsonNode) node = hermes_cli_profile_to_json(profile);
 		hermes_cli_print_json(node);
@@ -56,6 +104,88 @@ hermes_cli_profile_confirm(const gchar *name, const gchar *home)
 	}
 	g_strchomp(line);
 	return g_strcmp0(line, name) == 0;
+}
+
+/* gateway.pid: JSON, or upstream's legacy bare integer */
+static gint64
+hermes_cli_profile_read_pid(const gchar *home, gchar **record_home, gint64 *start_time)
+{
+	g_autofree gchar *path = g_build_filename(home, "gateway.pid", NULL);
+	g_autofree gchar *text = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	if (!json_parser_load_from_data(parser, text, -1, NULL))
+		return -1;
+	root = json_parser_get_root(parser);
+	if (JSON_NODE_HOLDS_VALUE(root))
+		return json_node_get_int(root);
+	if (!JSON_NODE_HOLDS_OBJECT(root))
+		return -1;
+	*record_home = g_strdup(json_object_get_string_member_with_default(
+		json_node_get_object(root), "hermes_home", NULL));
+	*start_time = json_object_get_int_member_with_default(
+		json_node_get_object(root), "start_time", -1);
+	return json_object_get_int_member_with_default(json_node_get_object(root), "pid", -1);
+}
+
+/*
+ * Before a profile's files go: its slot is stopped and unregistered, and a
+ * gateway running outside any supervisor is stopped as an operator stop —
+ * but only if its pid record names this very home (upstream #89315: a
+ * poisoned record made one profile's delete kill another's gateway).
+ */
+static gboolean
+hermes_cli_profile_stop_gateway(HermesCli *cli, HermesProfile *profile, GError **error)
+{
+	const gchar *name = hermes_profile_get_name(profile);
+	const gchar *home = hermes_profile_get_home(profile);
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(HermesServiceManager) manager = hermes_cli_profile_manager(cli, error);
+	g_autofree gchar *record_home = NULL;
+	g_autofree gchar *canonical = g_canonicalize_filename(home, NULL);
+	gint64 start_time = -1;
+	gint64 pid;
+
+	if (error != NULL && *error != NULL)
+		return FALSE;
+	if (manager != NULL && hermes_service_manager_supports_registration(manager) &&
+	    !hermes_service_manager_unregister_gateway(manager, name, NULL, error)) {
+		g_prefix_error(error, "profile '%s' kept: cannot unregister its gateway: ", name);
+		return FALSE;
+	}
+	pid = hermes_cli_profile_read_pid(home, &record_home, &start_time);
+	if (pid <= 0 || !hermes_platform_process_alive(pid))
+		return TRUE;
+	if (record_home == NULL || g_strcmp0(record_home, canonical) != 0) {
+		g_printerr("hermes: warning: not stopping pid %" G_GINT64_FORMAT
+			   ": its record names %s, not %s (a stale or poisoned record)\n",
+			   pid,
+			   record_home != NULL ? record_home : "no home",
+			   canonical);
+		return TRUE;
+	}
+	if (start_time >= 0 && hermes_platform_get_start_time(pid) != start_time)
+		return TRUE;
+	if (!hermes_planned_stop_write(home, pid, error))
+		return FALSE;
+	if (kill((pid_t)pid, SIGTERM) != 0 && errno != ESRCH) {
+		hermes_error_set_errno(error,
+				       errno,
+				       "cannot stop the gateway of '%s' (pid %" G_GINT64_FORMAT ")",
+				       name,
+				       pid);
+		return FALSE;
+	}
+	if (!hermes_platform_wait_exit(pid, 10000, &error_local)) {
+		g_propagate_prefixed_error(error,
+					   g_steal_pointer(&error_local),
+					   "profile '%s' kept: its gateway did not stop: ",
+					   name);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gint
@@ -87,6 +217,8 @@ hermes_cli_profile_delete(HermesCli *cli, gchar **args, GError **error)
 			"cancelled: the name was not confirmed (use --yes to skip the question)");
 		return HERMES_EXIT_FAILED;
 	}
+	if (!hermes_cli_profile_stop_gateway(cli, profile, error))
+		return HERMES_EXIT_FAILED;
 	if (!hermes_profile_delete(cli->ctx, args[0], error))
 		return HERMES_EXIT_FAILED;
 	g_print("Deleted profile '%s'\n", args[0]);

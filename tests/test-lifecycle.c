@@ -1,0 +1,296 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The lifecycle as a user drives it: the real `hermes` binary against a
+ * real s6-svscan on a private scan directory.
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hermes-platform.h"
+#include "hermes-s6-control.h"
+#include "hermes-svc.h"
+#include "hermes-test.h"
+
+typedef struct {
+	gchar *tmp;
+	gchar *scandir;
+	gchar *root;
+	GPid svscan;
+	gchar **envp;
+	gchar *out;
+	gchar *err;
+	GPid victim;
+} Fixture;
+
+static void
+start_svscan(Fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *svscan =
+		g_build_filename(hermes_test_env("HERMES_TEST_S6_BIN_DIR"), "s6-svscan", NULL);
+	const gchar *argv[] = {svscan, "-c", "100", f->scandir, NULL};
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	g_spawn_async(NULL,
+		      (gchar **)argv,
+		      f->envp,
+		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+		      NULL,
+		      NULL,
+		      &f->svscan,
+		      &error);
+	hermes_assert_no_error(error);
+	while (!hermes_s6_scanner_is_running(f->scandir)) {
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("s6-svscan did not start");
+		g_usleep(5000);
+	}
+}
+
+static void
+stop_svscan(Fixture *f)
+{
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	gint status;
+	if (f->svscan <= 0)
+		return;
+	hermes_s6_control_scanner(f->scandir, "t", NULL);
+	while (waitpid(f->svscan, &status, WNOHANG) == 0) {
+		if (g_get_monotonic_time() > deadline) {
+			kill(f->svscan, SIGKILL);
+			waitpid(f->svscan, &status, 0);
+			break;
+		}
+		g_usleep(10000);
+	}
+	f->svscan = 0;
+}
+
+static gint
+fixture_setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	f->tmp = hermes_test_mkdtemp();
+	f->scandir = g_build_filename(f->tmp, "scan", NULL);
+	f->root = g_build_filename(f->tmp, "home", NULL);
+	g_mkdir(f->scandir, 0755);
+	g_mkdir(f->root, 0755);
+	f->envp = g_get_environ();
+	f->envp = g_environ_setenv(f->envp, "HERMES_HOME", f->root, TRUE);
+	f->envp = g_environ_setenv(f->envp, "HOME", f->tmp, TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_S6_SCANDIR", f->scandir, TRUE);
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_SUPERVISED_CHILD");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_S6_SUPERVISED_CHILD");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_GATEWAY_USER");
+	start_svscan(f);
+	*state = f;
+	return 0;
+}
+
+static gint
+fixture_teardown(void **state)
+{
+	Fixture *f = *state;
+	stop_svscan(f);
+	if (f->victim > 0) {
+		kill(f->victim, SIGKILL);
+		waitpid(f->victim, NULL, 0);
+	}
+	hermes_test_rmtree(f->tmp);
+	g_free(f->tmp);
+	g_free(f->scandir);
+	g_free(f->root);
+	g_strfreev(f->envp);
+	g_free(f->out);
+	g_free(f->err);
+	g_free(f);
+	hermes_test_check_logs();
+	return 0;
+}
+
+static gint
+run_argv(Fixture *f, const gchar *const *args)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_ptr_array_add(argv, (gpointer)hermes_test_env("HERMES_TEST_HERMES"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_subprocess_launcher_set_environ(launcher, f->envp);
+	proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	hermes_assert_no_error(error);
+	g_clear_pointer(&f->out, g_free);
+	g_clear_pointer(&f->err, g_free);
+	g_subprocess_communicate_utf8(proc, NULL, NULL, &f->out, &f->err, &error);
+	hermes_assert_no_error(error);
+	return g_subprocess_get_exit_status(proc);
+}
+
+#define run(f, ...) run_argv(f, (const gchar *const[]){__VA_ARGS__, NULL})
+
+static gchar *
+slot(Fixture *f, const gchar *profile)
+{
+	return g_strdup_printf("%s/gateway-%s", f->scandir, profile);
+}
+
+static JsonObject *
+status_json(Fixture *f, const gchar *profile)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonArray *array;
+	if (run(f, "-p", profile, "gateway", "status", "--json") != 0)
+		fail_msg("status of %s failed: %s", profile, f->err);
+	if (!json_parser_load_from_data(parser, f->out, -1, &error))
+		fail_msg("status is not JSON: %s", f->out);
+	array = json_node_get_array(json_parser_get_root(parser));
+	return json_object_ref(json_array_get_object_element(array, 0));
+}
+
+static void
+assert_state(Fixture *f, const gchar *profile, const gchar *want)
+{
+	g_autoptr(JsonObject) obj = status_json(f, profile);
+	assert_string_equal(json_object_get_string_member(obj, "state"), want);
+}
+
+static gint64
+pid_of(Fixture *f, const gchar *profile)
+{
+	g_autoptr(JsonObject) obj = status_json(f, profile);
+	return json_object_get_int_member_with_default(obj, "pid", -1);
+}
+
+static void
+test_lifecycle_profile_hooks(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = slot(f, "demo");
+	g_autofree gchar *down = g_build_filename(dir, "down", NULL);
+	g_autofree gchar *home = g_build_filename(f->root, "profiles", "demo", NULL);
+	gint64 pid;
+
+	/* create registers the slot, stopped */
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	hermes_assert_str_contains(f->out, "Registered gateway 'demo' with s6 (scandir), stopped");
+	assert_true(g_file_test(down, G_FILE_TEST_EXISTS));
+	/* a second registration (by the reconciler, say) is fine: create is not repeated, but start works */
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
+	assert_string_equal(f->out, "Started gateway 'demo' (backend s6)\n");
+	pid = pid_of(f, "demo");
+	assert_true(pid > 0);
+	/* delete stops and unregisters before removing the files */
+	assert_int_equal(run(f, "profile", "delete", "demo", "--yes"), 0);
+	assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(home, G_FILE_TEST_EXISTS));
+	assert_false(hermes_platform_process_alive(pid));
+	/* the default profile cannot be deleted */
+	assert_int_equal(run(f, "profile", "delete", "default", "--yes"), 64);
+}
+
+static void
+test_lifecycle_delete_respects_foreign_pid_record(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *b_home = g_build_filename(f->root, "profiles", "b", NULL);
+	g_autofree gchar *a_home = g_build_filename(f->root, "profiles", "a", NULL);
+	g_autofree gchar *pidfile = g_build_filename(b_home, "gateway.pid", NULL);
+	g_autofree gchar *record = NULL;
+	const gchar *argv[] = {"/bin/sleep", "1000", NULL};
+
+	assert_int_equal(run(f, "profile", "create", "a"), 0);
+	assert_int_equal(run(f, "profile", "create", "b"), 0);
+	/* b's pid record is poisoned: it names a live process of profile a */
+	g_spawn_async(NULL,
+		      (gchar **)argv,
+		      NULL,
+		      G_SPAWN_DO_NOT_REAP_CHILD,
+		      NULL,
+		      NULL,
+		      &f->victim,
+		      &error);
+	hermes_assert_no_error(error);
+	record = g_strdup_printf("{\"pid\":%d,\"kind\":\"hermes-gateway\",\"hermes_home\":\"%s\"}",
+				 f->victim,
+				 a_home);
+	hermes_test_write_file(pidfile, record, 0644);
+	assert_int_equal(run(f, "profile", "delete", "b", "--yes"), 0);
+	hermes_assert_str_contains(f->err, "not stopping pid");
+	assert_true(hermes_platform_process_alive(f->victim));
+	assert_false(g_file_test(b_home, G_FILE_TEST_EXISTS));
+}
+
+/* scenario (g): one slot cannot be stopped; the others are, and the exit says so */
+static void
+test_lifecycle_stop_all_with_one_failure(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *broken = slot(f, "b");
+	g_autofree gchar *control = g_build_filename(broken, "supervise", "control", NULL);
+	g_autofree gchar *aside = g_build_filename(broken, "supervise", "control.aside", NULL);
+	const gchar *names[] = {"a", "b", "c"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		assert_int_equal(run(f, "profile", "create", names[i]), 0);
+		assert_int_equal(run(f, "-p", names[i], "gateway", "start"), 0);
+	}
+	/* b's control FIFO is replaced by a directory: it cannot be told anything */
+	assert_int_equal(g_rename(control, aside), 0);
+	assert_int_equal(g_mkdir(control, 0700), 0);
+	assert_int_equal(run(f, "gateway", "stop", "--all"), 1);
+	hermes_assert_str_contains(f->err, "hermes: stop gateway 'b' failed (backend s6");
+	hermes_assert_str_contains(f->err, "hermes: 1 of 3 gateways failed to stop");
+	hermes_assert_str_contains(f->out, "Stopped gateway 'a'");
+	hermes_assert_str_contains(f->out, "Stopped gateway 'c'");
+	assert_state(f, "a", "down");
+	assert_state(f, "c", "down");
+	assert_state(f, "b", "up");
+	/* b's intent is what it was: the failed stop did not record "stopped" */
+	{
+		g_autofree gchar *home = g_build_filename(f->root, "profiles", "b", NULL);
+		g_autofree gchar *desired = hermes_gateway_state_get_desired(home);
+		assert_string_equal(desired, "running");
+	}
+	g_rmdir(control);
+	g_rename(aside, control);
+}
+
+static gint
+group_setup(void **state)
+{
+	hermes_test_init();
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_lifecycle_profile_hooks),
+		T(test_lifecycle_delete_respects_foreign_pid_record),
+		T(test_lifecycle_stop_all_with_one_failure),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
