@@ -13,7 +13,7 @@ typedef gboolean (*HermesCliGatewayAction)(HermesServiceManager *manager,
 					   GError **error);
 
 /* the profile must exist before any supervisor is asked about it */
-static gchar *
+gchar *
 hermes_cli_gateway_target(HermesCli *cli, GError **error)
 {
 	g_autofree gchar *name = hermes_cli_profile_name(cli);
@@ -34,7 +34,7 @@ hermes_cli_gateway_target(HermesCli *cli, GError **error)
 }
 
 /* action, target, backend and its code on one line */
-static void
+void
 hermes_cli_gateway_explain(HermesServiceManager *manager,
 			   const gchar *verb,
 			   const gchar *profile,
@@ -53,7 +53,7 @@ hermes_cli_gateway_explain(HermesServiceManager *manager,
 }
 
 /* the profile's home, or NULL when it has none (a slot left without a profile) */
-static gchar *
+gchar *
 hermes_cli_gateway_home(HermesCli *cli, const gchar *profile)
 {
 	g_autoptr(HermesProfile) p = hermes_profile_lookup(cli->ctx, profile, NULL);
@@ -124,17 +124,6 @@ hermes_cli_gateway_refuse_from_inside(HermesCli *cli, HermesCliGatewayAction act
 	return FALSE;
 }
 
-static HermesGatewayStatus *
-hermes_cli_gateway_get_status(HermesServiceManager *manager, const gchar *profile, GError **error)
-{
-	g_autoptr(GError) error_local = NULL;
-	HermesGatewayStatus *status =
-		hermes_service_manager_get_status(manager, profile, NULL, &error_local);
-	if (status == NULL)
-		hermes_cli_gateway_explain(manager, "status of", profile, error_local, error);
-	return status;
-}
-
 static gint
 hermes_cli_gateway_all(HermesCli *cli,
 		       HermesServiceManager *manager,
@@ -170,7 +159,7 @@ hermes_cli_gateway_all(HermesCli *cli,
 	return HERMES_EXIT_OK;
 }
 
-static gboolean
+gboolean
 hermes_cli_gateway_check_all(HermesCli *cli, GError **error)
 {
 	if (cli->all && cli->profile != NULL) {
@@ -276,132 +265,6 @@ hermes_cli_gateway_restart(HermesCli *cli, gchar **args, GError **error)
 		cli, hermes_service_manager_restart, "restart", "Restarted", error);
 }
 
-static gchar *
-hermes_cli_format_since(gint64 since_us)
-{
-	g_autoptr(GDateTime) dt = NULL;
-	if (since_us <= 0)
-		return g_strdup("-");
-	dt = g_date_time_new_from_unix_utc(since_us / G_USEC_PER_SEC);
-	return dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("-");
-}
-
-static gchar *
-hermes_cli_format_int(gint64 value, gint64 unknown)
-{
-	return value == unknown ? g_strdup("-") : g_strdup_printf("%" G_GINT64_FORMAT, value);
-}
-
-static void
-hermes_cli_print_statuses(HermesCli *cli, GPtrArray *statuses)
-{
-	if (cli->json) {
-		g_autoptr(JsonArray) array = json_array_new();
-		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_ARRAY);
-		for (guint i = 0; i < statuses->len; i++)
-			json_array_add_element(
-				array,
-				hermes_gateway_status_to_json(g_ptr_array_index(statuses, i)));
-		json_node_set_array(node, array);
-		hermes_cli_print_json(node);
-		return;
-	}
-	g_print("%-24s %-9s %-7s %8s %-20s %-7s %s\n",
-		"PROFILE",
-		"STATE",
-		"WANTED",
-		"PID",
-		"SINCE",
-		"READY",
-		"RESTARTS");
-	for (guint i = 0; i < statuses->len; i++) {
-		HermesGatewayStatus *s = g_ptr_array_index(statuses, i);
-		g_autofree gchar *pid = hermes_cli_format_int(hermes_gateway_status_get_pid(s), -1);
-		g_autofree gchar *since =
-			hermes_cli_format_since(hermes_gateway_status_get_since(s));
-		g_autofree gchar *restarts =
-			hermes_cli_format_int(hermes_gateway_status_get_restarts(s), -1);
-		HermesTristate ready = hermes_gateway_status_get_ready(s);
-		g_print("%-24s %-9s %-7s %8s %-20s %-7s %s\n",
-			hermes_gateway_status_get_profile(s),
-			hermes_gateway_state_to_string(hermes_gateway_status_get_state(s)),
-			hermes_gateway_wanted_to_string(hermes_gateway_status_get_wanted(s)),
-			pid,
-			since,
-			ready == HERMES_TRISTATE_YES  ? "yes"
-			: ready == HERMES_TRISTATE_NO ? "no"
-						      : "-",
-			restarts);
-	}
-}
-
-static gint
-hermes_cli_gateway_status_all(HermesCli *cli, GError **error)
-{
-	g_autoptr(HermesServiceManager) manager = hermes_cli_get_manager(cli, error);
-	g_autoptr(GPtrArray) statuses =
-		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
-	g_auto(GStrv) names = NULL;
-	if (manager == NULL)
-		return HERMES_EXIT_FAILED;
-	names = hermes_service_manager_list_gateways(manager, NULL, error);
-	if (names == NULL)
-		return HERMES_EXIT_FAILED;
-	for (guint i = 0; names[i] != NULL; i++) {
-		g_autoptr(GError) error_one = NULL;
-		HermesGatewayStatus *s =
-			hermes_cli_gateway_get_status(manager, names[i], &error_one);
-		/* a gateway that vanished meanwhile is reported, not fatal */
-		if (s == NULL) {
-			g_printerr("hermes: %s\n", error_one->message);
-			continue;
-		}
-		g_ptr_array_add(statuses, s);
-	}
-	if (statuses->len == 0 && !cli->json) {
-		g_print("No gateways registered with %s.\n",
-			hermes_service_manager_get_name(manager));
-		return HERMES_EXIT_OK;
-	}
-	hermes_cli_print_statuses(cli, statuses);
-	return HERMES_EXIT_OK;
-}
-
-static gint
-hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error)
-{
-	g_autoptr(HermesServiceManager) manager = NULL;
-	g_autoptr(GPtrArray) statuses = NULL;
-	g_autofree gchar *profile = NULL;
-	HermesGatewayStatus *s;
-
-	if (!hermes_cli_gateway_check_all(cli, error))
-		return HERMES_EXIT_USAGE;
-	if (cli->all)
-		return hermes_cli_gateway_status_all(cli, error);
-	profile = hermes_cli_gateway_target(cli, error);
-	if (profile == NULL)
-		return HERMES_EXIT_FAILED;
-	manager = hermes_cli_get_manager(cli, error);
-	if (manager == NULL)
-		return HERMES_EXIT_FAILED;
-	s = hermes_cli_gateway_get_status(manager, profile, error);
-	if (s == NULL)
-		return HERMES_EXIT_FAILED;
-	statuses = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_status_unref);
-	g_ptr_array_add(statuses, s);
-	hermes_cli_print_statuses(cli, statuses);
-	return HERMES_EXIT_OK;
-}
-
-static gint
-hermes_cli_status(HermesCli *cli, gchar **args, GError **error)
-{
-	if (cli->profile != NULL)
-		return hermes_cli_gateway_status(cli, args, error);
-	return hermes_cli_gateway_status_all(cli, error);
-}
-
 const HermesCliCommand hermes_cli_gateway_commands[] = {
 	{"run",
 	 NULL,
@@ -433,14 +296,11 @@ const HermesCliCommand hermes_cli_gateway_commands[] = {
 	 "Show the supervisor's view of a gateway",
 	 HERMES_CLI_OPT_ALL,
 	 hermes_cli_gateway_status},
+	{"health",
+	 NULL,
+	 0,
+	 "Exit 0 only if every gateway meant to run is up and ready (for a HEALTHCHECK)",
+	 HERMES_CLI_OPT_ALL,
+	 hermes_cli_gateway_health},
 	{NULL},
-};
-
-const HermesCliCommand hermes_cli_status_command = {
-	NULL,
-	NULL,
-	0,
-	"Show every registered gateway of the active backend (with -p, just that one)",
-	HERMES_CLI_OPT_NONE,
-	hermes_cli_status,
 };

@@ -61,6 +61,22 @@ hermes_cli_exit_code(const GError *error);
 gint
 hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error);
 gint
+hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error);
+gint
+hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error);
+gchar *
+hermes_cli_gateway_target(HermesCli *cli, GError **error);
+gchar *
+hermes_cli_gateway_home(HermesCli *cli, const gchar *profile);
+gboolean
+hermes_cli_gateway_check_all(HermesCli *cli, GError **error);
+void
+hermes_cli_gateway_explain(HermesServiceManager *manager,
+			   const gchar *verb,
+			   const gchar *profile,
+			   GError *error_local,
+			   GError **error);
+gint
 hermes_cli_fail(GError *error);
 void
 hermes_cli_print_json(JsonNode *node);

@@ -318,7 +318,13 @@ test_cli_gateway_dispatch(void **state)
 	assert_int_equal(run(f, "gateway", "status", "-p", "demo", "--json"), 0);
 	{
 		g_autoptr(JsonNode) node = parse_json(f->out);
-		JsonObject *s = json_array_get_object_element(json_node_get_array(node), 0);
+		JsonObject *top = json_node_get_object(node);
+		JsonObject *s = json_array_get_object_element(
+			json_object_get_array_member(top, "gateways"), 0);
+		assert_string_equal(
+			json_object_get_string_member(json_object_get_object_member(top, "manager"),
+						      "backend"),
+			"fake");
 		/* a fresh fake process knows nothing of the last one: down, and honest about it */
 		assert_string_equal(json_object_get_string_member(s, "profile"), "demo");
 		assert_string_equal(json_object_get_string_member(s, "state"), "down");
@@ -442,7 +448,12 @@ test_cli_gateway_all(void **state)
 	assert_int_equal(run(f, "status", "-p", "alpha", "--json"), 0);
 	{
 		g_autoptr(JsonNode) node = parse_json(f->out);
-		assert_int_equal(json_array_get_length(json_node_get_array(node)), 1);
+		JsonArray *gateways =
+			json_object_get_array_member(json_node_get_object(node), "gateways");
+		assert_int_equal(json_array_get_length(gateways), 1);
+		assert_string_equal(json_object_get_string_member(
+					    json_array_get_object_element(gateways, 0), "profile"),
+				    "alpha");
 	}
 	/* a global option given twice: the last one wins */
 	assert_int_equal(run(f, "-p", "nosuch", "status", "-p", "alpha"), 0);

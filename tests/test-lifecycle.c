@@ -162,7 +162,8 @@ status_json(Fixture *f, const gchar *profile)
 		fail_msg("status of %s failed: %s", profile, f->err);
 	if (!json_parser_load_from_data(parser, f->out, -1, &error))
 		fail_msg("status is not JSON: %s", f->out);
-	array = json_node_get_array(json_parser_get_root(parser));
+	array = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)),
+					     "gateways");
 	return json_object_ref(json_array_get_object_element(array, 0));
 }
 
@@ -275,6 +276,47 @@ test_lifecycle_stop_all_with_one_failure(void **state)
 	g_rename(aside, control);
 }
 
+static void
+test_lifecycle_status_and_health(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = slot(f, "demo");
+
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	assert_int_equal(run(f, "profile", "create", "idle"), 0);
+	/* nothing is meant to run yet: healthy, trivially */
+	assert_int_equal(run(f, "gateway", "health", "--all"), 0);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(f->out, "Manager: s6 (scandir): s6-svscan (scandir) on ");
+	hermes_assert_str_contains(f->out, "PROFILE");
+	{
+		g_auto(GStrv) lines = g_strsplit(f->out, "\n", -1);
+		gboolean demo_up = FALSE;
+		for (guint i = 0; lines[i] != NULL; i++) {
+			if (g_str_has_prefix(lines[i], "demo ") &&
+			    strstr(lines[i], " up ") != NULL && strstr(lines[i], "running") != NULL)
+				demo_up = TRUE;
+		}
+		assert_true(demo_up);
+	}
+	assert_int_equal(run(f, "gateway", "health", "--all"), 0);
+	hermes_assert_str_contains(f->out, "healthy: 1 gateway meant to run, all up");
+	/* the supervisor takes it down behind the operator's back: unhealthy, with the reason */
+	assert_true(hermes_s6_control_slot(dir, "d", NULL));
+	g_usleep(300 * 1000);
+	assert_int_equal(run(f, "gateway", "health", "--all"), 1);
+	hermes_assert_str_contains(f->err, "hermes: unhealthy: gateway 'demo' is down");
+	hermes_assert_str_contains(f->err, "meant to run");
+	/* an operator stop changes the intent, and health follows it */
+	assert_int_equal(run(f, "-p", "demo", "gateway", "stop"), 0);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "health"), 0);
+	/* --json carries the same story for machines */
+	assert_int_equal(run(f, "status", "--json"), 0);
+	hermes_assert_str_contains(f->out, "\"backend\" : \"s6\"");
+	hermes_assert_str_contains(f->out, "\"desired_state\" : \"stopped\"");
+}
+
 static gint
 group_setup(void **state)
 {
@@ -291,6 +333,7 @@ main(void)
 		T(test_lifecycle_profile_hooks),
 		T(test_lifecycle_delete_respects_foreign_pid_record),
 		T(test_lifecycle_stop_all_with_one_failure),
+		T(test_lifecycle_status_and_health),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
