@@ -20,6 +20,7 @@ typedef struct {
 	gchar *profile;
 	HermesGatewayStatus *status; /* NULL when the profile has no slot */
 	gchar *error;		     /* why the status could not be read */
+	gint error_exit;	     /* the exit code that error maps to */
 	gchar *desired;
 	gchar *runtime;
 	gint64 runtime_pid;
@@ -110,6 +111,7 @@ hermes_cli_row_new(HermesCli *cli, HermesServiceManager *manager, const gchar *p
 		g_autoptr(GError) explained = NULL;
 		hermes_cli_gateway_explain(manager, "status of", profile, error_local, &explained);
 		row->error = g_strdup(explained->message);
+		row->error_exit = hermes_cli_exit_code(explained);
 		/* an error is an error, also when the table carries on */
 		g_printerr("hermes: %s\n", row->error);
 	}
@@ -390,6 +392,12 @@ hermes_cli_show(HermesCli *cli, gboolean all, GError **error)
 		hermes_cli_print_json_rows(manager, rows);
 	else
 		hermes_cli_print_table(cli, manager, rows);
+	/* the rows are shown, but a status that could not be read is still a failure */
+	for (guint i = 0; i < rows->len; i++) {
+		HermesCliRow *row = g_ptr_array_index(rows, i);
+		if (row->error != NULL)
+			return row->error_exit;
+	}
 	return HERMES_EXIT_OK;
 }
 

@@ -435,7 +435,8 @@ test_cli_gateway_all(void **state)
 
 	/* status failures carry the same context as lifecycle failures */
 	set_env(f, "HERMES_FAKE_FAIL", "status:beta");
-	assert_int_equal(run(f, "status"), 0);
+	assert_int_equal(run(f, "status"), 1);
+	hermes_assert_str_contains(f->out, "alpha");
 	assert_one_line_error(f, "status of gateway 'beta' failed (backend fake, CommandFailed)");
 
 	set_env(f, "HERMES_FAKE_FAIL", NULL);
