@@ -98,7 +98,7 @@ hermes_gateway_state_get_desired(const gchar *home)
 	const gchar *desired;
 	if (state == NULL)
 		return NULL;
-	desired = json_object_get_string_member_with_default(state, "desired_state", NULL);
+	desired = hermes_json_get_string(state, "desired_state");
 	return g_strdup(desired);
 }
 
@@ -121,7 +121,6 @@ hermes_gateway_state_prior(const gchar *home, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
 	g_autoptr(JsonObject) state = hermes_gateway_state_load(home, &error_local);
-	JsonNode *node;
 	const gchar *runtime;
 
 	if (state == NULL) {
@@ -130,11 +129,9 @@ hermes_gateway_state_prior(const gchar *home, GError **error)
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return NULL;
 	}
-	node = json_object_get_member(state, "desired_state");
-	if (node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-	    json_node_get_value_type(node) == G_TYPE_STRING)
-		return g_strdup(json_node_get_string(node));
-	runtime = json_object_get_string_member_with_default(state, "gateway_state", NULL);
+	if (hermes_json_get_string(state, "desired_state") != NULL)
+		return g_strdup(hermes_json_get_string(state, "desired_state"));
+	runtime = hermes_json_get_string(state, "gateway_state");
 	if (runtime == NULL)
 		return NULL;
 	if (g_strcmp0(runtime, "draining") == 0 || g_strcmp0(runtime, "degraded") == 0)

@@ -294,3 +294,41 @@ hermes_time_format_iso8601(gint64 real_time_us)
 	base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
 	return g_strdup_printf("%s.%06d+00:00", base, (gint)frac);
 }
+
+/**
+ * hermes_json_get_string:
+ * @object: a JSON object from a file someone else may have written
+ * @name: a member name
+ *
+ * Unlike json_object_get_string_member_with_default(), a member of another
+ * type is simply "not a string", never a critical.
+ *
+ * Returns: (nullable): the string value, %NULL if absent or not a string
+ */
+const gchar *
+hermes_json_get_string(JsonObject *object, const gchar *name)
+{
+	JsonNode *node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+/**
+ * hermes_json_get_int:
+ * @object: a JSON object from a file someone else may have written
+ * @name: a member name
+ * @fallback: what to return when the member is absent or not an integer
+ *
+ * Returns: the integer value, or @fallback
+ */
+gint64
+hermes_json_get_int(JsonObject *object, const gchar *name, gint64 fallback)
+{
+	JsonNode *node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_INT64)
+		return fallback;
+	return json_node_get_int(node);
+}

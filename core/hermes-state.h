@@ -22,5 +22,9 @@ gboolean
 hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GError **error);
 gchar *
 hermes_time_format_iso8601(gint64 real_time_us);
+const gchar *
+hermes_json_get_string(JsonObject *object, const gchar *name);
+gint64
+hermes_json_get_int(JsonObject *object, const gchar *name, gint64 fallback);
 
 G_END_DECLS

@@ -1091,6 +1091,29 @@ hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error)
 	return FALSE;
 }
 
+/* staging, replaced or removed trees of this profile that a crash left behind */
+static void
+hermes_s6_manager_sweep_leftovers(HermesS6Manager *self, const gchar *profile)
+{
+	g_autoptr(GDir) dir = g_dir_open(self->scandir, 0, NULL);
+	g_autofree gchar *prefix = g_strdup_printf(".gateway-%s.", profile);
+	const gchar *entry;
+	if (dir == NULL)
+		return;
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = NULL;
+		const gchar *kind = entry + strlen(prefix);
+		if (!g_str_has_prefix(entry, prefix))
+			continue;
+		/* only our own suffixes, so a profile named like a suffix is never touched */
+		if (!g_str_has_prefix(kind, "new-") && !g_str_has_prefix(kind, "removing-") &&
+		    !g_str_has_prefix(kind, "replaced-"))
+			continue;
+		path = g_build_filename(self->scandir, entry, NULL);
+		hermes_file_remove_tree(path, NULL);
+	}
+}
+
 static gboolean
 hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 				   HermesGatewaySpec *spec,
@@ -1127,6 +1150,7 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 			return hermes_s6_manager_update_in_place(
 				self, steps, slot_dir, flags, cancellable, error);
 	}
+	hermes_s6_manager_sweep_leftovers(self, profile);
 	/* dot-prefixed: s6-svscan never supervises a half-built slot (upstream #54834) */
 	staging = g_strdup_printf("%s/.gateway-%s.new-XXXXXX", self->scandir, profile);
 	if (g_mkdtemp_full(staging, 0700) == NULL) {
