@@ -4,66 +4,122 @@
  */
 
 /*
- * `hermes gateway run`: the foreground process a supervisor runs. For now
- * it is the minimal gateway: it tells the supervisor it is ready and stays
- * up until told to stop, keeping the exit-code contract (an operator stop,
- * announced by the planned-stop marker or SIGINT, exits 0; any other
- * SIGTERM exits 1 so the supervisor brings it back). Locking, runtime
- * state and the payload arrive with the lifecycle issue.
+ * `hermes gateway run`. Inside an s6-overlay container (the s6 backend in
+ * container mode) the gateway belongs to the supervisor: the command
+ * registers and starts the profile's slot, says so in one line, and turns
+ * into the container's keep-alive (`sleep infinity`). Everywhere else, and
+ * for the supervised child itself, it is the foreground gateway
+ * (HermesRunner). Exit codes: see hermes_runner_run() and docs/cli.md.
  */
 
 #include "config.h"
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "hermes-cli.h"
+#include "hermes-env.h"
+#include "hermes-runner.h"
 
-typedef struct {
-	GMainLoop *loop;
-	gchar *home;
-	gint exit_code;
-} HermesRunner;
+/* the exit status of a process ended by SIGTERM, as a shell reports it */
+#define HERMES_CLI_EXIT_SIGTERM (128 + SIGTERM)
 
 static gboolean
-hermes_cli_run_sigterm_cb(gpointer user_data)
+hermes_cli_run_heartbeat_term_cb(gpointer user_data)
 {
-	HermesRunner *runner = user_data;
-	gint64 pid = getpid();
-	gboolean planned =
-		hermes_planned_stop_consume(runner->home, pid, hermes_platform_get_start_time(pid));
-	runner->exit_code = planned ? 0 : 1;
-	g_print("gateway: %s, exiting %d\n",
-		planned ? "operator stop" : "unexpected SIGTERM",
-		runner->exit_code);
-	g_main_loop_quit(runner->loop);
+	g_main_loop_quit(user_data);
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean
-hermes_cli_run_sigint_cb(gpointer user_data)
+/* the container's main process once the gateway is supervised */
+static gint
+hermes_cli_run_keep_alive(void)
 {
-	HermesRunner *runner = user_data;
-	runner->exit_code = 0;
-	g_main_loop_quit(runner->loop);
-	return G_SOURCE_REMOVE;
+	const gchar *argv[] = {"sleep", "infinity", NULL};
+	g_autoptr(GMainLoop) loop = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	execvp(argv[0], (gchar **)argv);
+	/* no `sleep` in the image must not kill the container (upstream #36208) */
+	g_printerr("hermes: cannot run 'sleep infinity' (%s); keeping the container alive "
+		   "in-process until it is stopped\n",
+		   g_strerror(errno));
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, hermes_cli_run_heartbeat_term_cb, loop);
+	g_main_loop_run(loop);
+	return HERMES_CLI_EXIT_SIGTERM;
 }
 
-/* s6 notification-fd: one newline on the fd means "ready" */
+/* the backend's mode when it is s6, else NULL; no backend at all means foreground */
+static gchar *
+hermes_cli_run_s6_mode(HermesCli *cli, HermesServiceManager **manager_out)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(HermesServiceManager) manager = hermes_cli_get_manager(cli, &error_local);
+	if (manager == NULL) {
+		g_debug("no backend, running in the foreground: %s", error_local->message);
+		return NULL;
+	}
+	if (g_strcmp0(hermes_service_manager_get_name(manager), "s6") != 0)
+		return NULL;
+	*manager_out = g_object_ref(manager);
+	return g_strdup(hermes_service_manager_get_mode(manager));
+}
+
+static gboolean
+hermes_cli_run_start_supervised(HermesCli *cli,
+				HermesServiceManager *manager,
+				const gchar *profile,
+				const gchar *home,
+				GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autofree gchar *previous = hermes_gateway_state_get_desired(home);
+
+	status = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
+	if (status == NULL &&
+	    g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED)) {
+		g_autoptr(HermesGatewaySpec) spec =
+			hermes_gateway_spec_new_default(cli->ctx, profile, error);
+		if (spec == NULL)
+			return FALSE;
+		if (!hermes_service_manager_register_gateway(
+			    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
+			g_prefix_error(error, "cannot register gateway '%s' with s6: ", profile);
+			return FALSE;
+		}
+	}
+	/* the intent first, so a reboot brings it back even if the start races one */
+	if (!hermes_gateway_state_set_desired(home, "running", error)) {
+		g_prefix_error(error, "cannot record the desired state of '%s': ", profile);
+		return FALSE;
+	}
+	if (!hermes_service_manager_start(manager, profile, NULL, error)) {
+		if (g_strcmp0(previous, "running") != 0)
+			hermes_gateway_state_set_desired(home, previous, NULL);
+		g_prefix_error(error, "cannot start gateway '%s' under s6: ", profile);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
-hermes_cli_run_notify_ready(HermesCli *cli)
+hermes_cli_run_message_cb(HermesRunner *runner, const gchar *line, gpointer user_data)
 {
-	const gchar *fd_text = hermes_context_getenv(cli->ctx, "HERMES_READY_FD");
-	gint64 fd;
-	if (fd_text == NULL || fd_text[0] == '\0')
-		return;
-	fd = g_ascii_strtoll(fd_text, NULL, 10);
-	if (fd < 3 || fd > 1024)
-		return;
-	if (write((gint)fd, "\n", 1) != 1)
-		g_printerr("hermes: cannot signal readiness on fd %" G_GINT64_FORMAT "\n", fd);
-	close((gint)fd);
+	/* the supervisor's logger reads stdout; g_print flushes each line */
+	g_print("%s\n", line);
+}
+
+/* a runner error: one line on stderr; the runner's code is the exit code */
+static gint
+hermes_cli_run_fail(GError *error, gint code)
+{
+	hermes_cli_fail(error);
+	return code;
 }
 
 gint
@@ -71,7 +127,14 @@ hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error)
 {
 	g_autofree gchar *name = hermes_cli_profile_name(cli);
 	g_autoptr(HermesProfile) profile = hermes_profile_lookup(cli->ctx, name, error);
-	HermesRunner runner = {0};
+	g_autoptr(HermesServiceManager) manager = NULL;
+	g_autoptr(HermesRunner) runner = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *mode = NULL;
+	g_autofree gchar *warning = NULL;
+	const gchar *s6_child;
+	HermesRunRedirect decision;
+	gint code;
 
 	if (profile == NULL)
 		return HERMES_EXIT_FAILED;
@@ -84,15 +147,38 @@ hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error)
 			    name);
 		return HERMES_EXIT_FAILED;
 	}
-	runner.loop = g_main_loop_new(NULL, FALSE);
-	runner.home = g_strdup(hermes_profile_get_home(profile));
-	runner.exit_code = 0;
-	g_unix_signal_add(SIGTERM, hermes_cli_run_sigterm_cb, &runner);
-	g_unix_signal_add(SIGINT, hermes_cli_run_sigint_cb, &runner);
-	g_print("gateway: profile '%s' running as pid %d\n", name, getpid());
-	hermes_cli_run_notify_ready(cli);
-	g_main_loop_run(runner.loop);
-	g_main_loop_unref(runner.loop);
-	g_free(runner.home);
-	return runner.exit_code;
+
+	/* the supervised child and --no-supervise never need a backend */
+	s6_child = hermes_context_getenv(cli->ctx, "HERMES_S6_SUPERVISED_CHILD");
+	if ((s6_child == NULL || s6_child[0] == '\0') && !cli->no_supervise)
+		mode = hermes_cli_run_s6_mode(cli, &manager);
+	decision = hermes_run_redirect_decide(
+		mode,
+		s6_child,
+		hermes_context_getenv(cli->ctx, "HERMES_GATEWAY_NO_SUPERVISE"),
+		cli->no_supervise,
+		&warning);
+	if (warning != NULL)
+		g_printerr("hermes: %s\n", warning);
+	g_debug("gateway run: %s", hermes_run_redirect_to_string(decision));
+	if (decision == HERMES_RUN_REDIRECT_START_SUPERVISED) {
+		if (!hermes_cli_run_start_supervised(
+			    cli, manager, name, hermes_profile_get_home(profile), error))
+			return HERMES_EXIT_FAILED;
+		g_printerr("hermes: gateway '%s' now runs supervised by s6 and restarts if it "
+			   "crashes (to run it in the foreground instead, use --no-supervise or "
+			   "HERMES_GATEWAY_NO_SUPERVISE=1)\n",
+			   name);
+		g_clear_object(&manager);
+		return hermes_cli_run_keep_alive();
+	}
+	g_clear_object(&manager);
+
+	runner = hermes_runner_new(cli->ctx, profile);
+	hermes_runner_set_replace(runner, cli->replace);
+	g_signal_connect(runner, "message", G_CALLBACK(hermes_cli_run_message_cb), NULL);
+	code = hermes_runner_run(runner, &error_local);
+	if (error_local != NULL)
+		return hermes_cli_run_fail(g_steal_pointer(&error_local), code);
+	return code;
 }

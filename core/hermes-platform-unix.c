@@ -199,8 +199,9 @@ hermes_platform_process_alive(gint64 pid)
 	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
 		return FALSE;
 	path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
+	/* reaped between the two looks: ask again rather than guess "alive" */
 	if (!g_file_get_contents(path, &contents, NULL, NULL))
-		return TRUE;
+		return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 	tail = strrchr(contents, ')');
 	return tail == NULL || tail[1] == '\0' || tail[2] != 'Z';
 }

@@ -250,6 +250,13 @@ is_state(HermesGatewayStatus *status, gpointer data)
 }
 
 static gboolean
+is_ready(HermesGatewayStatus *status, gpointer data)
+{
+	return hermes_gateway_status_get_state(status) == HERMES_GATEWAY_STATE_UP &&
+	       hermes_gateway_status_get_ready(status) == HERMES_TRISTATE_YES;
+}
+
+static gboolean
 is_up_with_new_pid(HermesGatewayStatus *status, gpointer data)
 {
 	return hermes_gateway_status_get_state(status) == HERMES_GATEWAY_STATE_UP &&
@@ -594,17 +601,19 @@ test_s6_stubborn_gateway_is_killed_after_drain(void **state)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HermesGatewaySpec) spec = NULL;
 	g_autoptr(HermesGatewayStatus) status = NULL;
-	/* ignores SIGTERM; exec keeps the pid s6 knows */
-	const gchar *argv[] = {"/bin/sh", "-c", "trap '' TERM; exec sleep 100000", NULL};
+	/* ignores SIGTERM, then says it is ready; exec keeps the pid s6 knows */
+	const gchar *argv[] = {
+		"/bin/sh", "-c", "trap '' TERM; echo >&3; exec 3>&-; exec sleep 100000", NULL};
 	gint64 t0;
 	gint64 pid;
 
 	spec = spec_for(f, "demo", argv);
+	hermes_gateway_spec_set_notify(spec, TRUE);
 	hermes_gateway_spec_set_stop_timeout_ms(spec, 500);
 	assert_true(hermes_service_manager_register_gateway(
 		f->manager, spec, HERMES_REGISTER_FLAG_START, NULL, &error));
 	hermes_assert_no_error(error);
-	status = wait_status(f, "demo", is_state, GINT_TO_POINTER(HERMES_GATEWAY_STATE_UP), "up");
+	status = wait_status(f, "demo", is_ready, NULL, "up and ready (SIGTERM ignored)");
 	pid = hermes_gateway_status_get_pid(status);
 	t0 = g_get_monotonic_time();
 	assert_true(hermes_service_manager_stop(f->manager, "demo", NULL, &error));

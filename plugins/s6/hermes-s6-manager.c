@@ -238,11 +238,15 @@ hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError 
 	return hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
 }
 
+static gboolean
+hermes_s6_lock_free(const gchar *lock_path);
+
 /*****************************************************************************/
 /* waiting for s6, driven by its events */
 
 typedef enum {
 	HERMES_S6_WAIT_UP,
+	HERMES_S6_WAIT_READY,
 	HERMES_S6_WAIT_DOWN,
 	HERMES_S6_WAIT_SUPERVISED,
 	HERMES_S6_WAIT_RESPAWNED,
@@ -310,8 +314,19 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 	if (!hermes_s6_manager_read(waiter->slot_dir, &st, &have_status, &facts, &reason_buf, NULL))
 		return FALSE;
 	switch (what) {
-	case HERMES_S6_WAIT_SUPERVISED:
-		return have_status;
+	case HERMES_S6_WAIT_SUPERVISED: {
+		/* status outlives its supervisor; the supervisor's lock does not */
+		g_autofree gchar *lock =
+			g_build_filename(waiter->slot_dir, "supervise", "lock", NULL);
+		return have_status && !hermes_s6_lock_free(lock);
+	}
+	case HERMES_S6_WAIT_READY:
+		/* a slot without notification-fd has no readiness to wait for */
+		if (!facts.notifies)
+			return (have_status && st.pid != 0 && !st.finishing) ||
+			       strchr(waiter->seen->str, 'u') != NULL;
+		return (have_status && st.pid != 0 && !st.finishing && st.ready) ||
+		       strchr(waiter->seen->str, 'U') != NULL;
 	case HERMES_S6_WAIT_UP:
 		/* a gateway that dies at once was still up: s6 said 'u' */
 		return (have_status && st.pid != 0 && !st.finishing) ||
@@ -348,6 +363,17 @@ hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 	g_source_set_callback(timeout, hermes_s6_waiter_timeout_cb, &timed_out, NULL);
 	g_source_attach(timeout, waiter->context);
 	while (!hermes_s6_waiter_done(waiter, what, old_pid)) {
+		if (what == HERMES_S6_WAIT_READY && strchr(waiter->seen->str, 'O') != NULL) {
+			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
+			g_source_destroy(timeout);
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_COMMAND_FAILED,
+				    "%s exited for good before it was ready (see its finish reason "
+				    "in status)",
+				    name);
+			return FALSE;
+		}
 		if (timed_out) {
 			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
 			g_source_destroy(timeout);
@@ -622,11 +648,12 @@ hermes_s6_manager_bring_up(HermesS6Manager *self,
 		return FALSE;
 	if (!hermes_s6_control_slot(slot_dir, "u", error))
 		return FALSE;
+	/* like systemd's Type=notify: started means ready, where the gateway can say so */
 	return hermes_s6_waiter_wait(waiter,
-				     HERMES_S6_WAIT_UP,
+				     HERMES_S6_WAIT_READY,
 				     0,
 				     HERMES_S6_START_TIMEOUT_MS,
-				     "come up",
+				     "come up and report ready",
 				     cancellable,
 				     error);
 }
