@@ -123,11 +123,9 @@ hermes_cli_profile_read_pid(const gchar *home, gchar **record_home, gint64 *star
 		return json_node_get_int(root);
 	if (!JSON_NODE_HOLDS_OBJECT(root))
 		return -1;
-	*record_home = g_strdup(json_object_get_string_member_with_default(
-		json_node_get_object(root), "hermes_home", NULL));
-	*start_time = json_object_get_int_member_with_default(
-		json_node_get_object(root), "start_time", -1);
-	return json_object_get_int_member_with_default(json_node_get_object(root), "pid", -1);
+	*record_home = g_strdup(hermes_json_get_string(json_node_get_object(root), "hermes_home"));
+	*start_time = hermes_json_get_int(json_node_get_object(root), "start_time", -1);
+	return hermes_json_get_int(json_node_get_object(root), "pid", -1);
 }
 
 /*

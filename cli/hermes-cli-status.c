@@ -54,12 +54,10 @@ hermes_cli_row_read_state(HermesCli *cli, HermesCliRow *row)
 			g_ptr_array_add(row->warnings, g_strdup(error_local->message));
 		return;
 	}
-	row->desired =
-		g_strdup(json_object_get_string_member_with_default(state, "desired_state", NULL));
-	row->runtime =
-		g_strdup(json_object_get_string_member_with_default(state, "gateway_state", NULL));
-	row->runtime_pid = json_object_get_int_member_with_default(state, "pid", -1);
-	row->port = json_object_get_int_member_with_default(state, "port", -1);
+	row->desired = g_strdup(hermes_json_get_string(state, "desired_state"));
+	row->runtime = g_strdup(hermes_json_get_string(state, "gateway_state"));
+	row->runtime_pid = hermes_json_get_int(state, "pid", -1);
+	row->port = hermes_json_get_int(state, "port", -1);
 }
 
 /* the problems a person should see without reading the columns */

@@ -63,8 +63,7 @@ hermes_planned_stop_write(const gchar *home, gint64 target_pid, GError **error)
 static gboolean
 hermes_planned_stop_is_fresh(JsonObject *marker)
 {
-	const gchar *written =
-		json_object_get_string_member_with_default(marker, "written_at", NULL);
+	const gchar *written = hermes_json_get_string(marker, "written_at");
 	g_autoptr(GDateTime) dt = NULL;
 	gint64 age;
 	if (written == NULL)
@@ -105,11 +104,11 @@ hermes_planned_stop_consume(const gchar *home, gint64 pid, gint64 start_time)
 		return FALSE;
 	}
 	if (!hermes_planned_stop_is_fresh(marker) ||
-	    json_object_get_int_member_with_default(marker, "target_pid", -1) <= 0) {
+	    hermes_json_get_int(marker, "target_pid", -1) <= 0) {
 		g_unlink(path);
 		return FALSE;
 	}
-	if (json_object_get_int_member_with_default(marker, "target_pid", -1) != pid)
+	if (hermes_json_get_int(marker, "target_pid", -1) != pid)
 		return FALSE;
 	node = json_object_get_member(marker, "target_start_time");
 	target_start = node != NULL && JSON_NODE_HOLDS_VALUE(node) ? json_node_get_int(node) : -1;

@@ -338,7 +338,7 @@ hermes_gateway_pid_is_live(JsonObject *record, const gchar *home)
 		return FALSE;
 	if (!hermes_runner_cmdline_is_gateway(pid))
 		return FALSE;
-	recorded_home = json_object_get_string_member_with_default(record, "hermes_home", NULL);
+	recorded_home = hermes_json_get_string(record, "hermes_home");
 	if (recorded_home != NULL) {
 		g_autofree gchar *a = hermes_runner_realpath(recorded_home);
 		g_autofree gchar *b = hermes_runner_realpath(home);
@@ -351,8 +351,7 @@ hermes_gateway_pid_is_live(JsonObject *record, const gchar *home)
 static gboolean
 hermes_runner_marker_is_fresh(JsonObject *marker, gint ttl_sec)
 {
-	const gchar *written =
-		json_object_get_string_member_with_default(marker, "written_at", NULL);
+	const gchar *written = hermes_json_get_string(marker, "written_at");
 	g_autoptr(GDateTime) dt = NULL;
 	gint64 age;
 	if (written == NULL)
@@ -396,6 +395,13 @@ hermes_runner_identity(HermesRunner *self)
 	else
 		json_object_set_null_member(record, "start_time");
 	json_object_set_string_member(record, "hermes_home", self->home);
+	/* pids mean nothing across boots or pid namespaces: say which one this is */
+	{
+		g_autofree gchar *boot_id = NULL;
+		if (g_file_get_contents("/proc/sys/kernel/random/boot_id", &boot_id, NULL, NULL))
+			json_object_set_string_member(record, "boot_id", g_strstrip(boot_id));
+	}
+	json_object_set_string_member(record, "hostname", g_get_host_name());
 	return record;
 }
 
@@ -879,8 +885,7 @@ hermes_runner_consume_takeover(HermesRunner *self)
 	target_start = hermes_runner_record_int(marker, "target_start_time");
 	if (target_start >= 0 && self->start_time >= 0 && target_start != self->start_time)
 		return FALSE;
-	target_home =
-		json_object_get_string_member_with_default(marker, "target_hermes_home", NULL);
+	target_home = hermes_json_get_string(marker, "target_hermes_home");
 	if (target_home != NULL) {
 		g_autofree gchar *resolved = hermes_runner_realpath(target_home);
 		if (g_strcmp0(resolved, self->home) != 0)
