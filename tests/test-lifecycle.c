@@ -324,6 +324,110 @@ test_lifecycle_status_and_health(void **state)
 	hermes_assert_str_contains(f->out, "\"desired_state\" : \"stopped\"");
 }
 
+/* a container restart as s6-overlay does it: supervision gone, /run wiped, reconcile, scan */
+static void
+container_restart(Fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) dir = NULL;
+	const gchar *entry;
+	stop_svscan(f);
+	dir = g_dir_open(f->scandir, 0, &error);
+	hermes_assert_no_error(error);
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename(f->scandir, entry, NULL);
+		hermes_test_rmtree(path);
+	}
+	assert_int_equal(run(f, "boot", "reconcile"), 0);
+	start_svscan(f);
+}
+
+static const gchar *
+boot_log_line(Fixture *f, const gchar *profile, gchar **log)
+{
+	g_autofree gchar *path = g_build_filename(f->root, "logs", "container-boot.log", NULL);
+	g_autofree gchar *needle = g_strdup_printf("profile=\"%s\"", profile);
+	gchar *line;
+	g_clear_pointer(log, g_free);
+	assert_true(g_file_get_contents(path, log, NULL, NULL));
+	/* the last line for the profile */
+	line = g_strrstr(*log, needle);
+	if (line == NULL)
+		fail_msg("no boot log line for %s in: %s", profile, *log);
+	*strchrnul(line, '\n') = '\0';
+	return line;
+}
+
+/*
+ * (d): the gateway was never stopped by anyone: an unmarked SIGTERM (a
+ * container stop, a bare kill) makes it persist "running", and it comes
+ * back after the restart without anyone stamping an intent.
+ */
+static void
+test_lifecycle_unmarked_sigterm_comes_back(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = slot(f, "demo");
+	g_autofree gchar *home = g_build_filename(f->root, "profiles", "demo", NULL);
+	g_autofree gchar *down = g_build_filename(dir, "down", NULL);
+	g_autofree gchar *log = NULL;
+	g_autoptr(JsonObject) saved = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 pid;
+
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	/* brought up by the supervisor directly, so no intent is recorded */
+	assert_true(hermes_s6_control_slot(dir, "u", NULL));
+	wait_state(f, "demo", "up");
+	pid = pid_of(f, "demo");
+	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+	/* it persisted "running" on its way out; nobody wrote desired_state */
+	{
+		gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+		while (hermes_platform_process_alive(pid) && g_get_monotonic_time() < deadline)
+			g_usleep(20 * 1000);
+	}
+	saved = hermes_gateway_state_load(home, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(hermes_json_get_string(saved, "gateway_state"), "running");
+	assert_null(hermes_json_get_string(saved, "desired_state"));
+
+	container_restart(f);
+	hermes_assert_str_contains(boot_log_line(f, "demo", &log), "action=started");
+	assert_false(g_file_test(down, G_FILE_TEST_EXISTS));
+	wait_state(f, "demo", "up");
+	assert_true(pid_of(f, "demo") != pid);
+}
+
+/* (e): an operator stop persists "stopped", and the gateway stays down after the restart */
+static void
+test_lifecycle_operator_stop_stays_down(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = slot(f, "demo");
+	g_autofree gchar *down = g_build_filename(dir, "down", NULL);
+	g_autofree gchar *home = g_build_filename(f->root, "profiles", "demo", NULL);
+	g_autofree gchar *log = NULL;
+	g_autoptr(JsonObject) saved = NULL;
+	g_autoptr(GError) error = NULL;
+
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
+	assert_int_equal(run(f, "-p", "demo", "gateway", "stop"), 0);
+	saved = hermes_gateway_state_load(home, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(hermes_json_get_string(saved, "desired_state"), "stopped");
+	/* the gateway saw the marker: an operator stop, not a crash */
+	assert_string_equal(hermes_json_get_string(saved, "gateway_state"), "stopped");
+
+	container_restart(f);
+	hermes_assert_str_contains(boot_log_line(f, "demo", &log), "action=registered");
+	assert_true(g_file_test(down, G_FILE_TEST_EXISTS));
+	/* let the scanner settle on it, then it must still be down */
+	g_usleep(500 * 1000);
+	assert_state(f, "demo", "down");
+}
+
 static gint
 group_setup(void **state)
 {
@@ -341,6 +445,8 @@ main(void)
 		T(test_lifecycle_delete_respects_foreign_pid_record),
 		T(test_lifecycle_stop_all_with_one_failure),
 		T(test_lifecycle_status_and_health),
+		T(test_lifecycle_unmarked_sigterm_comes_back),
+		T(test_lifecycle_operator_stop_stays_down),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
