@@ -376,8 +376,16 @@ test_lifecycle_unmarked_sigterm_comes_back(void **state)
 	gint64 pid;
 
 	assert_int_equal(run(f, "profile", "create", "demo"), 0);
-	/* brought up by the supervisor directly, so no intent is recorded */
-	assert_true(hermes_s6_control_slot(dir, "u", NULL));
+	/* brought up by the supervisor directly, so no intent is recorded; the
+	 * scanner picks the new slot up asynchronously, so retry until it has */
+	{
+		gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+		while (!hermes_s6_control_slot(dir, "u", NULL)) {
+			if (g_get_monotonic_time() > deadline)
+				fail_msg("the slot never got a supervisor");
+			g_usleep(20 * 1000);
+		}
+	}
 	wait_state(f, "demo", "up");
 	pid = pid_of(f, "demo");
 	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
