@@ -79,7 +79,6 @@ hermes_cli_profile_create(HermesCli *cli, gchar **args, GError **error)
 	g_autoptr(HermesProfile) profile = hermes_profile_create(cli->ctx, args[0], error);
 	if (profile == NULL)
 		return HERMES_EXIT_FAILED;
-	hermes_cli_profile_register(cli, args[0]);
 	if (cli->json) {
 		g_autoptr(JsonNode) node = hermes_cli_profile_to_json(profile);
 		hermes_cli_print_json(node);
@@ -88,6 +87,7 @@ hermes_cli_profile_create(HermesCli *cli, gchar **args, GError **error)
 			hermes_profile_get_name(profile),
 			hermes_profile_get_home(profile));
 	}
+	hermes_cli_profile_register(cli, args[0]);
 	return HERMES_EXIT_OK;
 }
 

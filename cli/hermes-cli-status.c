@@ -333,6 +333,19 @@ hermes_cli_print_json_rows(HermesServiceManager *manager, GPtrArray *rows)
 	hermes_cli_print_json(root);
 }
 
+static gint
+hermes_cli_row_cmp(gconstpointer a, gconstpointer b)
+{
+	const HermesCliRow *ra = *(const HermesCliRow *const *)a;
+	const HermesCliRow *rb = *(const HermesCliRow *const *)b;
+	gboolean da = g_strcmp0(ra->profile, HERMES_PROFILE_DEFAULT) == 0;
+	gboolean db = g_strcmp0(rb->profile, HERMES_PROFILE_DEFAULT) == 0;
+	/* default first, as in `hermes profile list`, then by name */
+	if (da != db)
+		return da ? -1 : 1;
+	return g_strcmp0(ra->profile, rb->profile);
+}
+
 /* every registered gateway, and every profile that has none yet */
 static GPtrArray *
 hermes_cli_collect(HermesCli *cli, HermesServiceManager *manager, const gchar *only, GError **error)
@@ -365,6 +378,7 @@ hermes_cli_collect(HermesCli *cli, HermesServiceManager *manager, const gchar *o
 			continue;
 		g_ptr_array_add(rows, hermes_cli_row_new(cli, manager, hermes_profile_get_name(p)));
 	}
+	g_ptr_array_sort(rows, hermes_cli_row_cmp);
 	return g_steal_pointer(&rows);
 }
 

@@ -19,11 +19,25 @@ $sudo ldconfig
 export HERMES_HOME=${HERMES_HOME:-$HOME/.hermes}
 hermes=$prefix/bin/hermes
 "$hermes" backends
-"$hermes" profile create demo || [ $? -eq 4 ]
-# no supervisor on this machine: this starts hermes-svc's own s6 tree, then the gateway under it
-"$hermes" -p demo gateway start
+for profile in demo second; do
+  "$hermes" profile create "$profile" || [ $? -eq 4 ]
+  # no supervisor on this machine: the first start runs hermes-svc's own s6 tree
+  "$hermes" -p "$profile" gateway start
+done
 "$hermes" supervisor status
 "$hermes" status
+# each gateway's built-in payload answers on its own port
+for profile in demo second; do
+  port=$("$hermes" -p "$profile" gateway status --json |
+    sed -n 's/^ *"port" : \([0-9]*\),*$/\1/p' | head -n 1)
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+  printf '%s: ' "$profile"
+  tail -n 1 <&3
+  echo
+  exec 3<&-
+done
+"$hermes" gateway health --all
 echo
-echo "The gateway keeps running under the embedded s6 tree."
-echo "Logs: $HERMES_HOME/logs/gateways/demo/current; stop everything with: $hermes supervisor stop"
+echo "The gateways keep running under the embedded s6 tree."
+echo "Logs: $HERMES_HOME/logs/gateways/<profile>/current; stop everything with: $hermes supervisor stop"
