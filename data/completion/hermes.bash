@@ -38,18 +38,21 @@ _hermes()
 
 	local opts="--profile --backend --json --help"
 	if [[ -z $group ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "profile gateway supervisor status backends --version $opts" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "profile gateway supervisor boot status backends --version $opts" -- "$cur")
 	elif [[ -z $command ]]; then
 		case $group in
 		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;
-		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status run" -- "$cur") ;;
+		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status health run" -- "$cur") ;;
+		boot) mapfile -t COMPREPLY < <(compgen -W "reconcile" -- "$cur") ;;
 		supervisor) mapfile -t COMPREPLY < <(compgen -W "start stop status" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
 		esac
 	else
 		case $group/$command in
 		profile/delete) mapfile -t COMPREPLY < <(compgen -W "$(_hermes_profiles) --yes $opts" -- "$cur") ;;
+		gateway/run) mapfile -t COMPREPLY < <(compgen -W "--replace --no-supervise $opts" -- "$cur") ;;
 		gateway/*) mapfile -t COMPREPLY < <(compgen -W "--all $opts" -- "$cur") ;;
+		boot/reconcile) mapfile -t COMPREPLY < <(compgen -W "--dry-run $opts" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
 		esac
 	fi
