@@ -396,6 +396,40 @@ test_cli_gateway_intent(void **state)
 }
 
 static void
+test_cli_status_port_collision(void **state)
+{
+	Fixture *f = *state;
+	const gchar *names[] = {"port", "b", "c"};
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		assert_int_equal(run(f, "profile", "create", names[i]), 0);
+	/* a profile named like a word of the message is matched by name, not by text */
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *env =
+			g_build_filename(f->root, "profiles", names[i], ".env", NULL);
+		hermes_test_write_file(env, "API_SERVER_PORT=8642\n", 0600);
+	}
+	set_env(f, "HERMES_FAKE_GATEWAYS", "port,b,c");
+	assert_int_equal(run(f, "status", "--json"), 0);
+	{
+		g_autoptr(JsonNode) node = parse_json(f->out);
+		JsonArray *gateways =
+			json_object_get_array_member(json_node_get_object(node), "gateways");
+		for (guint i = 0; i < json_array_get_length(gateways); i++) {
+			JsonObject *g = json_array_get_object_element(gateways, i);
+			const gchar *profile = json_object_get_string_member(g, "profile");
+			JsonArray *warnings = json_object_get_array_member(g, "warnings");
+			gboolean flagged = FALSE;
+			for (guint j = 0; j < json_array_get_length(warnings); j++)
+				flagged |= strstr(json_array_get_string_element(warnings, j),
+						  "port collision") != NULL;
+			assert_int_equal(flagged,
+					 g_strcmp0(profile, "port") == 0 ||
+						 g_strcmp0(profile, "b") == 0);
+		}
+	}
+}
+
+static void
 test_cli_gateway_refuses_from_inside(void **state)
 {
 	Fixture *f = *state;
@@ -533,6 +567,7 @@ main(void)
 		T(test_cli_gateway_dispatch),
 		T(test_cli_gateway_intent),
 		T(test_cli_gateway_refuses_from_inside),
+		T(test_cli_status_port_collision),
 		T(test_cli_gateway_all),
 		T(test_cli_no_supervisor),
 		T(test_cli_usage),
