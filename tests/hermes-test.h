@@ -71,4 +71,12 @@ hermes_test_snapshot_tree(const gchar *path);
 				 (needle));                     \
 	} while (0)
 
+/* a real s6-svscan on a private scan directory, for tests that drive real s6 */
+GPid
+hermes_test_s6_start(const gchar *scandir, const gchar *hermes_home);
+void
+hermes_test_s6_stop(const gchar *scandir, GPid *pid);
+guint
+hermes_test_s6_supervisors(const gchar *scandir);
+
 G_END_DECLS

@@ -35,44 +35,13 @@ typedef struct {
 static void
 start_svscan(Fixture *f)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *svscan =
-		g_build_filename(hermes_test_env("HERMES_TEST_S6_BIN_DIR"), "s6-svscan", NULL);
-	const gchar *argv[] = {svscan, "-c", "100", f->scandir, NULL};
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	g_spawn_async(NULL,
-		      (gchar **)argv,
-		      f->envp,
-		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-		      NULL,
-		      NULL,
-		      &f->svscan,
-		      &error);
-	hermes_assert_no_error(error);
-	while (!hermes_s6_scanner_is_running(f->scandir)) {
-		if (g_get_monotonic_time() > deadline)
-			fail_msg("s6-svscan did not start");
-		g_usleep(5000);
-	}
+	f->svscan = hermes_test_s6_start(f->scandir, f->root);
 }
 
 static void
 stop_svscan(Fixture *f)
 {
-	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-	gint status;
-	if (f->svscan <= 0)
-		return;
-	hermes_s6_control_scanner(f->scandir, "t", NULL);
-	while (waitpid(f->svscan, &status, WNOHANG) == 0) {
-		if (g_get_monotonic_time() > deadline) {
-			kill(f->svscan, SIGKILL);
-			waitpid(f->svscan, &status, 0);
-			break;
-		}
-		g_usleep(10000);
-	}
-	f->svscan = 0;
+	hermes_test_s6_stop(f->scandir, &f->svscan);
 }
 
 static gint

@@ -45,14 +45,6 @@ typedef struct {
 /*****************************************************************************/
 /* the s6 tree */
 
-static const gchar *
-s6_bin(const gchar *name)
-{
-	static gchar path[4096];
-	g_snprintf(path, sizeof(path), "%s/%s", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), name);
-	return path;
-}
-
 static gboolean
 scanner_send(const gchar *scandir, const gchar *command)
 {
@@ -66,39 +58,10 @@ scanner_send(const gchar *scandir, const gchar *command)
 	return ok;
 }
 
-/* a running scanner reads its control FIFO: opening it for writing then works */
-static gboolean
-scanner_running(const gchar *scandir)
-{
-	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
-	gint fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return FALSE;
-	close(fd);
-	return TRUE;
-}
-
 static void
 start_svscan(Fixture *f)
 {
-	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "HERMES_HOME", f->root, TRUE);
-	const gchar *argv[] = {s6_bin("s6-svscan"), "-c", "200", f->scandir, NULL};
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	g_spawn_async(NULL,
-		      (gchar **)argv,
-		      envp,
-		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-		      NULL,
-		      NULL,
-		      &f->svscan,
-		      &error);
-	hermes_assert_no_error(error);
-	while (!scanner_running(f->scandir)) {
-		if (g_get_monotonic_time() > deadline)
-			fail_msg("s6-svscan did not start");
-		g_usleep(5000);
-	}
+	f->svscan = hermes_test_s6_start(f->scandir, f->root);
 }
 
 /* every process of the tree inherited HERMES_HOME=<root> from s6-svscan */

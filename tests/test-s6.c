@@ -46,44 +46,14 @@ s6_bin(const gchar *name)
 static void
 start_svscan(Fixture *f)
 {
-	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "HERMES_HOME", f->root, TRUE);
-	const gchar *argv[] = {s6_bin("s6-svscan"), "-c", "200", f->scandir, NULL};
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	g_spawn_async(NULL,
-		      (gchar **)argv,
-		      envp,
-		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-		      NULL,
-		      NULL,
-		      &f->svscan,
-		      &error);
-	hermes_assert_no_error(error);
-	while (!hermes_s6_scanner_is_running(f->scandir)) {
-		if (g_get_monotonic_time() > deadline)
-			fail_msg("s6-svscan did not start");
-		g_usleep(5000);
-	}
+	f->svscan = hermes_test_s6_start(f->scandir, f->root);
 }
 
 /* "t": stop every service, let loggers drain, exit; then reap it */
 static void
 stop_svscan(Fixture *f)
 {
-	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-	gint status;
-	if (f->svscan <= 0)
-		return;
-	hermes_s6_control_scanner(f->scandir, "t", NULL);
-	while (waitpid(f->svscan, &status, WNOHANG) == 0) {
-		if (g_get_monotonic_time() > deadline) {
-			kill(f->svscan, SIGKILL);
-			waitpid(f->svscan, &status, 0);
-			break;
-		}
-		g_usleep(10000);
-	}
-	f->svscan = 0;
+	hermes_test_s6_stop(f->scandir, &f->svscan);
 }
 
 static void
@@ -275,26 +245,6 @@ svstat(const gchar *slot)
 	return g_strchomp(out);
 }
 
-static guint
-supervisors_in(const gchar *dir)
-{
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	const gchar *entry;
-	guint n = 0;
-	while ((entry = g_dir_read_name(proc)) != NULL) {
-		g_autofree gchar *link = g_strdup_printf("/proc/%s/cwd", entry);
-		g_autofree gchar *cwd = g_file_read_link(link, NULL);
-		g_autofree gchar *comm_path = g_strdup_printf("/proc/%s/comm", entry);
-		g_autofree gchar *comm = NULL;
-		if (cwd == NULL || !g_str_has_prefix(cwd, dir))
-			continue;
-		if (g_file_get_contents(comm_path, &comm, NULL, NULL) &&
-		    g_str_has_prefix(comm, "s6-supervise"))
-			n++;
-	}
-	return n;
-}
-
 static void
 test_s6_lifecycle(void **state)
 {
@@ -361,7 +311,7 @@ test_s6_lifecycle(void **state)
 		g_autofree gchar *listing = hermes_test_list_dir(f->scandir);
 		assert_string_equal(listing, ".s6-svscan");
 	}
-	assert_int_equal(supervisors_in(f->scandir), 0);
+	assert_int_equal(hermes_test_s6_supervisors(f->scandir), 0);
 	assert_false(hermes_platform_process_alive(pid));
 	assert_null(hermes_service_manager_get_status(f->manager, "demo", NULL, &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED);
@@ -825,7 +775,7 @@ test_s6_embedded_tree(void **state)
 	assert_false(hermes_platform_process_alive(scanner));
 	assert_false(hermes_platform_process_alive(hermes_gateway_status_get_pid(a)));
 	assert_false(hermes_platform_process_alive(hermes_gateway_status_get_pid(b)));
-	assert_int_equal(supervisors_in(emb_scandir), 0);
+	assert_int_equal(hermes_test_s6_supervisors(emb_scandir), 0);
 	assert_true(hermes_service_manager_supervisor_status(
 		manager, &running, NULL, NULL, NULL, &error));
 	assert_false(running);
