@@ -345,7 +345,7 @@ hermes_cli_collision_names(const gchar *line)
 	g_auto(GStrv) parts = NULL;
 	g_autoptr(GStrvBuilder) names = g_strv_builder_new();
 	if (end == NULL)
-		return g_strv_builder_end(g_steal_pointer(&names));
+		return g_strv_builder_end(names);
 	list = g_strndup(start, (gsize)(end - start));
 	/* drop the trailing " both" / " all", then split on ", " and " and " */
 	if (g_str_has_suffix(list, " both"))
@@ -360,7 +360,7 @@ hermes_cli_collision_names(const gchar *line)
 		if (parts[i][0] != '\0')
 			g_strv_builder_add(names, parts[i]);
 	}
-	return g_strv_builder_end(g_steal_pointer(&names));
+	return g_strv_builder_end(names);
 }
 
 /* two profiles that asked for the same port: one of them cannot start (upstream §5.15) */
