@@ -186,6 +186,19 @@ hermes_cli_run_command(HermesCli *cli,
 					    {NULL}};
 		g_option_context_add_main_entries(octx, dry, NULL);
 	}
+	if (cmd->options & HERMES_CLI_OPT_INSTALL) {
+		const GOptionEntry install[] = {
+			{"start",
+			 0,
+			 0,
+			 G_OPTION_ARG_NONE,
+			 &cli->start_now,
+			 "Start the gateway once installed",
+			 NULL},
+			{"enable", 0, 0, G_OPTION_ARG_NONE, &cli->enable, "Start it at boot", NULL},
+			{NULL}};
+		g_option_context_add_main_entries(octx, install, NULL);
+	}
 	if (cmd->options & HERMES_CLI_OPT_ALL) {
 		const GOptionEntry all[] = {{"all",
 					     'a',

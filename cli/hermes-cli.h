@@ -34,6 +34,8 @@ typedef struct {
 	gboolean replace;
 	gboolean no_supervise;
 	gboolean dry_run;
+	gboolean start_now;
+	gboolean enable;
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
@@ -43,6 +45,7 @@ typedef enum {
 	HERMES_CLI_OPT_ALL = 1 << 1,
 	HERMES_CLI_OPT_REPLACE = 1 << 2,
 	HERMES_CLI_OPT_DRY_RUN = 1 << 3,
+	HERMES_CLI_OPT_INSTALL = 1 << 4,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -64,6 +67,12 @@ gint
 hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error);
 gint
 hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error);
+gint
+hermes_cli_gateway_install(HermesCli *cli, gchar **args, GError **error);
+gint
+hermes_cli_gateway_uninstall(HermesCli *cli, gchar **args, GError **error);
+gint
+hermes_cli_gateway_render(HermesCli *cli, gchar **args, GError **error);
 gchar *
 hermes_cli_gateway_target(HermesCli *cli, GError **error);
 gchar *
