@@ -430,6 +430,33 @@ test_cli_status_port_collision(void **state)
 }
 
 static void
+test_cli_gateway_install_render(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	/* render prints the backend's steps and changes nothing */
+	assert_int_equal(run(f, "-p", "demo", "gateway", "render"), 0);
+	hermes_assert_str_contains(f->out, "# file /fake/demo.conf (mode 0644)\nexec=");
+	hermes_assert_str_contains(f->out, "gateway run --replace\n");
+	hermes_assert_str_contains(f->out, "# run: fake-reload demo  # reload the fake supervisor");
+	{
+		g_autofree gchar *rendered = g_strdup(f->out);
+		assert_int_equal(run(f, "-p", "demo", "gateway", "install", "--dry-run"), 0);
+		assert_string_equal(f->out, rendered);
+	}
+	assert_int_equal(run(f, "-p", "demo", "gateway", "install", "--start", "--enable"), 0);
+	assert_string_equal(f->out,
+			    "Installed gateway 'demo' with fake (host), started, starts at boot\n");
+	assert_int_equal(run(f, "-p", "demo", "gateway", "uninstall"), 0);
+	assert_string_equal(f->out, "Uninstalled gateway 'demo' from fake\n");
+	/* the minimal backend cannot: a clear "not supported" */
+	assert_int_equal(run(f, "--backend", "minimal", "-p", "demo", "gateway", "install"), 5);
+	assert_one_line_error(
+		f, "install gateway 'demo' failed: the minimal backend does not support install");
+	assert_int_equal(run(f, "-p", "ghost", "gateway", "render"), 3);
+}
+
+static void
 test_cli_gateway_refuses_from_inside(void **state)
 {
 	Fixture *f = *state;
@@ -568,6 +595,7 @@ main(void)
 		T(test_cli_gateway_intent),
 		T(test_cli_gateway_refuses_from_inside),
 		T(test_cli_status_port_collision),
+		T(test_cli_gateway_install_render),
 		T(test_cli_gateway_all),
 		T(test_cli_no_supervisor),
 		T(test_cli_usage),
