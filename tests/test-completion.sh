@@ -38,10 +38,11 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
-echo "1..9"
+echo "1..10"
 check "hermes pro" "profile"
 check "hermes profile " "create delete list"
 check "hermes gateway st" "start stop status"
+check "hermes gateway re" "restart render"
 check "hermes -p " "default alpha beta"
 check "hermes profile delete a" "alpha"
 check "hermes gateway restart --a" "--all"

@@ -42,7 +42,7 @@ _hermes()
 	elif [[ -z $command ]]; then
 		case $group in
 		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;
-		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status health run" -- "$cur") ;;
+		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status health run install uninstall render" -- "$cur") ;;
 		boot) mapfile -t COMPREPLY < <(compgen -W "reconcile" -- "$cur") ;;
 		supervisor) mapfile -t COMPREPLY < <(compgen -W "start stop status" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
