@@ -473,6 +473,8 @@ static gint
 hermes_cli_status(HermesCli *cli, gchar **args, GError **error)
 {
 	/* -p narrows it to one gateway */
+	if (cli->dbus)
+		return hermes_cli_status_dbus(cli, error);
 	return hermes_cli_show(cli, cli->profile == NULL, error);
 }
 
@@ -539,6 +541,6 @@ const HermesCliCommand hermes_cli_status_command = {
 	NULL,
 	0,
 	"Show every gateway of the active backend (with -p, just that one)",
-	HERMES_CLI_OPT_NONE,
+	HERMES_CLI_OPT_DBUS,
 	hermes_cli_status,
 };

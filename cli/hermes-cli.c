@@ -186,6 +186,17 @@ hermes_cli_run_command(HermesCli *cli,
 					    {NULL}};
 		g_option_context_add_main_entries(octx, dry, NULL);
 	}
+	if (cmd->options & HERMES_CLI_OPT_DBUS) {
+		const GOptionEntry dbus[] = {{"dbus",
+					      0,
+					      0,
+					      G_OPTION_ARG_NONE,
+					      &cli->dbus,
+					      "Ask hermes-svcd on D-Bus instead of the backend",
+					      NULL},
+					     {NULL}};
+		g_option_context_add_main_entries(octx, dbus, NULL);
+	}
 	if (cmd->options & HERMES_CLI_OPT_INSTALL) {
 		const GOptionEntry install[] = {
 			{"start",

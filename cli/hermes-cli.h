@@ -36,6 +36,7 @@ typedef struct {
 	gboolean dry_run;
 	gboolean start_now;
 	gboolean enable;
+	gboolean dbus; /* --dbus: read the status from hermes-svcd */
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
@@ -46,6 +47,7 @@ typedef enum {
 	HERMES_CLI_OPT_REPLACE = 1 << 2,
 	HERMES_CLI_OPT_DRY_RUN = 1 << 3,
 	HERMES_CLI_OPT_INSTALL = 1 << 4,
+	HERMES_CLI_OPT_DBUS = 1 << 5,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -65,6 +67,8 @@ gint
 hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error);
 gint
 hermes_cli_gateway_status(HermesCli *cli, gchar **args, GError **error);
+gint
+hermes_cli_status_dbus(HermesCli *cli, GError **error);
 gint
 hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error);
 gint

@@ -28,6 +28,7 @@
 #include "hermes-service-manager.h"
 #include "hermes-shell.h"
 #include "hermes-state.h"
+#include "hermes-status-service.h"
 #include "hermes-version.h"
 
 #undef __HERMES_SVC_H_INSIDE__

@@ -334,7 +334,9 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 	case HERMES_S6_WAIT_RESPAWNED:
 		return have_status && st.pid != 0 && !st.finishing && st.pid != old_pid;
 	case HERMES_S6_WAIT_DOWN:
-		return have_status && st.pid == 0 && !st.finishing;
+		/* between a crash and the throttled respawn the pid is 0 too: down means
+		 * s6 has taken the command and wants it down */
+		return have_status && st.pid == 0 && !st.finishing && !st.wantup;
 	default:
 		return FALSE;
 	}
@@ -349,6 +351,12 @@ hermes_s6_waiter_timeout_cb(gpointer user_data)
 }
 
 static gboolean
+hermes_s6_waiter_tick_cb(gpointer user_data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 		      HermesS6WaitFor what,
 		      gint64 old_pid,
@@ -360,12 +368,19 @@ hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 	g_autoptr(GSource) timeout = g_timeout_source_new(timeout_ms);
 	gboolean timed_out = FALSE;
 
+	g_autoptr(GSource) recheck = g_timeout_source_new(50);
 	g_source_set_callback(timeout, hermes_s6_waiter_timeout_cb, &timed_out, NULL);
 	g_source_attach(timeout, waiter->context);
+	/* s6 records some changes (what it wants, after a command that lands between a
+	 * crash and the respawn) without an event: during a bounded wait, also look again
+	 * every 50 ms. Nothing of this runs when nobody waits. */
+	g_source_set_callback(recheck, hermes_s6_waiter_tick_cb, NULL, NULL);
+	g_source_attach(recheck, waiter->context);
 	while (!hermes_s6_waiter_done(waiter, what, old_pid)) {
 		if (what == HERMES_S6_WAIT_READY && strchr(waiter->seen->str, 'O') != NULL) {
 			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
 			g_source_destroy(timeout);
+			g_source_destroy(recheck);
 			g_set_error(error,
 				    HERMES_ERROR,
 				    HERMES_ERROR_COMMAND_FAILED,
@@ -377,6 +392,7 @@ hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 		if (timed_out) {
 			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
 			g_source_destroy(timeout);
+			g_source_destroy(recheck);
 			g_set_error(error,
 				    HERMES_ERROR,
 				    HERMES_ERROR_TIMED_OUT,
@@ -388,12 +404,14 @@ hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 		}
 		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
 			g_source_destroy(timeout);
+			g_source_destroy(recheck);
 			hermes_error_convert(error);
 			return FALSE;
 		}
 		g_main_context_iteration(waiter->context, TRUE);
 	}
 	g_source_destroy(timeout);
+	g_source_destroy(recheck);
 	return TRUE;
 }
 

@@ -1,0 +1,1186 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The object behind hermes-svcd: the gateways of one backend as D-Bus
+ * objects under /ai/hermes/ServiceManager1 (an ObjectManager), kept
+ * current by the backend's gateway-changed signal and, for profiles that
+ * have no slot yet, a monitor on the profiles directory. Nothing polls.
+ *
+ * The rows are those of `hermes status`: every registered gateway, plus
+ * every profile without one where the backend registers at run time, with
+ * the same problems spelled out.
+ *
+ * Start/Stop/Restart are for root and the owner of the profile's home,
+ * checked with the caller's uid from the bus. They run one at a time in a
+ * worker thread, so the service keeps answering (and signalling) while a
+ * supervisor takes its time.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/fsuid.h>
+#endif
+
+#include "hermes-dbus-generated.h"
+#include "hermes-error.h"
+#include "hermes-gateway-state.h"
+#include "hermes-platform.h"
+#include "hermes-port.h"
+#include "hermes-profile.h"
+#include "hermes-state.h"
+#include "hermes-status-service.h"
+
+#define HERMES_STATUS_SERVICE_GATEWAY_PREFIX HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway/"
+
+typedef enum {
+	HERMES_STATUS_VERB_START,
+	HERMES_STATUS_VERB_STOP,
+	HERMES_STATUS_VERB_RESTART,
+} HermesStatusVerb;
+
+typedef struct {
+	HermesStatusService *self;
+	GDBusMethodInvocation *invocation; /* answered exactly once */
+	HermesStatusVerb verb;
+	gchar *profile;
+	gchar *home; /* NULL when the profile has none */
+	guint32 owner_uid;
+	guint32 owner_gid;
+} HermesStatusAction;
+
+struct _HermesStatusService {
+	GObject parent_instance;
+	HermesServiceManager *manager;
+	HermesContext *ctx;
+	GMainContext *context; /* where it was made: events and replies happen here */
+	GDBusConnection *connection;
+	GDBusObjectManagerServer *object_manager;
+	HermesDBusServiceManager1 *root;
+	GHashTable *gateways; /* profile -> HermesDBusObjectSkeleton */
+	gulong changed_id;
+	gchar *root_dir;
+	gchar *profiles_dir;
+	GFileMonitor *root_monitor;	/* only until profiles/ exists */
+	GFileMonitor *profiles_monitor; /* profiles coming and going */
+	GQueue queue;			/* HermesStatusAction, one runs at a time */
+	HermesStatusAction *running;
+	guint lookups;	    /* caller uid lookups on the bus in flight */
+	gboolean closing;   /* unexporting: no new actions */
+	GPtrArray *settles; /* HermesStatusSettle: re-reads after an action of ours */
+};
+
+G_DEFINE_FINAL_TYPE(HermesStatusService, hermes_status_service, G_TYPE_OBJECT)
+
+static const gchar *hermes_status_verbs[] = {"start", "stop", "restart"};
+
+static void
+hermes_status_service_watch_profiles(HermesStatusService *self);
+
+/*****************************************************************************/
+/* one row, as `hermes status` shows it */
+
+/* the profile names of "profiles a, b and c all use port N (...)" */
+static GStrv
+hermes_status_collision_names(const gchar *line)
+{
+	const gchar *start =
+		g_str_has_prefix(line, "profiles ") ? line + strlen("profiles ") : NULL;
+	const gchar *end = start != NULL ? strstr(start, " use port ") : NULL;
+	g_autofree gchar *list = NULL;
+	g_autofree gchar *flat = NULL;
+	g_auto(GStrv) parts = NULL;
+	g_autoptr(GStrvBuilder) names = g_strv_builder_new();
+	if (end == NULL)
+		return g_strv_builder_end(names);
+	list = g_strndup(start, (gsize)(end - start));
+	if (g_str_has_suffix(list, " both"))
+		list[strlen(list) - strlen(" both")] = '\0';
+	else if (g_str_has_suffix(list, " all"))
+		list[strlen(list) - strlen(" all")] = '\0';
+	parts = g_strsplit(list, " and ", -1);
+	flat = g_strjoinv(", ", parts);
+	g_clear_pointer(&parts, g_strfreev);
+	parts = g_strsplit(flat, ", ", -1);
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (parts[i][0] != '\0')
+			g_strv_builder_add(names, parts[i]);
+	}
+	return g_strv_builder_end(names);
+}
+
+/* the profile's home when it has one on disk */
+static gchar *
+hermes_status_service_home(HermesStatusService *self, const gchar *profile)
+{
+	g_autoptr(HermesProfile) p = hermes_profile_lookup(self->ctx, profile, NULL);
+	if (p == NULL || !g_file_test(hermes_profile_get_home(p), G_FILE_TEST_IS_DIR))
+		return NULL;
+	return g_strdup(hermes_profile_get_home(p));
+}
+
+static gboolean
+hermes_status_service_profile_exists(HermesStatusService *self, const gchar *profile)
+{
+	g_autoptr(HermesProfile) p = hermes_profile_lookup(self->ctx, profile, NULL);
+	return p != NULL && hermes_profile_exists(p);
+}
+
+/*
+ * gateway_state.json as a reader: never through a symlink, so a home's
+ * owner cannot point a root daemon at someone else's file
+ */
+static JsonObject *
+hermes_status_service_load_state(const gchar *home, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(home, HERMES_GATEWAY_STATE_FILE, NULL);
+	GStatBuf st;
+	if (g_lstat(path, &st) != 0) {
+		hermes_error_set_errno(error, errno, "cannot read %s", path);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_DATA,
+			    "%s is not a regular file",
+			    path);
+		return NULL;
+	}
+	return hermes_gateway_state_load(home, error);
+}
+
+static void
+hermes_status_service_fill(HermesStatusService *self,
+			   HermesDBusServiceManager1Gateway *gw,
+			   const gchar *profile,
+			   HermesGatewayStatus *status,
+			   const GError *status_error,
+			   GPtrArray *collisions)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(JsonObject) state = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *home = hermes_status_service_home(self, profile);
+	g_autofree gchar *problem = NULL;
+	g_auto(GVariantBuilder) details = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("a{ss}"));
+	HermesGatewayState gs = status != NULL ? hermes_gateway_status_get_state(status)
+					       : HERMES_GATEWAY_STATE_UNKNOWN;
+	gboolean up = gs == HERMES_GATEWAY_STATE_UP || gs == HERMES_GATEWAY_STATE_STARTING;
+	const gchar *reason =
+		status != NULL ? hermes_gateway_status_get_raw(status, "s6.finish_reason") : NULL;
+	const gchar *desired = NULL;
+	const gchar *runtime = NULL;
+	gint64 runtime_pid = -1;
+	gint64 port = -1;
+
+	/* what the gateway and the operator recorded */
+	if (home != NULL) {
+		state = hermes_status_service_load_state(home, &error_local);
+		if (state == NULL &&
+		    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
+			g_ptr_array_add(problems, g_strdup(error_local->message));
+	}
+	if (state != NULL) {
+		desired = hermes_json_get_string(state, "desired_state");
+		runtime = hermes_json_get_string(state, "gateway_state");
+		runtime_pid = hermes_json_get_int(state, "pid", -1);
+		port = hermes_json_get_int(state, "port", -1);
+	}
+
+	/* the problems a person should see without reading the columns */
+	if (status_error != NULL)
+		g_ptr_array_add(
+			problems,
+			g_strdup_printf("status of gateway '%s' failed (backend %s, %s): %s",
+					profile,
+					hermes_service_manager_get_name(self->manager),
+					hermes_error_to_string(status_error->code),
+					status_error->message));
+	if (status == NULL && status_error == NULL)
+		g_ptr_array_add(problems,
+				g_strdup("no slot with the supervisor: 'hermes gateway start' "
+					 "registers one"));
+	if (gs == HERMES_GATEWAY_STATE_PARKED || gs == HERMES_GATEWAY_STATE_FAILED)
+		g_ptr_array_add(problems,
+				g_strdup_printf("%s: %s",
+						hermes_gateway_state_to_string(gs),
+						reason != NULL ? reason : "no reason recorded"));
+	if (g_strcmp0(desired, "running") == 0 && !up && status != NULL)
+		g_ptr_array_add(problems,
+				g_strdup("meant to run (desired_state=running) but not up"));
+	if (g_strcmp0(runtime, "running") == 0 && runtime_pid > 0 &&
+	    !hermes_platform_process_alive(runtime_pid))
+		g_ptr_array_add(problems,
+				g_strdup_printf("stale runtime state: gateway_state=running but "
+						"pid %" G_GINT64_FORMAT " is gone",
+						runtime_pid));
+	for (guint i = 0; collisions != NULL && i < collisions->len; i++) {
+		const gchar *line = g_ptr_array_index(collisions, i);
+		g_auto(GStrv) names = hermes_status_collision_names(line);
+		if (g_strv_contains((const gchar *const *)names, profile))
+			g_ptr_array_add(problems, g_strdup_printf("port collision: %s", line));
+	}
+	g_ptr_array_add(problems, NULL);
+	problem = g_strjoinv("\n", (gchar **)problems->pdata);
+
+	if (status != NULL) {
+		g_auto(GStrv) keys = hermes_gateway_status_get_raw_keys(status);
+		for (guint i = 0; keys[i] != NULL; i++)
+			g_variant_builder_add(&details,
+					      "{ss}",
+					      keys[i],
+					      hermes_gateway_status_get_raw(status, keys[i]));
+	}
+
+	/* the generated setters emit PropertiesChanged only for what differs */
+	g_object_freeze_notify(G_OBJECT(gw));
+	hermes_dbus_service_manager1_gateway_set_profile(gw, profile);
+	hermes_dbus_service_manager1_gateway_set_registered(gw, status != NULL);
+	hermes_dbus_service_manager1_gateway_set_state(
+		gw, status != NULL ? hermes_gateway_state_to_string(gs) : "unregistered");
+	hermes_dbus_service_manager1_gateway_set_wanted(
+		gw,
+		hermes_gateway_wanted_to_string(status != NULL
+							? hermes_gateway_status_get_wanted(status)
+							: HERMES_GATEWAY_WANTED_UNKNOWN));
+	hermes_dbus_service_manager1_gateway_set_desired_state(gw, desired != NULL ? desired : "");
+	hermes_dbus_service_manager1_gateway_set_runtime_state(gw, runtime != NULL ? runtime : "");
+	hermes_dbus_service_manager1_gateway_set_pid(
+		gw, status != NULL ? hermes_gateway_status_get_pid(status) : -1);
+	hermes_dbus_service_manager1_gateway_set_since(
+		gw, status != NULL ? MAX(hermes_gateway_status_get_since(status), 0) : 0);
+	hermes_dbus_service_manager1_gateway_set_ready(
+		gw,
+		status == NULL							 ? "unknown"
+		: hermes_gateway_status_get_ready(status) == HERMES_TRISTATE_YES ? "yes"
+		: hermes_gateway_status_get_ready(status) == HERMES_TRISTATE_NO	 ? "no"
+										 : "unknown");
+	hermes_dbus_service_manager1_gateway_set_ready_since(
+		gw, status != NULL ? MAX(hermes_gateway_status_get_ready_since(status), 0) : 0);
+	hermes_dbus_service_manager1_gateway_set_last_exit(
+		gw,
+		g_variant_new("(ii)",
+			      status != NULL ? hermes_gateway_status_get_last_exit_code(status)
+					     : -1,
+			      status != NULL ? hermes_gateway_status_get_last_signal(status) : 0));
+	hermes_dbus_service_manager1_gateway_set_restarts(
+		gw, status != NULL ? hermes_gateway_status_get_restarts(status) : -1);
+	hermes_dbus_service_manager1_gateway_set_port(
+		gw, port > 0 && port <= G_MAXUINT16 ? (guint)port : 0);
+	hermes_dbus_service_manager1_gateway_set_problem(gw, problem);
+	hermes_dbus_service_manager1_gateway_set_details(gw, g_variant_builder_end(&details));
+	g_object_thaw_notify(G_OBJECT(gw));
+}
+
+static void
+hermes_status_service_refresh_root(HermesStatusService *self)
+{
+	g_autofree gchar *detail = NULL;
+	gboolean running = FALSE;
+	gint64 pid = -1;
+	if (self->root == NULL)
+		return;
+	if (!hermes_service_manager_supervisor_status(
+		    self->manager, &running, &pid, &detail, NULL, NULL)) {
+		g_clear_pointer(&detail, g_free);
+		running = FALSE;
+	}
+	hermes_dbus_service_manager1_set_supervisor(self->root, detail != NULL ? detail : "");
+	hermes_dbus_service_manager1_set_supervisor_running(self->root, running);
+}
+
+/*****************************************************************************/
+/* Start, Stop, Restart */
+
+static void
+hermes_status_action_free(HermesStatusAction *action)
+{
+	g_object_unref(action->self);
+	g_free(action->profile);
+	g_free(action->home);
+	g_free(action);
+}
+
+/* the caller of a control method must be root or own the profile's home */
+static gboolean
+hermes_status_service_check_home(HermesStatusService *self,
+				 guint32 uid,
+				 const gchar *profile,
+				 gchar **home_out,
+				 guint32 *owner_uid,
+				 guint32 *owner_gid,
+				 GError **error)
+{
+	g_autofree gchar *home = NULL;
+	GStatBuf st;
+
+	if (!hermes_profile_name_validate(profile, error))
+		return FALSE;
+	home = hermes_status_service_home(self, profile);
+	if (home != NULL && g_stat(home, &st) == 0) {
+		if (owner_uid != NULL)
+			*owner_uid = st.st_uid;
+		if (owner_gid != NULL)
+			*owner_gid = st.st_gid;
+		if (home_out != NULL)
+			*home_out = g_strdup(home);
+		if (uid == 0 || uid == st.st_uid)
+			return TRUE;
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_PERMISSION_DENIED,
+			    "uid %u may not control gateway '%s': its home %s belongs to uid %u",
+			    uid,
+			    profile,
+			    home,
+			    (guint)st.st_uid);
+		return FALSE;
+	}
+	if (uid == 0)
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_PERMISSION_DENIED,
+		    "uid %u may not control gateway '%s': it has no home, so only root may",
+		    uid,
+		    profile);
+	return FALSE;
+}
+
+/**
+ * hermes_status_service_check_caller:
+ * @self: a #HermesStatusService
+ * @uid: the caller's uid, as the bus reports it
+ * @profile: the gateway's profile
+ * @error: return location for a #GError
+ *
+ * The access rule of Start, Stop and Restart: root may control every
+ * gateway, anyone else only those whose profile home they own.
+ *
+ * Returns: %TRUE if @uid may control the gateway of @profile, else
+ *   %FALSE with %HERMES_ERROR_PERMISSION_DENIED
+ */
+gboolean
+hermes_status_service_check_caller(HermesStatusService *self,
+				   guint32 uid,
+				   const gchar *profile,
+				   GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), FALSE);
+	g_return_val_if_fail(profile != NULL, FALSE);
+	return hermes_status_service_check_home(self, uid, profile, NULL, NULL, NULL, error);
+}
+
+/*
+ * The intent is read and written as the home's owner would: on Linux the
+ * worker thread takes the owner's file-system identity meanwhile (the fsuid
+ * is per thread), so a root daemon neither follows the owner's symlinks
+ * with root's rights nor leaves root-owned files in the home.
+ */
+typedef struct {
+	gboolean active;
+	gint uid;
+	gint gid;
+} HermesStatusIdentity;
+
+static gboolean
+hermes_status_action_become(HermesStatusAction *action, HermesStatusIdentity *saved, GError **error)
+{
+	saved->active = FALSE;
+#ifdef __linux__
+	if (geteuid() != 0 || action->owner_uid == 0)
+		return TRUE;
+	saved->gid = setfsgid(action->owner_gid);
+	saved->uid = setfsuid(action->owner_uid);
+	saved->active = TRUE;
+	if ((guint32)setfsuid((uid_t)-1) != action->owner_uid) {
+		setfsuid(saved->uid);
+		setfsgid(saved->gid);
+		saved->active = FALSE;
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_PERMISSION_DENIED,
+			    "cannot act as uid %u on its home",
+			    action->owner_uid);
+		return FALSE;
+	}
+#endif
+	return TRUE;
+}
+
+static void
+hermes_status_action_unbecome(HermesStatusIdentity *saved)
+{
+#ifdef __linux__
+	if (saved->active) {
+		setfsuid(saved->uid);
+		setfsgid(saved->gid);
+	}
+#endif
+	saved->active = FALSE;
+}
+
+static gboolean
+hermes_status_action_set_desired(HermesStatusAction *action, const gchar *desired, GError **error)
+{
+	HermesStatusIdentity saved;
+	gboolean ret;
+	if (!hermes_status_action_become(action, &saved, error))
+		return FALSE;
+	ret = hermes_gateway_state_set_desired(action->home, desired, error);
+	hermes_status_action_unbecome(&saved);
+	return ret;
+}
+
+static gchar *
+hermes_status_action_get_desired(HermesStatusAction *action)
+{
+	HermesStatusIdentity saved;
+	gchar *desired;
+	if (!hermes_status_action_become(action, &saved, NULL))
+		return NULL;
+	desired = hermes_gateway_state_get_desired(action->home);
+	hermes_status_action_unbecome(&saved);
+	return desired;
+}
+
+static void
+hermes_status_action_thread(GTask *task,
+			    gpointer source_object,
+			    gpointer task_data,
+			    GCancellable *cancellable)
+{
+	HermesStatusAction *action = task_data;
+	HermesServiceManager *manager = action->self->manager;
+	const gchar *verb = hermes_status_verbs[action->verb];
+	const gchar *desired = action->verb == HERMES_STATUS_VERB_STOP ? "stopped" : "running";
+	g_autofree gchar *previous = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gboolean ok;
+
+	/* as `hermes gateway <verb>`: the intent is durable before the supervisor hears of it */
+	if (action->home != NULL) {
+		previous = hermes_status_action_get_desired(action);
+		if (!hermes_status_action_set_desired(action, desired, &error_local)) {
+			g_task_return_new_error(task,
+						HERMES_ERROR,
+						error_local->domain == HERMES_ERROR
+							? error_local->code
+							: HERMES_ERROR_FAILED,
+						"%s gateway '%s' not attempted: cannot record the "
+						"desired state: %s",
+						verb,
+						action->profile,
+						error_local->message);
+			return;
+		}
+	}
+	switch (action->verb) {
+	case HERMES_STATUS_VERB_START:
+		ok = hermes_service_manager_start(
+			manager, action->profile, cancellable, &error_local);
+		break;
+	case HERMES_STATUS_VERB_STOP:
+		ok = hermes_service_manager_stop(
+			manager, action->profile, cancellable, &error_local);
+		break;
+	case HERMES_STATUS_VERB_RESTART:
+	default:
+		ok = hermes_service_manager_restart(
+			manager, action->profile, cancellable, &error_local);
+		break;
+	}
+	if (ok) {
+		g_task_return_boolean(task, TRUE);
+		return;
+	}
+	/* the supervisor refused: put the intent back */
+	if (action->home != NULL && g_strcmp0(previous, desired) != 0) {
+		g_autoptr(GError) error_restore = NULL;
+		if (!hermes_status_action_set_desired(action, previous, &error_restore))
+			g_debug("could not restore the desired state of '%s': %s",
+				action->profile,
+				error_restore->message);
+	}
+	g_task_return_new_error(task,
+				HERMES_ERROR,
+				error_local->code,
+				"%s gateway '%s' failed (backend %s, %s): %s",
+				verb,
+				action->profile,
+				hermes_service_manager_get_name(manager),
+				hermes_error_to_string(error_local->code),
+				error_local->message);
+}
+
+static void
+hermes_status_service_refresh(HermesStatusService *self,
+			      const gchar *profile,
+			      HermesGatewayStatus *known);
+static void
+hermes_status_service_run_next(HermesStatusService *self);
+
+/*
+ * A supervisor need not announce everything: s6 sends no event when a
+ * command only changes what it wants (a stop between a crash and the
+ * throttled respawn), and a backend may return before the supervisor has
+ * taken the command in. So after an action of ours, and only then, the
+ * status is read again a few times until the supervisor wants what was
+ * asked; an idle service still has no timer.
+ */
+static const guint hermes_status_settle_ms[] = {10, 50, 200, 1000, 3000};
+
+typedef struct {
+	HermesStatusService *self; /* not a reference: the sources go in unexport */
+	gchar *profile;
+	HermesGatewayWanted wanted;
+	guint step;
+	GSource *source;
+} HermesStatusSettle;
+
+static void
+hermes_status_settle_free(gpointer data)
+{
+	HermesStatusSettle *settle = data;
+	if (settle->source != NULL) {
+		g_source_destroy(settle->source);
+		g_source_unref(settle->source);
+	}
+	g_free(settle->profile);
+	g_free(settle);
+}
+
+static void
+hermes_status_service_settle_schedule(HermesStatusSettle *settle);
+
+static gboolean
+hermes_status_service_settle_cb(gpointer user_data)
+{
+	HermesStatusSettle *settle = user_data;
+	HermesStatusService *self = settle->self;
+	g_autoptr(HermesGatewayStatus) status =
+		hermes_service_manager_get_status(self->manager, settle->profile, NULL, NULL);
+	g_clear_pointer(&settle->source, g_source_unref);
+	hermes_status_service_refresh(self, settle->profile, status);
+	if (status != NULL && hermes_gateway_status_get_wanted(status) != settle->wanted &&
+	    ++settle->step < G_N_ELEMENTS(hermes_status_settle_ms))
+		hermes_status_service_settle_schedule(settle);
+	else
+		g_ptr_array_remove_fast(self->settles, settle);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+hermes_status_service_settle_schedule(HermesStatusSettle *settle)
+{
+	GSource *source = g_timeout_source_new(hermes_status_settle_ms[settle->step]);
+	settle->source = source;
+	g_source_set_callback(source, hermes_status_service_settle_cb, settle, NULL);
+	g_source_set_name(source, "hermes-status-settle");
+	g_source_attach(source, settle->self->context);
+}
+
+static void
+hermes_status_service_settle(HermesStatusService *self,
+			     const gchar *profile,
+			     HermesGatewayWanted wanted)
+{
+	HermesStatusSettle *settle = g_new0(HermesStatusSettle, 1);
+	settle->self = self;
+	settle->profile = g_strdup(profile);
+	settle->wanted = wanted;
+	g_ptr_array_add(self->settles, settle);
+	hermes_status_service_settle_schedule(settle);
+}
+
+static void
+hermes_status_action_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	HermesStatusAction *action = user_data;
+	HermesStatusService *self = action->self;
+	g_autoptr(GError) error = NULL;
+	gboolean ok = g_task_propagate_boolean(G_TASK(result), &error);
+
+	if (ok) {
+		g_dbus_method_invocation_return_value(action->invocation, NULL);
+	} else {
+		hermes_error_convert(&error);
+		g_dbus_method_invocation_return_gerror(action->invocation, error);
+	}
+	/* the intent changed even where the supervisor had nothing to report */
+	if (!self->closing) {
+		hermes_status_service_refresh(self, action->profile, NULL);
+		if (ok)
+			hermes_status_service_settle(self,
+						     action->profile,
+						     action->verb == HERMES_STATUS_VERB_STOP
+							     ? HERMES_GATEWAY_WANTED_DOWN
+							     : HERMES_GATEWAY_WANTED_UP);
+	}
+	self->running = NULL;
+	hermes_status_action_free(action);
+	hermes_status_service_run_next(self);
+}
+
+static void
+hermes_status_service_run_next(HermesStatusService *self)
+{
+	g_autoptr(GTask) task = NULL;
+	HermesStatusAction *action;
+	if (self->running != NULL)
+		return;
+	action = g_queue_pop_head(&self->queue);
+	if (action == NULL)
+		return;
+	self->running = action;
+	/* never cancelled: once the supervisor has the command, the intent must match it */
+	task = g_task_new(self, NULL, hermes_status_action_done_cb, action);
+	g_task_set_source_tag(task, hermes_status_service_run_next);
+	g_task_set_task_data(task, action, NULL);
+	g_task_run_in_thread(task, hermes_status_action_thread);
+}
+
+static void
+hermes_status_action_deny(HermesStatusAction *action, const gchar *message)
+{
+	g_dbus_method_invocation_return_dbus_error(
+		action->invocation, "org.freedesktop.DBus.Error.AccessDenied", message);
+	hermes_status_action_free(action);
+}
+
+static void
+hermes_status_service_authorize(HermesStatusAction *action, guint32 uid)
+{
+	HermesStatusService *self = action->self;
+	g_autoptr(GError) error = NULL;
+	if (self->closing || self->root == NULL) {
+		g_dbus_method_invocation_return_dbus_error(action->invocation,
+							   "org.freedesktop.DBus.Error.NoServer",
+							   "hermes-svcd is shutting down");
+		hermes_status_action_free(action);
+		return;
+	}
+	if (!hermes_status_service_check_home(self,
+					      uid,
+					      action->profile,
+					      &action->home,
+					      &action->owner_uid,
+					      &action->owner_gid,
+					      &error)) {
+		g_debug("denied %s of '%s': %s",
+			hermes_status_verbs[action->verb],
+			action->profile,
+			error->message);
+		hermes_status_action_deny(action, error->message);
+		return;
+	}
+	g_queue_push_tail(&self->queue, action);
+	hermes_status_service_run_next(self);
+}
+
+static void
+hermes_status_service_caller_uid_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	HermesStatusAction *action = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+		g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+	guint32 uid;
+
+	action->self->lookups--;
+	if (reply == NULL) {
+		g_autofree gchar *message =
+			g_strdup_printf("cannot tell who is calling: %s", error->message);
+		hermes_status_action_deny(action, message);
+		return;
+	}
+	g_variant_get(reply, "(u)", &uid);
+	hermes_status_service_authorize(action, uid);
+}
+
+static gboolean
+hermes_status_service_handle(HermesStatusService *self,
+			     HermesDBusServiceManager1Gateway *gw,
+			     GDBusMethodInvocation *invocation,
+			     HermesStatusVerb verb)
+{
+	HermesStatusAction *action = g_new0(HermesStatusAction, 1);
+	GDBusConnection *connection = g_dbus_method_invocation_get_connection(invocation);
+	const gchar *sender = g_dbus_method_invocation_get_sender(invocation);
+
+	action->self = g_object_ref(self);
+	action->invocation = invocation;
+	action->verb = verb;
+	action->profile = g_strdup(hermes_dbus_service_manager1_gateway_get_profile(gw));
+	if (sender == NULL) {
+		/* a peer-to-peer connection: the peer is the caller */
+		GCredentials *credentials = g_dbus_connection_get_peer_credentials(connection);
+		g_autoptr(GError) error = NULL;
+		uid_t uid = credentials != NULL ? g_credentials_get_unix_user(credentials, &error)
+						: (uid_t)-1;
+		if (uid == (uid_t)-1) {
+			hermes_status_action_deny(action, "cannot tell who is calling");
+			return G_DBUS_METHOD_INVOCATION_HANDLED;
+		}
+		hermes_status_service_authorize(action, uid);
+		return G_DBUS_METHOD_INVOCATION_HANDLED;
+	}
+	/* the bus vouches for the sender's uid; asked without blocking the service */
+	self->lookups++;
+	g_dbus_connection_call(connection,
+			       "org.freedesktop.DBus",
+			       "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus",
+			       "GetConnectionUnixUser",
+			       g_variant_new("(s)", sender),
+			       G_VARIANT_TYPE("(u)"),
+			       G_DBUS_CALL_FLAGS_NONE,
+			       -1,
+			       NULL,
+			       hermes_status_service_caller_uid_cb,
+			       action);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+hermes_status_service_handle_start_cb(HermesDBusServiceManager1Gateway *gw,
+				      GDBusMethodInvocation *invocation,
+				      gpointer user_data)
+{
+	return hermes_status_service_handle(user_data, gw, invocation, HERMES_STATUS_VERB_START);
+}
+
+static gboolean
+hermes_status_service_handle_stop_cb(HermesDBusServiceManager1Gateway *gw,
+				     GDBusMethodInvocation *invocation,
+				     gpointer user_data)
+{
+	return hermes_status_service_handle(user_data, gw, invocation, HERMES_STATUS_VERB_STOP);
+}
+
+static gboolean
+hermes_status_service_handle_restart_cb(HermesDBusServiceManager1Gateway *gw,
+					GDBusMethodInvocation *invocation,
+					gpointer user_data)
+{
+	return hermes_status_service_handle(user_data, gw, invocation, HERMES_STATUS_VERB_RESTART);
+}
+
+/*****************************************************************************/
+/* the object tree */
+
+/**
+ * hermes_status_service_gateway_path:
+ * @profile: a profile name
+ *
+ * Returns: (transfer full): the D-Bus object path of the gateway of @profile
+ */
+gchar *
+hermes_status_service_gateway_path(const gchar *profile)
+{
+	g_autofree gchar *escaped = NULL;
+	g_return_val_if_fail(profile != NULL, NULL);
+	escaped = g_dbus_escape_object_path(profile);
+	return g_strconcat(HERMES_STATUS_SERVICE_GATEWAY_PREFIX, escaped, NULL);
+}
+
+static void
+hermes_status_service_remove(HermesStatusService *self, const gchar *profile)
+{
+	HermesDBusObjectSkeleton *object = g_hash_table_lookup(self->gateways, profile);
+	if (object == NULL)
+		return;
+	g_dbus_object_manager_server_unexport(self->object_manager,
+					      g_dbus_object_get_object_path(G_DBUS_OBJECT(object)));
+	g_hash_table_remove(self->gateways, profile);
+}
+
+static HermesDBusObjectSkeleton *
+hermes_status_service_object_new(HermesStatusService *self, const gchar *profile)
+{
+	g_autofree gchar *path = hermes_status_service_gateway_path(profile);
+	g_autoptr(HermesDBusServiceManager1Gateway) gw =
+		hermes_dbus_service_manager1_gateway_skeleton_new();
+	HermesDBusObjectSkeleton *object = hermes_dbus_object_skeleton_new(path);
+	g_signal_connect_object(
+		gw, "handle-start", G_CALLBACK(hermes_status_service_handle_start_cb), self, 0);
+	g_signal_connect_object(
+		gw, "handle-stop", G_CALLBACK(hermes_status_service_handle_stop_cb), self, 0);
+	g_signal_connect_object(
+		gw, "handle-restart", G_CALLBACK(hermes_status_service_handle_restart_cb), self, 0);
+	hermes_dbus_object_skeleton_set_service_manager1_gateway(object, gw);
+	return object;
+}
+
+/* the one place a row is added, updated or dropped */
+static void
+hermes_status_service_refresh(HermesStatusService *self,
+			      const gchar *profile,
+			      HermesGatewayStatus *known)
+{
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GPtrArray) collisions = NULL;
+	g_autoptr(HermesDBusServiceManager1Gateway) gw = NULL;
+	HermesDBusObjectSkeleton *object;
+	gboolean registered;
+	gboolean added = FALSE;
+
+	if (!hermes_profile_name_validate(profile, NULL))
+		return;
+	status = known != NULL ? hermes_gateway_status_ref(known)
+			       : hermes_service_manager_get_status(
+					 self->manager, profile, NULL, &error_local);
+	registered = status != NULL ||
+		     !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED);
+	if (!registered) {
+		g_clear_error(&error_local);
+		/* only where slots are registered at run time is a missing one worth a row */
+		if (!hermes_service_manager_supports_registration(self->manager) ||
+		    !hermes_status_service_profile_exists(self, profile)) {
+			hermes_status_service_remove(self, profile);
+			return;
+		}
+	}
+	object = g_hash_table_lookup(self->gateways, profile);
+	if (object == NULL) {
+		object = hermes_status_service_object_new(self, profile);
+		g_hash_table_insert(self->gateways, g_strdup(profile), object);
+		added = TRUE;
+	}
+	gw = hermes_dbus_object_get_service_manager1_gateway(HERMES_DBUS_OBJECT(object));
+	collisions = hermes_port_collisions(self->ctx, NULL);
+	hermes_status_service_fill(self, gw, profile, status, error_local, collisions);
+	/* exported once filled, so InterfacesAdded carries the whole row */
+	if (added)
+		g_dbus_object_manager_server_export(self->object_manager,
+						    G_DBUS_OBJECT_SKELETON(object));
+}
+
+static void
+hermes_status_service_gateway_changed_cb(HermesServiceManager *manager,
+					 const gchar *profile,
+					 HermesGatewayStatus *status,
+					 gpointer user_data)
+{
+	HermesStatusService *self = HERMES_STATUS_SERVICE(user_data);
+	/* without a status the slot is gone, or could not be read: ask, to tell which */
+	hermes_status_service_refresh(self, profile, status);
+	hermes_status_service_refresh_root(self);
+}
+
+static void
+hermes_status_service_profiles_changed_cb(GFileMonitor *monitor,
+					  GFile *file,
+					  GFile *other,
+					  GFileMonitorEvent event,
+					  gpointer user_data)
+{
+	HermesStatusService *self = HERMES_STATUS_SERVICE(user_data);
+	GFile *subjects[] = {file, other};
+
+	switch (event) {
+	case G_FILE_MONITOR_EVENT_CREATED:
+	case G_FILE_MONITOR_EVENT_DELETED:
+	case G_FILE_MONITOR_EVENT_MOVED_IN:
+	case G_FILE_MONITOR_EVENT_MOVED_OUT:
+	case G_FILE_MONITOR_EVENT_RENAMED:
+		break;
+	case G_FILE_MONITOR_EVENT_CHANGED:
+	case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+	case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
+	case G_FILE_MONITOR_EVENT_PRE_UNMOUNT:
+	case G_FILE_MONITOR_EVENT_UNMOUNTED:
+	case G_FILE_MONITOR_EVENT_MOVED:
+	default:
+		return;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(subjects); i++) {
+		g_autofree gchar *name = NULL;
+		if (subjects[i] == NULL)
+			continue;
+		name = g_file_get_basename(subjects[i]);
+		/* staging and removal trees are hidden, and so invalid names */
+		if (hermes_profile_name_validate(name, NULL))
+			hermes_status_service_refresh(self, name, NULL);
+	}
+}
+
+static void
+hermes_status_service_scan_profiles(HermesStatusService *self)
+{
+	g_autoptr(GPtrArray) profiles = NULL;
+	if (!hermes_service_manager_supports_registration(self->manager))
+		return;
+	profiles = hermes_profile_list(self->ctx, NULL);
+	for (guint i = 0; profiles != NULL && i < profiles->len; i++) {
+		HermesProfile *p = g_ptr_array_index(profiles, i);
+		if (hermes_profile_exists(p) &&
+		    !g_hash_table_contains(self->gateways, hermes_profile_get_name(p)))
+			hermes_status_service_refresh(self, hermes_profile_get_name(p), NULL);
+	}
+}
+
+static void
+hermes_status_service_root_changed_cb(GFileMonitor *monitor,
+				      GFile *file,
+				      GFile *other,
+				      GFileMonitorEvent event,
+				      gpointer user_data)
+{
+	HermesStatusService *self = HERMES_STATUS_SERVICE(user_data);
+	if (self->profiles_monitor != NULL || !g_file_test(self->profiles_dir, G_FILE_TEST_IS_DIR))
+		return;
+	/* profiles/ appeared: watch it instead, and pick up what is in it already */
+	hermes_status_service_watch_profiles(self);
+	hermes_status_service_scan_profiles(self);
+}
+
+static GFileMonitor *
+hermes_status_service_monitor(HermesStatusService *self, const gchar *path, GCallback cb)
+{
+	g_autoptr(GFile) dir = g_file_new_for_path(path);
+	g_autoptr(GError) error_local = NULL;
+	GFileMonitor *monitor =
+		g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error_local);
+	if (monitor == NULL) {
+		g_debug("cannot watch %s: %s", path, error_local->message);
+		return NULL;
+	}
+	g_signal_connect(monitor, "changed", cb, self);
+	return monitor;
+}
+
+static void
+hermes_status_service_cancel_monitor(GFileMonitor **monitor)
+{
+	if (*monitor == NULL)
+		return;
+	g_signal_handlers_disconnect_matched(*monitor, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, NULL);
+	g_file_monitor_cancel(*monitor);
+	g_clear_object(monitor);
+}
+
+/*
+ * Profiles without a slot are rows too, so their directory is watched.
+ * A monitor on a missing directory would poll for it; watch the root
+ * until profiles/ exists instead (and nothing while the root is missing).
+ */
+static void
+hermes_status_service_watch_profiles(HermesStatusService *self)
+{
+	if (!hermes_service_manager_supports_registration(self->manager))
+		return;
+	if (g_file_test(self->profiles_dir, G_FILE_TEST_IS_DIR)) {
+		hermes_status_service_cancel_monitor(&self->root_monitor);
+		if (self->profiles_monitor == NULL)
+			self->profiles_monitor = hermes_status_service_monitor(
+				self,
+				self->profiles_dir,
+				G_CALLBACK(hermes_status_service_profiles_changed_cb));
+		return;
+	}
+	if (self->root_monitor == NULL && g_file_test(self->root_dir, G_FILE_TEST_IS_DIR))
+		self->root_monitor = hermes_status_service_monitor(
+			self, self->root_dir, G_CALLBACK(hermes_status_service_root_changed_cb));
+}
+
+/**
+ * hermes_status_service_export:
+ * @self: a #HermesStatusService
+ * @connection: where to export the objects
+ * @error: return location for a #GError
+ *
+ * Builds the object tree from the backend and exports it at
+ * `/ai/hermes/ServiceManager1` on @connection; from then on it follows the
+ * backend's events. Call it once, from the thread whose main context runs
+ * the service. Owning the bus name is the caller's business, after this.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_status_service_export(HermesStatusService *self, GDBusConnection *connection, GError **error)
+{
+	g_auto(GStrv) names = NULL;
+	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), FALSE);
+	g_return_val_if_fail(G_IS_DBUS_CONNECTION(connection), FALSE);
+	g_return_val_if_fail(self->connection == NULL, FALSE);
+
+	self->object_manager = g_dbus_object_manager_server_new(HERMES_STATUS_SERVICE_OBJECT_PATH);
+	self->root = hermes_dbus_service_manager1_skeleton_new();
+	hermes_dbus_service_manager1_set_backend(self->root,
+						 hermes_service_manager_get_name(self->manager));
+	hermes_dbus_service_manager1_set_backend_mode(
+		self->root,
+		hermes_service_manager_get_mode(self->manager) != NULL
+			? hermes_service_manager_get_mode(self->manager)
+			: "");
+	hermes_dbus_service_manager1_set_version(self->root, PACKAGE_VERSION);
+	hermes_status_service_refresh_root(self);
+
+	/* listening first makes the backend subscribe to every slot it lists */
+	self->changed_id = g_signal_connect(self->manager,
+					    "gateway-changed",
+					    G_CALLBACK(hermes_status_service_gateway_changed_cb),
+					    self);
+	names = hermes_service_manager_list_gateways(self->manager, NULL, error);
+	if (names == NULL) {
+		hermes_status_service_unexport(self);
+		return FALSE;
+	}
+	for (guint i = 0; names[i] != NULL; i++)
+		hermes_status_service_refresh(self, names[i], NULL);
+	hermes_status_service_watch_profiles(self);
+	hermes_status_service_scan_profiles(self);
+
+	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->root),
+					      connection,
+					      HERMES_STATUS_SERVICE_OBJECT_PATH,
+					      error)) {
+		hermes_status_service_unexport(self);
+		hermes_error_convert(error);
+		return FALSE;
+	}
+	self->connection = g_object_ref(connection);
+	g_dbus_object_manager_server_set_connection(self->object_manager, connection);
+	return TRUE;
+}
+
+/**
+ * hermes_status_service_unexport:
+ * @self: a #HermesStatusService
+ *
+ * Stops following the backend, answers the control calls still queued
+ * with an error, waits for the one running (iterating the service's main
+ * context) and removes the objects from the bus.
+ */
+void
+hermes_status_service_unexport(HermesStatusService *self)
+{
+	HermesStatusAction *action;
+	g_return_if_fail(HERMES_IS_STATUS_SERVICE(self));
+
+	self->closing = TRUE;
+	g_clear_signal_handler(&self->changed_id, self->manager);
+	hermes_status_service_cancel_monitor(&self->profiles_monitor);
+	hermes_status_service_cancel_monitor(&self->root_monitor);
+	while ((action = g_queue_pop_head(&self->queue)) != NULL) {
+		g_dbus_method_invocation_return_dbus_error(action->invocation,
+							   "org.freedesktop.DBus.Error.NoServer",
+							   "hermes-svcd is shutting down");
+		hermes_status_action_free(action);
+	}
+	/* the caller waits for answers; and the worker for the supervisor */
+	while (self->running != NULL || self->lookups > 0)
+		g_main_context_iteration(self->context, TRUE);
+	g_ptr_array_set_size(self->settles, 0);
+	if (self->root != NULL) {
+		if (g_dbus_interface_skeleton_get_connection(
+			    G_DBUS_INTERFACE_SKELETON(self->root)) != NULL)
+			g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->root));
+		g_clear_object(&self->root);
+	}
+	if (self->object_manager != NULL) {
+		g_dbus_object_manager_server_set_connection(self->object_manager, NULL);
+		g_clear_object(&self->object_manager);
+	}
+	g_hash_table_remove_all(self->gateways);
+	g_clear_object(&self->connection);
+}
+
+/**
+ * hermes_status_service_get_n_gateways:
+ * @self: a #HermesStatusService
+ *
+ * Returns: how many gateway objects are exported
+ */
+guint
+hermes_status_service_get_n_gateways(HermesStatusService *self)
+{
+	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), 0);
+	return g_hash_table_size(self->gateways);
+}
+
+/**
+ * hermes_status_service_get_manager:
+ * @self: a #HermesStatusService
+ *
+ * Returns: (transfer none): the backend the service speaks for
+ */
+HermesServiceManager *
+hermes_status_service_get_manager(HermesStatusService *self)
+{
+	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), NULL);
+	return self->manager;
+}
+
+/**
+ * hermes_status_service_new:
+ * @manager: the backend to publish, set up with its context
+ *
+ * Returns: (transfer full): a new status service; nothing is on the bus
+ *   before hermes_status_service_export()
+ */
+HermesStatusService *
+hermes_status_service_new(HermesServiceManager *manager)
+{
+	HermesStatusService *self;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
+	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
+	self = g_object_new(HERMES_TYPE_STATUS_SERVICE, NULL);
+	self->manager = g_object_ref(manager);
+	self->ctx = g_object_ref(hermes_service_manager_get_context(manager));
+	self->root_dir = hermes_profile_get_root(self->ctx);
+	self->profiles_dir = g_build_filename(self->root_dir, "profiles", NULL);
+	return self;
+}
+
+static void
+hermes_status_service_dispose(GObject *object)
+{
+	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
+	/* every action holds a reference: nothing can be running here */
+	if (self->root != NULL || self->object_manager != NULL)
+		hermes_status_service_unexport(self);
+	g_clear_signal_handler(&self->changed_id, self->manager);
+	G_OBJECT_CLASS(hermes_status_service_parent_class)->dispose(object);
+}
+
+static void
+hermes_status_service_finalize(GObject *object)
+{
+	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
+	g_hash_table_unref(self->gateways);
+	g_ptr_array_unref(self->settles);
+	g_clear_object(&self->manager);
+	g_clear_object(&self->ctx);
+	g_main_context_unref(self->context);
+	g_free(self->root_dir);
+	g_free(self->profiles_dir);
+	G_OBJECT_CLASS(hermes_status_service_parent_class)->finalize(object);
+}
+
+static void
+hermes_status_service_class_init(HermesStatusServiceClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->dispose = hermes_status_service_dispose;
+	object_class->finalize = hermes_status_service_finalize;
+}
+
+static void
+hermes_status_service_init(HermesStatusService *self)
+{
+	self->gateways = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+	self->context = g_main_context_ref_thread_default();
+	self->settles = g_ptr_array_new_with_free_func(hermes_status_settle_free);
+	g_queue_init(&self->queue);
+}

@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hermes-service-manager.h"
+
+G_BEGIN_DECLS
+
+/* the well-known name and the root object of hermes-svcd */
+#define HERMES_STATUS_SERVICE_BUS_NAME		"ai.hermes.ServiceManager1"
+#define HERMES_STATUS_SERVICE_OBJECT_PATH	"/ai/hermes/ServiceManager1"
+#define HERMES_STATUS_SERVICE_INTERFACE		"ai.hermes.ServiceManager1"
+#define HERMES_STATUS_SERVICE_GATEWAY_INTERFACE "ai.hermes.ServiceManager1.Gateway"
+
+#define HERMES_TYPE_STATUS_SERVICE (hermes_status_service_get_type())
+G_DECLARE_FINAL_TYPE(HermesStatusService, hermes_status_service, HERMES, STATUS_SERVICE, GObject)
+
+HermesStatusService *
+hermes_status_service_new(HermesServiceManager *manager);
+HermesServiceManager *
+hermes_status_service_get_manager(HermesStatusService *self);
+gboolean
+hermes_status_service_export(HermesStatusService *self,
+			     GDBusConnection *connection,
+			     GError **error);
+void
+hermes_status_service_unexport(HermesStatusService *self);
+guint
+hermes_status_service_get_n_gateways(HermesStatusService *self);
+gboolean
+hermes_status_service_check_caller(HermesStatusService *self,
+				   guint32 uid,
+				   const gchar *profile,
+				   GError **error);
+gchar *
+hermes_status_service_gateway_path(const gchar *profile);
+
+G_END_DECLS
