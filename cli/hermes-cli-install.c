@@ -104,6 +104,16 @@ hermes_cli_gateway_install(HermesCli *cli, gchar **args, GError **error)
 		hermes_service_manager_get_mode(manager),
 		cli->start_now ? ", started" : "",
 		cli->enable ? ", starts at boot" : "");
+	/* a backend may say whether it created, updated or left the installation alone */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(manager), "last-install") != NULL) {
+		g_autofree gchar *what = NULL;
+		g_object_get(manager, "last-install", &what, NULL);
+		if (g_strcmp0(what, "updated") == 0)
+			g_print("  the installed definition differed: updated it in place\n");
+		else if (g_strcmp0(what, "unchanged") == 0)
+			g_print("  an identical definition was installed already: nothing "
+				"changed\n");
+	}
 	return HERMES_EXIT_OK;
 }
 

@@ -73,6 +73,13 @@ hermes_cli_add_common(GOptionContext *octx, HermesCli *cli, gboolean *version)
 		 "Use backend NAME instead of the detected one",
 		 "NAME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Print JSON instead of tables", NULL},
+		{"system",
+		 0,
+		 0,
+		 G_OPTION_ARG_NONE,
+		 &cli->system,
+		 "Use the system-wide scope (systemd system units, launchd daemons); needs root",
+		 NULL},
 		{"version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", NULL},
 		{NULL},
 	};
@@ -240,6 +247,10 @@ hermes_cli_run_command(HermesCli *cli,
 	}
 	if (cli->profile != NULL && !hermes_profile_name_validate(cli->profile, &error))
 		return hermes_cli_fail(g_steal_pointer(&error));
+	if (cli->system) {
+		hermes_context_setenv(cli->ctx, "HERMES_SYSTEMD_SCOPE", "system");
+		hermes_context_setenv(cli->ctx, "HERMES_LAUNCHD_SCOPE", "system");
+	}
 	ret = cmd->func(cli, argv + 1, &error);
 	if (error != NULL)
 		return hermes_cli_fail(g_steal_pointer(&error));

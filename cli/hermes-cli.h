@@ -36,7 +36,8 @@ typedef struct {
 	gboolean dry_run;
 	gboolean start_now;
 	gboolean enable;
-	gboolean dbus; /* --dbus: read the status from hermes-svcd */
+	gboolean dbus;	 /* --dbus: read the status from hermes-svcd */
+	gboolean system; /* --system: the system-wide scope of systemd/launchd */
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
