@@ -10,7 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends \
   meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libcmocka-dev \
-  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 s6 >/dev/null
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 s6 dbus systemd \
+  >/dev/null
 prefix=${PREFIX:-/usr/local}
 meson setup _build/main --buildtype=release --prefix="$prefix" -Dtests=false >/dev/null
 meson compile -C _build/main
@@ -38,6 +39,17 @@ for profile in demo second; do
   exec 3<&-
 done
 "$hermes" gateway health --all
+# the same gateways on D-Bus: hermes-svcd on a private session bus
+dbus-run-session -- bash -c '
+  "$1/bin/hermes-svcd" --session &
+  daemon=$!
+  gdbus wait --session --timeout 10 ai.hermes.ServiceManager1
+  busctl --user tree ai.hermes.ServiceManager1
+  gdbus introspect --session -d ai.hermes.ServiceManager1 -o /ai/hermes/ServiceManager1/gateway/demo -p |
+    grep -E "readonly (s|u|i|x|t|b) (Profile|State|Pid|Port|Ready) "
+  kill "$daemon"
+  wait "$daemon"
+' main-job "$prefix"
 echo
 echo "The gateways keep running under the embedded s6 tree."
 echo "Logs: $HERMES_HOME/logs/gateways/<profile>/current; stop everything with: $hermes supervisor stop"
