@@ -333,50 +333,19 @@ hermes_cli_print_json_rows(HermesServiceManager *manager, GPtrArray *rows)
 	hermes_cli_print_json(root);
 }
 
-/* the profile names of "profiles a, b and c all use port N (…)" */
-static GStrv
-hermes_cli_collision_names(const gchar *line)
-{
-	const gchar *start =
-		g_str_has_prefix(line, "profiles ") ? line + strlen("profiles ") : NULL;
-	const gchar *end = start != NULL ? strstr(start, " use port ") : NULL;
-	g_autofree gchar *list = NULL;
-	g_autofree gchar *flat = NULL;
-	g_auto(GStrv) parts = NULL;
-	g_autoptr(GStrvBuilder) names = g_strv_builder_new();
-	if (end == NULL)
-		return g_strv_builder_end(names);
-	list = g_strndup(start, (gsize)(end - start));
-	/* drop the trailing " both" / " all", then split on ", " and " and " */
-	if (g_str_has_suffix(list, " both"))
-		list[strlen(list) - strlen(" both")] = '\0';
-	else if (g_str_has_suffix(list, " all"))
-		list[strlen(list) - strlen(" all")] = '\0';
-	parts = g_strsplit(list, " and ", -1);
-	flat = g_strjoinv(", ", parts);
-	g_clear_pointer(&parts, g_strfreev);
-	parts = g_strsplit(flat, ", ", -1);
-	for (guint i = 0; parts[i] != NULL; i++) {
-		if (parts[i][0] != '\0')
-			g_strv_builder_add(names, parts[i]);
-	}
-	return g_strv_builder_end(names);
-}
-
 /* two profiles that asked for the same port: one of them cannot start (upstream §5.15) */
 static void
 hermes_cli_warn_collisions(HermesCli *cli, GPtrArray *rows)
 {
-	g_autoptr(GPtrArray) collisions = hermes_port_collisions(cli->ctx, NULL);
-	for (guint i = 0; collisions != NULL && i < collisions->len; i++) {
-		const gchar *line = g_ptr_array_index(collisions, i);
-		g_auto(GStrv) names = hermes_cli_collision_names(line);
-		for (guint j = 0; j < rows->len; j++) {
-			HermesCliRow *row = g_ptr_array_index(rows, j);
-			if (g_strv_contains((const gchar *const *)names, row->profile))
-				g_ptr_array_add(row->warnings,
-						g_strdup_printf("port collision: %s", line));
-		}
+	g_autoptr(GHashTable) by_profile = hermes_port_collisions_by_profile(cli->ctx, NULL);
+	for (guint j = 0; by_profile != NULL && j < rows->len; j++) {
+		HermesCliRow *row = g_ptr_array_index(rows, j);
+		GPtrArray *lines = g_hash_table_lookup(by_profile, row->profile);
+		for (guint i = 0; lines != NULL && i < lines->len; i++)
+			g_ptr_array_add(
+				row->warnings,
+				g_strdup_printf("port collision: %s",
+						(const gchar *)g_ptr_array_index(lines, i)));
 	}
 }
 

@@ -49,5 +49,7 @@ hermes_profile_port_full(HermesContext *ctx,
 			 GError **error);
 GPtrArray *
 hermes_port_collisions(HermesContext *ctx, GError **error);
+GHashTable *
+hermes_port_collisions_by_profile(HermesContext *ctx, GError **error);
 
 G_END_DECLS

@@ -87,35 +87,6 @@ hermes_status_service_watch_profiles(HermesStatusService *self);
 /*****************************************************************************/
 /* one row, as `hermes status` shows it */
 
-/* the profile names of "profiles a, b and c all use port N (...)" */
-static GStrv
-hermes_status_collision_names(const gchar *line)
-{
-	const gchar *start =
-		g_str_has_prefix(line, "profiles ") ? line + strlen("profiles ") : NULL;
-	const gchar *end = start != NULL ? strstr(start, " use port ") : NULL;
-	g_autofree gchar *list = NULL;
-	g_autofree gchar *flat = NULL;
-	g_auto(GStrv) parts = NULL;
-	g_autoptr(GStrvBuilder) names = g_strv_builder_new();
-	if (end == NULL)
-		return g_strv_builder_end(names);
-	list = g_strndup(start, (gsize)(end - start));
-	if (g_str_has_suffix(list, " both"))
-		list[strlen(list) - strlen(" both")] = '\0';
-	else if (g_str_has_suffix(list, " all"))
-		list[strlen(list) - strlen(" all")] = '\0';
-	parts = g_strsplit(list, " and ", -1);
-	flat = g_strjoinv(", ", parts);
-	g_clear_pointer(&parts, g_strfreev);
-	parts = g_strsplit(flat, ", ", -1);
-	for (guint i = 0; parts[i] != NULL; i++) {
-		if (parts[i][0] != '\0')
-			g_strv_builder_add(names, parts[i]);
-	}
-	return g_strv_builder_end(names);
-}
-
 /* the profile's home when it has one on disk */
 static gchar *
 hermes_status_service_home(HermesStatusService *self, const gchar *profile)
@@ -222,12 +193,10 @@ hermes_status_service_fill(HermesStatusService *self,
 				g_strdup_printf("stale runtime state: gateway_state=running but "
 						"pid %" G_GINT64_FORMAT " is gone",
 						runtime_pid));
-	for (guint i = 0; collisions != NULL && i < collisions->len; i++) {
-		const gchar *line = g_ptr_array_index(collisions, i);
-		g_auto(GStrv) names = hermes_status_collision_names(line);
-		if (g_strv_contains((const gchar *const *)names, profile))
-			g_ptr_array_add(problems, g_strdup_printf("port collision: %s", line));
-	}
+	for (guint i = 0; collisions != NULL && i < collisions->len; i++)
+		g_ptr_array_add(problems,
+				g_strdup_printf("port collision: %s",
+						(const gchar *)g_ptr_array_index(collisions, i)));
 	g_ptr_array_add(problems, NULL);
 	problem = g_strjoinv("\n", (gchar **)problems->pdata);
 
@@ -857,7 +826,14 @@ hermes_status_service_refresh(HermesStatusService *self,
 		added = TRUE;
 	}
 	gw = hermes_dbus_object_get_service_manager1_gateway(HERMES_DBUS_OBJECT(object));
-	collisions = hermes_port_collisions(self->ctx, NULL);
+	{
+		g_autoptr(GHashTable) by_profile =
+			hermes_port_collisions_by_profile(self->ctx, NULL);
+		GPtrArray *mine =
+			by_profile != NULL ? g_hash_table_lookup(by_profile, profile) : NULL;
+		if (mine != NULL)
+			collisions = g_ptr_array_ref(mine);
+	}
 	hermes_status_service_fill(self, gw, profile, status, error_local, collisions);
 	/* exported once filled, so InterfacesAdded carries the whole row */
 	if (added)
