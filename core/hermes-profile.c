@@ -207,6 +207,27 @@ hermes_profile_get_current_name(HermesContext *ctx)
 	return name != NULL ? name : g_strdup(HERMES_PROFILE_DEFAULT);
 }
 
+/**
+ * hermes_profile_home_in_root:
+ * @root: a profile root, as hermes_profile_get_root() returns it
+ * @name: a valid profile name
+ *
+ * The one place that says where a profile lives: the root itself for
+ * `default`, `<root>/profiles/<name>` otherwise. Backends use it to reach
+ * the home of the profile they act on, never the caller's.
+ *
+ * Returns: (transfer full): the profile's `HERMES_HOME`
+ */
+gchar *
+hermes_profile_home_in_root(const gchar *root, const gchar *name)
+{
+	g_return_val_if_fail(root != NULL, NULL);
+	g_return_val_if_fail(name != NULL, NULL);
+	if (g_strcmp0(name, HERMES_PROFILE_DEFAULT) == 0)
+		return g_strdup(root);
+	return g_build_filename(root, "profiles", name, NULL);
+}
+
 static HermesProfile *
 hermes_profile_new(const gchar *name, const gchar *home)
 {
@@ -235,9 +256,7 @@ hermes_profile_lookup(HermesContext *ctx, const gchar *name, GError **error)
 	if (!hermes_profile_name_validate(name, error))
 		return NULL;
 	root = hermes_profile_get_root(ctx);
-	if (g_strcmp0(name, HERMES_PROFILE_DEFAULT) == 0)
-		return hermes_profile_new(name, root);
-	home = g_build_filename(root, "profiles", name, NULL);
+	home = hermes_profile_home_in_root(root, name);
 	return hermes_profile_new(name, home);
 }
 

@@ -21,6 +21,8 @@ gchar *
 hermes_profile_get_root(HermesContext *ctx);
 gchar *
 hermes_profile_get_current_name(HermesContext *ctx);
+gchar *
+hermes_profile_home_in_root(const gchar *root, const gchar *name);
 HermesProfile *
 hermes_profile_lookup(HermesContext *ctx, const gchar *name, GError **error);
 HermesProfile *

@@ -181,9 +181,7 @@ hermes_launchd_manager_plist_path(HermesLaunchdManager *self, const gchar *profi
 static gchar *
 hermes_launchd_manager_home(HermesLaunchdManager *self, const gchar *profile)
 {
-	if (g_strcmp0(profile, HERMES_PROFILE_DEFAULT) == 0)
-		return g_strdup(self->root);
-	return g_build_filename(self->root, "profiles", profile, NULL);
+	return hermes_profile_home_in_root(self->root, profile);
 }
 
 /* the plist as launchd reads it, or NULL (missing or unreadable) */

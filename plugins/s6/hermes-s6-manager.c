@@ -119,9 +119,7 @@ hermes_s6_manager_slot_dir(HermesS6Manager *self, const gchar *profile)
 static gchar *
 hermes_s6_manager_profile_home(HermesS6Manager *self, const gchar *profile)
 {
-	if (g_strcmp0(profile, HERMES_PROFILE_DEFAULT) == 0)
-		return g_strdup(self->root);
-	return g_build_filename(self->root, "profiles", profile, NULL);
+	return hermes_profile_home_in_root(self->root, profile);
 }
 
 static gboolean

@@ -114,9 +114,7 @@ hermes_systemd_manager_unit_path(HermesSystemdManager *self, const gchar *profil
 static gchar *
 hermes_systemd_manager_profile_home(HermesSystemdManager *self, const gchar *profile)
 {
-	if (g_strcmp0(profile, HERMES_PROFILE_DEFAULT) == 0)
-		return g_strdup(self->root);
-	return g_build_filename(self->root, "profiles", profile, NULL);
+	return hermes_profile_home_in_root(self->root, profile);
 }
 
 /* systemctl's spelling of what is done in-process, for render */
