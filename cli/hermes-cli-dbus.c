@@ -248,126 +248,43 @@ hermes_cli_dbus_connect(HermesCli *cli, GVariant **objects, GError **error)
 /*****************************************************************************/
 /* the table and the JSON of `hermes status` */
 
-static gchar *
-hermes_cli_dbus_format_uptime(HermesCliDbusRow *row)
-{
-	gint64 secs;
-	if (!row->registered || g_strcmp0(row->state, "up") != 0 || row->since <= 0)
-		return g_strdup("-");
-	secs = MAX((g_get_real_time() - row->since) / G_USEC_PER_SEC, 0);
-	if (secs < 60)
-		return g_strdup_printf("%" G_GINT64_FORMAT "s", secs);
-	if (secs < 3600)
-		return g_strdup_printf(
-			"%" G_GINT64_FORMAT "m%02" G_GINT64_FORMAT "s", secs / 60, secs % 60);
-	if (secs < 86400)
-		return g_strdup_printf("%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m",
-				       secs / 3600,
-				       (secs / 60) % 60);
-	return g_strdup_printf(
-		"%" G_GINT64_FORMAT "d%02" G_GINT64_FORMAT "h", secs / 86400, (secs / 3600) % 24);
-}
-
-static gchar *
-hermes_cli_dbus_format_exit(HermesCliDbusRow *row)
-{
-	if (!row->registered)
-		return g_strdup("-");
-	if (row->last_signal > 0)
-		return g_strdup_printf("sig %d", row->last_signal);
-	if (row->last_exit_code >= 0)
-		return g_strdup_printf("%d", row->last_exit_code);
-	return g_strdup("-");
-}
-
-static gchar *
-hermes_cli_dbus_format_int(gint64 value)
-{
-	return value < 0 ? g_strdup("-") : g_strdup_printf("%" G_GINT64_FORMAT, value);
-}
-
-static const gchar *
-hermes_cli_dbus_state_colour(const gchar *state)
-{
-	if (g_strcmp0(state, "up") == 0)
-		return "\033[32m";
-	if (g_strcmp0(state, "failed") == 0 || g_strcmp0(state, "parked") == 0)
-		return "\033[31m";
-	if (g_strcmp0(state, "starting") == 0 || g_strcmp0(state, "stopping") == 0)
-		return "\033[33m";
-	return "";
-}
-
 static void
 hermes_cli_dbus_print_table(HermesCli *cli, GVariantDict *manager, GPtrArray *rows)
 {
-	const gchar *no_colour = hermes_context_getenv(cli->ctx, "NO_COLOR");
-	gboolean colour = isatty(STDOUT_FILENO) && (no_colour == NULL || no_colour[0] == '\0');
+	g_autoptr(GArray) table = g_array_new(FALSE, TRUE, sizeof(HermesCliTableRow));
 	const gchar *backend = hermes_cli_dbus_string(manager, "Backend");
-	const gchar *mode = hermes_cli_dbus_string(manager, "BackendMode");
-	const gchar *detail = hermes_cli_dbus_string(manager, "Supervisor");
-	const gchar *label = g_strcmp0(mode, "container") == 0 ? "container supervisor" : mode;
+	g_autofree gchar *manager_line = NULL;
 	gboolean running = FALSE;
 
 	if (!g_variant_dict_lookup(manager, "SupervisorRunning", "b", &running))
 		running = FALSE;
-	if (detail != NULL && detail[0] != '\0')
-		g_print("Manager: %s (%s): %s%s\n",
-			backend,
-			label,
-			detail,
-			running ? "" : ", not running");
-	else
-		g_print("Manager: %s (%s)\n", backend, label);
-	if (rows->len == 0) {
-		g_print("No gateways registered with %s.\n", backend);
-		return;
-	}
-	g_print("%-20s %-12s %-7s %8s %-8s %-7s %-9s %8s %6s %-8s %s\n",
-		"PROFILE",
-		"STATE",
-		"WANTED",
-		"PID",
-		"UPTIME",
-		"READY",
-		"LAST EXIT",
-		"RESTARTS",
-		"PORT",
-		"DESIRED",
-		"RUNTIME");
+	manager_line =
+		hermes_cli_manager_line_format(backend,
+					       hermes_cli_dbus_string(manager, "BackendMode"),
+					       hermes_cli_dbus_string(manager, "Supervisor"),
+					       running);
 	for (guint i = 0; i < rows->len; i++) {
 		HermesCliDbusRow *row = g_ptr_array_index(rows, i);
-		const gchar *state_colour =
-			row->registered ? hermes_cli_dbus_state_colour(row->state) : "";
-		g_autofree gchar *pid = hermes_cli_dbus_format_int(row->registered ? row->pid : -1);
-		g_autofree gchar *uptime = hermes_cli_dbus_format_uptime(row);
-		g_autofree gchar *last = hermes_cli_dbus_format_exit(row);
-		g_autofree gchar *restarts =
-			hermes_cli_dbus_format_int(row->registered ? row->restarts : -1);
-		g_autofree gchar *port =
-			hermes_cli_dbus_format_int(row->port > 0 ? (gint64)row->port : -1);
-		g_autofree gchar *state_cell = g_strdup_printf("%-12s", row->state);
-		const gchar *ready = !row->registered			 ? "-"
-				     : g_strcmp0(row->ready, "yes") == 0 ? "yes"
-				     : g_strcmp0(row->ready, "no") == 0	 ? "no"
-									 : "-";
-		g_print("%-20s %s%s%s %-7s %8s %-8s %-7s %-9s %8s %6s %-8s %s\n",
-			row->profile,
-			colour ? state_colour : "",
-			state_cell,
-			colour && state_colour[0] != '\0' ? "\033[0m" : "",
-			row->registered ? row->wanted : "-",
-			pid,
-			uptime,
-			ready,
-			last,
-			restarts,
-			port,
-			row->desired != NULL ? row->desired : "-",
-			row->runtime != NULL ? row->runtime : "-");
-		for (guint j = 0; row->problems[j] != NULL; j++)
-			g_print("  ! %s\n", row->problems[j]);
+		HermesCliTableRow cell = {0};
+		cell.profile = row->profile;
+		cell.registered = row->registered;
+		cell.state = row->state;
+		cell.wanted = row->wanted;
+		cell.pid = row->pid;
+		cell.since_us = row->since;
+		cell.ready = g_strcmp0(row->ready, "yes") == 0	? "yes"
+			     : g_strcmp0(row->ready, "no") == 0 ? "no"
+								: NULL;
+		cell.last_exit_code = row->last_exit_code;
+		cell.last_signal = row->last_signal;
+		cell.restarts = row->restarts;
+		cell.port = row->port > 0 ? (gint64)row->port : -1;
+		cell.desired = row->desired;
+		cell.runtime = row->runtime;
+		cell.warnings = (const gchar *const *)row->problems;
+		g_array_append_val(table, cell);
 	}
+	hermes_cli_print_status_table(cli, manager_line, backend, table);
 }
 
 static void

@@ -100,7 +100,8 @@ hermes_cli_row_new(HermesCli *cli, HermesServiceManager *manager, const gchar *p
 	HermesCliRow *row = g_new0(HermesCliRow, 1);
 	g_autoptr(GError) error_local = NULL;
 	row->profile = g_strdup(profile);
-	row->warnings = g_ptr_array_new_with_free_func(g_free);
+	/* NULL-terminated, so the table can take it as a string vector */
+	row->warnings = g_ptr_array_new_null_terminated(0, g_free, TRUE);
 	row->runtime_pid = -1;
 	row->port = -1;
 	row->status = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
@@ -119,16 +120,12 @@ hermes_cli_row_new(HermesCli *cli, HermesServiceManager *manager, const gchar *p
 }
 
 static gchar *
-hermes_cli_format_uptime(HermesGatewayStatus *status)
+hermes_cli_format_uptime(const HermesCliTableRow *row)
 {
-	gint64 since;
 	gint64 secs;
-	if (status == NULL || hermes_gateway_status_get_state(status) != HERMES_GATEWAY_STATE_UP)
+	if (!row->registered || g_strcmp0(row->state, "up") != 0 || row->since_us <= 0)
 		return g_strdup("-");
-	since = hermes_gateway_status_get_since(status);
-	if (since <= 0)
-		return g_strdup("-");
-	secs = MAX((g_get_real_time() - since) / G_USEC_PER_SEC, 0);
+	secs = MAX((g_get_real_time() - row->since_us) / G_USEC_PER_SEC, 0);
 	if (secs < 60)
 		return g_strdup_printf("%" G_GINT64_FORMAT "s", secs);
 	if (secs < 3600)
@@ -143,14 +140,14 @@ hermes_cli_format_uptime(HermesGatewayStatus *status)
 }
 
 static gchar *
-hermes_cli_format_exit(HermesGatewayStatus *status)
+hermes_cli_format_exit(const HermesCliTableRow *row)
 {
-	if (status == NULL)
+	if (!row->registered)
 		return g_strdup("-");
-	if (hermes_gateway_status_get_last_signal(status) > 0)
-		return g_strdup_printf("sig %d", hermes_gateway_status_get_last_signal(status));
-	if (hermes_gateway_status_get_last_exit_code(status) >= 0)
-		return g_strdup_printf("%d", hermes_gateway_status_get_last_exit_code(status));
+	if (row->last_signal > 0)
+		return g_strdup_printf("sig %d", row->last_signal);
+	if (row->last_exit_code >= 0)
+		return g_strdup_printf("%d", row->last_exit_code);
 	return g_strdup("-");
 }
 
@@ -169,22 +166,28 @@ hermes_cli_use_colour(HermesCli *cli)
 }
 
 static const gchar *
-hermes_cli_state_colour(HermesGatewayState state)
+hermes_cli_state_colour(const gchar *state)
 {
-	switch (state) {
-	case HERMES_GATEWAY_STATE_UP:
+	if (g_strcmp0(state, "up") == 0)
 		return "\033[32m";
-	case HERMES_GATEWAY_STATE_FAILED:
-	case HERMES_GATEWAY_STATE_PARKED:
+	if (g_strcmp0(state, "failed") == 0 || g_strcmp0(state, "parked") == 0)
 		return "\033[31m";
-	case HERMES_GATEWAY_STATE_STARTING:
-	case HERMES_GATEWAY_STATE_STOPPING:
+	if (g_strcmp0(state, "starting") == 0 || g_strcmp0(state, "stopping") == 0)
 		return "\033[33m";
-	case HERMES_GATEWAY_STATE_DOWN:
-	case HERMES_GATEWAY_STATE_UNKNOWN:
-	default:
-		return "";
-	}
+	return "";
+}
+
+gchar *
+hermes_cli_manager_line_format(const gchar *backend,
+			       const gchar *mode,
+			       const gchar *detail,
+			       gboolean running)
+{
+	const gchar *label = g_strcmp0(mode, "container") == 0 ? "container supervisor" : mode;
+	if (detail != NULL && detail[0] != '\0')
+		return g_strdup_printf(
+			"%s (%s): %s%s", backend, label, detail, running ? "" : ", not running");
+	return g_strdup_printf("%s (%s)", backend, label);
 }
 
 static gchar *
@@ -192,26 +195,25 @@ hermes_cli_manager_line(HermesServiceManager *manager)
 {
 	g_autofree gchar *detail = NULL;
 	gboolean running = FALSE;
-	const gchar *mode = hermes_service_manager_get_mode(manager);
-	const gchar *label = g_strcmp0(mode, "container") == 0 ? "container supervisor" : mode;
-	if (hermes_service_manager_supervisor_status(manager, &running, NULL, &detail, NULL, NULL))
-		return g_strdup_printf("%s (%s): %s%s",
-				       hermes_service_manager_get_name(manager),
-				       label,
-				       detail,
-				       running ? "" : ", not running");
-	return g_strdup_printf("%s (%s)", hermes_service_manager_get_name(manager), label);
+	if (!hermes_service_manager_supervisor_status(manager, &running, NULL, &detail, NULL, NULL))
+		g_clear_pointer(&detail, g_free);
+	return hermes_cli_manager_line_format(hermes_service_manager_get_name(manager),
+					      hermes_service_manager_get_mode(manager),
+					      detail,
+					      running);
 }
 
-static void
-hermes_cli_print_table(HermesCli *cli, HermesServiceManager *manager, GPtrArray *rows)
+/* the table of `hermes status`, from the backend or from hermes-svcd alike */
+void
+hermes_cli_print_status_table(HermesCli *cli,
+			      const gchar *manager_line,
+			      const gchar *backend,
+			      GArray *rows)
 {
-	g_autofree gchar *manager_line = hermes_cli_manager_line(manager);
 	gboolean colour = hermes_cli_use_colour(cli);
 	g_print("Manager: %s\n", manager_line);
 	if (rows->len == 0) {
-		g_print("No gateways registered with %s.\n",
-			hermes_service_manager_get_name(manager));
+		g_print("No gateways registered with %s.\n", backend);
 		return;
 	}
 	g_print("%-20s %-12s %-7s %8s %-8s %-7s %-9s %8s %6s %-8s %s\n",
@@ -227,44 +229,72 @@ hermes_cli_print_table(HermesCli *cli, HermesServiceManager *manager, GPtrArray 
 		"DESIRED",
 		"RUNTIME");
 	for (guint i = 0; i < rows->len; i++) {
-		HermesCliRow *row = g_ptr_array_index(rows, i);
-		HermesGatewayStatus *s = row->status;
-		HermesGatewayState state = s != NULL ? hermes_gateway_status_get_state(s)
-						     : HERMES_GATEWAY_STATE_UNKNOWN;
-		HermesTristate ready =
-			s != NULL ? hermes_gateway_status_get_ready(s) : HERMES_TRISTATE_UNKNOWN;
-		const gchar *state_text =
-			s != NULL ? hermes_gateway_state_to_string(state) : "unregistered";
-		g_autofree gchar *pid =
-			hermes_cli_format_int(s != NULL ? hermes_gateway_status_get_pid(s) : -1);
-		g_autofree gchar *uptime = hermes_cli_format_uptime(s);
-		g_autofree gchar *last = hermes_cli_format_exit(s);
-		g_autofree gchar *restarts = hermes_cli_format_int(
-			s != NULL ? hermes_gateway_status_get_restarts(s) : -1);
-		g_autofree gchar *port = hermes_cli_format_int(row->port);
+		const HermesCliTableRow *row = &g_array_index(rows, HermesCliTableRow, i);
+		const gchar *state_colour =
+			row->registered ? hermes_cli_state_colour(row->state) : "";
+		g_autofree gchar *pid = hermes_cli_format_int(row->registered ? row->pid : -1);
+		g_autofree gchar *uptime = hermes_cli_format_uptime(row);
+		g_autofree gchar *last = hermes_cli_format_exit(row);
+		g_autofree gchar *restarts =
+			hermes_cli_format_int(row->registered ? row->restarts : -1);
+		g_autofree gchar *port = hermes_cli_format_int(row->port > 0 ? row->port : -1);
 		/* pad before colouring so the escape codes do not break the columns */
-		g_autofree gchar *state_cell = g_strdup_printf("%-12s", state_text);
+		g_autofree gchar *state_cell = g_strdup_printf("%-12s", row->state);
 		g_print("%-20s %s%s%s %-7s %8s %-8s %-7s %-9s %8s %6s %-8s %s\n",
 			row->profile,
-			colour ? hermes_cli_state_colour(state) : "",
+			colour ? state_colour : "",
 			state_cell,
-			colour && hermes_cli_state_colour(state)[0] != '\0' ? "\033[0m" : "",
-			s != NULL ? hermes_gateway_wanted_to_string(
-					    hermes_gateway_status_get_wanted(s))
-				  : "-",
+			colour && state_colour[0] != '\0' ? "\033[0m" : "",
+			row->registered && row->wanted != NULL ? row->wanted : "-",
 			pid,
 			uptime,
-			ready == HERMES_TRISTATE_YES  ? "yes"
-			: ready == HERMES_TRISTATE_NO ? "no"
-						      : "-",
+			row->registered && row->ready != NULL ? row->ready : "-",
 			last,
 			restarts,
 			port,
 			row->desired != NULL ? row->desired : "-",
 			row->runtime != NULL ? row->runtime : "-");
-		for (guint j = 0; j < row->warnings->len; j++)
-			g_print("  ! %s\n", (const gchar *)g_ptr_array_index(row->warnings, j));
+		for (guint j = 0; row->warnings != NULL && row->warnings[j] != NULL; j++)
+			g_print("  ! %s\n", row->warnings[j]);
 	}
+}
+
+static void
+hermes_cli_print_table(HermesCli *cli, HermesServiceManager *manager, GPtrArray *rows)
+{
+	g_autofree gchar *manager_line = hermes_cli_manager_line(manager);
+	g_autoptr(GArray) table = g_array_new(FALSE, TRUE, sizeof(HermesCliTableRow));
+	for (guint i = 0; i < rows->len; i++) {
+		HermesCliRow *row = g_ptr_array_index(rows, i);
+		HermesGatewayStatus *s = row->status;
+		HermesCliTableRow cell = {0};
+		HermesTristate ready =
+			s != NULL ? hermes_gateway_status_get_ready(s) : HERMES_TRISTATE_UNKNOWN;
+		cell.profile = row->profile;
+		cell.registered = s != NULL;
+		cell.state =
+			s != NULL
+				? hermes_gateway_state_to_string(hermes_gateway_status_get_state(s))
+				: "unregistered";
+		cell.wanted = s != NULL ? hermes_gateway_wanted_to_string(
+						  hermes_gateway_status_get_wanted(s))
+					: NULL;
+		cell.pid = s != NULL ? hermes_gateway_status_get_pid(s) : -1;
+		cell.since_us = s != NULL ? hermes_gateway_status_get_since(s) : 0;
+		cell.ready = ready == HERMES_TRISTATE_YES  ? "yes"
+			     : ready == HERMES_TRISTATE_NO ? "no"
+							   : NULL;
+		cell.last_exit_code = s != NULL ? hermes_gateway_status_get_last_exit_code(s) : -1;
+		cell.last_signal = s != NULL ? hermes_gateway_status_get_last_signal(s) : 0;
+		cell.restarts = s != NULL ? hermes_gateway_status_get_restarts(s) : -1;
+		cell.port = row->port;
+		cell.desired = row->desired;
+		cell.runtime = row->runtime;
+		cell.warnings = (const gchar *const *)row->warnings->pdata;
+		g_array_append_val(table, cell);
+	}
+	hermes_cli_print_status_table(
+		cli, manager_line, hermes_service_manager_get_name(manager), table);
 }
 
 static void
