@@ -307,3 +307,72 @@ hermes_test_s6_stop(const gchar *scandir, GPid *pid)
 	while (hermes_test_s6_supervisors(scandir) > 0 && g_get_monotonic_time() < deadline)
 		g_usleep(10000);
 }
+
+HermesGatewaySpec *
+hermes_test_spec_new(const gchar *profile, const gchar *const *argv)
+{
+	g_autoptr(GError) error = NULL;
+	HermesGatewaySpec *spec = hermes_gateway_spec_new(profile, &error);
+	hermes_assert_no_error(error);
+	assert_non_null(spec);
+	hermes_gateway_spec_set_argv(spec, argv);
+	return spec;
+}
+
+void
+hermes_test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ret = hermes_gateway_spec_set_env(spec, name, value, &error);
+	hermes_assert_no_error(error);
+	assert_true(ret);
+}
+
+/* the first line where the texts differ, for a readable failure */
+static void
+hermes_test_fail_diff(const gchar *path, const gchar *expected, const gchar *actual)
+{
+	g_auto(GStrv) exp = g_strsplit(expected, "\n", -1);
+	g_auto(GStrv) act = g_strsplit(actual, "\n", -1);
+	guint i = 0;
+
+	while (exp[i] != NULL && act[i] != NULL && g_strcmp0(exp[i], act[i]) == 0)
+		i++;
+	fail_msg("%s differs at line %u:\n  golden:   %s\n  rendered: %s\n"
+		 "(regenerate with HERMES_UPDATE_GOLDEN=1 and review the diff)",
+		 path,
+		 i + 1,
+		 exp[i] != NULL ? exp[i] : "(end of file)",
+		 act[i] != NULL ? act[i] : "(end of file)");
+}
+
+void
+hermes_test_golden_check(const gchar *subdir, const gchar *basename, const gchar *text)
+{
+	g_autofree gchar *dir =
+		g_build_filename(hermes_test_env("HERMES_TEST_SRCDIR"), "golden", subdir, NULL);
+	g_autofree gchar *path = g_build_filename(dir, basename, NULL);
+	g_autofree gchar *golden = NULL;
+	gsize len = 0;
+
+	if (g_strcmp0(g_getenv("HERMES_UPDATE_GOLDEN"), "1") == 0) {
+		g_autoptr(GError) error = NULL;
+		if (g_mkdir_with_parents(dir, 0755) != 0)
+			fail_msg("cannot create %s: %s", dir, g_strerror(errno));
+		if (!g_file_set_contents(path, text, -1, &error))
+			fail_msg("cannot write %s: %s", path, error->message);
+		printf("# wrote %s\n", path);
+		fflush(stdout);
+		return;
+	}
+	{
+		g_autoptr(GError) error = NULL;
+		if (!g_file_get_contents(path, &golden, &len, &error))
+			fail_msg("cannot read golden file %s: %s "
+				 "(generate it with HERMES_UPDATE_GOLDEN=1)",
+				 path,
+				 error->message);
+	}
+	if (len != strlen(text) || memcmp(golden, text, len) != 0)
+		hermes_test_fail_diff(path, golden, text);
+}

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hermes-gateway-spec.h"
+
 #include <cmocka.h>
 
 G_BEGIN_DECLS
@@ -78,5 +80,15 @@ void
 hermes_test_s6_stop(const gchar *scandir, GPid *pid);
 guint
 hermes_test_s6_supervisors(const gchar *scandir);
+
+/* gateway specs for render tests; any failure fails the test */
+HermesGatewaySpec *
+hermes_test_spec_new(const gchar *profile, const gchar *const *argv);
+void
+hermes_test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value);
+
+/* compare @text with tests/golden/@subdir/@basename; HERMES_UPDATE_GOLDEN=1 rewrites it */
+void
+hermes_test_golden_check(const gchar *subdir, const gchar *basename, const gchar *text);
 
 G_END_DECLS

@@ -67,31 +67,11 @@ test_teardown(void **state)
 /*****************************************************************************/
 /* the cases */
 
-static HermesGatewaySpec *
-test_spec_new(const gchar *profile, const gchar *const *argv)
-{
-	g_autoptr(GError) error = NULL;
-	HermesGatewaySpec *spec = hermes_gateway_spec_new(profile, &error);
-	hermes_assert_no_error(error);
-	assert_non_null(spec);
-	hermes_gateway_spec_set_argv(spec, argv);
-	return spec;
-}
-
-static void
-test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value)
-{
-	g_autoptr(GError) error = NULL;
-	gboolean ret = hermes_gateway_spec_set_env(spec, name, value, &error);
-	hermes_assert_no_error(error);
-	assert_true(ret);
-}
-
 /* (a) `hermes gateway install` for the default profile, as hermes_gateway_spec_new_default() builds it */
 static HermesGatewaySpec *
 test_case_default(void)
 {
-	return test_spec_new(
+	return hermes_test_spec_new(
 		"default",
 		(const gchar *[]){"/opt/homebrew/bin/hermes", "gateway", "run", "--replace", NULL});
 }
@@ -100,22 +80,22 @@ test_case_default(void)
 static HermesGatewaySpec *
 test_case_coder(void)
 {
-	HermesGatewaySpec *spec = test_spec_new("coder",
-						(const gchar *[]){"/usr/local/bin/hermes",
-								  "-p",
-								  "coder",
-								  "gateway",
-								  "run",
-								  "--replace",
-								  NULL});
+	HermesGatewaySpec *spec = hermes_test_spec_new("coder",
+						       (const gchar *[]){"/usr/local/bin/hermes",
+									 "-p",
+									 "coder",
+									 "gateway",
+									 "run",
+									 "--replace",
+									 NULL});
 	hermes_gateway_spec_set_working_directory(spec, "/Users/alice/work");
 	hermes_gateway_spec_set_log_directory(spec, "/Users/alice/Library/Logs/hermes");
 	hermes_gateway_spec_set_restart_delay_ms(spec, 2500);
 	hermes_gateway_spec_set_stop_timeout_ms(spec, 30000);
 	/* deliberately not in order: the plist must sort them */
-	test_spec_setenv(spec, "ZED", "last");
-	test_spec_setenv(spec, "API_SERVER_PORT", "8643");
-	test_spec_setenv(spec, "AAA", "first");
+	hermes_test_spec_setenv(spec, "ZED", "last");
+	hermes_test_spec_setenv(spec, "API_SERVER_PORT", "8643");
+	hermes_test_spec_setenv(spec, "AAA", "first");
 	return spec;
 }
 
@@ -140,7 +120,7 @@ static const struct {
 static HermesGatewaySpec *
 test_case_hostile(void)
 {
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"hostile",
 		(const gchar *[]){"/Applications/Hermes & Co.app/Contents/MacOS/hermes",
 				  "-p",
@@ -150,12 +130,12 @@ test_case_hostile(void)
 				  "--name=<a&b>",
 				  NULL});
 	for (guint i = 0; i < G_N_ELEMENTS(test_hostile_env); i++)
-		test_spec_setenv(spec, test_hostile_env[i].name, test_hostile_env[i].value);
+		hermes_test_spec_setenv(spec, test_hostile_env[i].name, test_hostile_env[i].value);
 	/* the contract wins over the spec: these are overridden */
-	test_spec_setenv(spec, "XPC_SERVICE_NAME", "0");
-	test_spec_setenv(spec, "HERMES_SUPERVISED_CHILD", "0");
-	test_spec_setenv(spec, "HERMES_HOME", "/somewhere/else");
-	test_spec_setenv(spec, "PATH", "/custom/bin:/usr/bin");
+	hermes_test_spec_setenv(spec, "XPC_SERVICE_NAME", "0");
+	hermes_test_spec_setenv(spec, "HERMES_SUPERVISED_CHILD", "0");
+	hermes_test_spec_setenv(spec, "HERMES_HOME", "/somewhere/else");
+	hermes_test_spec_setenv(spec, "PATH", "/custom/bin:/usr/bin");
 	return spec;
 }
 
@@ -164,7 +144,7 @@ static HermesGatewaySpec *
 test_case_always(void)
 {
 	const gint codes[] = {HERMES_EXIT_FATAL_CONFIG};
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"always", (const gchar *[]){"/usr/local/bin/hermes", "-p", "always", NULL});
 	hermes_gateway_spec_set_no_restart_exit_codes(spec, codes, G_N_ELEMENTS(codes));
 	hermes_gateway_spec_set_restart_delay_ms(spec, 0);
@@ -176,7 +156,7 @@ test_case_always(void)
 static HermesGatewaySpec *
 test_case_daemon(void)
 {
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"ops",
 		(const gchar *[]){"/usr/local/bin/hermes", "-p", "ops", "gateway", "run", NULL});
 	hermes_gateway_spec_set_user(spec, "_hermes");
@@ -209,61 +189,6 @@ test_render(const HermesLaunchdRenderOptions *opts, HermesGatewaySpec *spec)
 
 /*****************************************************************************/
 /* golden files */
-
-static void
-test_fail_diff(const gchar *path, const gchar *expected, const gchar *actual)
-{
-	g_auto(GStrv) exp = g_strsplit(expected, "\n", -1);
-	g_auto(GStrv) act = g_strsplit(actual, "\n", -1);
-	guint i = 0;
-
-	while (exp[i] != NULL && act[i] != NULL && g_strcmp0(exp[i], act[i]) == 0)
-		i++;
-	fail_msg("%s differs at line %u:\n  golden:   %s\n  rendered: %s\n"
-		 "(regenerate with HERMES_UPDATE_GOLDEN=1 and review the diff)",
-		 path,
-		 i + 1,
-		 exp[i] != NULL ? exp[i] : "(end of file)",
-		 act[i] != NULL ? act[i] : "(end of file)");
-}
-
-static gchar *
-test_golden_path(const gchar *name)
-{
-	g_autofree gchar *basename = g_strdup_printf("%s.plist", name);
-	return g_build_filename(
-		hermes_test_env("HERMES_TEST_SRCDIR"), "golden", "launchd", basename, NULL);
-}
-
-static void
-test_golden_check(const gchar *name, const gchar *text)
-{
-	g_autofree gchar *path = test_golden_path(name);
-	g_autofree gchar *golden = NULL;
-	gsize len = 0;
-
-	if (g_strcmp0(g_getenv("HERMES_UPDATE_GOLDEN"), "1") == 0) {
-		g_autoptr(GError) error = NULL;
-		g_autofree gchar *dir = g_path_get_dirname(path);
-		if (g_mkdir_with_parents(dir, 0755) != 0)
-			fail_msg("cannot create %s: %s", dir, g_strerror(errno));
-		if (!g_file_set_contents(path, text, -1, &error))
-			fail_msg("cannot write %s: %s", path, error->message);
-		printf("# wrote %s\n", path);
-		fflush(stdout);
-		return;
-	}
-	{
-		g_autoptr(GError) error = NULL;
-		if (!g_file_get_contents(path, &golden, &len, &error))
-			fail_msg("cannot read golden file %s: %s "
-				 "(generate it with HERMES_UPDATE_GOLDEN=1)",
-				 path,
-				 error->message);
-	}
-	if (len != strlen(text) || memcmp(golden, text, len) != 0)
-		test_fail_diff(path, golden, text);
-}
 
 /*****************************************************************************/
 /* the independent checker */
@@ -377,10 +302,11 @@ test_golden_case(void **state, guint index)
 {
 	RenderFixture *fx = *state;
 	const TestCase *tc = &test_cases[index];
+	g_autofree gchar *basename = g_strdup_printf("%s.plist", tc->name);
 
 	fx->spec = tc->build();
 	fx->text = test_render(&tc->opts, fx->spec);
-	test_golden_check(tc->name, fx->text);
+	hermes_test_golden_check("launchd", basename, fx->text);
 	if (!test_have_python())
 		skip();
 	fx->json = test_lint_ok(fx, tc->name, fx->text);
@@ -485,7 +411,7 @@ test_render_drops_replace(void **state)
 {
 	RenderFixture *fx = *state;
 	g_auto(GStrv) argv = NULL;
-	fx->spec = test_spec_new(
+	fx->spec = hermes_test_spec_new(
 		"demo",
 		(const gchar *[]){
 			"/usr/bin/hermes", "-p", "demo", "gateway", "run", "--replace", NULL});
@@ -657,7 +583,7 @@ test_refuse(void **state)
 	const gint odd_codes[] = {0, 78, 42};
 	g_autoptr(GError) error = NULL;
 
-	fx->spec = test_spec_new("demo", (const gchar *[]){NULL});
+	fx->spec = hermes_test_spec_new("demo", (const gchar *[]){NULL});
 	test_refuse_one(fx->spec, &opts, HERMES_ERROR_INVALID_ARGUMENT, "command is empty");
 	hermes_gateway_spec_set_argv(fx->spec, (const gchar *[]){"hermes", "gateway", NULL});
 	test_refuse_one(fx->spec, &opts, HERMES_ERROR_INVALID_ARGUMENT, "absolute path");

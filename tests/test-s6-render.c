@@ -61,31 +61,11 @@ static const HermesS6RenderOptions test_opts_overlay = {"/command", TRUE, "/opt/
 /*****************************************************************************/
 /* the golden cases */
 
-static HermesGatewaySpec *
-test_spec_new(const gchar *profile, const gchar *const *argv)
-{
-	g_autoptr(GError) error = NULL;
-	HermesGatewaySpec *spec = hermes_gateway_spec_new(profile, &error);
-	hermes_assert_no_error(error);
-	assert_non_null(spec);
-	hermes_gateway_spec_set_argv(spec, argv);
-	return spec;
-}
-
-static void
-test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value)
-{
-	g_autoptr(GError) error = NULL;
-	gboolean ret = hermes_gateway_spec_set_env(spec, name, value, &error);
-	hermes_assert_no_error(error);
-	assert_true(ret);
-}
-
 /* (a) what `hermes gateway install` does for the default profile on a host */
 static HermesGatewaySpec *
 test_case_default(void)
 {
-	return test_spec_new(
+	return hermes_test_spec_new(
 		"default",
 		(const gchar *[]){"/usr/bin/hermes", "gateway", "run", "--replace", NULL});
 }
@@ -94,16 +74,16 @@ test_case_default(void)
 static HermesGatewaySpec *
 test_case_coder(void)
 {
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"coder",
 		(const gchar *[]){
 			"/usr/bin/hermes", "-p", "coder", "gateway", "run", "--replace", NULL});
 	hermes_gateway_spec_set_user(spec, "hermes");
 	hermes_gateway_spec_set_working_directory(spec, "/opt/data");
 	/* deliberately not in order: the script must sort them */
-	test_spec_setenv(spec, "API_SERVER_PORT", "8643");
-	test_spec_setenv(spec, "ZED", "last");
-	test_spec_setenv(spec, "AAA", "first");
+	hermes_test_spec_setenv(spec, "API_SERVER_PORT", "8643");
+	hermes_test_spec_setenv(spec, "ZED", "last");
+	hermes_test_spec_setenv(spec, "AAA", "first");
 	return spec;
 }
 
@@ -122,14 +102,14 @@ static void
 test_spec_add_hostile_env(HermesGatewaySpec *spec)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(test_hostile_env); i++)
-		test_spec_setenv(spec, test_hostile_env[i].name, test_hostile_env[i].value);
+		hermes_test_spec_setenv(spec, test_hostile_env[i].name, test_hostile_env[i].value);
 }
 
 /* (c) values that break a script that does not quote */
 static HermesGatewaySpec *
 test_case_hostile(void)
 {
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"hostile",
 		(const gchar *[]){
 			"/usr/bin/hermes", "-p", "hostile", "gateway", "run", "--replace", NULL});
@@ -143,7 +123,7 @@ test_case_custom(void)
 {
 	g_autoptr(GError) error = NULL;
 	const gint codes[] = {0, 78, 42};
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"custom", (const gchar *[]){"/opt/gw/bin/gateway", "--port", "8643", NULL});
 	hermes_gateway_spec_set_notify(spec, FALSE);
 	hermes_gateway_spec_set_no_restart_exit_codes(spec, codes, G_N_ELEMENTS(codes));
@@ -198,56 +178,6 @@ test_read_file(const gchar *path)
 	return contents;
 }
 
-/* the first line where @a and @b differ, for a readable failure */
-static void
-test_fail_diff(const gchar *path, const gchar *expected, const gchar *actual)
-{
-	g_auto(GStrv) exp = g_strsplit(expected, "\n", -1);
-	g_auto(GStrv) act = g_strsplit(actual, "\n", -1);
-	guint i = 0;
-
-	while (exp[i] != NULL && act[i] != NULL && g_strcmp0(exp[i], act[i]) == 0)
-		i++;
-	fail_msg("%s differs at line %u:\n  golden:   %s\n  rendered: %s\n"
-		 "(regenerate with HERMES_UPDATE_GOLDEN=1 and review the diff)",
-		 path,
-		 i + 1,
-		 exp[i] != NULL ? exp[i] : "(end of file)",
-		 act[i] != NULL ? act[i] : "(end of file)");
-}
-
-static void
-test_golden_check(const gchar *name, const gchar *script, const gchar *text)
-{
-	g_autofree gchar *basename = g_strdup_printf("%s-%s.sh", name, script);
-	g_autofree gchar *dir =
-		g_build_filename(hermes_test_env("HERMES_TEST_SRCDIR"), "golden", "s6", NULL);
-	g_autofree gchar *path = g_build_filename(dir, basename, NULL);
-	g_autofree gchar *golden = NULL;
-	gsize len = 0;
-
-	if (g_strcmp0(g_getenv("HERMES_UPDATE_GOLDEN"), "1") == 0) {
-		g_autoptr(GError) error = NULL;
-		if (g_mkdir_with_parents(dir, 0755) != 0)
-			fail_msg("cannot create %s: %s", dir, g_strerror(errno));
-		if (!g_file_set_contents(path, text, -1, &error))
-			fail_msg("cannot write %s: %s", path, error->message);
-		printf("# wrote %s\n", path);
-		fflush(stdout);
-		return;
-	}
-	{
-		g_autoptr(GError) error = NULL;
-		if (!g_file_get_contents(path, &golden, &len, &error))
-			fail_msg("cannot read golden file %s: %s "
-				 "(generate it with HERMES_UPDATE_GOLDEN=1)",
-				 path,
-				 error->message);
-	}
-	if (len != strlen(text) || memcmp(golden, text, len) != 0)
-		test_fail_diff(path, golden, text);
-}
-
 static void
 test_golden_case(void **state, guint index)
 {
@@ -257,7 +187,8 @@ test_golden_case(void **state, guint index)
 	fx->spec = tc->build();
 	for (guint i = 0; i < G_N_ELEMENTS(test_scripts); i++) {
 		g_autofree gchar *text = test_render(tc->opts, fx->spec, test_scripts[i]);
-		test_golden_check(tc->name, test_scripts[i], text);
+		g_autofree gchar *basename = g_strdup_printf("%s-%s.sh", tc->name, test_scripts[i]);
+		hermes_test_golden_check("s6", basename, text);
 	}
 }
 
@@ -391,7 +322,7 @@ test_run_env_round_trip(void **state)
 	g_autofree gchar *err = NULL;
 	gint status;
 
-	fx->spec = test_spec_new("hostile", (const gchar *[]){"/usr/bin/env", NULL});
+	fx->spec = hermes_test_spec_new("hostile", (const gchar *[]){"/usr/bin/env", NULL});
 	test_spec_add_hostile_env(fx->spec);
 	run = hermes_s6_render_run(&test_opts_host, fx->spec, &error);
 	hermes_assert_no_error(error);
@@ -455,7 +386,7 @@ test_run_argv_round_trip(void **state)
 		g_string_append_printf(expected, "%s\n", words[i]);
 	}
 	strv = g_strv_builder_end(argv);
-	fx->spec = test_spec_new("hostile", (const gchar *const *)strv);
+	fx->spec = hermes_test_spec_new("hostile", (const gchar *const *)strv);
 	run = hermes_s6_render_run(&test_opts_host, fx->spec, &error);
 	hermes_assert_no_error(error);
 	hermes_test_write_file(path, run, 0755);
@@ -480,7 +411,7 @@ test_run_workdir_round_trip(void **state)
 	gint status;
 
 	assert_int_equal(g_mkdir(workdir, 0755), 0);
-	fx->spec = test_spec_new("demo", (const gchar *[]){"/bin/sh", "-c", "pwd", NULL});
+	fx->spec = hermes_test_spec_new("demo", (const gchar *[]){"/bin/sh", "-c", "pwd", NULL});
 	hermes_gateway_spec_set_working_directory(fx->spec, workdir);
 	run = hermes_s6_render_run(&test_opts_host, fx->spec, &error);
 	hermes_assert_no_error(error);
@@ -525,7 +456,7 @@ test_run_setuidgid_only_as_root(void **state)
 	g_autofree gchar *err = NULL;
 	gint status;
 
-	fx->spec = test_spec_new("demo", (const gchar *[]){"/bin/echo", "direct", NULL});
+	fx->spec = hermes_test_spec_new("demo", (const gchar *[]){"/bin/echo", "direct", NULL});
 	hermes_gateway_spec_set_user(fx->spec, "hermes");
 	run = hermes_s6_render_run(&opts, fx->spec, &error);
 	hermes_assert_no_error(error);
@@ -574,7 +505,7 @@ test_refuse_env_newline(void **state)
 {
 	RenderFixture *fx = *state;
 	fx->spec = test_case_default();
-	test_spec_setenv(fx->spec, "TOKEN", "abc\nrm -rf /");
+	hermes_test_spec_setenv(fx->spec, "TOKEN", "abc\nrm -rf /");
 	test_assert_refused(fx->spec, "environment variable TOKEN");
 	test_assert_refused(fx->spec, "newline");
 }
@@ -587,7 +518,7 @@ test_refuse_env_control(void **state)
 
 	fx->spec = test_case_default();
 	for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
-		test_spec_setenv(fx->spec, "CTRL", values[i]);
+		hermes_test_spec_setenv(fx->spec, "CTRL", values[i]);
 		test_assert_refused(fx->spec, "environment variable CTRL");
 		test_assert_refused(fx->spec, "control character");
 	}
@@ -597,8 +528,8 @@ static void
 test_refuse_argv_newline(void **state)
 {
 	RenderFixture *fx = *state;
-	fx->spec = test_spec_new("default",
-				 (const gchar *[]){"/usr/bin/hermes", "gateway", "run\nid", NULL});
+	fx->spec = hermes_test_spec_new(
+		"default", (const gchar *[]){"/usr/bin/hermes", "gateway", "run\nid", NULL});
 	test_assert_refused(fx->spec, "argument 2 of the gateway command");
 	test_assert_refused(fx->spec, "newline");
 }
@@ -607,7 +538,8 @@ static void
 test_refuse_argv_invalid_utf8(void **state)
 {
 	RenderFixture *fx = *state;
-	fx->spec = test_spec_new("default", (const gchar *[]){"/usr/bin/hermes", "\xff", NULL});
+	fx->spec =
+		hermes_test_spec_new("default", (const gchar *[]){"/usr/bin/hermes", "\xff", NULL});
 	test_assert_refused(fx->spec, "argument 1 of the gateway command");
 	test_assert_refused(fx->spec, "UTF-8");
 }
@@ -616,7 +548,8 @@ static void
 test_refuse_argv_relative(void **state)
 {
 	RenderFixture *fx = *state;
-	fx->spec = test_spec_new("default", (const gchar *[]){"hermes", "gateway", "run", NULL});
+	fx->spec = hermes_test_spec_new("default",
+					(const gchar *[]){"hermes", "gateway", "run", NULL});
 	test_assert_refused(fx->spec, "gateway command");
 	test_assert_refused(fx->spec, "absolute path");
 }

@@ -77,31 +77,11 @@ static const HermesSystemdRenderOptions test_opts_system = {
 	"hermes",
 };
 
-static HermesGatewaySpec *
-test_spec_new(const gchar *profile, const gchar *const *argv)
-{
-	g_autoptr(GError) error = NULL;
-	HermesGatewaySpec *spec = hermes_gateway_spec_new(profile, &error);
-	hermes_assert_no_error(error);
-	assert_non_null(spec);
-	hermes_gateway_spec_set_argv(spec, argv);
-	return spec;
-}
-
-static void
-test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value)
-{
-	g_autoptr(GError) error = NULL;
-	gboolean ret = hermes_gateway_spec_set_env(spec, name, value, &error);
-	hermes_assert_no_error(error);
-	assert_true(ret);
-}
-
 /* (a) what `hermes gateway install` writes for the default profile */
 static HermesGatewaySpec *
 test_case_default(void)
 {
-	return test_spec_new(
+	return hermes_test_spec_new(
 		"default",
 		(const gchar *[]){"/usr/bin/hermes", "gateway", "run", "--replace", NULL});
 }
@@ -110,17 +90,17 @@ test_case_default(void)
 static HermesGatewaySpec *
 test_case_coder(void)
 {
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"coder",
 		(const gchar *[]){
 			"/usr/bin/hermes", "-p", "coder", "gateway", "run", "--replace", NULL});
 	hermes_gateway_spec_set_working_directory(spec, "/home/ada/work dir");
 	/* deliberately not in order: the unit must sort them */
-	test_spec_setenv(spec, "API_SERVER_PORT", "8643");
-	test_spec_setenv(spec, "ZED", "last");
-	test_spec_setenv(spec, "AAA", "first");
+	hermes_test_spec_setenv(spec, "API_SERVER_PORT", "8643");
+	hermes_test_spec_setenv(spec, "ZED", "last");
+	hermes_test_spec_setenv(spec, "AAA", "first");
 	/* the spec's own HERMES_HOME wins over the backend's */
-	test_spec_setenv(spec, "HERMES_HOME", "/data/hermes");
+	hermes_test_spec_setenv(spec, "HERMES_HOME", "/data/hermes");
 	return spec;
 }
 
@@ -161,7 +141,7 @@ static void
 test_spec_add_hostile_env(HermesGatewaySpec *spec)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(test_hostile_env); i++)
-		test_spec_setenv(spec, test_hostile_env[i].name, test_hostile_env[i].value);
+		hermes_test_spec_setenv(spec, test_hostile_env[i].name, test_hostile_env[i].value);
 }
 
 /* (c) values that break a unit that does not escape */
@@ -177,7 +157,7 @@ test_case_hostile(void)
 			"/usr/bin/hermes", "-p", "hostile", "gateway", "run", "--replace", NULL});
 	g_strv_builder_addv(argv, (const gchar **)test_hostile_words);
 	strv = g_strv_builder_end(argv);
-	spec = test_spec_new("hostile", (const gchar *const *)strv);
+	spec = hermes_test_spec_new("hostile", (const gchar *const *)strv);
 	test_spec_add_hostile_env(spec);
 	hermes_gateway_spec_set_working_directory(spec, "/srv/100% sure");
 	return spec;
@@ -189,7 +169,7 @@ test_case_custom(void)
 {
 	g_autoptr(GError) error = NULL;
 	const gint codes[] = {0, 78, 42};
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"custom", (const gchar *[]){"/bin/sh", "-c", "exec sleep 100000", NULL});
 	hermes_gateway_spec_set_notify(spec, FALSE);
 	hermes_gateway_spec_set_no_restart_exit_codes(spec, codes, G_N_ELEMENTS(codes));
@@ -205,12 +185,12 @@ test_case_custom(void)
 static HermesGatewaySpec *
 test_case_system(void)
 {
-	HermesGatewaySpec *spec = test_spec_new(
+	HermesGatewaySpec *spec = hermes_test_spec_new(
 		"ops",
 		(const gchar *[]){
 			"/usr/bin/hermes", "-p", "ops", "gateway", "run", "--replace", NULL});
 	hermes_gateway_spec_set_user(spec, "hermes");
-	test_spec_setenv(spec, "API_SERVER_PORT", "9300");
+	hermes_test_spec_setenv(spec, "API_SERVER_PORT", "9300");
 	return spec;
 }
 
@@ -236,56 +216,6 @@ test_render(const HermesSystemdRenderOptions *opts, HermesGatewaySpec *spec)
 	hermes_assert_no_error(error);
 	assert_non_null(text);
 	return text;
-}
-
-/* the first line where the texts differ, for a readable failure */
-static void
-test_fail_diff(const gchar *path, const gchar *expected, const gchar *actual)
-{
-	g_auto(GStrv) exp = g_strsplit(expected, "\n", -1);
-	g_auto(GStrv) act = g_strsplit(actual, "\n", -1);
-	guint i = 0;
-
-	while (exp[i] != NULL && act[i] != NULL && g_strcmp0(exp[i], act[i]) == 0)
-		i++;
-	fail_msg("%s differs at line %u:\n  golden:   %s\n  rendered: %s\n"
-		 "(regenerate with HERMES_UPDATE_GOLDEN=1 and review the diff)",
-		 path,
-		 i + 1,
-		 exp[i] != NULL ? exp[i] : "(end of file)",
-		 act[i] != NULL ? act[i] : "(end of file)");
-}
-
-static void
-test_golden_check(const gchar *name, const gchar *text)
-{
-	g_autofree gchar *basename = g_strdup_printf("%s.service", name);
-	g_autofree gchar *dir =
-		g_build_filename(hermes_test_env("HERMES_TEST_SRCDIR"), "golden", "systemd", NULL);
-	g_autofree gchar *path = g_build_filename(dir, basename, NULL);
-	g_autofree gchar *golden = NULL;
-	gsize len = 0;
-
-	if (g_strcmp0(g_getenv("HERMES_UPDATE_GOLDEN"), "1") == 0) {
-		g_autoptr(GError) error = NULL;
-		if (g_mkdir_with_parents(dir, 0755) != 0)
-			fail_msg("cannot create %s: %s", dir, g_strerror(errno));
-		if (!g_file_set_contents(path, text, -1, &error))
-			fail_msg("cannot write %s: %s", path, error->message);
-		printf("# wrote %s\n", path);
-		fflush(stdout);
-		return;
-	}
-	{
-		g_autoptr(GError) error = NULL;
-		if (!g_file_get_contents(path, &golden, &len, &error))
-			fail_msg("cannot read golden file %s: %s "
-				 "(generate it with HERMES_UPDATE_GOLDEN=1)",
-				 path,
-				 error->message);
-	}
-	if (len != strlen(text) || memcmp(golden, text, len) != 0)
-		test_fail_diff(path, golden, text);
 }
 
 /* runs @argv with @envp; returns the exit status, fails if it did not exit normally */
@@ -387,13 +317,14 @@ test_golden_case(void **state, guint index)
 {
 	RenderFixture *fx = *state;
 	const TestCase *tc = &test_cases[index];
+	g_autofree gchar *basename = g_strdup_printf("%s.service", tc->name);
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *runnable_text = NULL;
 	g_autofree gchar *unit_name = NULL;
 
 	fx->spec = tc->build();
 	text = test_render(tc->opts, fx->spec);
-	test_golden_check(tc->name, text);
+	hermes_test_golden_check("systemd", basename, text);
 	{
 		g_autoptr(HermesGatewaySpec) runnable = test_spec_runnable(fx->spec);
 		runnable_text = test_render(tc->opts, runnable);
@@ -586,12 +517,12 @@ test_systemd_refusals(void **state)
 	g_autoptr(HermesGatewaySpec) spec = NULL;
 
 	fx->spec = test_case_default();
-	test_spec_setenv(fx->spec, "EVIL", "a\nb");
+	hermes_test_spec_setenv(fx->spec, "EVIL", "a\nb");
 	test_assert_refused(
 		&test_opts_user, fx->spec, "environment variable EVIL contains a newline");
-	test_spec_setenv(fx->spec, "EVIL", "a\tb");
+	hermes_test_spec_setenv(fx->spec, "EVIL", "a\tb");
 	test_assert_refused(&test_opts_user, fx->spec, "control character");
-	test_spec_setenv(fx->spec, "EVIL", NULL);
+	hermes_test_spec_setenv(fx->spec, "EVIL", NULL);
 
 	hermes_gateway_spec_set_argv(
 		fx->spec, (const gchar *[]){"/usr/bin/hermes", "a\nExecStartPre=/x", NULL});
