@@ -376,3 +376,21 @@ hermes_test_golden_check(const gchar *subdir, const gchar *basename, const gchar
 	if (len != strlen(text) || memcmp(golden, text, len) != 0)
 		hermes_test_fail_diff(path, golden, text);
 }
+
+/* a GSourceFunc that sets the gboolean at @user_data, for bounded waits */
+gboolean
+hermes_test_tick_cb(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* let the default main context run for a moment (events, replies, signals) */
+void
+hermes_test_spin(guint ms)
+{
+	gboolean done = FALSE;
+	g_timeout_add(ms, hermes_test_tick_cb, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}

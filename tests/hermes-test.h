@@ -81,6 +81,12 @@ hermes_test_s6_stop(const gchar *scandir, GPid *pid);
 guint
 hermes_test_s6_supervisors(const gchar *scandir);
 
+/* main-loop helpers: a GSourceFunc that sets the gboolean at user_data, and a bounded spin */
+gboolean
+hermes_test_tick_cb(gpointer user_data);
+void
+hermes_test_spin(guint ms);
+
 /* gateway specs for render tests; any failure fails the test */
 HermesGatewaySpec *
 hermes_test_spec_new(const gchar *profile, const gchar *const *argv);

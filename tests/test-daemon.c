@@ -20,6 +20,7 @@
 
 #include "hermes-status-service.h"
 #include "hermes-svc.h"
+#include "hermes-test-signals.h"
 #include "hermes-test.h"
 
 #define WAIT_MS	      20000
@@ -36,12 +37,6 @@
 
 static GTestDBus *test_bus = NULL;
 static gchar *activation_tmp = NULL; /* the environment the bus hands to activated services */
-
-typedef struct {
-	gchar *path;
-	gchar *member;
-	GVariant *params;
-} Signal;
 
 typedef struct {
 	gchar *tmp;
@@ -70,49 +65,6 @@ svcd_path(void)
 	build_dir = g_path_get_dirname(cli_dir);
 	g_snprintf(path, sizeof(path), "%s/daemon/hermes-svcd", build_dir);
 	return path;
-}
-
-static void
-signal_free(gpointer data)
-{
-	Signal *s = data;
-	g_free(s->path);
-	g_free(s->member);
-	g_variant_unref(s->params);
-	g_free(s);
-}
-
-static void
-signal_cb(GDBusConnection *connection,
-	  const gchar *sender,
-	  const gchar *path,
-	  const gchar *interface,
-	  const gchar *member,
-	  GVariant *params,
-	  gpointer user_data)
-{
-	Fixture *f = user_data;
-	Signal *s = g_new0(Signal, 1);
-	s->path = g_strdup(path);
-	s->member = g_strdup(member);
-	s->params = g_variant_ref(params);
-	g_ptr_array_add(f->signals, s);
-}
-
-static gboolean
-tick_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-spin(guint ms)
-{
-	gboolean done = FALSE;
-	g_timeout_add(ms, tick_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
 }
 
 /* the daemon is another process: blocking calls are fine here */
@@ -201,61 +153,8 @@ wait_string(Fixture *f, const gchar *profile, const gchar *name, const gchar *wa
 				 shown,
 				 direct);
 		}
-		spin(20);
+		hermes_test_spin(20);
 	}
-}
-
-typedef gboolean (*SignalCheck)(Signal *s, gconstpointer data);
-
-static Signal *
-wait_signal(Fixture *f, guint *from, SignalCheck check, gconstpointer data, const gchar *what)
-{
-	gint64 deadline = g_get_monotonic_time() + f->wait_ms * 1000;
-	while (TRUE) {
-		for (; *from < f->signals->len; (*from)++) {
-			Signal *s = g_ptr_array_index(f->signals, *from);
-			if (check(s, data)) {
-				(*from)++;
-				return s;
-			}
-		}
-		if (g_get_monotonic_time() > deadline)
-			fail_msg("no signal: %s", what);
-		spin(20);
-	}
-}
-
-static gboolean
-is_interfaces(Signal *s, const gchar *member, const gchar *path)
-{
-	const gchar *object = NULL;
-	if (g_strcmp0(s->member, member) != 0)
-		return FALSE;
-	g_variant_get_child(s->params, 0, "&o", &object);
-	return g_strcmp0(object, path) == 0;
-}
-
-static gboolean
-is_added(Signal *s, gconstpointer data)
-{
-	return is_interfaces(s, "InterfacesAdded", data);
-}
-
-static gboolean
-is_removed(Signal *s, gconstpointer data)
-{
-	return is_interfaces(s, "InterfacesRemoved", data);
-}
-
-static gboolean
-is_new_pid(Signal *s, gconstpointer data)
-{
-	g_autoptr(GVariant) changed = NULL;
-	gint64 pid;
-	if (g_strcmp0(s->member, "PropertiesChanged") != 0)
-		return FALSE;
-	changed = g_variant_get_child_value(s->params, 1);
-	return g_variant_lookup(changed, "Pid", "x", &pid) && pid != *(const gint64 *)data;
 }
 
 /* `hermes ARGS...` with the fixture's environment; returns stdout */
@@ -346,7 +245,7 @@ daemon_start(Fixture *f, gboolean valgrind)
 			fail_msg("hermes-svcd exited before it owned the name");
 		if (g_get_monotonic_time() > deadline)
 			fail_msg("hermes-svcd did not own %s", HERMES_STATUS_SERVICE_BUS_NAME);
-		spin(10);
+		hermes_test_spin(10);
 	}
 }
 
@@ -373,7 +272,7 @@ daemon_stop(Fixture *f)
 		return;
 	g_subprocess_send_signal(f->daemon, SIGTERM);
 	g_subprocess_wait_async(f->daemon, NULL, wait_cb, &r);
-	id = g_timeout_add(f->wait_ms, tick_cb, &timed_out);
+	id = g_timeout_add(f->wait_ms, hermes_test_tick_cb, &timed_out);
 	while (!r.done && !timed_out)
 		g_main_context_iteration(NULL, TRUE);
 	if (!timed_out)
@@ -411,7 +310,7 @@ fixture_setup(void **state)
 	g_mkdir(f->scandir, 0755);
 	g_mkdir(f->root, 0755);
 	f->wait_ms = WAIT_MS;
-	f->signals = g_ptr_array_new_with_free_func(signal_free);
+	f->signals = hermes_test_signals_new();
 	f->svscan = hermes_test_s6_start(f->scandir, f->root);
 	f->envp = g_get_environ();
 	f->envp = g_environ_setenv(f->envp, "HERMES_HOME", f->root, TRUE);
@@ -442,8 +341,8 @@ fixture_setup(void **state)
 							     NULL,
 							     NULL,
 							     G_DBUS_SIGNAL_FLAGS_NONE,
-							     signal_cb,
-							     f,
+							     hermes_test_signals_record_cb,
+							     f->signals,
 							     NULL);
 	*state = f;
 	return 0;
@@ -615,7 +514,12 @@ test_daemon_events_and_control(void **state)
 	from = f->signals->len;
 	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
 	{
-		Signal *s = wait_signal(f, &from, is_new_pid, &pid, "PropertiesChanged after kill");
+		HermesTestSignal *s = hermes_test_wait_signal(f->signals,
+							      &from,
+							      hermes_test_signal_is_new_pid,
+							      &pid,
+							      f->wait_ms,
+							      "PropertiesChanged after kill");
 		g_autoptr(GVariant) changed = g_variant_get_child_value(s->params, 1);
 		assert_string_equal(s->path, demo);
 		assert_true(g_variant_lookup(changed, "State", "&s", NULL));
@@ -623,14 +527,29 @@ test_daemon_events_and_control(void **state)
 
 	/* a profile created while the daemon runs appears, and goes when deleted */
 	HERMES_OK(f, "profile", "create", "late");
-	wait_signal(f, &from, is_added, late, "InterfacesAdded for late");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_added,
+				late,
+				f->wait_ms,
+				"InterfacesAdded for late");
 	HERMES_OK(f, "profile", "delete", "late", "--yes");
-	wait_signal(f, &from, is_removed, late, "InterfacesRemoved for late");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_removed,
+				late,
+				f->wait_ms,
+				"InterfacesRemoved for late");
 
 	/* a profile made by hand (appearing whole, as hermes makes them) has no slot */
 	hermes_test_write_file(soul, "# Soul\n", 0644);
 	assert_int_equal(g_rename(staging, raw_home), 0);
-	wait_signal(f, &from, is_added, raw, "InterfacesAdded for raw");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_added,
+				raw,
+				f->wait_ms,
+				"InterfacesAdded for raw");
 	reply = call(f, raw, GATEWAY_IFACE, "Start", NULL, G_VARIANT_TYPE("()"), &error);
 	assert_null(reply);
 	{
@@ -683,7 +602,12 @@ test_daemon_valgrind(void **state)
 	g_clear_pointer(&reply, g_variant_unref);
 	wait_string(f, "one", "State", "up");
 	HERMES_OK(f, "profile", "create", "two");
-	wait_signal(f, &from, is_added, two, "InterfacesAdded for two");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_added,
+				two,
+				f->wait_ms,
+				"InterfacesAdded for two");
 	reply = call(f, two, GATEWAY_IFACE, "Restart", NULL, G_VARIANT_TYPE("()"), &error);
 	hermes_assert_no_error(error);
 	g_clear_pointer(&reply, g_variant_unref);
@@ -691,9 +615,19 @@ test_daemon_valgrind(void **state)
 	hermes_assert_no_error(error);
 	g_clear_pointer(&reply, g_variant_unref);
 	HERMES_OK(f, "profile", "delete", "one", "--yes");
-	wait_signal(f, &from, is_removed, one, "InterfacesRemoved for one");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_removed,
+				one,
+				f->wait_ms,
+				"InterfacesRemoved for one");
 	HERMES_OK(f, "profile", "delete", "two", "--yes");
-	wait_signal(f, &from, is_removed, two, "InterfacesRemoved for two");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_removed,
+				two,
+				f->wait_ms,
+				"InterfacesRemoved for two");
 	daemon_stop(f);
 }
 
@@ -805,7 +739,7 @@ test_daemon_activation(void **state)
 	while (name_has_owner(f->client)) {
 		if (g_get_monotonic_time() > deadline)
 			fail_msg("the activated hermes-svcd did not go on SIGTERM");
-		spin(10);
+		hermes_test_spin(10);
 	}
 }
 

@@ -181,13 +181,6 @@ slot_dir(Fixture *f, const gchar *profile)
 	return g_strdup_printf("%s/gateway-%s", f->scandir, profile);
 }
 
-static gboolean
-timeout_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 typedef gboolean (*StatusCheck)(HermesGatewayStatus *status, gpointer data);
 
 /* waits, driven by gateway-changed events, until @check holds */
@@ -199,7 +192,7 @@ wait_status(Fixture *f, const gchar *profile, StatusCheck check, gpointer data, 
 	guint id;
 	/* listing subscribes the manager to every slot's events */
 	names = hermes_service_manager_list_gateways(f->manager, NULL, NULL);
-	id = g_timeout_add(WAIT_MS, timeout_cb, &timed_out);
+	id = g_timeout_add(WAIT_MS, hermes_test_tick_cb, &timed_out);
 	while (TRUE) {
 		HermesGatewayStatus *status = status_of(f, profile);
 		if (check(status, data)) {

@@ -19,18 +19,13 @@
 
 #include "hermes-status-service.h"
 #include "hermes-svc.h"
+#include "hermes-test-signals.h"
 #include "hermes-test.h"
 
 #define WAIT_MS	      20000
 #define GATEWAY_IFACE HERMES_STATUS_SERVICE_GATEWAY_INTERFACE
 
 static GTestDBus *test_bus = NULL;
-
-typedef struct {
-	gchar *path;
-	gchar *member;
-	GVariant *params;
-} Signal;
 
 typedef struct {
 	gchar *tmp;
@@ -43,35 +38,8 @@ typedef struct {
 	GDBusConnection *server;
 	GDBusConnection *client;
 	guint subscription;
-	GPtrArray *signals; /* Signal */
+	GPtrArray *signals; /* HermesTestSignal */
 } Fixture;
-
-static void
-signal_free(gpointer data)
-{
-	Signal *s = data;
-	g_free(s->path);
-	g_free(s->member);
-	g_variant_unref(s->params);
-	g_free(s);
-}
-
-static void
-signal_cb(GDBusConnection *connection,
-	  const gchar *sender,
-	  const gchar *path,
-	  const gchar *interface,
-	  const gchar *member,
-	  GVariant *params,
-	  gpointer user_data)
-{
-	Fixture *f = user_data;
-	Signal *s = g_new0(Signal, 1);
-	s->path = g_strdup(path);
-	s->member = g_strdup(member);
-	s->params = g_variant_ref(params);
-	g_ptr_array_add(f->signals, s);
-}
 
 static GDBusConnection *
 connect_bus(void)
@@ -189,23 +157,6 @@ get_pid(Fixture *f, const gchar *profile)
 	return g_variant_get_int64(v);
 }
 
-static gboolean
-tick_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-/* let the main context run for a moment (events, replies, signals) */
-static void
-spin(guint ms)
-{
-	gboolean done = FALSE;
-	g_timeout_add(ms, tick_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
-}
-
 /* a property reaches a value: the service updates it from backend events */
 static void
 wait_string(Fixture *f, const gchar *profile, const gchar *name, const gchar *want)
@@ -217,63 +168,8 @@ wait_string(Fixture *f, const gchar *profile, const gchar *name, const gchar *wa
 			return;
 		if (g_get_monotonic_time() > deadline)
 			fail_msg("%s of %s is '%s', never '%s'", name, profile, value, want);
-		spin(20);
+		hermes_test_spin(20);
 	}
-}
-
-typedef gboolean (*SignalCheck)(Signal *s, gconstpointer data);
-
-/* the first signal from index *from on that passes @check */
-static Signal *
-wait_signal(Fixture *f, guint *from, SignalCheck check, gconstpointer data, const gchar *what)
-{
-	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-	while (TRUE) {
-		for (; *from < f->signals->len; (*from)++) {
-			Signal *s = g_ptr_array_index(f->signals, *from);
-			if (check(s, data)) {
-				(*from)++;
-				return s;
-			}
-		}
-		if (g_get_monotonic_time() > deadline)
-			fail_msg("no signal: %s", what);
-		spin(20);
-	}
-}
-
-static gboolean
-is_added(Signal *s, gconstpointer data)
-{
-	const gchar *path = NULL;
-	if (g_strcmp0(s->member, "InterfacesAdded") != 0)
-		return FALSE;
-	g_variant_get_child(s->params, 0, "&o", &path);
-	return g_strcmp0(path, data) == 0;
-}
-
-static gboolean
-is_removed(Signal *s, gconstpointer data)
-{
-	const gchar *path = NULL;
-	if (g_strcmp0(s->member, "InterfacesRemoved") != 0)
-		return FALSE;
-	g_variant_get_child(s->params, 0, "&o", &path);
-	return g_strcmp0(path, data) == 0;
-}
-
-/* PropertiesChanged on the gateway's path with a Pid other than *data */
-static gboolean
-is_new_pid(Signal *s, gconstpointer data)
-{
-	g_autoptr(GVariant) changed = NULL;
-	gint64 pid;
-	if (g_strcmp0(s->member, "PropertiesChanged") != 0)
-		return FALSE;
-	changed = g_variant_get_child_value(s->params, 1);
-	if (!g_variant_lookup(changed, "Pid", "x", &pid))
-		return FALSE;
-	return pid != *(const gint64 *)data;
 }
 
 static void
@@ -287,8 +183,8 @@ subscribe(Fixture *f)
 						   NULL,
 						   NULL,
 						   G_DBUS_SIGNAL_FLAGS_NONE,
-						   signal_cb,
-						   f,
+						   hermes_test_signals_record_cb,
+						   f->signals,
 						   NULL);
 	/* a round trip to the bus: the match rule is in place once it returns */
 	{
@@ -352,7 +248,7 @@ fixture_setup(void **state)
 	f->root = g_build_filename(f->tmp, "home", NULL);
 	g_mkdir(f->scandir, 0755);
 	g_mkdir(f->root, 0755);
-	f->signals = g_ptr_array_new_with_free_func(signal_free);
+	f->signals = hermes_test_signals_new();
 	f->svscan = hermes_test_s6_start(f->scandir, f->root);
 	f->ctx = hermes_context_new();
 	hermes_context_setenv(
@@ -517,7 +413,7 @@ test_status_service_kill_is_signalled(void **state)
 	gint64 pid;
 	gint64 t0;
 	guint from;
-	Signal *s;
+	HermesTestSignal *s;
 
 	create_profile(f, "demo");
 	register_gateway(f, "demo", HERMES_REGISTER_FLAG_START);
@@ -530,7 +426,12 @@ test_status_service_kill_is_signalled(void **state)
 	from = f->signals->len;
 	t0 = g_get_monotonic_time();
 	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
-	s = wait_signal(f, &from, is_new_pid, &pid, "PropertiesChanged with a new Pid");
+	s = hermes_test_wait_signal(f->signals,
+				    &from,
+				    hermes_test_signal_is_new_pid,
+				    &pid,
+				    WAIT_MS,
+				    "PropertiesChanged with a new Pid");
 	print_message("# kill -9 to PropertiesChanged: %.1f ms\n",
 		      (g_get_monotonic_time() - t0) / 1000.0);
 	assert_string_equal(s->path, path);
@@ -567,7 +468,7 @@ test_status_service_added_removed(void **state)
 	g_autofree gchar *bare = path_of("bare");
 	g_autoptr(GError) error = NULL;
 	guint from = 0;
-	Signal *s;
+	HermesTestSignal *s;
 
 	export(f);
 	assert_int_equal(hermes_status_service_get_n_gateways(f->service), 1);
@@ -575,7 +476,12 @@ test_status_service_added_removed(void **state)
 	/* a profile with a slot: InterfacesAdded with the whole row */
 	create_profile(f, "fresh");
 	register_gateway(f, "fresh", HERMES_REGISTER_FLAG_NONE);
-	s = wait_signal(f, &from, is_added, fresh, "InterfacesAdded for fresh");
+	s = hermes_test_wait_signal(f->signals,
+				    &from,
+				    hermes_test_signal_is_added,
+				    fresh,
+				    WAIT_MS,
+				    "InterfacesAdded for fresh");
 	{
 		g_autoptr(GVariant) ifaces = g_variant_get_child_value(s->params, 1);
 		g_autoptr(GVariant) props =
@@ -589,7 +495,12 @@ test_status_service_added_removed(void **state)
 
 	/* a profile that has no slot: a row too, as in `hermes status` */
 	create_profile(f, "bare");
-	wait_signal(f, &from, is_added, bare, "InterfacesAdded for bare");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_added,
+				bare,
+				WAIT_MS,
+				"InterfacesAdded for bare");
 	wait_string(f, "bare", "State", "unregistered");
 
 	/* unregistered but still a profile: the row stays, unregistered */
@@ -604,10 +515,20 @@ test_status_service_added_removed(void **state)
 	/* the profile goes: InterfacesRemoved */
 	assert_true(hermes_profile_delete(f->ctx, "fresh", &error));
 	hermes_assert_no_error(error);
-	wait_signal(f, &from, is_removed, fresh, "InterfacesRemoved for fresh");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_removed,
+				fresh,
+				WAIT_MS,
+				"InterfacesRemoved for fresh");
 	assert_true(hermes_profile_delete(f->ctx, "bare", &error));
 	hermes_assert_no_error(error);
-	wait_signal(f, &from, is_removed, bare, "InterfacesRemoved for bare");
+	hermes_test_wait_signal(f->signals,
+				&from,
+				hermes_test_signal_is_removed,
+				bare,
+				WAIT_MS,
+				"InterfacesRemoved for bare");
 	assert_int_equal(hermes_status_service_get_n_gateways(f->service), 1);
 }
 

@@ -263,23 +263,6 @@ hermes_units_loaded(Fixture *f)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-static gboolean
-timeout_cb(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-sleep_ms(guint ms)
-{
-	gboolean done = FALSE;
-	guint id = g_timeout_add(ms, timeout_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
-	(void)id;
-}
-
 /* the processes whose environment names @needle, e.g. a gateway of this test's home */
 static gchar *
 processes_with_env(const gchar *needle)
@@ -333,7 +316,7 @@ assert_nothing_left(Fixture *f)
 		procs = processes_with_env(needle);
 		if ((loaded[0] == '\0' && procs[0] == '\0') || g_get_monotonic_time() > deadline)
 			break;
-		sleep_ms(20);
+		hermes_test_spin(20);
 	}
 	if (loaded[0] != '\0')
 		fail_msg("units left in systemd: %s", loaded);
@@ -387,7 +370,7 @@ wait_status(Fixture *f, const gchar *profile, StatusCheck check, gpointer data, 
 	guint id;
 	/* listing subscribes the manager to every unit's changes */
 	names = hermes_service_manager_list_gateways(f->manager, NULL, NULL);
-	id = g_timeout_add(WAIT_MS, timeout_cb, &timed_out);
+	id = g_timeout_add(WAIT_MS, hermes_test_tick_cb, &timed_out);
 	while (TRUE) {
 		HermesGatewayStatus *status = status_of(f, profile);
 		if (check(status, data)) {
@@ -675,7 +658,7 @@ test_systemd_cli_lifecycle(void **state)
 				   "main process exited 78 (fatal configuration)");
 	g_clear_pointer(&status, hermes_gateway_status_unref);
 	/* RestartSec is 1 s: a restart would have happened by now */
-	sleep_ms(2500);
+	hermes_test_spin(2500);
 	{
 		g_autofree gchar *active = unit_str(f, unit, "ActiveState");
 		g_autofree gchar *result = NULL;
@@ -948,8 +931,8 @@ test_systemd_round_trip(void **state)
 		/* Type=exec: started means exec'd; the script writes right after */
 		while (!g_file_test(pwd_path, G_FILE_TEST_EXISTS) &&
 		       g_get_monotonic_time() < deadline)
-			sleep_ms(10);
-		sleep_ms(50);
+			hermes_test_spin(10);
+		hermes_test_spin(50);
 		got_argv = read_text(argv_path);
 		got_env = read_text(env_path);
 		got_pwd = read_text(pwd_path);
@@ -1018,7 +1001,7 @@ test_systemd_exit_codes(void **state)
 	/* systemd unloads an inactive unit, and its exit status with it */
 	assert_string_equal(hermes_gateway_status_get_raw(status, "systemd.result"), "success");
 	g_clear_pointer(&status, hermes_gateway_status_unref);
-	sleep_ms(1000);
+	hermes_test_spin(1000);
 	status = status_of(f, "zero");
 	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_DOWN);
 	{
@@ -1064,7 +1047,7 @@ test_systemd_exit_codes(void **state)
 	{
 		gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 		while (service_u32(f, unit, "NRestarts") < 1 && g_get_monotonic_time() < deadline)
-			sleep_ms(20);
+			hermes_test_spin(20);
 		assert_int_equal(service_u32(f, unit, "NRestarts"), 1);
 	}
 	g_clear_pointer(&status, hermes_gateway_status_unref);
@@ -1097,7 +1080,7 @@ test_systemd_stubborn_gateway_is_killed_after_drain(void **state)
 	assert_true(pid > 0);
 	g_clear_pointer(&status, hermes_gateway_status_unref);
 	/* sh would exit on TERM before the trap is set: let it get there */
-	sleep_ms(200);
+	hermes_test_spin(200);
 	t0 = g_get_monotonic_time();
 	assert_ok(hermes_service_manager_stop(f->manager, "demo", NULL, &error));
 	hermes_assert_no_error(error);
