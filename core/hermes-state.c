@@ -12,25 +12,8 @@
 #include <unistd.h>
 
 #include "hermes-error.h"
-#include "hermes-platform.h"
+#include "hermes-safe-file.h"
 #include "hermes-state.h"
-
-static gboolean
-hermes_file_write_all(gint fd, const gchar *data, gsize len, const gchar *path, GError **error)
-{
-	while (len > 0) {
-		gssize n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			hermes_error_set_errno(error, errno, "cannot write %s", path);
-			return FALSE;
-		}
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
-}
 
 /**
  * hermes_file_write_atomic:
@@ -50,59 +33,7 @@ gboolean
 hermes_file_write_atomic(
 	const gchar *path, const gchar *contents, gssize length, guint mode, GError **error)
 {
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *base = NULL;
-	g_autofree gchar *tmp = NULL;
-	gsize len;
-	gint fd;
-
-	g_return_val_if_fail(path != NULL, FALSE);
-	g_return_val_if_fail(contents != NULL || length == 0, FALSE);
-
-	len = length < 0 ? strlen(contents) : (gsize)length;
-	dir = g_path_get_dirname(path);
-	base = g_path_get_basename(path);
-	/* dot-prefixed so scanners (s6-svscan, profile listing) skip it */
-	tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, (gint)(mode & 07777));
-	if (fd < 0) {
-		hermes_error_set_errno(
-			error, errno, "cannot create a temporary file next to %s", path);
-		return FALSE;
-	}
-	/* umask must not widen or narrow what the caller asked for */
-	if (fchmod(fd, mode & 07777) != 0) {
-		gint errsv = errno;
-		close(fd);
-		g_unlink(tmp);
-		hermes_error_set_errno(error, errsv, "cannot set the mode of %s", path);
-		return FALSE;
-	}
-	if (!hermes_file_write_all(fd, contents, len, path, error)) {
-		close(fd);
-		g_unlink(tmp);
-		return FALSE;
-	}
-	if (fsync(fd) != 0) {
-		gint errsv = errno;
-		close(fd);
-		g_unlink(tmp);
-		hermes_error_set_errno(error, errsv, "cannot sync %s", path);
-		return FALSE;
-	}
-	if (close(fd) != 0) {
-		gint errsv = errno;
-		g_unlink(tmp);
-		hermes_error_set_errno(error, errsv, "cannot close %s", path);
-		return FALSE;
-	}
-	if (rename(tmp, path) != 0) {
-		gint errsv = errno;
-		g_unlink(tmp);
-		hermes_error_set_errno(error, errsv, "cannot replace %s", path);
-		return FALSE;
-	}
-	return hermes_platform_fsync_dir(dir, error);
+	return hermes_safe_file_replace(NULL, path, contents, length, mode, error);
 }
 
 /**
@@ -118,73 +49,127 @@ hermes_file_write_atomic(
 gboolean
 hermes_file_remove_tree(const gchar *path, GError **error)
 {
-	GStatBuf st;
-	g_return_val_if_fail(path != NULL, FALSE);
+	return hermes_safe_remove_tree(NULL, path, error);
+}
 
-	if (g_lstat(path, &st) != 0) {
-		if (errno == ENOENT)
-			return TRUE;
-		hermes_error_set_errno(error, errno, "cannot stat %s", path);
-		return FALSE;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		g_autoptr(GDir) dir = NULL;
-		g_autoptr(GError) error_local = NULL;
-		const gchar *name;
-		dir = g_dir_open(path, 0, &error_local);
-		if (dir == NULL) {
-			g_propagate_prefixed_error(
-				error, g_steal_pointer(&error_local), "cannot remove %s: ", path);
-			hermes_error_convert(error);
-			return FALSE;
+/* json-glib's parser recurses once per nesting level: a file of nested
+ * brackets must be refused before it gets there */
+static gboolean
+hermes_json_check_depth(const gchar *text, gsize length, GError **error)
+{
+	gboolean in_string = FALSE;
+	gboolean escaped = FALSE;
+	guint depth = 0;
+
+	for (gsize i = 0; i < length; i++) {
+		gchar c = text[i];
+		if (in_string) {
+			if (escaped)
+				escaped = FALSE;
+			else if (c == '\\')
+				escaped = TRUE;
+			else if (c == '"')
+				in_string = FALSE;
+			continue;
 		}
-		while ((name = g_dir_read_name(dir)) != NULL) {
-			g_autofree gchar *child = g_build_filename(path, name, NULL);
-			if (!hermes_file_remove_tree(child, error))
+		if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '[' || c == '{') {
+			if (++depth > HERMES_JSON_MAX_DEPTH) {
+				g_set_error(error,
+					    HERMES_ERROR,
+					    HERMES_ERROR_INVALID_DATA,
+					    "nested deeper than %d levels",
+					    HERMES_JSON_MAX_DEPTH);
 				return FALSE;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
 		}
-		if (g_rmdir(path) != 0) {
-			hermes_error_set_errno(error, errno, "cannot remove %s", path);
-			return FALSE;
-		}
-		return TRUE;
-	}
-	if (g_unlink(path) != 0 && errno != ENOENT) {
-		hermes_error_set_errno(error, errno, "cannot remove %s", path);
-		return FALSE;
 	}
 	return TRUE;
 }
 
 /**
- * hermes_json_file_load:
+ * hermes_json_parse_bounded:
+ * @text: (array length=length) (element-type guint8): JSON from outside
+ * @length: bytes in @text
+ * @error: return location for a #GError
+ *
+ * The one entry to the JSON parser for anything another program or a user
+ * wrote: at most %HERMES_SAFE_MAX_STATE bytes and %HERMES_JSON_MAX_DEPTH
+ * levels, checked before parsing so hostile input costs a scan, not a crash.
+ *
+ * Returns: (transfer full): the root node; %NULL with %HERMES_ERROR_INVALID_DATA
+ */
+JsonNode *
+hermes_json_parse_bounded(const gchar *text, gsize length, GError **error)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GError) error_local = NULL;
+	JsonNode *root;
+
+	g_return_val_if_fail(text != NULL || length == 0, NULL);
+	if (length > HERMES_SAFE_MAX_STATE) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_DATA,
+			    "larger than %d bytes",
+			    HERMES_SAFE_MAX_STATE);
+		return NULL;
+	}
+	if (length == 0) {
+		g_set_error_literal(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA, "empty");
+		return NULL;
+	}
+	if (!hermes_json_check_depth(text, length, error))
+		return NULL;
+	parser = json_parser_new_immutable();
+	if (!json_parser_load_from_data(parser, text, (gssize)length, &error_local)) {
+		g_set_error_literal(
+			error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA, error_local->message);
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL) {
+		g_set_error_literal(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA, "empty");
+		return NULL;
+	}
+	return json_node_copy(root);
+}
+
+/**
+ * hermes_json_file_load_beneath:
+ * @root: (nullable): the trusted directory @path lies beneath (a home); %NULL
+ *   for the file's own directory
  * @path: a JSON file holding one object
  * @error: return location for a #GError
  *
+ * Reads through the safe file layer (no links, regular files only, capped at
+ * %HERMES_SAFE_MAX_STATE) and parses with hermes_json_parse_bounded().
+ *
  * Returns: (transfer full): the object; %HERMES_ERROR_NOT_FOUND if @path is
- * missing, %HERMES_ERROR_INVALID_DATA if it is empty, truncated, not JSON or
- * not an object
+ * missing, %HERMES_ERROR_INVALID_DATA if it is empty, truncated, too large,
+ * too deep, not JSON or not an object
  */
 JsonObject *
-hermes_json_file_load(const gchar *path, GError **error)
+hermes_json_file_load_beneath(const gchar *root, const gchar *path, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error_local = NULL;
+	g_autoptr(JsonNode) node = NULL;
 	g_autofree gchar *contents = NULL;
 	gsize len = 0;
-	JsonNode *root;
 
 	g_return_val_if_fail(path != NULL, NULL);
-	if (!g_file_get_contents(path, &contents, &len, &error_local)) {
-		g_propagate_error(error, g_steal_pointer(&error_local));
-		hermes_error_convert(error);
+	contents = hermes_safe_file_read(root, path, HERMES_SAFE_MAX_STATE, &len, error);
+	if (contents == NULL)
 		return NULL;
-	}
 	if (len == 0) {
 		g_set_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA, "%s is empty", path);
 		return NULL;
 	}
-	if (!json_parser_load_from_data(parser, contents, (gssize)len, &error_local)) {
+	node = hermes_json_parse_bounded(contents, len, &error_local);
+	if (node == NULL) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_INVALID_DATA,
@@ -193,8 +178,7 @@ hermes_json_file_load(const gchar *path, GError **error)
 			    error_local->message);
 		return NULL;
 	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_INVALID_DATA,
@@ -202,7 +186,46 @@ hermes_json_file_load(const gchar *path, GError **error)
 			    path);
 		return NULL;
 	}
-	return json_object_ref(json_node_get_object(root));
+	return json_object_ref(json_node_get_object(node));
+}
+
+/**
+ * hermes_json_file_load:
+ * @path: a JSON file holding one object
+ * @error: return location for a #GError
+ *
+ * hermes_json_file_load_beneath() guarding only the last component.
+ *
+ * Returns: (transfer full): the object, or %NULL with @error set
+ */
+JsonObject *
+hermes_json_file_load(const gchar *path, GError **error)
+{
+	return hermes_json_file_load_beneath(NULL, path, error);
+}
+
+/**
+ * hermes_json_file_save_beneath:
+ * @root: (nullable): the trusted directory @path lies beneath; %NULL for its own directory
+ * @path: the file to replace
+ * @object: the object to write, as compact JSON
+ * @mode: permission bits
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success (written with hermes_safe_file_replace())
+ */
+gboolean
+hermes_json_file_save_beneath(
+	const gchar *root, const gchar *path, JsonObject *object, guint mode, GError **error)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	g_autofree gchar *text = NULL;
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	g_return_val_if_fail(object != NULL, FALSE);
+	json_node_set_object(node, object);
+	text = json_to_string(node, FALSE);
+	return hermes_safe_file_replace(root, path, text, -1, mode, error);
 }
 
 /**
@@ -212,36 +235,31 @@ hermes_json_file_load(const gchar *path, GError **error)
  * @mode: permission bits
  * @error: return location for a #GError
  *
- * Returns: %TRUE on success (written with hermes_file_write_atomic())
+ * Returns: %TRUE on success
  */
 gboolean
 hermes_json_file_save(const gchar *path, JsonObject *object, guint mode, GError **error)
 {
-	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
-	g_autofree gchar *text = NULL;
-
-	g_return_val_if_fail(path != NULL, FALSE);
-	g_return_val_if_fail(object != NULL, FALSE);
-	json_node_set_object(node, object);
-	text = json_to_string(node, FALSE);
-	return hermes_file_write_atomic(path, text, -1, mode, error);
+	return hermes_json_file_save_beneath(NULL, path, object, mode, error);
 }
 
 /**
- * hermes_json_file_update:
+ * hermes_json_file_update_beneath:
+ * @root: (nullable): the trusted directory @path lies beneath; %NULL for its own directory
  * @path: a JSON state file; a missing one is created
  * @changes: members to set (a `null` member is removed)
  * @mode: permission bits
  * @error: return location for a #GError
  *
  * Read-modify-write that keeps every member it does not own, so files
- * shared with hermes-agent lose none of its keys. A corrupt file is left
- * as it is and reported.
+ * shared with hermes-agent lose none of its keys. A corrupt, linked or
+ * oversized file is left as it is and reported.
  *
  * Returns: %TRUE on success
  */
 gboolean
-hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GError **error)
+hermes_json_file_update_beneath(
+	const gchar *root, const gchar *path, JsonObject *changes, guint mode, GError **error)
 {
 	g_autoptr(JsonObject) object = NULL;
 	g_autoptr(GError) error_local = NULL;
@@ -251,7 +269,7 @@ hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GErr
 
 	g_return_val_if_fail(path != NULL, FALSE);
 	g_return_val_if_fail(changes != NULL, FALSE);
-	object = hermes_json_file_load(path, &error_local);
+	object = hermes_json_file_load_beneath(root, path, &error_local);
 	if (object == NULL) {
 		if (!g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND)) {
 			g_propagate_error(error, g_steal_pointer(&error_local));
@@ -266,7 +284,22 @@ hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GErr
 		else
 			json_object_set_member(object, name, json_node_copy(value));
 	}
-	return hermes_json_file_save(path, object, mode, error);
+	return hermes_json_file_save_beneath(root, path, object, mode, error);
+}
+
+/**
+ * hermes_json_file_update:
+ * @path: a JSON state file; a missing one is created
+ * @changes: members to set (a `null` member is removed)
+ * @mode: permission bits
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_json_file_update(const gchar *path, JsonObject *changes, guint mode, GError **error)
+{
+	return hermes_json_file_update_beneath(NULL, path, changes, mode, error);
 }
 
 /**
@@ -331,4 +364,30 @@ hermes_json_get_int(JsonObject *object, const gchar *name, gint64 fallback)
 	    json_node_get_value_type(node) != G_TYPE_INT64)
 		return fallback;
 	return json_node_get_int(node);
+}
+
+/**
+ * hermes_json_get_int_in_range:
+ * @object: a JSON object from a file someone else may have written
+ * @name: a member name
+ * @min: the smallest value that means something (a pid: 1)
+ * @max: the largest (a pid: pid_max; a port: 65535)
+ * @fallback: what to return when absent, not an integer or out of range
+ *
+ * A number is checked for its meaning before anyone acts on it: a pid of
+ * 2^32 + P must not become P when narrowed to pid_t.
+ *
+ * Returns: the value within [@min, @max], or @fallback
+ */
+gint64
+hermes_json_get_int_in_range(
+	JsonObject *object, const gchar *name, gint64 min, gint64 max, gint64 fallback)
+{
+	gint64 value;
+	JsonNode *node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_INT64)
+		return fallback;
+	value = json_node_get_int(node);
+	return value >= min && value <= max ? value : fallback;
 }

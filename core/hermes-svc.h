@@ -25,6 +25,7 @@
 #include "hermes-reconciler.h"
 #include "hermes-render-step.h"
 #include "hermes-runner.h"
+#include "hermes-safe-file.h"
 #include "hermes-service-manager.h"
 #include "hermes-shell.h"
 #include "hermes-state.h"

@@ -1,0 +1,757 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The safe file layer: every file hermes-svc reads or writes under a home, a
+ * scandir or a backend directory goes through here, because a user controls
+ * those trees and hermes may run as root over them.
+ *
+ * Rules (systemd's chase() and openat2(2) are the model):
+ *  - a path is resolved beneath a trusted root with RESOLVE_BENEATH |
+ *    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; where openat2 is missing
+ *    (old kernel, seccomp) an O_NOFOLLOW walk one component at a time does the
+ *    same. The root itself is the caller's choice and may be a symlink.
+ *  - files are opened O_NONBLOCK | O_CLOEXEC | O_NOCTTY, then fstat'ed: only a
+ *    regular file within its size cap is read, so a FIFO cannot hang us and
+ *    /dev/zero cannot eat the memory.
+ *  - writes replace atomically inside the already-opened directory fd
+ *    (temporary + renameat), appends go only through an fd opened the same way,
+ *    and removal never follows a link.
+ *
+ * A %NULL root means "the directory that holds the file", which guards only
+ * the last component: callers that know the home pass it.
+ */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hermes-error.h"
+#include "hermes-safe-file.h"
+
+/* a hostile tree may be deep; removal recurses, so it stops here */
+#define HERMES_SAFE_MAX_DEPTH 64
+
+/* 1: openat2 works, 0: unknown, -1: missing or filtered */
+static gint hermes_safe_have_openat2 = 0;
+
+typedef struct {
+	gint root_fd;
+	gchar *rel; /* "." for the root itself */
+	const gchar *display;
+} HermesSafePath;
+
+static void
+hermes_safe_path_clear(HermesSafePath *p)
+{
+	if (p->root_fd >= 0)
+		close(p->root_fd);
+	p->root_fd = -1;
+	g_clear_pointer(&p->rel, g_free);
+}
+
+static gboolean
+hermes_safe_rel_is_clean(const gchar *rel)
+{
+	g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (g_strcmp0(parts[i], "..") == 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* splits @path into an open trusted root and the part below it */
+static gboolean
+hermes_safe_path_init(HermesSafePath *p, const gchar *root, const gchar *path, GError **error)
+{
+	g_autofree gchar *root_dir = NULL;
+	gsize root_len;
+
+	p->root_fd = -1;
+	p->rel = NULL;
+	p->display = path;
+	if (root == NULL) {
+		root_dir = g_path_get_dirname(path);
+		p->rel = g_path_get_basename(path);
+	} else {
+		root_dir = g_strdup(root);
+		root_len = strlen(root_dir);
+		while (root_len > 1 && root_dir[root_len - 1] == '/')
+			root_dir[--root_len] = '\0';
+		if (!g_path_is_absolute(path)) {
+			p->rel = g_strdup(path);
+		} else if (g_strcmp0(path, root_dir) == 0) {
+			p->rel = g_strdup(".");
+		} else if (g_str_has_prefix(path, root_dir) &&
+			   (path[root_len] == '/' || g_strcmp0(root_dir, "/") == 0)) {
+			const gchar *rest = path + root_len;
+			while (*rest == '/')
+				rest++;
+			p->rel = g_strdup(*rest == '\0' ? "." : rest);
+		} else {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_PERMISSION_DENIED,
+				    "refusing %s: it is not beneath %s",
+				    path,
+				    root_dir);
+			return FALSE;
+		}
+	}
+	if (!hermes_safe_rel_is_clean(p->rel)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_PERMISSION_DENIED,
+			    "refusing %s: the path climbs out with '..'",
+			    path);
+		return FALSE;
+	}
+	p->root_fd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->root_fd < 0) {
+		if (root == NULL)
+			hermes_error_set_errno(
+				error, errno, "cannot open the directory of %s", path);
+		else
+			hermes_error_set_errno(error, errno, "cannot open %s", root_dir);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+hermes_safe_set_open_error(GError **error, gint errsv, const gchar *display)
+{
+	if (errsv == ELOOP || errsv == EXDEV) {
+		g_set_error(
+			error,
+			HERMES_ERROR,
+			HERMES_ERROR_PERMISSION_DENIED,
+			"refusing %s: a symbolic link is in the way (hermes never follows links "
+			"under a home)",
+			display);
+		return;
+	}
+	if (errsv == ENXIO) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_DATA,
+			    "refusing %s: not a regular file",
+			    display);
+		return;
+	}
+	hermes_error_set_errno(error, errsv, "cannot open %s", display);
+}
+
+/* the O_NOFOLLOW walk for kernels without openat2; sets errno like openat2 would */
+static gint
+hermes_safe_walk(gint root_fd, const gchar *rel, gint flags, guint mode)
+{
+	g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+	gint dir_fd = dup(root_fd);
+	gint last = -1;
+	gint fd;
+
+	if (dir_fd < 0)
+		return -1;
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (parts[i][0] != '\0' && g_strcmp0(parts[i], ".") != 0)
+			last = (gint)i;
+	}
+	if (last < 0) {
+		fd = openat(dir_fd, ".", flags | O_NOFOLLOW, mode);
+		close(dir_fd);
+		return fd;
+	}
+	for (gint i = 0; i < last; i++) {
+		gint next;
+		if (parts[i][0] == '\0' || g_strcmp0(parts[i], ".") == 0)
+			continue;
+		next = openat(dir_fd, parts[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			gint errsv = errno;
+			struct stat st;
+			/* report a link as a link, as openat2 does */
+			if (errsv == ENOTDIR &&
+			    fstatat(dir_fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
+				errsv = ELOOP;
+			close(dir_fd);
+			errno = errsv;
+			return -1;
+		}
+		close(dir_fd);
+		dir_fd = next;
+	}
+	fd = openat(dir_fd, parts[last], flags | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		gint errsv = errno;
+		struct stat st;
+		if (errsv == ENOTDIR &&
+		    fstatat(dir_fd, parts[last], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			errsv = ELOOP;
+		close(dir_fd);
+		errno = errsv;
+		return -1;
+	}
+	close(dir_fd);
+	return fd;
+}
+
+static gint
+hermes_safe_openat(gint root_fd, const gchar *rel, gint flags, guint mode)
+{
+	if (g_atomic_int_get(&hermes_safe_have_openat2) >= 0) {
+		struct open_how how = {
+			.flags = (guint64)(flags | O_CLOEXEC),
+			.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		glong fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != E2BIG)) {
+			g_atomic_int_set(&hermes_safe_have_openat2, 1);
+			return (gint)fd;
+		}
+		/* EPERM can be a real answer; only a first-ever failure switches modes */
+		if (errno == EPERM && g_atomic_int_get(&hermes_safe_have_openat2) == 1)
+			return -1;
+		g_atomic_int_set(&hermes_safe_have_openat2, -1);
+	}
+	return hermes_safe_walk(root_fd, rel, flags | O_CLOEXEC, mode);
+}
+
+/**
+ * hermes_safe_file_force_walk: (skip)
+ * @force: %TRUE to resolve with the O_NOFOLLOW walk even where openat2 works
+ *
+ * For tests only: the walk is what old kernels and seccomp-filtered sandboxes
+ * get, and it must refuse exactly what openat2 refuses.
+ */
+void
+hermes_safe_file_force_walk(gboolean force)
+{
+	g_atomic_int_set(&hermes_safe_have_openat2, force ? -1 : 0);
+}
+
+/**
+ * hermes_safe_open_dir:
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: a directory at or beneath @root
+ * @error: return location for a #GError
+ *
+ * Returns: a directory fd (O_RDONLY, close-on-exec) or -1 with @error set
+ */
+gint
+hermes_safe_open_dir(const gchar *root, const gchar *path, GError **error)
+{
+	HermesSafePath p;
+	gint fd;
+
+	g_return_val_if_fail(path != NULL, -1);
+	if (!hermes_safe_path_init(&p, root, path, error)) {
+		hermes_safe_path_clear(&p);
+		return -1;
+	}
+	fd = hermes_safe_openat(p.root_fd, p.rel, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		hermes_safe_set_open_error(error, errno, path);
+	hermes_safe_path_clear(&p);
+	return fd;
+}
+
+/* the directory holding @path and the last component's name */
+static gint
+hermes_safe_open_parent(const gchar *root, const gchar *path, gchar **base, GError **error)
+{
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	*base = g_path_get_basename(path);
+	if (g_strcmp0(*base, "/") == 0 || g_strcmp0(*base, ".") == 0 ||
+	    g_strcmp0(*base, "..") == 0) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "refusing %s: not a file name",
+			    path);
+		return -1;
+	}
+	if (root != NULL && g_path_is_absolute(path) && g_strcmp0(path, root) == 0) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "refusing %s: it is the root itself",
+			    path);
+		return -1;
+	}
+	if (root == NULL) {
+		/* the caller trusts the file's own directory, whatever leads to it */
+		gint fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			hermes_error_set_errno(
+				error, errno, "cannot open the directory of %s", path);
+		return fd;
+	}
+	if (!g_path_is_absolute(path)) {
+		g_autofree gchar *full = g_build_filename(root, path, NULL);
+		g_autofree gchar *full_dir = g_path_get_dirname(full);
+		return hermes_safe_open_dir(root, full_dir, error);
+	}
+	return hermes_safe_open_dir(root, dir, error);
+}
+
+/**
+ * hermes_safe_fd_is_volatile:
+ * @fd: an open file or directory
+ *
+ * Returns: %TRUE when @fd lives on tmpfs or ramfs, where fsync buys nothing
+ */
+gboolean
+hermes_safe_fd_is_volatile(gint fd)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) != 0)
+		return FALSE;
+	return sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC;
+}
+
+static gboolean
+hermes_safe_read_fd(gint fd, gsize max_size, GByteArray *buf, const gchar *display, GError **error)
+{
+	guint8 chunk[8192];
+	for (;;) {
+		gssize n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			hermes_error_set_errno(error, errno, "cannot read %s", display);
+			return FALSE;
+		}
+		if (n == 0)
+			return TRUE;
+		if (buf->len + (gsize)n > max_size) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "refusing %s: larger than %" G_GSIZE_FORMAT " bytes",
+				    display,
+				    max_size);
+			return FALSE;
+		}
+		g_byte_array_append(buf, chunk, (guint)n);
+	}
+}
+
+static gboolean
+hermes_safe_check_regular(gint fd, gsize max_size, const gchar *display, GError **error)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		hermes_error_set_errno(error, errno, "cannot stat %s", display);
+		return FALSE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_DATA,
+			    "refusing %s: not a regular file",
+			    display);
+		return FALSE;
+	}
+	if (max_size > 0 && (guint64)st.st_size > max_size) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_DATA,
+			    "refusing %s: larger than %" G_GSIZE_FORMAT " bytes",
+			    display,
+			    max_size);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * hermes_safe_file_read:
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: a regular file at or beneath @root
+ * @max_size: the most bytes the file may hold (a HERMES_SAFE_MAX_* cap)
+ * @length: (out) (optional): bytes read
+ * @error: return location for a #GError
+ *
+ * Reads a file a user may control: no link is followed, a FIFO or device is
+ * refused without blocking, and a file over @max_size is refused whole.
+ *
+ * Returns: (transfer full): the contents, NUL-terminated; %NULL with
+ * %HERMES_ERROR_NOT_FOUND when missing, %HERMES_ERROR_PERMISSION_DENIED for a
+ * link, %HERMES_ERROR_INVALID_DATA for a non-regular or oversized file
+ */
+gchar *
+hermes_safe_file_read(
+	const gchar *root, const gchar *path, gsize max_size, gsize *length, GError **error)
+{
+	HermesSafePath p;
+	g_autoptr(GByteArray) buf = NULL;
+	gint fd;
+	gboolean ok;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	if (!hermes_safe_path_init(&p, root, path, error)) {
+		hermes_safe_path_clear(&p);
+		return NULL;
+	}
+	fd = hermes_safe_openat(p.root_fd, p.rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0) {
+		hermes_safe_set_open_error(error, errno, path);
+		hermes_safe_path_clear(&p);
+		return NULL;
+	}
+	hermes_safe_path_clear(&p);
+	buf = g_byte_array_new();
+	ok = hermes_safe_check_regular(fd, max_size, path, error) &&
+	     hermes_safe_read_fd(fd, max_size, buf, path, error);
+	close(fd);
+	if (!ok)
+		return NULL;
+	if (length != NULL)
+		*length = buf->len;
+	g_byte_array_append(buf, (const guint8 *)"", 1);
+	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+}
+
+static gboolean
+hermes_safe_write_all(gint fd, const gchar *data, gsize len, const gchar *display, GError **error)
+{
+	while (len > 0) {
+		gssize n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			hermes_error_set_errno(error, errno, "cannot write %s", display);
+			return FALSE;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+/* a dot-prefixed temporary in @dir_fd, so scanners (s6-svscan, listings) skip it */
+static gint
+hermes_safe_create_temp(gint dir_fd, const gchar *base, guint mode, gchar **tmp_out)
+{
+	for (guint attempt = 0; attempt < 100; attempt++) {
+		g_autofree gchar *tmp = g_strdup_printf(".%s.%08x", base, g_random_int());
+		gint fd = openat(dir_fd,
+				 tmp,
+				 O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				 (mode_t)(mode & 07777));
+		if (fd >= 0) {
+			*tmp_out = g_steal_pointer(&tmp);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static gboolean
+hermes_safe_fill_temp(gint fd,
+		      gboolean durable,
+		      const gchar *contents,
+		      gsize len,
+		      guint mode,
+		      const gchar *display,
+		      GError **error)
+{
+	/* umask must not widen or narrow what the caller asked for */
+	if (fchmod(fd, (mode_t)(mode & 07777)) != 0) {
+		hermes_error_set_errno(error, errno, "cannot set the mode of %s", display);
+		return FALSE;
+	}
+	if (!hermes_safe_write_all(fd, contents, len, display, error))
+		return FALSE;
+	if (durable && fsync(fd) != 0) {
+		hermes_error_set_errno(error, errno, "cannot sync %s", display);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * hermes_safe_file_replace:
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: the file to replace, beneath @root
+ * @contents: (array length=length) (element-type guint8): the new contents
+ * @length: bytes in @contents, or -1 if it is a NUL-terminated string
+ * @mode: permission bits, applied before the file becomes visible
+ * @error: return location for a #GError
+ *
+ * The one way hermes-svc writes a file under a home: a temporary in the same
+ * (already opened, link-free) directory, renamed over @path. A reader sees the
+ * old or the new contents, never a mix; off tmpfs the file and the directory
+ * are synced so a crash loses neither.
+ *
+ * Returns: %TRUE on success; on failure @path is untouched and no temporary is left
+ */
+gboolean
+hermes_safe_file_replace(const gchar *root,
+			 const gchar *path,
+			 const gchar *contents,
+			 gssize length,
+			 guint mode,
+			 GError **error)
+{
+	g_autofree gchar *base = NULL;
+	g_autofree gchar *tmp = NULL;
+	gsize len;
+	gboolean durable;
+	gint dir_fd;
+	gint fd;
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	g_return_val_if_fail(contents != NULL || length == 0, FALSE);
+	len = length < 0 ? strlen(contents) : (gsize)length;
+	dir_fd = hermes_safe_open_parent(root, path, &base, error);
+	if (dir_fd < 0)
+		return FALSE;
+	durable = !hermes_safe_fd_is_volatile(dir_fd);
+	fd = hermes_safe_create_temp(dir_fd, base, mode, &tmp);
+	if (fd < 0) {
+		hermes_error_set_errno(
+			error, errno, "cannot create a temporary file next to %s", path);
+		close(dir_fd);
+		return FALSE;
+	}
+	if (!hermes_safe_fill_temp(fd, durable, contents, len, mode, path, error)) {
+		close(fd);
+		unlinkat(dir_fd, tmp, 0);
+		close(dir_fd);
+		return FALSE;
+	}
+	close(fd);
+	if (renameat(dir_fd, tmp, dir_fd, base) != 0) {
+		gint errsv = errno;
+		unlinkat(dir_fd, tmp, 0);
+		close(dir_fd);
+		hermes_error_set_errno(error, errsv, "cannot replace %s", path);
+		return FALSE;
+	}
+	if (durable && fsync(dir_fd) != 0) {
+		gint errsv = errno;
+		close(dir_fd);
+		hermes_error_set_errno(error, errsv, "cannot sync the directory of %s", path);
+		return FALSE;
+	}
+	close(dir_fd);
+	return TRUE;
+}
+
+/**
+ * hermes_safe_file_open_append:
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: a log file beneath @root, created with @mode when missing
+ * @mode: permission bits for a new file
+ * @error: return location for a #GError
+ *
+ * Returns: a write-only, append-only fd of a regular file, or -1 with @error set
+ */
+gint
+hermes_safe_file_open_append(const gchar *root, const gchar *path, guint mode, GError **error)
+{
+	g_autofree gchar *base = NULL;
+	gint dir_fd;
+	gint fd;
+
+	g_return_val_if_fail(path != NULL, -1);
+	dir_fd = hermes_safe_open_parent(root, path, &base, error);
+	if (dir_fd < 0)
+		return -1;
+	fd = openat(dir_fd,
+		    base,
+		    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		    (mode_t)(mode & 07777));
+	close(dir_fd);
+	if (fd < 0) {
+		hermes_safe_set_open_error(error, errno, path);
+		return -1;
+	}
+	if (!hermes_safe_check_regular(fd, 0, path, error)) {
+		close(fd);
+		return -1;
+	}
+	/* a regular file never blocks; drop the flag so short writes cannot surprise */
+	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	return fd;
+}
+
+/**
+ * hermes_safe_file_stat: (skip)
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: a path beneath @root
+ * @st: (out caller-allocates): what lstat(2) would say of @path
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when @path exists (a link is reported as a link, never followed)
+ */
+gboolean
+hermes_safe_file_stat(const gchar *root, const gchar *path, struct stat *st, GError **error)
+{
+	g_autofree gchar *base = NULL;
+	gint dir_fd;
+	gint rc;
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	g_return_val_if_fail(st != NULL, FALSE);
+	dir_fd = hermes_safe_open_parent(root, path, &base, error);
+	if (dir_fd < 0)
+		return FALSE;
+	rc = fstatat(dir_fd, base, st, AT_SYMLINK_NOFOLLOW);
+	if (rc != 0)
+		hermes_error_set_errno(error, errno, "cannot stat %s", path);
+	close(dir_fd);
+	return rc == 0;
+}
+
+/**
+ * hermes_safe_file_unlink:
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: a file (or link) beneath @root; a missing one is not an error
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_safe_file_unlink(const gchar *root, const gchar *path, GError **error)
+{
+	g_autofree gchar *base = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gint dir_fd;
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	dir_fd = hermes_safe_open_parent(root, path, &base, &error_local);
+	if (dir_fd < 0) {
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	if (unlinkat(dir_fd, base, 0) != 0 && errno != ENOENT) {
+		hermes_error_set_errno(error, errno, "cannot remove %s", path);
+		close(dir_fd);
+		return FALSE;
+	}
+	close(dir_fd);
+	return TRUE;
+}
+
+static gboolean
+hermes_safe_remove_at(
+	gint dir_fd, const gchar *name, guint depth, const gchar *display, GError **error);
+
+static gboolean
+hermes_safe_remove_children(gint fd, guint depth, const gchar *display, GError **error)
+{
+	DIR *dir = fdopendir(fd);
+	struct dirent *entry;
+	gboolean ok = TRUE;
+
+	if (dir == NULL) {
+		hermes_error_set_errno(error, errno, "cannot list %s", display);
+		close(fd);
+		return FALSE;
+	}
+	while (ok && (entry = readdir(dir)) != NULL) {
+		if (g_strcmp0(entry->d_name, ".") == 0 || g_strcmp0(entry->d_name, "..") == 0)
+			continue;
+		ok = hermes_safe_remove_at(dirfd(dir), entry->d_name, depth + 1, display, error);
+	}
+	closedir(dir);
+	return ok;
+}
+
+static gboolean
+hermes_safe_remove_at(
+	gint dir_fd, const gchar *name, guint depth, const gchar *display, GError **error)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return TRUE;
+		hermes_error_set_errno(error, errno, "cannot stat %s/%s", display, name);
+		return FALSE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		gint fd;
+		if (depth >= HERMES_SAFE_MAX_DEPTH) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "refusing to remove %s: nested deeper than %d directories",
+				    display,
+				    HERMES_SAFE_MAX_DEPTH);
+			return FALSE;
+		}
+		fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			hermes_error_set_errno(error, errno, "cannot open %s/%s", display, name);
+			return FALSE;
+		}
+		if (!hermes_safe_remove_children(fd, depth, display, error))
+			return FALSE;
+		if (unlinkat(dir_fd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
+			hermes_error_set_errno(error, errno, "cannot remove %s/%s", display, name);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	if (unlinkat(dir_fd, name, 0) != 0 && errno != ENOENT) {
+		hermes_error_set_errno(error, errno, "cannot remove %s/%s", display, name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * hermes_safe_remove_tree:
+ * @root: (nullable): the trusted root; %NULL for the parent of @path
+ * @path: a file or directory beneath @root; a missing one is not an error
+ * @error: return location for a #GError
+ *
+ * Removes @path and everything below it through directory fds: a link is
+ * removed, never followed, and a directory swapped for a link halfway is not
+ * entered.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hermes_safe_remove_tree(const gchar *root, const gchar *path, GError **error)
+{
+	g_autofree gchar *base = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gboolean ok;
+	gint dir_fd;
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	dir_fd = hermes_safe_open_parent(root, path, &base, &error_local);
+	if (dir_fd < 0) {
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	ok = hermes_safe_remove_at(dir_fd, base, 0, path, error);
+	close(dir_fd);
+	return ok;
+}

@@ -1,0 +1,428 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The safe file layer against the files a hostile user plants under a home:
+ * links (last component and on the way), FIFOs, devices, huge and deeply
+ * nested files, paths that climb out. Every case runs twice: through openat2
+ * and through the O_NOFOLLOW walk old kernels get.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hermes-error.h"
+#include "hermes-safe-file.h"
+#include "hermes-state.h"
+#include "hermes-test.h"
+
+typedef struct {
+	gchar *root;	/* the trusted home */
+	gchar *outside; /* what an attacker wants read, written or removed */
+	gchar *secret;
+} SafeFixture;
+
+static int
+test_setup_common(void **state, gboolean walk)
+{
+	SafeFixture *fx = g_new0(SafeFixture, 1);
+	g_autofree gchar *profiles = NULL;
+	fx->root = hermes_test_mkdtemp();
+	fx->outside = hermes_test_mkdtemp();
+	fx->secret = g_build_filename(fx->outside, "secret.json", NULL);
+	hermes_test_write_file(fx->secret, "{\"token\":\"s3cret\"}", 0600);
+	profiles = g_build_filename(fx->root, "profiles", NULL);
+	g_mkdir(profiles, 0755);
+	hermes_safe_file_force_walk(walk);
+	*state = fx;
+	return 0;
+}
+
+static int
+test_setup(void **state)
+{
+	return test_setup_common(state, FALSE);
+}
+
+static int
+test_setup_walk(void **state)
+{
+	return test_setup_common(state, TRUE);
+}
+
+static int
+test_teardown(void **state)
+{
+	SafeFixture *fx = *state;
+	hermes_safe_file_force_walk(FALSE);
+	hermes_test_rmtree(fx->root);
+	hermes_test_rmtree(fx->outside);
+	g_free(fx->root);
+	g_free(fx->outside);
+	g_free(fx->secret);
+	g_free(fx);
+	hermes_test_check_logs();
+	return 0;
+}
+
+static gchar *
+test_path(SafeFixture *fx, const gchar *rel)
+{
+	return g_build_filename(fx->root, rel, NULL);
+}
+
+static void
+test_read_plain(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "profiles/state.json");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+
+	hermes_test_write_file(path, "{\"a\":1}", 0644);
+	text = hermes_safe_file_read(fx->root, path, 64, &len, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(text, "{\"a\":1}");
+	assert_int_equal(len, 7);
+	/* relative to the root works too */
+	g_free(text);
+	text = hermes_safe_file_read(fx->root, "profiles/state.json", 64, NULL, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(text, "{\"a\":1}");
+}
+
+static void
+test_read_missing(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "profiles/nope.json");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = hermes_safe_file_read(fx->root, path, 64, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
+}
+
+static void
+test_read_symlink_last(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "gateway_state.json");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	assert_int_equal(symlink(fx->secret, path), 0);
+	text = hermes_safe_file_read(fx->root, path, 1024, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_str_contains(error->message, "symbolic link");
+	/* the NULL root (own directory) guards the last component as well */
+	g_clear_error(&error);
+	text = hermes_safe_file_read(NULL, path, 1024, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+}
+
+static void
+test_read_symlink_on_the_way(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *link = test_path(fx, "profiles/p1");
+	g_autofree gchar *path = test_path(fx, "profiles/p1/secret.json");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	/* a profile directory that is a link into another home */
+	assert_int_equal(symlink(fx->outside, link), 0);
+	text = hermes_safe_file_read(fx->root, path, 1024, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+}
+
+static void
+test_read_fifo_does_not_hang(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, ".env");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	assert_int_equal(mkfifo(path, 0644), 0);
+	/* a blocking open would wait for a writer forever: the alarm makes that a failure */
+	alarm(10);
+	text = hermes_safe_file_read(fx->root, path, 1024, NULL, &error);
+	alarm(0);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA);
+	hermes_assert_str_contains(error->message, "not a regular file");
+}
+
+static void
+test_read_oversized(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "gateway_state.json");
+	g_autofree gchar *big = g_strnfill(HERMES_SAFE_MAX_STATE + 1, ' ');
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	hermes_test_write_file(path, big, 0644);
+	text = hermes_safe_file_read(fx->root, path, HERMES_SAFE_MAX_STATE, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA);
+	hermes_assert_str_contains(error->message, "larger than");
+}
+
+static void
+test_read_outside_root(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *climb = g_strdup_printf("%s/profiles/../../x", fx->root);
+	g_autofree gchar *text = hermes_safe_file_read(fx->root, fx->secret, 1024, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	text = hermes_safe_file_read(fx->root, climb, 1024, NULL, &error);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+}
+
+static void
+test_replace_replaces_link_not_target(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "gateway_state.json");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *secret = NULL;
+	GStatBuf st;
+
+	assert_int_equal(symlink(fx->secret, path), 0);
+	assert_true(hermes_safe_file_replace(fx->root, path, "{}", -1, 0644, &error));
+	hermes_assert_no_error(error);
+	/* the link itself was replaced by a regular file; the target is untouched */
+	assert_int_equal(g_lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_true(g_file_get_contents(fx->secret, &secret, NULL, NULL));
+	assert_string_equal(secret, "{\"token\":\"s3cret\"}");
+}
+
+static void
+test_replace_through_linked_dir_refused(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *link = test_path(fx, "profiles/p1");
+	g_autofree gchar *path = test_path(fx, "profiles/p1/new.json");
+	g_autofree gchar *landed = g_build_filename(fx->outside, "new.json", NULL);
+	g_autoptr(GError) error = NULL;
+
+	assert_int_equal(symlink(fx->outside, link), 0);
+	assert_false(hermes_safe_file_replace(fx->root, path, "{}", -1, 0644, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	assert_false(g_file_test(landed, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_replace_leaves_no_temporary(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "profiles/x.json");
+	g_autofree gchar *listing = NULL;
+	g_autofree gchar *profiles = test_path(fx, "profiles");
+	g_autoptr(GError) error = NULL;
+
+	assert_true(hermes_safe_file_replace(fx->root, path, "one", -1, 0600, &error));
+	assert_true(hermes_safe_file_replace(fx->root, path, "two", -1, 0600, &error));
+	hermes_assert_no_error(error);
+	listing = hermes_test_list_dir(profiles);
+	assert_string_equal(listing, "x.json");
+}
+
+static void
+test_append_refuses_link_and_fifo(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *log = test_path(fx, "s6-svscan.log");
+	g_autofree gchar *fifo = test_path(fx, "boot.log");
+	g_autofree gchar *target = g_build_filename(fx->outside, "appended", NULL);
+	g_autoptr(GError) error = NULL;
+	gint fd;
+
+	assert_int_equal(symlink(target, log), 0);
+	fd = hermes_safe_file_open_append(fx->root, log, 0644, &error);
+	assert_int_equal(fd, -1);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
+	g_clear_error(&error);
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	alarm(10);
+	fd = hermes_safe_file_open_append(fx->root, fifo, 0644, &error);
+	alarm(0);
+	assert_int_equal(fd, -1);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA);
+}
+
+static void
+test_append_creates_and_appends(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *log = test_path(fx, "profiles/boot.log");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	for (guint i = 0; i < 2; i++) {
+		gint fd = hermes_safe_file_open_append(fx->root, log, 0640, &error);
+		hermes_assert_no_error(error);
+		assert_int_equal(write(fd, "line\n", 5), 5);
+		close(fd);
+	}
+	assert_true(g_file_get_contents(log, &text, NULL, NULL));
+	assert_string_equal(text, "line\nline\n");
+}
+
+static void
+test_remove_tree_never_follows(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *dir = test_path(fx, "profiles/gone");
+	g_autofree gchar *inner = test_path(fx, "profiles/gone/sub");
+	g_autofree gchar *link = test_path(fx, "profiles/gone/sub/escape");
+	g_autoptr(GError) error = NULL;
+
+	g_mkdir_with_parents(inner, 0755);
+	assert_int_equal(symlink(fx->outside, link), 0);
+	assert_true(hermes_safe_remove_tree(fx->root, dir, &error));
+	hermes_assert_no_error(error);
+	assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(fx->secret, G_FILE_TEST_IS_REGULAR));
+	/* missing is fine */
+	assert_true(hermes_safe_remove_tree(fx->root, dir, &error));
+	hermes_assert_no_error(error);
+}
+
+static void
+test_remove_tree_through_linked_parent_refused(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *link = test_path(fx, "profiles/p1");
+	g_autofree gchar *path = test_path(fx, "profiles/p1/secret.json");
+	g_autoptr(GError) error = NULL;
+
+	assert_int_equal(symlink(fx->outside, link), 0);
+	assert_false(hermes_safe_remove_tree(fx->root, path, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	assert_true(g_file_test(fx->secret, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_stat_reports_link(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *link = test_path(fx, "SOUL.md");
+	g_autoptr(GError) error = NULL;
+	struct stat st;
+
+	assert_int_equal(symlink(fx->secret, link), 0);
+	assert_true(hermes_safe_file_stat(fx->root, link, &st, &error));
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+static void
+test_json_deep_nesting_refused(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "gateway_state.json");
+	g_autofree gchar *deep = g_strnfill(100000, '[');
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) object = NULL;
+	g_autoptr(JsonNode) node = NULL;
+
+	hermes_test_write_file(path, deep, 0644);
+	object = hermes_json_file_load_beneath(fx->root, path, &error);
+	assert_null(object);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA);
+	hermes_assert_str_contains(error->message, "nested deeper");
+	g_clear_error(&error);
+	/* brackets inside strings are data, not nesting */
+	{
+		g_autofree gchar *inner = g_strnfill(200, '[');
+		g_autofree gchar *text = g_strdup_printf("{\"a\":\"%s\"}", inner);
+		node = hermes_json_parse_bounded(text, strlen(text), &error);
+	}
+	hermes_assert_no_error(error);
+	assert_non_null(node);
+}
+
+static void
+test_json_update_refuses_linked_state(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "gateway_state.json");
+	g_autoptr(JsonObject) changes = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *secret = NULL;
+
+	/* a root-only JSON file must never be merged into one the user reads */
+	assert_int_equal(symlink(fx->secret, path), 0);
+	json_object_set_string_member(changes, "desired_state", "stopped");
+	assert_false(hermes_json_file_update_beneath(fx->root, path, changes, 0644, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	assert_true(g_file_get_contents(fx->secret, &secret, NULL, NULL));
+	assert_string_equal(secret, "{\"token\":\"s3cret\"}");
+}
+
+static void
+test_json_int_range(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *text = "{\"pid\":4294967297,\"port\":80,\"neg\":-1}";
+	g_autoptr(JsonNode) node = hermes_json_parse_bounded(text, strlen(text), &error);
+	JsonObject *object;
+	hermes_assert_no_error(error);
+	object = json_node_get_object(node);
+	assert_int_equal(hermes_json_get_int_in_range(object, "pid", 1, 4194304, 0), 0);
+	assert_int_equal(hermes_json_get_int_in_range(object, "port", 1, 65535, 0), 80);
+	assert_int_equal(hermes_json_get_int_in_range(object, "neg", 1, 65535, 7), 7);
+	assert_int_equal(hermes_json_get_int_in_range(object, "none", 1, 65535, 9), 9);
+}
+
+#define SAFE_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
+#define WALK_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup_walk, test_teardown)
+#define BOTH(fn)      SAFE_TEST(fn), WALK_TEST(fn)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_read_plain),
+		BOTH(test_read_missing),
+		BOTH(test_read_symlink_last),
+		BOTH(test_read_symlink_on_the_way),
+		BOTH(test_read_fifo_does_not_hang),
+		BOTH(test_read_oversized),
+		BOTH(test_read_outside_root),
+		BOTH(test_replace_replaces_link_not_target),
+		BOTH(test_replace_through_linked_dir_refused),
+		BOTH(test_replace_leaves_no_temporary),
+		BOTH(test_append_refuses_link_and_fifo),
+		BOTH(test_append_creates_and_appends),
+		BOTH(test_remove_tree_never_follows),
+		BOTH(test_remove_tree_through_linked_parent_refused),
+		BOTH(test_stat_reports_link),
+		BOTH(test_json_deep_nesting_refused),
+		BOTH(test_json_update_refuses_linked_state),
+		SAFE_TEST(test_json_int_range),
+	};
+	hermes_test_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
