@@ -7,11 +7,6 @@
 
 #include "hermes-cli.h"
 
-typedef gboolean (*HermesCliGatewayAction)(HermesServiceManager *manager,
-					   const gchar *profile,
-					   GCancellable *cancellable,
-					   GError **error);
-
 /* the profile must exist before any supervisor is asked about it */
 gchar *
 hermes_cli_gateway_target(HermesCli *cli, GError **error)
@@ -62,76 +57,32 @@ hermes_cli_gateway_home(HermesCli *cli, const gchar *profile)
 	return g_strdup(hermes_profile_get_home(p));
 }
 
-/*
- * The intent (`desired_state`) is written durably before the supervisor is
- * signalled, so a reboot or a racing gateway write can never lose it, and
- * it is put back when the supervisor refuses.
- */
+/* notes first (a slot registered on the way), then the outcome */
 static gboolean
-hermes_cli_gateway_do(HermesCli *cli,
-		      HermesServiceManager *manager,
-		      HermesCliGatewayAction action,
-		      const gchar *verb,
-		      const gchar *profile,
-		      GError **error)
+hermes_cli_gateway_report(HermesGatewayResult *result, gboolean quiet, GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autofree gchar *home = hermes_cli_gateway_home(cli, profile);
-	g_autofree gchar *previous = NULL;
-	const gchar *desired = action == hermes_service_manager_stop ? "stopped" : "running";
-
-	if (home != NULL) {
-		previous = hermes_gateway_state_get_desired(home);
-		if (!hermes_gateway_state_set_desired(home, desired, &error_local)) {
-			g_set_error(error,
-				    HERMES_ERROR,
-				    error_local->code,
-				    "%s gateway '%s' not attempted: cannot record the desired "
-				    "state: %s",
-				    verb,
-				    profile,
-				    error_local->message);
-			return FALSE;
-		}
+	const gchar *const *notes = hermes_gateway_result_get_notes(result);
+	gboolean done = hermes_gateway_result_get_outcome(result) == HERMES_GATEWAY_OUTCOME_DONE;
+	for (guint i = 0; notes[i] != NULL; i++) {
+		if (done || hermes_gateway_result_get_registered(result))
+			g_print("%s\n", notes[i]);
+		else
+			g_printerr("hermes: %s\n", notes[i]);
 	}
-	if (action(manager, profile, NULL, &error_local))
-		return TRUE;
-	if (home != NULL && g_strcmp0(previous, desired) != 0) {
-		g_autoptr(GError) error_restore = NULL;
-		if (!hermes_gateway_state_set_desired(home, previous, &error_restore))
-			g_printerr("hermes: could not restore the desired state of '%s': %s\n",
-				   profile,
-				   error_restore->message);
-	}
-	hermes_cli_gateway_explain(manager, verb, profile, error_local, error);
-	return FALSE;
-}
-
-/* a gateway (or a tool it runs) stopping itself would be revived or loop (upstream #92560) */
-static gboolean
-hermes_cli_gateway_refuse_from_inside(HermesCli *cli, HermesCliGatewayAction action, GError **error)
-{
-	const gchar *inside = hermes_context_getenv(cli->ctx, "HERMES_SUPERVISED_CHILD");
-	if (action == hermes_service_manager_start || inside == NULL || inside[0] == '\0' ||
-	    g_strcmp0(inside, "0") == 0)
-		return TRUE;
-	g_set_error_literal(
-		error,
-		HERMES_ERROR,
-		HERMES_ERROR_PERMISSION_DENIED,
-		"refusing to stop or restart a gateway from inside a supervised gateway "
-		"(HERMES_SUPERVISED_CHILD is set); run it from a shell outside the gateway");
-	return FALSE;
+	if (!hermes_gateway_result_propagate_error(result, error))
+		return FALSE;
+	if (!quiet)
+		g_print("%s\n", hermes_gateway_result_get_message(result));
+	return TRUE;
 }
 
 static gint
-hermes_cli_gateway_all(HermesCli *cli,
-		       HermesServiceManager *manager,
-		       HermesCliGatewayAction action,
-		       const gchar *verb,
+hermes_cli_gateway_all(HermesGatewayControl *control,
+		       HermesGatewayAction action,
 		       const gchar *done,
 		       GError **error)
 {
+	HermesServiceManager *manager = hermes_gateway_control_get_manager(control);
 	g_auto(GStrv) names = hermes_service_manager_list_gateways(manager, NULL, error);
 	guint failed = 0;
 	guint n;
@@ -145,7 +96,9 @@ hermes_cli_gateway_all(HermesCli *cli,
 	}
 	for (guint i = 0; i < n; i++) {
 		g_autoptr(GError) error_one = NULL;
-		if (hermes_cli_gateway_do(cli, manager, action, verb, names[i], &error_one)) {
+		g_autoptr(HermesGatewayResult) result =
+			hermes_gateway_control_run(control, action, names[i], 0, NULL);
+		if (hermes_cli_gateway_report(result, TRUE, &error_one)) {
 			g_print("%s gateway '%s'\n", done, names[i]);
 		} else {
 			g_printerr("hermes: %s\n", error_one->message);
@@ -153,7 +106,10 @@ hermes_cli_gateway_all(HermesCli *cli,
 		}
 	}
 	if (failed > 0) {
-		g_printerr("hermes: %u of %u gateways failed to %s\n", failed, n, verb);
+		g_printerr("hermes: %u of %u gateways failed to %s\n",
+			   failed,
+			   n,
+			   hermes_gateway_action_to_string(action));
 		return HERMES_EXIT_FAILED;
 	}
 	return HERMES_EXIT_OK;
@@ -173,55 +129,22 @@ hermes_cli_gateway_check_all(HermesCli *cli, GError **error)
 }
 
 /*
- * A profile that exists but has no slot (created before the backend was
- * here, or on the host against a mounted home) gets one, so `start` just
- * works; the line says so.
+ * Everything about the action itself is HermesGatewayControl's, as for
+ * hermes-svcd; the CLI only picks the target and prints.
  */
-static gboolean
-hermes_cli_gateway_ensure_registered(HermesCli *cli,
-				     HermesServiceManager *manager,
-				     const gchar *profile,
-				     GError **error)
-{
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(HermesGatewayStatus) status = NULL;
-	g_autoptr(HermesGatewaySpec) spec = NULL;
-
-	if (!hermes_service_manager_supports_registration(manager))
-		return TRUE;
-	status = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
-	if (status != NULL ||
-	    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED))
-		return TRUE;
-	spec = hermes_gateway_spec_new_default(cli->ctx, profile, error);
-	if (spec == NULL)
-		return FALSE;
-	if (!hermes_service_manager_register_gateway(
-		    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
-		g_prefix_error(error, "cannot register gateway '%s': ", profile);
-		return FALSE;
-	}
-	g_print("Registered gateway '%s' with %s (%s)\n",
-		profile,
-		hermes_service_manager_get_name(manager),
-		hermes_service_manager_get_mode(manager));
-	return TRUE;
-}
-
 static gint
 hermes_cli_gateway_run_action(HermesCli *cli,
-			      HermesCliGatewayAction action,
-			      const gchar *verb,
+			      HermesGatewayAction action,
 			      const gchar *done,
 			      GError **error)
 {
 	g_autoptr(HermesServiceManager) manager = NULL;
+	g_autoptr(HermesGatewayControl) control = NULL;
+	g_autoptr(HermesGatewayResult) result = NULL;
 	g_autofree gchar *profile = NULL;
 
 	if (!hermes_cli_gateway_check_all(cli, error))
 		return HERMES_EXIT_USAGE;
-	if (!hermes_cli_gateway_refuse_from_inside(cli, action, error))
-		return HERMES_EXIT_PERMISSION;
 	if (!cli->all) {
 		profile = hermes_cli_gateway_target(cli, error);
 		if (profile == NULL)
@@ -230,39 +153,32 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 	manager = hermes_cli_get_manager(cli, error);
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
+	control = hermes_gateway_control_new(manager);
 	if (cli->all)
-		return hermes_cli_gateway_all(cli, manager, action, verb, done, error);
-	if (action != hermes_service_manager_stop &&
-	    !hermes_cli_gateway_ensure_registered(cli, manager, profile, error))
+		return hermes_cli_gateway_all(control, action, done, error);
+	result = hermes_gateway_control_run(control, action, profile, 0, NULL);
+	if (!hermes_cli_gateway_report(result, FALSE, error))
 		return HERMES_EXIT_FAILED;
-	if (!hermes_cli_gateway_do(cli, manager, action, verb, profile, error))
-		return HERMES_EXIT_FAILED;
-	g_print("%s gateway '%s' (backend %s)\n",
-		done,
-		profile,
-		hermes_service_manager_get_name(manager));
 	return HERMES_EXIT_OK;
 }
 
 static gint
 hermes_cli_gateway_start(HermesCli *cli, gchar **args, GError **error)
 {
-	return hermes_cli_gateway_run_action(
-		cli, hermes_service_manager_start, "start", "Started", error);
+	return hermes_cli_gateway_run_action(cli, HERMES_GATEWAY_ACTION_START, "Started", error);
 }
 
 static gint
 hermes_cli_gateway_stop(HermesCli *cli, gchar **args, GError **error)
 {
-	return hermes_cli_gateway_run_action(
-		cli, hermes_service_manager_stop, "stop", "Stopped", error);
+	return hermes_cli_gateway_run_action(cli, HERMES_GATEWAY_ACTION_STOP, "Stopped", error);
 }
 
 static gint
 hermes_cli_gateway_restart(HermesCli *cli, gchar **args, GError **error)
 {
 	return hermes_cli_gateway_run_action(
-		cli, hermes_service_manager_restart, "restart", "Restarted", error);
+		cli, HERMES_GATEWAY_ACTION_RESTART, "Restarted", error);
 }
 
 const HermesCliCommand hermes_cli_gateway_commands[] = {

@@ -247,10 +247,8 @@ hermes_cli_run_command(HermesCli *cli,
 	}
 	if (cli->profile != NULL && !hermes_profile_name_validate(cli->profile, &error))
 		return hermes_cli_fail(g_steal_pointer(&error));
-	if (cli->system) {
-		hermes_context_setenv(cli->ctx, "HERMES_SYSTEMD_SCOPE", "system");
-		hermes_context_setenv(cli->ctx, "HERMES_LAUNCHD_SCOPE", "system");
-	}
+	if (cli->system)
+		hermes_context_set_scope(cli->ctx, HERMES_SCOPE_SYSTEM);
 	ret = cmd->func(cli, argv + 1, &error);
 	if (error != NULL)
 		return hermes_cli_fail(g_steal_pointer(&error));

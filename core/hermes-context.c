@@ -10,14 +10,16 @@
 /*
  * Everything a probe or a backend reads from the machine goes through this
  * object: the filesystem root (tests hand it a temp tree), the environment
- * (a snapshot, so tests never touch the process environment) and the OS
- * name (so the launchd and Windows probes can be tested on Linux).
+ * (a snapshot, so tests never touch the process environment), the OS
+ * name (so the launchd and Windows probes can be tested on Linux) and the
+ * scope (user or system) backends with two service managers act in.
  */
 struct _HermesContext {
 	GObject parent_instance;
 	gchar *root;
 	GStrv envp;
 	gchar *os;
+	HermesScope scope;
 };
 
 enum {
@@ -296,4 +298,32 @@ hermes_context_get_hermes_path(HermesContext *self)
 	if (env != NULL && g_path_is_absolute(env))
 		return g_strdup(env);
 	return g_build_filename(HERMES_BINDIR, "hermes", NULL);
+}
+
+/**
+ * hermes_context_get_scope:
+ * @self: a #HermesContext
+ *
+ * Returns: the scope backends act in; %HERMES_SCOPE_USER unless set
+ */
+HermesScope
+hermes_context_get_scope(HermesContext *self)
+{
+	g_return_val_if_fail(HERMES_IS_CONTEXT(self), HERMES_SCOPE_USER);
+	return self->scope;
+}
+
+/**
+ * hermes_context_set_scope:
+ * @self: a #HermesContext
+ * @scope: the scope backends should act in
+ *
+ * Set before the backend is set up: backends read it once, in setup.
+ */
+void
+hermes_context_set_scope(HermesContext *self, HermesScope scope)
+{
+	g_return_if_fail(HERMES_IS_CONTEXT(self));
+	g_return_if_fail(scope == HERMES_SCOPE_USER || scope == HERMES_SCOPE_SYSTEM);
+	self->scope = scope;
 }

@@ -9,6 +9,19 @@
 
 G_BEGIN_DECLS
 
+/**
+ * HermesScope:
+ * @HERMES_SCOPE_USER: the calling user's own service manager (the default)
+ * @HERMES_SCOPE_SYSTEM: the machine's service manager (systemd system units,
+ *   launchd daemons); changing it needs root
+ *
+ * Which service manager instance a backend with two of them talks to.
+ */
+typedef enum {
+	HERMES_SCOPE_USER,
+	HERMES_SCOPE_SYSTEM,
+} HermesScope;
+
 #define HERMES_TYPE_CONTEXT (hermes_context_get_type())
 G_DECLARE_FINAL_TYPE(HermesContext, hermes_context, HERMES, CONTEXT, GObject)
 
@@ -36,5 +49,9 @@ gchar *
 hermes_context_get_hermes_home(HermesContext *self);
 gchar *
 hermes_context_get_hermes_path(HermesContext *self);
+HermesScope
+hermes_context_get_scope(HermesContext *self);
+void
+hermes_context_set_scope(HermesContext *self, HermesScope scope);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "hermes-error.h"
 #include "hermes-gateway-state.h"
+#include "hermes-intent.h"
 #include "hermes-state.h"
 
 static gchar *
@@ -107,11 +108,7 @@ hermes_gateway_state_get_desired(const gchar *home)
  * @home: a profile's `HERMES_HOME`
  * @error: return location for a #GError
  *
- * What the gateway should be after a restart of the machine or container:
- * `desired_state` when present; else `gateway_state` with `draining` and
- * `degraded` read as `running` (they were running when interrupted).
- * `starting` and `startup_failed` stay as they are, so they do not
- * auto-start into a crash loop.
+ * The same as hermes_intent_read_prior(), where the intent rule lives.
  *
  * Returns: (transfer full) (nullable): the prior state, %NULL (no error) when
  * there is none; %NULL with %HERMES_ERROR_INVALID_DATA when the file is corrupt
@@ -119,22 +116,5 @@ hermes_gateway_state_get_desired(const gchar *home)
 gchar *
 hermes_gateway_state_prior(const gchar *home, GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(JsonObject) state = hermes_gateway_state_load(home, &error_local);
-	const gchar *runtime;
-
-	if (state == NULL) {
-		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
-			return NULL;
-		g_propagate_error(error, g_steal_pointer(&error_local));
-		return NULL;
-	}
-	if (hermes_json_get_string(state, "desired_state") != NULL)
-		return g_strdup(hermes_json_get_string(state, "desired_state"));
-	runtime = hermes_json_get_string(state, "gateway_state");
-	if (runtime == NULL)
-		return NULL;
-	if (g_strcmp0(runtime, "draining") == 0 || g_strcmp0(runtime, "degraded") == 0)
-		return g_strdup("running");
-	return g_strdup(runtime);
+	return hermes_intent_read_prior(home, error);
 }

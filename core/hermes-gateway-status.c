@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "hermes-gateway-status.h"
 #include "hermes-util.h"
 
@@ -24,6 +26,8 @@ struct _HermesGatewayStatus {
 	gint last_exit_code;
 	gint last_signal;
 	gint restarts;
+	HermesGatewayReason reason;
+	gchar *reason_text;
 	GHashTable *raw;
 };
 
@@ -78,6 +82,7 @@ hermes_gateway_status_unref(HermesGatewayStatus *self)
 	if (!g_atomic_ref_count_dec(&self->refcount))
 		return;
 	g_free(self->profile);
+	g_free(self->reason_text);
 	g_hash_table_unref(self->raw);
 	g_free(self);
 }
@@ -397,6 +402,123 @@ hermes_gateway_status_add_int_or_null(JsonBuilder *builder,
 		json_builder_add_null_value(builder);
 	else
 		json_builder_add_int_value(builder, value);
+}
+
+/**
+ * hermes_gateway_status_set_reason:
+ * @self: a #HermesGatewayStatus
+ * @reason: why the gateway is down, parked or failed
+ * @text: (nullable): one line in the supervisor's words, e.g.
+ *   `5 deaths within 60 s, the last exited 1`
+ *
+ * Backends fill this; consumers read hermes_gateway_status_get_reason(),
+ * never a backend's raw keys.
+ */
+void
+hermes_gateway_status_set_reason(HermesGatewayStatus *self,
+				 HermesGatewayReason reason,
+				 const gchar *text)
+{
+	g_return_if_fail(self != NULL);
+	self->reason = reason;
+	g_free(self->reason_text);
+	self->reason_text = g_strdup(text);
+}
+
+/* s6 records its verdict only as a raw key today: mapped here, in one place, until it fills the reason */
+static HermesGatewayReason
+hermes_gateway_status_reason_from_s6(const HermesGatewayStatus *self, gchar **text)
+{
+	const gchar *raw = g_hash_table_lookup(self->raw, "s6.finish_reason");
+	const gchar *colon;
+	if (raw == NULL)
+		return HERMES_GATEWAY_REASON_NONE;
+	colon = strstr(raw, ": ");
+	*text = g_strdup(colon != NULL ? colon + 2 : raw);
+	if (strstr(*text, "deaths within") != NULL)
+		return HERMES_GATEWAY_REASON_CRASH_LOOP;
+	if (strstr(*text, "78") != NULL || strstr(*text, "fatal configuration") != NULL)
+		return HERMES_GATEWAY_REASON_FATAL_CONFIG;
+	if (strstr(*text, "signal") != NULL || strstr(*text, "killed") != NULL)
+		return HERMES_GATEWAY_REASON_KILLED;
+	return HERMES_GATEWAY_REASON_EXITED;
+}
+
+/* what every backend reports anyway: the last exit code or signal */
+static HermesGatewayReason
+hermes_gateway_status_reason_from_exit(const HermesGatewayStatus *self, gchar **text)
+{
+	if (self->last_signal > 0) {
+		*text = g_strdup_printf("killed by signal %d", self->last_signal);
+		return HERMES_GATEWAY_REASON_KILLED;
+	}
+	if (self->last_exit_code == 78) {
+		*text = g_strdup("exited 78 (fatal configuration error)");
+		return HERMES_GATEWAY_REASON_FATAL_CONFIG;
+	}
+	if (self->last_exit_code >= 0) {
+		*text = g_strdup_printf("exited %d", self->last_exit_code);
+		return HERMES_GATEWAY_REASON_EXITED;
+	}
+	return HERMES_GATEWAY_REASON_NONE;
+}
+
+/**
+ * hermes_gateway_status_get_reason:
+ * @self: a #HermesGatewayStatus
+ * @text: (out) (optional) (transfer full) (nullable): the reason as one line
+ *
+ * Why the gateway is down, parked or failed: what the backend set, else (for
+ * a gateway that is not up) what its last exit code or signal says. A
+ * parked or failed gateway with nothing known is %HERMES_GATEWAY_REASON_UNKNOWN.
+ *
+ * Returns: the reason
+ */
+HermesGatewayReason
+hermes_gateway_status_get_reason(const HermesGatewayStatus *self, gchar **text)
+{
+	g_autofree gchar *line = NULL;
+	HermesGatewayReason reason = HERMES_GATEWAY_REASON_NONE;
+	gboolean down;
+
+	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_REASON_NONE);
+	down = self->state == HERMES_GATEWAY_STATE_DOWN ||
+	       self->state == HERMES_GATEWAY_STATE_FAILED ||
+	       self->state == HERMES_GATEWAY_STATE_PARKED;
+	if (self->reason != HERMES_GATEWAY_REASON_NONE) {
+		reason = self->reason;
+		line = g_strdup(self->reason_text);
+	} else {
+		reason = hermes_gateway_status_reason_from_s6(self, &line);
+		if (reason == HERMES_GATEWAY_REASON_NONE && down)
+			reason = hermes_gateway_status_reason_from_exit(self, &line);
+	}
+	if (reason == HERMES_GATEWAY_REASON_NONE && (self->state == HERMES_GATEWAY_STATE_FAILED ||
+						     self->state == HERMES_GATEWAY_STATE_PARKED))
+		reason = HERMES_GATEWAY_REASON_UNKNOWN;
+	if (line == NULL && reason != HERMES_GATEWAY_REASON_NONE)
+		line = g_strdup(reason == HERMES_GATEWAY_REASON_UNKNOWN
+					? "no reason recorded"
+					: hermes_gateway_reason_to_string(reason));
+	if (text != NULL)
+		*text = g_steal_pointer(&line);
+	return reason;
+}
+
+/**
+ * hermes_gateway_reason_to_string:
+ * @reason: a #HermesGatewayReason
+ *
+ * Returns: `none`, `unknown`, `stopped`, `exited`, `killed`, `fatal-config` or `crash-loop`
+ */
+const gchar *
+hermes_gateway_reason_to_string(HermesGatewayReason reason)
+{
+	static const gchar *names[] = {
+		"none", "unknown", "stopped", "exited", "killed", "fatal-config", "crash-loop"};
+	if ((guint)reason >= G_N_ELEMENTS(names))
+		return "unknown";
+	return names[reason];
 }
 
 /**

@@ -56,6 +56,28 @@ typedef enum {
 	HERMES_TRISTATE_YES,
 } HermesTristate;
 
+/**
+ * HermesGatewayReason:
+ * @HERMES_GATEWAY_REASON_NONE: nothing to explain (or nothing known)
+ * @HERMES_GATEWAY_REASON_UNKNOWN: down, failed or parked, and the backend cannot tell why
+ * @HERMES_GATEWAY_REASON_STOPPED: stopped on purpose (an operator or the supervisor)
+ * @HERMES_GATEWAY_REASON_EXITED: the process exited with a code
+ * @HERMES_GATEWAY_REASON_KILLED: the process was killed by a signal
+ * @HERMES_GATEWAY_REASON_FATAL_CONFIG: the process exited 78 (fatal configuration error)
+ * @HERMES_GATEWAY_REASON_CRASH_LOOP: the circuit breaker tripped (too many deaths)
+ *
+ * Why a gateway is down, parked or failed, the same for every backend.
+ */
+typedef enum {
+	HERMES_GATEWAY_REASON_NONE,
+	HERMES_GATEWAY_REASON_UNKNOWN,
+	HERMES_GATEWAY_REASON_STOPPED,
+	HERMES_GATEWAY_REASON_EXITED,
+	HERMES_GATEWAY_REASON_KILLED,
+	HERMES_GATEWAY_REASON_FATAL_CONFIG,
+	HERMES_GATEWAY_REASON_CRASH_LOOP,
+} HermesGatewayReason;
+
 #define HERMES_TYPE_GATEWAY_STATUS (hermes_gateway_status_get_type())
 typedef struct _HermesGatewayStatus HermesGatewayStatus;
 
@@ -108,6 +130,12 @@ void
 hermes_gateway_status_set_raw(HermesGatewayStatus *self, const gchar *key, const gchar *value);
 GStrv
 hermes_gateway_status_get_raw_keys(const HermesGatewayStatus *self);
+void
+hermes_gateway_status_set_reason(HermesGatewayStatus *self,
+				 HermesGatewayReason reason,
+				 const gchar *text);
+HermesGatewayReason
+hermes_gateway_status_get_reason(const HermesGatewayStatus *self, gchar **text);
 JsonNode *
 hermes_gateway_status_to_json(const HermesGatewayStatus *self);
 
@@ -115,6 +143,8 @@ const gchar *
 hermes_gateway_state_to_string(HermesGatewayState state);
 const gchar *
 hermes_gateway_wanted_to_string(HermesGatewayWanted wanted);
+const gchar *
+hermes_gateway_reason_to_string(HermesGatewayReason reason);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesGatewayStatus, hermes_gateway_status_unref)
 

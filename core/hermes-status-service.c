@@ -16,7 +16,8 @@
  * Start/Stop/Restart are for root and the owner of the profile's home,
  * checked with the caller's uid from the bus. They run one at a time in a
  * worker thread, so the service keeps answering (and signalling) while a
- * supervisor takes its time.
+ * supervisor takes its time, through HermesGatewayControl, exactly as
+ * `hermes gateway start|stop|restart` does.
  */
 
 #include "config.h"
@@ -25,13 +26,12 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/fsuid.h>
-#endif
 
 #include "hermes-dbus-generated.h"
 #include "hermes-error.h"
+#include "hermes-gateway-control.h"
 #include "hermes-gateway-state.h"
+#include "hermes-intent.h"
 #include "hermes-platform.h"
 #include "hermes-port.h"
 #include "hermes-profile.h"
@@ -40,25 +40,17 @@
 
 #define HERMES_STATUS_SERVICE_GATEWAY_PREFIX HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway/"
 
-typedef enum {
-	HERMES_STATUS_VERB_START,
-	HERMES_STATUS_VERB_STOP,
-	HERMES_STATUS_VERB_RESTART,
-} HermesStatusVerb;
-
 typedef struct {
 	HermesStatusService *self;
 	GDBusMethodInvocation *invocation; /* answered exactly once */
-	HermesStatusVerb verb;
+	HermesGatewayAction verb;
 	gchar *profile;
-	gchar *home; /* NULL when the profile has none */
-	guint32 owner_uid;
-	guint32 owner_gid;
 } HermesStatusAction;
 
 struct _HermesStatusService {
 	GObject parent_instance;
 	HermesServiceManager *manager;
+	HermesGatewayControl *control; /* Start, Stop, Restart */
 	HermesContext *ctx;
 	GMainContext *context; /* where it was made: events and replies happen here */
 	GDBusConnection *connection;
@@ -78,8 +70,6 @@ struct _HermesStatusService {
 };
 
 G_DEFINE_FINAL_TYPE(HermesStatusService, hermes_status_service, G_TYPE_OBJECT)
-
-static const gchar *hermes_status_verbs[] = {"start", "stop", "restart"};
 
 static void
 hermes_status_service_watch_profiles(HermesStatusService *self);
@@ -145,8 +135,9 @@ hermes_status_service_fill(HermesStatusService *self,
 	HermesGatewayState gs = status != NULL ? hermes_gateway_status_get_state(status)
 					       : HERMES_GATEWAY_STATE_UNKNOWN;
 	gboolean up = gs == HERMES_GATEWAY_STATE_UP || gs == HERMES_GATEWAY_STATE_STARTING;
-	const gchar *reason =
-		status != NULL ? hermes_gateway_status_get_raw(status, "s6.finish_reason") : NULL;
+	g_autofree gchar *reason = NULL;
+	HermesIntentSource intent_source = HERMES_INTENT_SOURCE_NONE;
+	HermesIntent intent = HERMES_INTENT_NONE;
 	const gchar *desired = NULL;
 	const gchar *runtime = NULL;
 	gint64 runtime_pid = -1;
@@ -164,7 +155,10 @@ hermes_status_service_fill(HermesStatusService *self,
 		runtime = hermes_json_get_string(state, "gateway_state");
 		runtime_pid = hermes_json_get_int(state, "pid", -1);
 		port = hermes_json_get_int(state, "port", -1);
+		intent = hermes_intent_from_state(state, NULL, &intent_source);
 	}
+	if (status != NULL)
+		hermes_gateway_status_get_reason(status, &reason);
 
 	/* the problems a person should see without reading the columns */
 	if (status_error != NULL)
@@ -184,9 +178,14 @@ hermes_status_service_fill(HermesStatusService *self,
 				g_strdup_printf("%s: %s",
 						hermes_gateway_state_to_string(gs),
 						reason != NULL ? reason : "no reason recorded"));
-	if (g_strcmp0(desired, "running") == 0 && !up && status != NULL)
-		g_ptr_array_add(problems,
-				g_strdup("meant to run (desired_state=running) but not up"));
+	if (intent == HERMES_INTENT_RUN && !up && status != NULL)
+		g_ptr_array_add(
+			problems,
+			g_strdup_printf(
+				"meant to run (%s=%s) but not up",
+				intent_source == HERMES_INTENT_SOURCE_DESIRED ? "desired_state"
+									      : "gateway_state",
+				intent_source == HERMES_INTENT_SOURCE_DESIRED ? desired : runtime));
 	if (g_strcmp0(runtime, "running") == 0 && runtime_pid > 0 &&
 	    !hermes_platform_process_alive(runtime_pid))
 		g_ptr_array_add(problems,
@@ -274,7 +273,6 @@ hermes_status_action_free(HermesStatusAction *action)
 {
 	g_object_unref(action->self);
 	g_free(action->profile);
-	g_free(action->home);
 	g_free(action);
 }
 
@@ -283,9 +281,6 @@ static gboolean
 hermes_status_service_check_home(HermesStatusService *self,
 				 guint32 uid,
 				 const gchar *profile,
-				 gchar **home_out,
-				 guint32 *owner_uid,
-				 guint32 *owner_gid,
 				 GError **error)
 {
 	g_autofree gchar *home = NULL;
@@ -295,12 +290,6 @@ hermes_status_service_check_home(HermesStatusService *self,
 		return FALSE;
 	home = hermes_status_service_home(self, profile);
 	if (home != NULL && g_stat(home, &st) == 0) {
-		if (owner_uid != NULL)
-			*owner_uid = st.st_uid;
-		if (owner_gid != NULL)
-			*owner_gid = st.st_gid;
-		if (home_out != NULL)
-			*home_out = g_strdup(home);
 		if (uid == 0 || uid == st.st_uid)
 			return TRUE;
 		g_set_error(error,
@@ -345,82 +334,10 @@ hermes_status_service_check_caller(HermesStatusService *self,
 {
 	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), FALSE);
 	g_return_val_if_fail(profile != NULL, FALSE);
-	return hermes_status_service_check_home(self, uid, profile, NULL, NULL, NULL, error);
+	return hermes_status_service_check_home(self, uid, profile, error);
 }
 
-/*
- * The intent is read and written as the home's owner would: on Linux the
- * worker thread takes the owner's file-system identity meanwhile (the fsuid
- * is per thread), so a root daemon neither follows the owner's symlinks
- * with root's rights nor leaves root-owned files in the home.
- */
-typedef struct {
-	gboolean active;
-	gint uid;
-	gint gid;
-} HermesStatusIdentity;
-
-static gboolean
-hermes_status_action_become(HermesStatusAction *action, HermesStatusIdentity *saved, GError **error)
-{
-	saved->active = FALSE;
-#ifdef __linux__
-	if (geteuid() != 0 || action->owner_uid == 0)
-		return TRUE;
-	saved->gid = setfsgid(action->owner_gid);
-	saved->uid = setfsuid(action->owner_uid);
-	saved->active = TRUE;
-	if ((guint32)setfsuid((uid_t)-1) != action->owner_uid) {
-		setfsuid(saved->uid);
-		setfsgid(saved->gid);
-		saved->active = FALSE;
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_PERMISSION_DENIED,
-			    "cannot act as uid %u on its home",
-			    action->owner_uid);
-		return FALSE;
-	}
-#endif
-	return TRUE;
-}
-
-static void
-hermes_status_action_unbecome(HermesStatusIdentity *saved)
-{
-#ifdef __linux__
-	if (saved->active) {
-		setfsuid(saved->uid);
-		setfsgid(saved->gid);
-	}
-#endif
-	saved->active = FALSE;
-}
-
-static gboolean
-hermes_status_action_set_desired(HermesStatusAction *action, const gchar *desired, GError **error)
-{
-	HermesStatusIdentity saved;
-	gboolean ret;
-	if (!hermes_status_action_become(action, &saved, error))
-		return FALSE;
-	ret = hermes_gateway_state_set_desired(action->home, desired, error);
-	hermes_status_action_unbecome(&saved);
-	return ret;
-}
-
-static gchar *
-hermes_status_action_get_desired(HermesStatusAction *action)
-{
-	HermesStatusIdentity saved;
-	gchar *desired;
-	if (!hermes_status_action_become(action, &saved, NULL))
-		return NULL;
-	desired = hermes_gateway_state_get_desired(action->home);
-	hermes_status_action_unbecome(&saved);
-	return desired;
-}
-
+/* everything about the action is HermesGatewayControl's, as for `hermes gateway <verb>` */
 static void
 hermes_status_action_thread(GTask *task,
 			    gpointer source_object,
@@ -428,66 +345,18 @@ hermes_status_action_thread(GTask *task,
 			    GCancellable *cancellable)
 {
 	HermesStatusAction *action = task_data;
-	HermesServiceManager *manager = action->self->manager;
-	const gchar *verb = hermes_status_verbs[action->verb];
-	const gchar *desired = action->verb == HERMES_STATUS_VERB_STOP ? "stopped" : "running";
-	g_autofree gchar *previous = NULL;
-	g_autoptr(GError) error_local = NULL;
-	gboolean ok;
+	g_autoptr(HermesGatewayResult) result = hermes_gateway_control_run(
+		action->self->control, action->verb, action->profile, 0, cancellable);
+	GError *error = NULL;
+	const gchar *const *notes = hermes_gateway_result_get_notes(result);
 
-	/* as `hermes gateway <verb>`: the intent is durable before the supervisor hears of it */
-	if (action->home != NULL) {
-		previous = hermes_status_action_get_desired(action);
-		if (!hermes_status_action_set_desired(action, desired, &error_local)) {
-			g_task_return_new_error(task,
-						HERMES_ERROR,
-						error_local->domain == HERMES_ERROR
-							? error_local->code
-							: HERMES_ERROR_FAILED,
-						"%s gateway '%s' not attempted: cannot record the "
-						"desired state: %s",
-						verb,
-						action->profile,
-						error_local->message);
-			return;
-		}
-	}
-	switch (action->verb) {
-	case HERMES_STATUS_VERB_START:
-		ok = hermes_service_manager_start(
-			manager, action->profile, cancellable, &error_local);
-		break;
-	case HERMES_STATUS_VERB_STOP:
-		ok = hermes_service_manager_stop(
-			manager, action->profile, cancellable, &error_local);
-		break;
-	case HERMES_STATUS_VERB_RESTART:
-	default:
-		ok = hermes_service_manager_restart(
-			manager, action->profile, cancellable, &error_local);
-		break;
-	}
-	if (ok) {
-		g_task_return_boolean(task, TRUE);
+	for (guint i = 0; notes[i] != NULL; i++)
+		g_debug("%s", notes[i]);
+	if (!hermes_gateway_result_propagate_error(result, &error)) {
+		g_task_return_error(task, error);
 		return;
 	}
-	/* the supervisor refused: put the intent back */
-	if (action->home != NULL && g_strcmp0(previous, desired) != 0) {
-		g_autoptr(GError) error_restore = NULL;
-		if (!hermes_status_action_set_desired(action, previous, &error_restore))
-			g_debug("could not restore the desired state of '%s': %s",
-				action->profile,
-				error_restore->message);
-	}
-	g_task_return_new_error(task,
-				HERMES_ERROR,
-				error_local->code,
-				"%s gateway '%s' failed (backend %s, %s): %s",
-				verb,
-				action->profile,
-				hermes_service_manager_get_name(manager),
-				hermes_error_to_string(error_local->code),
-				error_local->message);
+	g_task_return_boolean(task, TRUE);
 }
 
 static void
@@ -590,7 +459,7 @@ hermes_status_action_done_cb(GObject *source, GAsyncResult *result, gpointer use
 		if (ok)
 			hermes_status_service_settle(self,
 						     action->profile,
-						     action->verb == HERMES_STATUS_VERB_STOP
+						     action->verb == HERMES_GATEWAY_ACTION_STOP
 							     ? HERMES_GATEWAY_WANTED_DOWN
 							     : HERMES_GATEWAY_WANTED_UP);
 	}
@@ -637,15 +506,9 @@ hermes_status_service_authorize(HermesStatusAction *action, guint32 uid)
 		hermes_status_action_free(action);
 		return;
 	}
-	if (!hermes_status_service_check_home(self,
-					      uid,
-					      action->profile,
-					      &action->home,
-					      &action->owner_uid,
-					      &action->owner_gid,
-					      &error)) {
+	if (!hermes_status_service_check_home(self, uid, action->profile, &error)) {
 		g_debug("denied %s of '%s': %s",
-			hermes_status_verbs[action->verb],
+			hermes_gateway_action_to_string(action->verb),
 			action->profile,
 			error->message);
 		hermes_status_action_deny(action, error->message);
@@ -679,7 +542,7 @@ static gboolean
 hermes_status_service_handle(HermesStatusService *self,
 			     HermesDBusServiceManager1Gateway *gw,
 			     GDBusMethodInvocation *invocation,
-			     HermesStatusVerb verb)
+			     HermesGatewayAction verb)
 {
 	HermesStatusAction *action = g_new0(HermesStatusAction, 1);
 	GDBusConnection *connection = g_dbus_method_invocation_get_connection(invocation);
@@ -724,7 +587,7 @@ hermes_status_service_handle_start_cb(HermesDBusServiceManager1Gateway *gw,
 				      GDBusMethodInvocation *invocation,
 				      gpointer user_data)
 {
-	return hermes_status_service_handle(user_data, gw, invocation, HERMES_STATUS_VERB_START);
+	return hermes_status_service_handle(user_data, gw, invocation, HERMES_GATEWAY_ACTION_START);
 }
 
 static gboolean
@@ -732,7 +595,7 @@ hermes_status_service_handle_stop_cb(HermesDBusServiceManager1Gateway *gw,
 				     GDBusMethodInvocation *invocation,
 				     gpointer user_data)
 {
-	return hermes_status_service_handle(user_data, gw, invocation, HERMES_STATUS_VERB_STOP);
+	return hermes_status_service_handle(user_data, gw, invocation, HERMES_GATEWAY_ACTION_STOP);
 }
 
 static gboolean
@@ -740,7 +603,8 @@ hermes_status_service_handle_restart_cb(HermesDBusServiceManager1Gateway *gw,
 					GDBusMethodInvocation *invocation,
 					gpointer user_data)
 {
-	return hermes_status_service_handle(user_data, gw, invocation, HERMES_STATUS_VERB_RESTART);
+	return hermes_status_service_handle(
+		user_data, gw, invocation, HERMES_GATEWAY_ACTION_RESTART);
 }
 
 /*****************************************************************************/
@@ -1114,6 +978,9 @@ hermes_status_service_new(HermesServiceManager *manager)
 	self = g_object_new(HERMES_TYPE_STATUS_SERVICE, NULL);
 	self->manager = g_object_ref(manager);
 	self->ctx = g_object_ref(hermes_service_manager_get_context(manager));
+	/* a root daemon writes into a user's home as that user */
+	self->control = hermes_gateway_control_new(manager);
+	hermes_gateway_control_set_flags(self->control, HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER);
 	self->root_dir = hermes_profile_get_root(self->ctx);
 	self->profiles_dir = g_build_filename(self->root_dir, "profiles", NULL);
 	return self;
@@ -1136,6 +1003,7 @@ hermes_status_service_finalize(GObject *object)
 	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
 	g_hash_table_unref(self->gateways);
 	g_ptr_array_unref(self->settles);
+	g_clear_object(&self->control);
 	g_clear_object(&self->manager);
 	g_clear_object(&self->ctx);
 	g_main_context_unref(self->context);

@@ -550,12 +550,13 @@ test_daemon_events_and_control(void **state)
 				raw,
 				f->wait_ms,
 				"InterfacesAdded for raw");
-	reply = call(f, raw, GATEWAY_IFACE, "Start", NULL, G_VARIANT_TYPE("()"), &error);
+	/* (Start would register it, as `hermes gateway start` does; Stop does not) */
+	reply = call(f, raw, GATEWAY_IFACE, "Stop", NULL, G_VARIANT_TYPE("()"), &error);
 	assert_null(reply);
 	{
 		g_autofree gchar *remote = g_dbus_error_get_remote_error(error);
 		assert_string_equal(remote, "ai.hermes.ServiceManager1.Error.NotRegistered");
-		hermes_assert_str_contains(error->message, "start gateway 'raw' failed");
+		hermes_assert_str_contains(error->message, "stop gateway 'raw' failed");
 	}
 	g_clear_error(&error);
 

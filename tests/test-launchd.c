@@ -1732,7 +1732,8 @@ test_cli_lifecycle(void **state)
 		g_autofree gchar *seen = NULL;
 		g_autoptr(GError) error = NULL;
 		g_autoptr(JsonObject) m = NULL;
-		assert_fake(f, "managername", print_target, bootout);
+		/* core reads the pid for the marker first, then the backend reads again */
+		assert_fake(f, "managername", print_target, print_target, bootout);
 		assert_true(g_file_get_contents(seen_path, &seen, NULL, NULL));
 		assert_string_equal(seen, "bootout marker=yes\n");
 		m = hermes_json_file_load(marker, &error);

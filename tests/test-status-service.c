@@ -577,7 +577,7 @@ test_status_service_control(void **state)
 	g_clear_pointer(&desired, g_free);
 
 	/* a library error crosses the bus under its own name, and the intent is put back */
-	reply = call(f, nope, GATEWAY_IFACE, "Start", NULL, G_VARIANT_TYPE("()"), &error);
+	reply = call(f, nope, GATEWAY_IFACE, "Stop", NULL, G_VARIANT_TYPE("()"), &error);
 	assert_null(reply);
 	assert_non_null(error);
 	remote = g_dbus_error_get_remote_error(error);
@@ -588,6 +588,70 @@ test_status_service_control(void **state)
 	desired = desired_on_disk(f, "nope");
 	assert_null(desired);
 	wait_string(f, "nope", "DesiredState", "");
+}
+
+/* `hermes gateway start` in a child, against the same s6 tree and profiles */
+static void
+cli_start(Fixture *f, const gchar *profile)
+{
+	g_auto(GStrv) envp = hermes_context_get_environ(f->ctx);
+	const gchar *argv[] = {
+		hermes_test_env("HERMES_TEST_HERMES"), "-p", profile, "gateway", "start", NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = 0;
+
+	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	assert_true(g_spawn_sync(NULL,
+				 (gchar **)argv,
+				 envp,
+				 G_SPAWN_DEFAULT,
+				 NULL,
+				 NULL,
+				 &out,
+				 &err,
+				 &status,
+				 &error));
+	hermes_assert_no_error(error);
+	if (!g_spawn_check_wait_status(status, NULL))
+		fail_msg("hermes gateway start failed: %s", err);
+	hermes_assert_str_contains(out, "Registered gateway");
+}
+
+/* D-Bus Start on a profile without a slot does exactly what `hermes gateway start` does */
+static void
+test_status_service_start_registers(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *path = path_of("bare");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	const gchar *profiles[] = {"bare", "twin"};
+
+	create_profile(f, "bare");
+	create_profile(f, "twin");
+	export(f);
+	wait_string(f, "bare", "State", "unregistered");
+
+	reply = call(f, path, GATEWAY_IFACE, "Start", NULL, G_VARIANT_TYPE("()"), &error);
+	hermes_assert_no_error(error);
+	cli_start(f, "twin");
+	wait_string(f, "bare", "State", "up");
+	wait_string(f, "twin", "State", "up");
+	for (guint i = 0; i < G_N_ELEMENTS(profiles); i++) {
+		g_autofree gchar *desired = desired_on_disk(f, profiles[i]);
+		g_autoptr(GVariant) registered = get_prop(f, profiles[i], "Registered");
+		g_autoptr(HermesGatewayStatus) status =
+			hermes_service_manager_get_status(f->manager, profiles[i], NULL, &error);
+		hermes_assert_no_error(error);
+		assert_string_equal(desired, "running");
+		assert_true(g_variant_get_boolean(registered));
+		wait_string(f, profiles[i], "DesiredState", "running");
+		wait_string(f, profiles[i], "Ready", "yes");
+		assert_int_equal(hermes_gateway_status_get_wanted(status),
+				 HERMES_GATEWAY_WANTED_UP);
+	}
 }
 
 /* root and the owner of the profile's home may control a gateway, nobody else */
@@ -695,6 +759,7 @@ main(void)
 		T(test_status_service_kill_is_signalled),
 		T(test_status_service_added_removed),
 		T(test_status_service_control),
+		T(test_status_service_start_registers),
 		T(test_status_service_check_caller),
 		T(test_status_service_unexport_in_flight),
 	};

@@ -84,7 +84,9 @@ hermes_launchd_manager_setup(HermesServiceManager *manager, HermesContext *ctx, 
 			    scope);
 		return FALSE;
 	}
-	self->system_scope = g_strcmp0(scope, "system") == 0;
+	/* the context's scope (--system); the variable stays as the documented override */
+	self->system_scope = g_strcmp0(scope, "system") == 0 ||
+			     hermes_context_get_scope(ctx) == HERMES_SCOPE_SYSTEM;
 	domain = hermes_launchd_manager_env(self, "HERMES_LAUNCHD_DOMAIN");
 	if (domain != NULL) {
 		if (!hermes_launchd_domain_validate(domain, error)) {

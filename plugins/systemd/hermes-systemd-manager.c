@@ -76,6 +76,9 @@ static gboolean
 hermes_systemd_scope_from_env(HermesContext *ctx, HermesSystemdScope *scope, GError **error)
 {
 	const gchar *value = hermes_context_getenv(ctx, "HERMES_SYSTEMD_SCOPE");
+	/* the context's scope (--system); the variable stays as the documented override */
+	if (hermes_context_get_scope(ctx) == HERMES_SCOPE_SYSTEM)
+		value = "system";
 	if (value == NULL || value[0] == '\0' || g_strcmp0(value, "user") == 0) {
 		*scope = HERMES_SYSTEMD_SCOPE_USER;
 		return TRUE;

@@ -9,6 +9,10 @@
  * context's environment:
  *   HERMES_FAKE_SCORE     probe score (default 1)
  *   HERMES_FAKE_GATEWAYS  comma-separated profiles registered at setup (down)
+ *   HERMES_FAKE_REGISTRATION  "0": slots cannot be registered at run time
+ *   HERMES_FAKE_STATES    comma-separated PROFILE=parked or PROFILE=failed:
+ *                         registered at setup in that state (parked with a
+ *                         typed reason, failed with only an exit code)
  *   HERMES_FAKE_FAIL      comma-separated OP or OP:PROFILE that fail with
  *                         CommandFailed; OP "foreign" makes every call fail
  *                         with a G_IO_ERROR to prove the wrappers convert it
@@ -28,6 +32,7 @@ typedef struct {
 	gint64 since;
 	gint restarts;
 	gint64 pid;
+	HermesGatewayState verdict; /* parked or failed while down, else unknown */
 } HermesFakeGateway;
 
 struct _HermesFakeManager {
@@ -35,6 +40,7 @@ struct _HermesFakeManager {
 	GHashTable *gateways; /* profile -> HermesFakeGateway */
 	GStrv fail;
 	gint64 next_pid;
+	gboolean registration;
 };
 
 static void
@@ -88,6 +94,16 @@ hermes_fake_manager_status_of(const gchar *profile, HermesFakeGateway *gw)
 		status, gw->up ? HERMES_TRISTATE_YES : HERMES_TRISTATE_NO, gw->since);
 	hermes_gateway_status_set_restarts(status, gw->restarts);
 	hermes_gateway_status_set_raw(status, "fake.enabled", gw->enabled ? "yes" : "no");
+	if (!gw->up && gw->verdict == HERMES_GATEWAY_STATE_PARKED) {
+		hermes_gateway_status_set_state(status, HERMES_GATEWAY_STATE_PARKED);
+		hermes_gateway_status_set_last_exit(status, 1, 0);
+		hermes_gateway_status_set_reason(
+			status, HERMES_GATEWAY_REASON_CRASH_LOOP, "5 deaths within 60 s (fake)");
+	} else if (!gw->up && gw->verdict == HERMES_GATEWAY_STATE_FAILED) {
+		/* no typed reason: core explains it from the exit code */
+		hermes_gateway_status_set_state(status, HERMES_GATEWAY_STATE_FAILED);
+		hermes_gateway_status_set_last_exit(status, 78, 0);
+	}
 	return status;
 }
 
@@ -119,6 +135,7 @@ hermes_fake_manager_set_up(HermesFakeManager *self, HermesFakeGateway *gw, gbool
 {
 	gw->up = up;
 	gw->since = g_get_real_time();
+	gw->verdict = HERMES_GATEWAY_STATE_UNKNOWN;
 	if (up)
 		gw->pid = self->next_pid++;
 }
@@ -129,10 +146,26 @@ hermes_fake_manager_setup(HermesServiceManager *manager, HermesContext *ctx, GEr
 	HermesFakeManager *self = HERMES_FAKE_MANAGER(manager);
 	const gchar *pre = hermes_context_getenv(ctx, "HERMES_FAKE_GATEWAYS");
 	const gchar *fail = hermes_context_getenv(ctx, "HERMES_FAKE_FAIL");
+	const gchar *states = hermes_context_getenv(ctx, "HERMES_FAKE_STATES");
 	if (fail != NULL)
 		self->fail = g_strsplit(fail, ",", -1);
+	self->registration =
+		g_strcmp0(hermes_context_getenv(ctx, "HERMES_FAKE_REGISTRATION"), "0") != 0;
 	if (!hermes_fake_manager_call(self, "setup", NULL, error))
 		return FALSE;
+	if (states != NULL) {
+		g_auto(GStrv) pairs = g_strsplit(states, ",", -1);
+		for (guint i = 0; pairs[i] != NULL; i++) {
+			g_auto(GStrv) kv = g_strsplit(pairs[i], "=", 2);
+			HermesFakeGateway *gw;
+			if (g_strv_length(kv) != 2)
+				continue;
+			gw = g_new0(HermesFakeGateway, 1);
+			gw->verdict = g_strcmp0(kv[1], "parked") == 0 ? HERMES_GATEWAY_STATE_PARKED
+								      : HERMES_GATEWAY_STATE_FAILED;
+			g_hash_table_insert(self->gateways, g_strdup(kv[0]), gw);
+		}
+	}
 	if (pre != NULL) {
 		g_auto(GStrv) names = g_strsplit(pre, ",", -1);
 		for (guint i = 0; names[i] != NULL; i++) {
@@ -350,9 +383,16 @@ hermes_fake_manager_render(HermesServiceManager *manager, HermesGatewaySpec *spe
 	return g_steal_pointer(&steps);
 }
 
+static gboolean
+hermes_fake_manager_supports_registration(HermesServiceManager *manager)
+{
+	return HERMES_FAKE_MANAGER(manager)->registration;
+}
+
 static void
 hermes_fake_manager_iface_init(HermesServiceManagerInterface *iface)
 {
+	iface->supports_registration = hermes_fake_manager_supports_registration;
 	iface->setup = hermes_fake_manager_setup;
 	iface->get_name = hermes_fake_manager_get_name;
 	iface->start = hermes_fake_manager_start;

@@ -1,0 +1,700 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The one place a gateway is started, stopped or restarted, whoever asks
+ * (`hermes gateway start`, hermes-svcd's Start): normalise and validate the
+ * name; refuse stop/restart from inside a gateway (upstream #92560);
+ * register a missing slot for an existing profile; record `desired_state`
+ * durably before the supervisor hears of it; leave the planned-stop marker
+ * in the target's home before a stop or restart; signal, and put the intent
+ * back if the supervisor refuses; with a timeout, await the asked state.
+ * Nothing is printed: HermesGatewayResult says how it ended.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/fsuid.h>
+#endif
+
+#include "hermes-error.h"
+#include "hermes-gateway-control.h"
+#include "hermes-gateway-spec.h"
+#include "hermes-gateway-state.h"
+#include "hermes-planned-stop.h"
+#include "hermes-profile.h"
+
+struct _HermesGatewayResult {
+	gatomicrefcount refcount;
+	HermesGatewayAction action;
+	gchar *profile;
+	HermesGatewayOutcome outcome;
+	gchar *message;
+	GError *error; /* NULL when done */
+	gboolean registered;
+	GPtrArray *notes; /* NULL-terminated */
+};
+
+G_DEFINE_BOXED_TYPE(HermesGatewayResult,
+		    hermes_gateway_result,
+		    hermes_gateway_result_ref,
+		    hermes_gateway_result_unref)
+
+struct _HermesGatewayControl {
+	GObject parent_instance;
+	HermesServiceManager *manager;
+	HermesContext *ctx;
+	HermesGatewayControlFlags flags;
+};
+
+G_DEFINE_FINAL_TYPE(HermesGatewayControl, hermes_gateway_control, G_TYPE_OBJECT)
+
+typedef struct {
+	HermesGatewayControl *self;
+	HermesGatewayResult *result;
+	const gchar *verb;
+	gchar *home; /* NULL when the profile has none on disk */
+	gboolean as_owner;
+	guint32 owner_uid;
+	guint32 owner_gid;
+	HermesGatewayStatus *before; /* the status read on the way, if any */
+} HermesGatewayRun;		     /* one action in progress */
+
+static const gchar *hermes_gateway_action_verbs[] = {"start", "stop", "restart"};
+static const gchar *hermes_gateway_action_done[] = {"Started", "Stopped", "Restarted"};
+
+/*****************************************************************************/
+/* the result */
+
+static HermesGatewayResult *
+hermes_gateway_result_new(HermesGatewayAction action, const gchar *profile)
+{
+	HermesGatewayResult *self = g_new0(HermesGatewayResult, 1);
+	g_atomic_ref_count_init(&self->refcount);
+	self->action = action;
+	self->profile = g_strdup(profile);
+	self->outcome = HERMES_GATEWAY_OUTCOME_DONE;
+	self->notes = g_ptr_array_new_null_terminated(0, g_free, TRUE);
+	return self;
+}
+
+/* takes @error; its message becomes the result's */
+static void
+hermes_gateway_result_fail(HermesGatewayResult *self, HermesGatewayOutcome outcome, GError *error)
+{
+	hermes_error_convert(&error);
+	self->outcome = outcome;
+	g_clear_error(&self->error);
+	self->error = error;
+	g_free(self->message);
+	self->message = g_strdup(error->message);
+}
+
+/**
+ * hermes_gateway_result_ref:
+ * @self: a #HermesGatewayResult
+ * Returns: (transfer full): @self
+ */
+HermesGatewayResult *
+hermes_gateway_result_ref(HermesGatewayResult *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	g_atomic_ref_count_inc(&self->refcount);
+	return self;
+}
+
+/**
+ * hermes_gateway_result_unref:
+ * @self: (transfer full): a #HermesGatewayResult
+ */
+void
+hermes_gateway_result_unref(HermesGatewayResult *self)
+{
+	g_return_if_fail(self != NULL);
+	if (!g_atomic_ref_count_dec(&self->refcount))
+		return;
+	g_free(self->profile);
+	g_free(self->message);
+	g_clear_error(&self->error);
+	g_ptr_array_unref(self->notes);
+	g_free(self);
+}
+
+/**
+ * hermes_gateway_result_get_action:
+ * @self: a #HermesGatewayResult
+ * Returns: what was asked
+ */
+HermesGatewayAction
+hermes_gateway_result_get_action(const HermesGatewayResult *self)
+{
+	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_ACTION_START);
+	return self->action;
+}
+
+/**
+ * hermes_gateway_result_get_profile:
+ * @self: a #HermesGatewayResult
+ * Returns: the profile, normalised (as given when it was invalid)
+ */
+const gchar *
+hermes_gateway_result_get_profile(const HermesGatewayResult *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	return self->profile;
+}
+
+/**
+ * hermes_gateway_result_get_outcome:
+ * @self: a #HermesGatewayResult
+ * Returns: how it ended
+ */
+HermesGatewayOutcome
+hermes_gateway_result_get_outcome(const HermesGatewayResult *self)
+{
+	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
+	return self->outcome;
+}
+
+/**
+ * hermes_gateway_result_get_message:
+ * @self: a #HermesGatewayResult
+ * Returns: one line for a person: `Started gateway 'demo' (backend s6)`, or
+ *   what went wrong, naming the action, the profile, the backend and the code
+ */
+const gchar *
+hermes_gateway_result_get_message(const HermesGatewayResult *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	return self->message;
+}
+
+/**
+ * hermes_gateway_result_get_registered:
+ * @self: a #HermesGatewayResult
+ * Returns: whether a missing slot was registered on the way
+ */
+gboolean
+hermes_gateway_result_get_registered(const HermesGatewayResult *self)
+{
+	g_return_val_if_fail(self != NULL, FALSE);
+	return self->registered;
+}
+
+/**
+ * hermes_gateway_result_get_notes:
+ * @self: a #HermesGatewayResult
+ *
+ * Things a person may want to know besides the outcome: a slot that was
+ * registered, an intent that could not be put back.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the notes, in order
+ */
+const gchar *const *
+hermes_gateway_result_get_notes(const HermesGatewayResult *self)
+{
+	static const gchar *const none[] = {NULL};
+	g_return_val_if_fail(self != NULL, NULL);
+	/* an empty array has no storage yet */
+	if (self->notes->pdata == NULL)
+		return none;
+	return (const gchar *const *)self->notes->pdata;
+}
+
+/**
+ * hermes_gateway_result_propagate_error:
+ * @self: a #HermesGatewayResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when the outcome is %HERMES_GATEWAY_OUTCOME_DONE, else
+ *   %FALSE with a copy of the #HERMES_ERROR it ended with
+ */
+gboolean
+hermes_gateway_result_propagate_error(const HermesGatewayResult *self, GError **error)
+{
+	g_return_val_if_fail(self != NULL, FALSE);
+	if (self->error == NULL)
+		return TRUE;
+	g_propagate_error(error, g_error_copy(self->error));
+	return FALSE;
+}
+
+/*****************************************************************************/
+/* the steps */
+
+/**
+ * hermes_gateway_control_normalize_name:
+ * @name: a profile name as a person typed it
+ * @error: return location for a #GError
+ *
+ * Strips surrounding whitespace and lowercases, as upstream does (`Coder`
+ * and ` coder ` mean `coder`), then applies hermes_profile_name_validate().
+ *
+ * Returns: (transfer full) (nullable): the normalised name, or %NULL with
+ *   %HERMES_ERROR_INVALID_ARGUMENT
+ */
+gchar *
+hermes_gateway_control_normalize_name(const gchar *name, GError **error)
+{
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *lower = NULL;
+	g_return_val_if_fail(name != NULL, NULL);
+	copy = g_strstrip(g_strdup(name));
+	lower = g_utf8_validate(copy, -1, NULL) ? g_utf8_strdown(copy, -1) : g_strdup(copy);
+	if (!hermes_profile_name_validate(lower, error))
+		return NULL;
+	return g_steal_pointer(&lower);
+}
+
+/* a gateway (or a tool it runs) stopping itself would be revived or loop (upstream #92560) */
+static gboolean
+hermes_gateway_control_check_inside(HermesGatewayControl *self,
+				    HermesGatewayAction action,
+				    GError **error)
+{
+	const gchar *inside = hermes_context_getenv(self->ctx, "HERMES_SUPERVISED_CHILD");
+	if (action == HERMES_GATEWAY_ACTION_START || inside == NULL || inside[0] == '\0' ||
+	    g_strcmp0(inside, "0") == 0)
+		return TRUE;
+	g_set_error_literal(
+		error,
+		HERMES_ERROR,
+		HERMES_ERROR_PERMISSION_DENIED,
+		"refusing to stop or restart a gateway from inside a supervised gateway "
+		"(HERMES_SUPERVISED_CHILD is set); run it from a shell outside the gateway");
+	return FALSE;
+}
+
+/* the profile's home and its owner, when it has one on disk */
+static void
+hermes_gateway_control_find_home(HermesGatewayRun *run)
+{
+	g_autoptr(HermesProfile) p =
+		hermes_profile_lookup(run->self->ctx, run->result->profile, NULL);
+	GStatBuf st;
+	if (p == NULL || g_stat(hermes_profile_get_home(p), &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	run->home = g_strdup(hermes_profile_get_home(p));
+	run->owner_uid = st.st_uid;
+	run->owner_gid = st.st_gid;
+#ifdef __linux__
+	run->as_owner = (run->self->flags & HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER) != 0 &&
+			geteuid() == 0 && st.st_uid != 0;
+#endif
+}
+
+/*
+ * A root daemon writes into a user's home as that user: the fsuid is per
+ * thread, so a root daemon neither follows the owner's symlinks with root's
+ * rights nor leaves root-owned files in the home.
+ */
+typedef struct {
+	gboolean active;
+	gint uid;
+	gint gid;
+} HermesGatewayIdentity;
+
+static gboolean
+hermes_gateway_run_become(HermesGatewayRun *run, HermesGatewayIdentity *saved, GError **error)
+{
+	saved->active = FALSE;
+#ifdef __linux__
+	if (!run->as_owner)
+		return TRUE;
+	saved->gid = setfsgid(run->owner_gid);
+	saved->uid = setfsuid(run->owner_uid);
+	saved->active = TRUE;
+	if ((guint32)setfsuid((uid_t)-1) != run->owner_uid) {
+		setfsuid(saved->uid);
+		setfsgid(saved->gid);
+		saved->active = FALSE;
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_PERMISSION_DENIED,
+			    "cannot act as uid %u on its home",
+			    run->owner_uid);
+		return FALSE;
+	}
+#endif
+	return TRUE;
+}
+
+static void
+hermes_gateway_run_unbecome(HermesGatewayIdentity *saved)
+{
+#ifdef __linux__
+	if (saved->active) {
+		setfsuid(saved->uid);
+		setfsgid(saved->gid);
+	}
+#endif
+	saved->active = FALSE;
+}
+
+/* reads the intent into @previous (when asked) and writes @desired, as the home's owner */
+static gboolean
+hermes_gateway_run_set_desired(HermesGatewayRun *run,
+			       gchar **previous,
+			       const gchar *desired,
+			       GError **error)
+{
+	HermesGatewayIdentity saved;
+	gboolean ret;
+	if (!hermes_gateway_run_become(run, &saved, error))
+		return FALSE;
+	if (previous != NULL)
+		*previous = hermes_gateway_state_get_desired(run->home);
+	ret = hermes_gateway_state_set_desired(run->home, desired, error);
+	hermes_gateway_run_unbecome(&saved);
+	return ret;
+}
+
+/*
+ * A profile that exists but has no slot (created before the backend was
+ * here, or on the host against a mounted home) gets one, so start just works.
+ */
+static gboolean
+hermes_gateway_run_ensure_registered(HermesGatewayRun *run, GError **error)
+{
+	HermesServiceManager *manager = run->self->manager;
+	const gchar *profile = run->result->profile;
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+	g_autoptr(HermesProfile) p = NULL;
+
+	if (!hermes_service_manager_supports_registration(manager))
+		return TRUE;
+	/* kept: the planned-stop marker needs the pid, and supervisors are not asked twice */
+	run->before = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
+	if (run->before != NULL ||
+	    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED))
+		return TRUE;
+	/* a slot without a profile is for the backend to refuse */
+	p = hermes_profile_lookup(run->self->ctx, profile, NULL);
+	if (p == NULL || !hermes_profile_exists(p))
+		return TRUE;
+	spec = hermes_gateway_spec_new_default(run->self->ctx, profile, error);
+	if (spec == NULL)
+		return FALSE;
+	if (!hermes_service_manager_register_gateway(
+		    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
+		g_prefix_error(error, "cannot register gateway '%s': ", profile);
+		return FALSE;
+	}
+	run->result->registered = TRUE;
+	g_ptr_array_add(run->result->notes,
+			g_strdup_printf("Registered gateway '%s' with %s (%s)",
+					profile,
+					hermes_service_manager_get_name(manager),
+					hermes_service_manager_get_mode(manager)));
+	return TRUE;
+}
+
+/* without the marker the gateway takes SIGTERM for a crash and persists running */
+static void
+hermes_gateway_run_mark_planned_stop(HermesGatewayRun *run)
+{
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autoptr(GError) error_local = NULL;
+	HermesGatewayIdentity saved;
+	gint64 pid;
+
+	if (run->home == NULL)
+		return;
+	status = run->before != NULL
+			 ? hermes_gateway_status_ref(run->before)
+			 : hermes_service_manager_get_status(
+				   run->self->manager, run->result->profile, NULL, NULL);
+	pid = status != NULL ? hermes_gateway_status_get_pid(status) : -1;
+	if (pid <= 0)
+		return;
+	if (hermes_gateway_run_become(run, &saved, &error_local)) {
+		hermes_planned_stop_write(run->home, pid, &error_local);
+		hermes_gateway_run_unbecome(&saved);
+	}
+	if (error_local != NULL)
+		g_debug("no planned-stop marker for %s: %s",
+			run->result->profile,
+			error_local->message);
+}
+
+static gboolean
+hermes_gateway_run_signal(HermesGatewayRun *run, GCancellable *cancellable, GError **error)
+{
+	HermesServiceManager *manager = run->self->manager;
+	const gchar *profile = run->result->profile;
+	switch (run->result->action) {
+	case HERMES_GATEWAY_ACTION_STOP:
+		return hermes_service_manager_stop(manager, profile, cancellable, error);
+	case HERMES_GATEWAY_ACTION_RESTART:
+		return hermes_service_manager_restart(manager, profile, cancellable, error);
+	case HERMES_GATEWAY_ACTION_START:
+	default:
+		return hermes_service_manager_start(manager, profile, cancellable, error);
+	}
+}
+
+/* the backends wait for their supervisor; this waits for the state the caller asked for */
+static gboolean
+hermes_gateway_run_wait(HermesGatewayRun *run,
+			guint timeout_ms,
+			GCancellable *cancellable,
+			GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	gulong pause_us = 5000;
+	HermesGatewayState state = HERMES_GATEWAY_STATE_UNKNOWN;
+
+	while (TRUE) {
+		g_autoptr(HermesGatewayStatus) status = hermes_service_manager_get_status(
+			run->self->manager, run->result->profile, cancellable, NULL);
+		HermesTristate ready = HERMES_TRISTATE_UNKNOWN;
+		if (status != NULL) {
+			state = hermes_gateway_status_get_state(status);
+			ready = hermes_gateway_status_get_ready(status);
+		}
+		if (run->result->action == HERMES_GATEWAY_ACTION_STOP
+			    ? state == HERMES_GATEWAY_STATE_DOWN ||
+				      state == HERMES_GATEWAY_STATE_FAILED ||
+				      state == HERMES_GATEWAY_STATE_PARKED
+			    : state == HERMES_GATEWAY_STATE_UP && ready != HERMES_TRISTATE_NO)
+			return TRUE;
+		if (g_cancellable_set_error_if_cancelled(cancellable, error))
+			return FALSE;
+		if (g_get_monotonic_time() >= deadline)
+			break;
+		g_usleep(MIN(pause_us, (gulong)MAX(deadline - g_get_monotonic_time(), 1)));
+		pause_us = MIN(pause_us * 2, 200000);
+	}
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_TIMED_OUT,
+		    "%s gateway '%s': the supervisor took it, but the gateway is %s after %u ms",
+		    run->verb,
+		    run->result->profile,
+		    hermes_gateway_state_to_string(state),
+		    timeout_ms);
+	return FALSE;
+}
+
+/* the supervisor refused: the intent goes back to what it was; takes @error_local */
+static void
+hermes_gateway_run_refused(HermesGatewayRun *run,
+			   const gchar *previous,
+			   const gchar *desired,
+			   GError *error_local)
+{
+	g_autoptr(GError) error_restore = NULL;
+	if (run->home != NULL && g_strcmp0(previous, desired) != 0 &&
+	    !hermes_gateway_run_set_desired(run, NULL, previous, &error_restore))
+		g_ptr_array_add(run->result->notes,
+				g_strdup_printf("could not restore the desired state of '%s': %s",
+						run->result->profile,
+						error_restore->message));
+	hermes_error_convert(&error_local);
+	hermes_gateway_result_fail(run->result,
+				   HERMES_GATEWAY_OUTCOME_REFUSED,
+				   g_error_new(HERMES_ERROR,
+					       error_local->code,
+					       "%s gateway '%s' failed (backend %s, %s): %s",
+					       run->verb,
+					       run->result->profile,
+					       hermes_service_manager_get_name(run->self->manager),
+					       hermes_error_to_string(error_local->code),
+					       error_local->message));
+	g_error_free(error_local);
+}
+
+/* steps 3 to 7; the name is valid and the caller may act */
+static void
+hermes_gateway_run_steps(HermesGatewayRun *run, guint timeout_ms, GCancellable *cancellable)
+{
+	HermesGatewayAction action = run->result->action;
+	const gchar *desired = action == HERMES_GATEWAY_ACTION_STOP ? "stopped" : "running";
+	g_autofree gchar *previous = NULL;
+	GError *error_local = NULL;
+
+	if (action != HERMES_GATEWAY_ACTION_STOP &&
+	    !hermes_gateway_run_ensure_registered(run, &error_local)) {
+		hermes_gateway_result_fail(
+			run->result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
+		return;
+	}
+	if (run->home != NULL) {
+		if (!hermes_gateway_run_set_desired(run, &previous, desired, &error_local)) {
+			hermes_error_convert(&error_local);
+			hermes_gateway_result_fail(
+				run->result,
+				HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED,
+				g_error_new(HERMES_ERROR,
+					    error_local->code,
+					    "%s gateway '%s' not attempted: cannot record the "
+					    "desired state: %s",
+					    run->verb,
+					    run->result->profile,
+					    error_local->message));
+			g_error_free(error_local);
+			return;
+		}
+	}
+	if (action != HERMES_GATEWAY_ACTION_START)
+		hermes_gateway_run_mark_planned_stop(run);
+	if (!hermes_gateway_run_signal(run, cancellable, &error_local)) {
+		hermes_gateway_run_refused(run, previous, desired, error_local);
+		return;
+	}
+	/* the supervisor has the command: the intent stands, whatever the wait says */
+	if (timeout_ms > 0 &&
+	    !hermes_gateway_run_wait(run, timeout_ms, cancellable, &error_local)) {
+		hermes_gateway_result_fail(
+			run->result, HERMES_GATEWAY_OUTCOME_TIMED_OUT, error_local);
+		return;
+	}
+	run->result->message = g_strdup_printf("%s gateway '%s' (backend %s)",
+					       hermes_gateway_action_done[action],
+					       run->result->profile,
+					       hermes_service_manager_get_name(run->self->manager));
+}
+
+/**
+ * hermes_gateway_control_run:
+ * @self: a #HermesGatewayControl
+ * @action: what to do
+ * @profile: the profile, as a person typed it (it is normalised)
+ * @timeout_ms: 0 to return once the supervisor took the command (the
+ *   backend's own wait), else how long to wait for the gateway to be up and
+ *   not unready (start, restart) or down (stop)
+ * @cancellable: (nullable): a #GCancellable
+ *
+ * Starts, stops or restarts the gateway of @profile, the same way for every
+ * caller; see the description at the top of hermes-gateway-control.c. Blocks;
+ * a daemon calls it from a worker thread.
+ *
+ * Returns: (transfer full): how it ended, never %NULL
+ */
+HermesGatewayResult *
+hermes_gateway_control_run(HermesGatewayControl *self,
+			   HermesGatewayAction action,
+			   const gchar *profile,
+			   guint timeout_ms,
+			   GCancellable *cancellable)
+{
+	HermesGatewayRun run = {self, NULL, NULL, NULL, FALSE, 0, 0, NULL};
+	g_autofree gchar *name = NULL;
+	GError *error_local = NULL;
+
+	g_return_val_if_fail(HERMES_IS_GATEWAY_CONTROL(self), NULL);
+	g_return_val_if_fail(action <= HERMES_GATEWAY_ACTION_RESTART, NULL);
+	g_return_val_if_fail(profile != NULL, NULL);
+
+	run.verb = hermes_gateway_action_verbs[action];
+	name = hermes_gateway_control_normalize_name(profile, &error_local);
+	run.result = hermes_gateway_result_new(action, name != NULL ? name : profile);
+	if (name == NULL || !hermes_gateway_control_check_inside(self, action, &error_local)) {
+		hermes_gateway_result_fail(
+			run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
+		return run.result;
+	}
+	hermes_gateway_control_find_home(&run);
+	hermes_gateway_run_steps(&run, timeout_ms, cancellable);
+	g_clear_pointer(&run.before, hermes_gateway_status_unref);
+	g_free(run.home);
+	return run.result;
+}
+
+/**
+ * hermes_gateway_action_to_string:
+ * @action: a #HermesGatewayAction
+ * Returns: `start`, `stop` or `restart`
+ */
+const gchar *
+hermes_gateway_action_to_string(HermesGatewayAction action)
+{
+	if ((guint)action >= G_N_ELEMENTS(hermes_gateway_action_verbs))
+		return "unknown";
+	return hermes_gateway_action_verbs[action];
+}
+
+/**
+ * hermes_gateway_outcome_to_string:
+ * @outcome: a #HermesGatewayOutcome
+ * Returns: `done`, `not-attempted`, `refused` or `timed-out`
+ */
+const gchar *
+hermes_gateway_outcome_to_string(HermesGatewayOutcome outcome)
+{
+	static const gchar *names[] = {"done", "not-attempted", "refused", "timed-out"};
+	if ((guint)outcome >= G_N_ELEMENTS(names))
+		return "unknown";
+	return names[outcome];
+}
+
+/**
+ * hermes_gateway_control_get_manager:
+ * @self: a #HermesGatewayControl
+ * Returns: (transfer none): the backend it drives
+ */
+HermesServiceManager *
+hermes_gateway_control_get_manager(HermesGatewayControl *self)
+{
+	g_return_val_if_fail(HERMES_IS_GATEWAY_CONTROL(self), NULL);
+	return self->manager;
+}
+
+/**
+ * hermes_gateway_control_set_flags:
+ * @self: a #HermesGatewayControl
+ * @flags: how to write what is recorded
+ *
+ * Set before the first action; actions may run in other threads.
+ */
+void
+hermes_gateway_control_set_flags(HermesGatewayControl *self, HermesGatewayControlFlags flags)
+{
+	g_return_if_fail(HERMES_IS_GATEWAY_CONTROL(self));
+	self->flags = flags;
+}
+
+/**
+ * hermes_gateway_control_new:
+ * @manager: the backend, set up with its context
+ *
+ * Returns: (transfer full): a new control for the gateways of @manager
+ */
+HermesGatewayControl *
+hermes_gateway_control_new(HermesServiceManager *manager)
+{
+	HermesGatewayControl *self;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
+	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
+	self = g_object_new(HERMES_TYPE_GATEWAY_CONTROL, NULL);
+	self->manager = g_object_ref(manager);
+	self->ctx = g_object_ref(hermes_service_manager_get_context(manager));
+	return self;
+}
+
+static void
+hermes_gateway_control_finalize(GObject *object)
+{
+	HermesGatewayControl *self = HERMES_GATEWAY_CONTROL(object);
+	g_clear_object(&self->manager);
+	g_clear_object(&self->ctx);
+	G_OBJECT_CLASS(hermes_gateway_control_parent_class)->finalize(object);
+}
+
+static void
+hermes_gateway_control_class_init(HermesGatewayControlClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = hermes_gateway_control_finalize;
+}
+
+static void
+hermes_gateway_control_init(HermesGatewayControl *self)
+{
+}

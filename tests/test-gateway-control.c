@@ -1,0 +1,292 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/* HermesGatewayControl over the fake backend, loaded by the real loader */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "hermes-svc.h"
+#include "hermes-test.h"
+
+typedef struct {
+	gchar *tmp;
+	HermesContext *ctx;
+	HermesServiceManager *manager;
+	HermesGatewayControl *control;
+	HermesGatewayResult *result;
+	GError *error;
+} Fixture;
+
+static gint
+fixture_setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	g_autofree gchar *path = g_strdup_printf("%s:%s",
+						 hermes_test_env("HERMES_TEST_PLUGIN_DIR"),
+						 hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
+	f->tmp = hermes_test_mkdtemp();
+	f->ctx = hermes_context_new();
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", path);
+	hermes_context_setenv(f->ctx, "HERMES_HOME", f->tmp);
+	hermes_context_setenv(f->ctx, "HERMES_SUPERVISED_CHILD", NULL);
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", NULL);
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", NULL);
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_REGISTRATION", NULL);
+	*state = f;
+	return 0;
+}
+
+static gint
+fixture_teardown(void **state)
+{
+	Fixture *f = *state;
+	hermes_test_check_logs();
+	g_clear_pointer(&f->result, hermes_gateway_result_unref);
+	g_clear_error(&f->error);
+	g_clear_object(&f->control);
+	g_clear_object(&f->manager);
+	g_clear_object(&f->ctx);
+	hermes_test_rmtree(f->tmp);
+	g_free(f->tmp);
+	g_free(f);
+	return 0;
+}
+
+static void
+use_fake(Fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	f->manager = hermes_backend_loader_new_manager(f->ctx, "fake", &error);
+	hermes_assert_no_error(error);
+	f->control = hermes_gateway_control_new(f->manager);
+}
+
+static void
+create_profile(Fixture *f, const gchar *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesProfile) p = hermes_profile_create(f->ctx, name, &error);
+	hermes_assert_no_error(error);
+}
+
+static gchar *
+home_of(Fixture *f, const gchar *name)
+{
+	g_autoptr(HermesProfile) p = hermes_profile_lookup(f->ctx, name, NULL);
+	return g_strdup(hermes_profile_get_home(p));
+}
+
+static gchar *
+desired_of(Fixture *f, const gchar *name)
+{
+	g_autofree gchar *home = home_of(f, name);
+	return hermes_gateway_state_get_desired(home);
+}
+
+static HermesGatewayResult *
+act(Fixture *f, HermesGatewayAction action, const gchar *profile)
+{
+	g_clear_pointer(&f->result, hermes_gateway_result_unref);
+	g_clear_error(&f->error);
+	f->result = hermes_gateway_control_run(f->control, action, profile, 0, NULL);
+	hermes_gateway_result_propagate_error(f->result, &f->error);
+	return f->result;
+}
+
+/* a profile without a slot is registered, its intent recorded, then started */
+static void
+test_control_start_registers(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "demo");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_no_error(f->error);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result), HERMES_GATEWAY_OUTCOME_DONE);
+	assert_int_equal(hermes_gateway_result_get_action(f->result), HERMES_GATEWAY_ACTION_START);
+	assert_true(hermes_gateway_result_get_registered(f->result));
+	assert_string_equal(hermes_gateway_result_get_message(f->result),
+			    "Started gateway 'demo' (backend fake)");
+	hermes_assert_str_contains(hermes_gateway_result_get_notes(f->result)[0],
+				   "Registered gateway 'demo' with fake");
+	status = hermes_service_manager_get_status(f->manager, "demo", NULL, &f->error);
+	hermes_assert_no_error(f->error);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_UP);
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "running");
+
+	/* a second start finds the slot: nothing registered */
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_no_error(f->error);
+	assert_false(hermes_gateway_result_get_registered(f->result));
+}
+
+/* names are normalised as upstream does, then validated */
+static void
+test_control_names(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *name = NULL;
+
+	name = hermes_gateway_control_normalize_name("  Coder\t", &f->error);
+	hermes_assert_no_error(f->error);
+	assert_string_equal(name, "coder");
+	g_clear_pointer(&name, g_free);
+	name = hermes_gateway_control_normalize_name("DEFAULT", &f->error);
+	assert_string_equal(name, "default");
+	g_clear_pointer(&name, g_free);
+	assert_null(hermes_gateway_control_normalize_name("no way", &f->error));
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&f->error);
+
+	create_profile(f, "coder");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, " Coder ");
+	hermes_assert_no_error(f->error);
+	assert_string_equal(hermes_gateway_result_get_profile(f->result), "coder");
+	act(f, HERMES_GATEWAY_ACTION_STOP, "../etc");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result),
+			 HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
+}
+
+/* a refusal puts the intent back; a stop writes the planned-stop marker first */
+static void
+test_control_refused_and_marker(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *home = NULL;
+	g_autofree gchar *marker = NULL;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "demo");
+	home = home_of(f, "demo");
+	marker = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", "restart");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_no_error(f->error);
+	assert_true(hermes_gateway_state_set_desired(home, "stopped", &f->error));
+
+	act(f, HERMES_GATEWAY_ACTION_RESTART, "demo");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_COMMAND_FAILED);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result),
+			 HERMES_GATEWAY_OUTCOME_REFUSED);
+	assert_string_equal(hermes_gateway_result_get_message(f->result),
+			    "restart gateway 'demo' failed (backend fake, CommandFailed): fake "
+			    "restart failed as asked");
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "stopped");
+	g_clear_pointer(&desired, g_free);
+	/* the marker names the running pid, in the target's home */
+	assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
+	g_unlink(marker);
+
+	act(f, HERMES_GATEWAY_ACTION_STOP, "demo");
+	hermes_assert_no_error(f->error);
+	assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "stopped");
+	g_clear_pointer(&desired, g_free);
+
+	/* stopping a gateway that is down needs no marker */
+	g_unlink(marker);
+	act(f, HERMES_GATEWAY_ACTION_STOP, "demo");
+	hermes_assert_no_error(f->error);
+	assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+}
+
+/* stop and restart from inside a gateway are refused before anything is written */
+static void
+test_control_inside(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "demo");
+	hermes_context_setenv(f->ctx, "HERMES_SUPERVISED_CHILD", "1");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "demo");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_STOP, "demo");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result),
+			 HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
+	desired = desired_of(f, "demo");
+	assert_null(desired);
+	act(f, HERMES_GATEWAY_ACTION_RESTART, "demo");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_no_error(f->error);
+}
+
+/* a corrupt state file: nothing is signalled and the file is left alone */
+static void
+test_control_corrupt_state(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *home = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *contents = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+
+	create_profile(f, "demo");
+	home = home_of(f, "demo");
+	path = g_build_filename(home, HERMES_GATEWAY_STATE_FILE, NULL);
+	hermes_test_write_file(path, "{broken", 0644);
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "demo");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA);
+	hermes_assert_str_contains(f->error->message,
+				   "start gateway 'demo' not attempted: cannot record");
+	status = hermes_service_manager_get_status(f->manager, "demo", NULL, NULL);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_DOWN);
+	assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+	assert_string_equal(contents, "{broken");
+}
+
+/* with a timeout the asked state is awaited; without a slot stop is not registered */
+static void
+test_control_wait_and_no_slot(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "demo");
+	use_fake(f);
+	g_clear_pointer(&f->result, hermes_gateway_result_unref);
+	f->result = hermes_gateway_control_run(
+		f->control, HERMES_GATEWAY_ACTION_START, "demo", 2000, NULL);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result), HERMES_GATEWAY_OUTCOME_DONE);
+
+	create_profile(f, "bare");
+	act(f, HERMES_GATEWAY_ACTION_STOP, "bare");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED);
+	assert_false(hermes_gateway_result_get_registered(f->result));
+	desired = desired_of(f, "bare");
+	assert_null(desired);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_control_start_registers),
+		T(test_control_names),
+		T(test_control_refused_and_marker),
+		T(test_control_inside),
+		T(test_control_corrupt_state),
+		T(test_control_wait_and_no_slot),
+	};
+	hermes_test_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
