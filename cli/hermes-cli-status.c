@@ -25,6 +25,8 @@ typedef struct {
 	gchar *runtime;
 	gint64 runtime_pid;
 	gint64 port;
+	HermesIntent intent; /* meant to run, by the one rule (hermes-intent.c) */
+	HermesIntentSource intent_source;
 	GPtrArray *warnings;
 } HermesCliRow;
 
@@ -58,6 +60,7 @@ hermes_cli_row_read_state(HermesCli *cli, HermesCliRow *row)
 	row->runtime = g_strdup(hermes_json_get_string(state, "gateway_state"));
 	row->runtime_pid = hermes_json_get_int(state, "pid", -1);
 	row->port = hermes_json_get_int(state, "port", -1);
+	row->intent = hermes_intent_from_state(state, NULL, &row->intent_source);
 }
 
 /* the problems a person should see without reading the columns */
@@ -68,9 +71,10 @@ hermes_cli_row_diagnose(HermesCliRow *row)
 					   ? hermes_gateway_status_get_state(row->status)
 					   : HERMES_GATEWAY_STATE_UNKNOWN;
 	gboolean up = state == HERMES_GATEWAY_STATE_UP || state == HERMES_GATEWAY_STATE_STARTING;
-	const gchar *reason =
-		row->status != NULL ? hermes_gateway_status_get_raw(row->status, "s6.finish_reason")
-				    : NULL;
+	g_autofree gchar *reason = NULL;
+
+	if (row->status != NULL)
+		hermes_gateway_status_get_reason(row->status, &reason);
 
 	if (row->error != NULL)
 		g_ptr_array_add(row->warnings, g_strdup(row->error));
@@ -83,9 +87,15 @@ hermes_cli_row_diagnose(HermesCliRow *row)
 				g_strdup_printf("%s: %s",
 						hermes_gateway_state_to_string(state),
 						reason != NULL ? reason : "no reason recorded"));
-	if (g_strcmp0(row->desired, "running") == 0 && !up && row->status != NULL)
+	if (row->intent == HERMES_INTENT_RUN && !up && row->status != NULL)
 		g_ptr_array_add(row->warnings,
-				g_strdup("meant to run (desired_state=running) but not up"));
+				g_strdup_printf("meant to run (%s=%s) but not up",
+						row->intent_source == HERMES_INTENT_SOURCE_DESIRED
+							? "desired_state"
+							: "gateway_state",
+						row->intent_source == HERMES_INTENT_SOURCE_DESIRED
+							? row->desired
+							: row->runtime));
 	if (g_strcmp0(row->runtime, "running") == 0 && row->runtime_pid > 0 &&
 	    !hermes_platform_process_alive(row->runtime_pid))
 		g_ptr_array_add(row->warnings,
@@ -479,7 +489,8 @@ hermes_cli_status(HermesCli *cli, gchar **args, GError **error)
 
 /*
  * For a container HEALTHCHECK: healthy when every gateway meant to run
- * (desired_state running) is up and not unready. `sleep infinity` as the
+ * (hermes_intent_from_state(): desired_state, else the gateway's own
+ * gateway_state) is up and not unready. `sleep infinity` as the
  * container's main process would otherwise look healthy while every
  * gateway is parked (upstream §5.19).
  */
@@ -508,7 +519,7 @@ hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error)
 	for (guint i = 0; i < rows->len; i++) {
 		HermesCliRow *row = g_ptr_array_index(rows, i);
 		HermesGatewayState state;
-		if (g_strcmp0(row->desired, "running") != 0)
+		if (row->intent != HERMES_INTENT_RUN)
 			continue;
 		checked++;
 		state = row->status != NULL ? hermes_gateway_status_get_state(row->status)

@@ -41,6 +41,7 @@ fixture_setup(void **state)
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_SERVICE_MANAGER");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_FAKE_FAIL");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_FAKE_GATEWAYS");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_FAKE_STATES");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_SUPERVISED_CHILD");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_S6_SUPERVISED_CHILD");
 	f->envp = g_environ_setenv(f->envp, "HERMES_FAKE_SCORE", "1000", TRUE);
@@ -471,6 +472,42 @@ test_cli_gateway_refuses_from_inside(void **state)
 	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
 }
 
+/* one intent rule: a gateway_state of running without a desired_state means "meant to run" */
+static void
+test_cli_health_runtime_intent(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *home = profile_dir(f, "demo");
+	g_autofree gchar *state_path = g_build_filename(home, "gateway_state.json", NULL);
+
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	set_env(f, "HERMES_FAKE_GATEWAYS", "demo");
+	assert_int_equal(run(f, "gateway", "health", "--all"), 0);
+	/* written by hermes-agent: the boot reconciler starts it, so health expects it up */
+	hermes_test_write_file(state_path, "{\"gateway_state\":\"running\"}", 0644);
+	assert_int_equal(run(f, "gateway", "health", "--all"), 1);
+	hermes_assert_str_contains(f->err, "hermes: unhealthy: gateway 'demo' is down");
+	hermes_assert_str_contains(f->err, "meant to run (gateway_state=running) but not up");
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(f->out, "! meant to run (gateway_state=running) but not up");
+	/* the operator's intent wins over the gateway's own */
+	hermes_test_write_file(
+		state_path, "{\"gateway_state\":\"running\",\"desired_state\":\"stopped\"}", 0644);
+	assert_int_equal(run(f, "gateway", "health", "--all"), 0);
+}
+
+/* why a gateway failed comes from the typed reason, whatever the backend */
+static void
+test_cli_status_reason(void **state)
+{
+	Fixture *f = *state;
+	set_env(f, "HERMES_FAKE_STATES", "alpha=parked,beta=failed");
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(f->out, "! parked: 5 deaths within 60 s (fake)");
+	hermes_assert_str_contains(f->out, "! failed: exited 78 (fatal configuration error)");
+	assert_null(strstr(f->out, "no reason recorded"));
+}
+
 static void
 test_cli_gateway_all(void **state)
 {
@@ -597,6 +634,8 @@ main(void)
 		T(test_cli_status_port_collision),
 		T(test_cli_gateway_install_render),
 		T(test_cli_gateway_all),
+		T(test_cli_health_runtime_intent),
+		T(test_cli_status_reason),
 		T(test_cli_no_supervisor),
 		T(test_cli_usage),
 	};
