@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hermes-dotenv.h"
 #include "hermes-error.h"
 #include "hermes-port.h"
 #include "hermes-profile.h"
@@ -44,82 +45,6 @@ hermes_port_parse(const gchar *text)
 		value = value * 10 + (guint64)(*p - '0');
 	}
 	return value >= 1 && value <= 65535 ? (guint)value : 0;
-}
-
-/* `KEY=VALUE`, `export KEY=VALUE`, values in single or double quotes, `#` comments */
-static gboolean
-hermes_env_file_parse_line(const gchar *line, gchar **key, gchar **value)
-{
-	g_autofree gchar *copy = g_strstrip(g_strdup(line));
-	gchar *eq;
-	gchar *k;
-	gchar *v;
-	gsize len;
-
-	if (copy[0] == '\0' || copy[0] == '#')
-		return FALSE;
-	k = copy;
-	if (g_str_has_prefix(k, "export") && (k[6] == ' ' || k[6] == '\t'))
-		k = g_strchug(k + 6);
-	eq = strchr(k, '=');
-	if (eq == NULL)
-		return FALSE;
-	*eq = '\0';
-	v = g_strstrip(eq + 1);
-	g_strstrip(k);
-	len = strlen(v);
-	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
-		v[len - 1] = '\0';
-		v++;
-	} else {
-		/* an unquoted value ends at a comment */
-		gchar *hash = strstr(v, " #");
-		if (hash == NULL)
-			hash = strstr(v, "\t#");
-		if (hash != NULL) {
-			*hash = '\0';
-			g_strchomp(v);
-		}
-	}
-	*key = g_strdup(k);
-	*value = g_strdup(v);
-	return TRUE;
-}
-
-/**
- * hermes_env_file_get:
- * @path: a dotenv file, e.g. a profile's `.env`
- * @key: the variable to look up
- *
- * Reads simple `KEY=VALUE` lines (optionally `export `-prefixed, values
- * optionally quoted). The last assignment wins, as the shell would have it.
- *
- * Returns: (transfer full) (nullable): the value, or %NULL if the file or
- * the key is missing
- */
-gchar *
-hermes_env_file_get(const gchar *path, const gchar *key)
-{
-	g_autofree gchar *contents = NULL;
-	g_auto(GStrv) lines = NULL;
-	g_autofree gchar *found = NULL;
-
-	g_return_val_if_fail(path != NULL, NULL);
-	g_return_val_if_fail(key != NULL, NULL);
-	if (!g_file_get_contents(path, &contents, NULL, NULL))
-		return NULL;
-	lines = g_strsplit(contents, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_autofree gchar *k = NULL;
-		g_autofree gchar *v = NULL;
-		if (!hermes_env_file_parse_line(lines[i], &k, &v))
-			continue;
-		if (g_strcmp0(k, key) == 0) {
-			g_free(found);
-			found = g_steal_pointer(&v);
-		}
-	}
-	return g_steal_pointer(&found);
 }
 
 /**

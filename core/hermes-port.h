@@ -6,6 +6,7 @@
 #pragma once
 
 #include "hermes-context.h"
+#include "hermes-dotenv.h"
 
 G_BEGIN_DECLS
 
@@ -28,8 +29,6 @@ typedef enum {
 
 guint
 hermes_port_parse(const gchar *text);
-gchar *
-hermes_env_file_get(const gchar *path, const gchar *key);
 guint
 hermes_profile_explicit_port(const gchar *home);
 guint

@@ -7,16 +7,20 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hermes-error.h"
 #include "hermes-platform.h"
 #include "hermes-profile.h"
+#include "hermes-safe-file.h"
 #include "hermes-state.h"
 
 struct _HermesProfile {
 	GObject parent_instance;
 	gchar *name;
 	gchar *home;
+	gchar *root; /* the trusted root every file of the profile is resolved beneath */
 };
 
 G_DEFINE_FINAL_TYPE(HermesProfile, hermes_profile, G_TYPE_OBJECT)
@@ -46,6 +50,7 @@ hermes_profile_finalize(GObject *object)
 	HermesProfile *self = HERMES_PROFILE(object);
 	g_free(self->name);
 	g_free(self->home);
+	g_free(self->root);
 	G_OBJECT_CLASS(hermes_profile_parent_class)->finalize(object);
 }
 
@@ -229,11 +234,12 @@ hermes_profile_home_in_root(const gchar *root, const gchar *name)
 }
 
 static HermesProfile *
-hermes_profile_new(const gchar *name, const gchar *home)
+hermes_profile_new(const gchar *name, const gchar *root)
 {
 	HermesProfile *self = g_object_new(HERMES_TYPE_PROFILE, NULL);
 	self->name = g_strdup(name);
-	self->home = g_strdup(home);
+	self->home = hermes_profile_home_in_root(root, name);
+	self->root = g_strdup(root);
 	return self;
 }
 
@@ -251,13 +257,22 @@ HermesProfile *
 hermes_profile_lookup(HermesContext *ctx, const gchar *name, GError **error)
 {
 	g_autofree gchar *root = NULL;
-	g_autofree gchar *home = NULL;
 	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
 	if (!hermes_profile_name_validate(name, error))
 		return NULL;
 	root = hermes_profile_get_root(ctx);
-	home = hermes_profile_home_in_root(root, name);
-	return hermes_profile_new(name, home);
+	return hermes_profile_new(name, root);
+}
+
+/* @dir must be a real directory beneath @root, reached without links */
+static gboolean
+hermes_profile_check_dir(const gchar *root, const gchar *dir, GError **error)
+{
+	gint fd = hermes_safe_open_dir(root, dir, error);
+	if (fd < 0)
+		return FALSE;
+	close(fd);
+	return TRUE;
 }
 
 static gboolean
@@ -277,8 +292,10 @@ hermes_profile_populate(const gchar *staging, const gchar *root, GError **error)
 	}
 	if (!hermes_file_write_atomic(env_path, hermes_profile_env_seed, -1, 0600, error))
 		return FALSE;
-	/* a new profile starts from the root profile's soul when there is one */
-	if (!g_file_get_contents(root_soul, &soul, NULL, NULL))
+	/* a new profile starts from the root profile's soul when there is one; a
+	 * link, a FIFO or a huge file there is not a soul (it could be a secret) */
+	soul = hermes_safe_file_read(root, root_soul, HERMES_SAFE_MAX_TEXT, NULL, NULL);
+	if (soul == NULL)
 		soul = g_strdup(hermes_profile_soul_seed);
 	return hermes_file_write_atomic(soul_path, soul, -1, 0644, error);
 }
@@ -303,6 +320,7 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 	g_autofree gchar *root = NULL;
 	g_autofree gchar *parent = NULL;
 	g_autofree gchar *staging = NULL;
+	struct stat st;
 
 	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
 	profile = hermes_profile_lookup(ctx, name, error);
@@ -327,7 +345,7 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 			    profile->home);
 		return NULL;
 	}
-	if (g_file_test(profile->home, G_FILE_TEST_EXISTS)) {
+	if (hermes_safe_file_stat(root, profile->home, &st, NULL)) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_ALREADY_EXISTS,
@@ -343,6 +361,9 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 		hermes_error_set_errno(error, errno, "cannot create %s", parent);
 		return NULL;
 	}
+	/* a profiles/ that is a link would put the new profile somewhere else */
+	if (!hermes_profile_check_dir(root, parent, error))
+		return NULL;
 	staging = g_strdup_printf("%s/.%s.new-XXXXXX", parent, name);
 	if (g_mkdtemp_full(staging, 0755) == NULL) {
 		hermes_error_set_errno(
@@ -352,7 +373,7 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 	if (!hermes_profile_populate(staging, root, &error_local) ||
 	    !hermes_platform_rename_noreplace(staging, profile->home, &error_local)) {
 		/* best effort: the staging dir is hidden, so a leftover is harmless */
-		hermes_file_remove_tree(staging, NULL);
+		hermes_safe_remove_tree(root, staging, NULL);
 		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS)) {
 			g_set_error(error,
 				    HERMES_ERROR,
@@ -388,6 +409,7 @@ hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
 	g_autoptr(HermesProfile) profile = NULL;
 	g_autofree gchar *parent = NULL;
 	g_autofree gchar *graveyard = NULL;
+	struct stat st;
 
 	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), FALSE);
 	profile = hermes_profile_lookup(ctx, name, error);
@@ -400,13 +422,26 @@ hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
 				    "cannot delete the default profile");
 		return FALSE;
 	}
-	if (!g_file_test(profile->home, G_FILE_TEST_IS_DIR)) {
+	if (!hermes_safe_file_stat(profile->root, profile->home, &st, NULL)) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_NOT_FOUND,
 			    "no such profile '%s' (%s does not exist)",
 			    name,
 			    profile->home);
+		return FALSE;
+	}
+	/* only a profile is removed: a link, or a directory someone put there
+	 * without the marker, is not ours to delete */
+	if (!hermes_profile_exists(profile)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_PERMISSION_DENIED,
+			    "refusing to delete %s: it is not a profile (%s); remove it by hand "
+			    "if it is yours",
+			    profile->home,
+			    S_ISLNK(st.st_mode) ? "a symbolic link"
+						: "no SOUL.md in a real directory");
 		return FALSE;
 	}
 	parent = g_path_get_dirname(profile->home);
@@ -417,7 +452,7 @@ hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
 	}
 	if (!hermes_platform_fsync_dir(parent, error))
 		return FALSE;
-	if (!hermes_file_remove_tree(graveyard, error)) {
+	if (!hermes_safe_remove_tree(profile->root, graveyard, error)) {
 		g_prefix_error(
 			error, "profile '%s' is gone, but removing its files failed: ", name);
 		return FALSE;
@@ -458,6 +493,9 @@ hermes_profile_list(HermesContext *ctx, GError **error)
 	root = hermes_profile_get_root(ctx);
 	g_ptr_array_add(profiles, hermes_profile_new(HERMES_PROFILE_DEFAULT, root));
 	profiles_dir = g_build_filename(root, "profiles", NULL);
+	/* a linked profiles/ is not listed: nothing under it would be trusted */
+	if (!hermes_profile_check_dir(root, profiles_dir, NULL))
+		return g_steal_pointer(&profiles);
 	dir = g_dir_open(profiles_dir, 0, &error_local);
 	if (dir == NULL) {
 		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -467,16 +505,13 @@ hermes_profile_list(HermesContext *ctx, GError **error)
 		return NULL;
 	}
 	while ((entry = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *home = NULL;
-		g_autofree gchar *marker = NULL;
+		g_autoptr(HermesProfile) profile = NULL;
 		if (g_strcmp0(entry, HERMES_PROFILE_DEFAULT) == 0 ||
 		    !hermes_profile_name_validate(entry, NULL))
 			continue;
-		home = g_build_filename(profiles_dir, entry, NULL);
-		marker = g_build_filename(home, HERMES_PROFILE_MARKER, NULL);
-		if (!g_file_test(marker, G_FILE_TEST_IS_REGULAR))
-			continue;
-		g_ptr_array_add(profiles, hermes_profile_new(entry, home));
+		profile = hermes_profile_new(entry, root);
+		if (hermes_profile_exists(profile))
+			g_ptr_array_add(profiles, g_steal_pointer(&profile));
 	}
 	/* keep default first, the rest by name */
 	if (profiles->len > 2)
@@ -536,9 +571,29 @@ gboolean
 hermes_profile_exists(HermesProfile *self)
 {
 	g_autofree gchar *marker = NULL;
+	struct stat st;
 	g_return_val_if_fail(HERMES_IS_PROFILE(self), FALSE);
 	if (hermes_profile_is_default(self))
 		return g_file_test(self->home, G_FILE_TEST_IS_DIR);
+	/* resolved beneath the root without links: a profile directory that is a
+	 * link into another home is not a profile of this one */
 	marker = g_build_filename(self->home, HERMES_PROFILE_MARKER, NULL);
-	return g_file_test(marker, G_FILE_TEST_IS_REGULAR);
+	return hermes_safe_file_stat(self->root, marker, &st, NULL) && S_ISREG(st.st_mode);
+}
+
+/**
+ * hermes_profile_get_trusted_root:
+ * @self: a #HermesProfile
+ *
+ * The directory every file of this profile is resolved beneath (the profile
+ * root, `$HERMES_HOME` of the default profile): pass it as the root to the
+ * safe file layer so a link inside the tree cannot lead elsewhere.
+ *
+ * Returns: the trusted root
+ */
+const gchar *
+hermes_profile_get_trusted_root(HermesProfile *self)
+{
+	g_return_val_if_fail(HERMES_IS_PROFILE(self), NULL);
+	return self->root;
 }

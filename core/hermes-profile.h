@@ -40,5 +40,7 @@ gboolean
 hermes_profile_is_default(HermesProfile *self);
 gboolean
 hermes_profile_exists(HermesProfile *self);
+const gchar *
+hermes_profile_get_trusted_root(HermesProfile *self);
 
 G_END_DECLS

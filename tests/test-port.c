@@ -8,8 +8,12 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hermes-port.h"
+#include "hermes-safe-file.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"
 
@@ -357,6 +361,52 @@ test_port_collisions(void **state)
 			    "profiles default and c both use port 8700 (API_SERVER_PORT)");
 }
 
+static void
+test_port_hostile_env(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *home = create_profile(f, "alpha");
+	g_autofree gchar *env_path = g_build_filename(home, ".env", NULL);
+	g_autofree gchar *big = NULL;
+	g_autofree gchar *other = NULL;
+	const gchar text[] = "A=ok\nB=one\x01two\nC=x\x1by\nD=\x7f\nE=tab\there\nF=a\0G=hidden\n";
+
+	/* control characters never reach a unit file, a plist or a run script */
+	{
+		g_autofree gchar *a = hermes_dotenv_get(text, sizeof(text) - 1, "A");
+		g_autofree gchar *b = hermes_dotenv_get(text, sizeof(text) - 1, "B");
+		g_autofree gchar *c = hermes_dotenv_get(text, sizeof(text) - 1, "C");
+		g_autofree gchar *d = hermes_dotenv_get(text, sizeof(text) - 1, "D");
+		g_autofree gchar *e = hermes_dotenv_get(text, sizeof(text) - 1, "E");
+		g_autofree gchar *g = hermes_dotenv_get(text, sizeof(text) - 1, "G");
+		assert_string_equal(a, "ok");
+		assert_null(b);
+		assert_null(c);
+		assert_null(d);
+		assert_string_equal(e, "tab\there");
+		assert_null(g);
+	}
+	/* a link, a FIFO or an oversized file is no .env at all, and never hangs */
+	g_unlink(env_path);
+	other = g_build_filename(f->root, "elsewhere.env", NULL);
+	hermes_test_write_file(other, "API_SERVER_PORT=8700\n", 0600);
+	assert_int_equal(symlink(other, env_path), 0);
+	assert_int_equal(hermes_profile_explicit_port(home), 0);
+	g_unlink(env_path);
+	assert_int_equal(mkfifo(env_path, 0600), 0);
+	alarm(10);
+	assert_int_equal(hermes_profile_explicit_port(home), 0);
+	alarm(0);
+	g_unlink(env_path);
+	big = g_strnfill(HERMES_SAFE_MAX_ENV, '#');
+	hermes_test_write_file(env_path, big, 0600);
+	{
+		g_autofree gchar *huge = g_strconcat(big, "\nAPI_SERVER_PORT=8701\n", NULL);
+		hermes_test_write_file(env_path, huge, 0600);
+	}
+	assert_int_equal(hermes_profile_explicit_port(home), 0);
+}
+
 static gint
 group_setup(void **state)
 {
@@ -373,6 +423,7 @@ main(void)
 		T(test_port_parse),
 		T(test_port_explicit_env),
 		T(test_port_invalid_env_ignored),
+		T(test_port_hostile_env),
 		T(test_port_hash_stable),
 		T(test_port_steps_past_other_profiles),
 		T(test_port_wraps_in_range),

@@ -589,11 +589,94 @@ test_profile_delete_symlink(void **state)
 	assert_int_equal(g_mkdir(profiles, 0755), 0);
 	assert_int_equal(symlink(fx->outside, home), 0);
 
-	assert_true(hermes_profile_delete(fx->ctx, "linked", &error));
-	hermes_assert_no_error(error);
-	assert_false(g_file_test(home, G_FILE_TEST_EXISTS));
+	/* a link is not a profile of this home: refused, and nothing is removed */
+	assert_false(hermes_profile_delete(fx->ctx, "linked", &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_str_contains(error->message, "symbolic link");
 	assert_true(g_file_test(precious, G_FILE_TEST_IS_REGULAR));
 	listing = hermes_test_list_dir(profiles);
+	assert_string_equal(listing, "linked");
+}
+
+static void
+test_profile_delete_not_a_profile(void **state)
+{
+	ProfileFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_build_filename(fx->root, "profiles", "data", NULL);
+	g_autofree gchar *keep = g_build_filename(dir, "keep.txt", NULL);
+
+	/* a directory someone put at profiles/<name> without the marker */
+	assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
+	hermes_test_write_file(keep, "mine\n", 0644);
+	assert_false(hermes_profile_delete(fx->ctx, "data", &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_str_contains(error->message, "not a profile");
+	assert_true(g_file_test(keep, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_profile_linked_profile_not_listed(void **state)
+{
+	ProfileFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(HermesProfile) linked = NULL;
+	g_autofree gchar *profiles = g_build_filename(fx->root, "profiles", NULL);
+	g_autofree gchar *home = g_build_filename(profiles, "other", NULL);
+	g_autofree gchar *soul = NULL;
+
+	/* a profile of another home, linked in: not a profile of this one */
+	fx->outside = hermes_test_mkdtemp();
+	soul = g_build_filename(fx->outside, "SOUL.md", NULL);
+	hermes_test_write_file(soul, "other home\n", 0644);
+	assert_int_equal(g_mkdir(profiles, 0755), 0);
+	assert_int_equal(symlink(fx->outside, home), 0);
+	list = hermes_profile_list(fx->ctx, &error);
+	hermes_assert_no_error(error);
+	assert_int_equal(list->len, 1);
+	linked = hermes_profile_lookup(fx->ctx, "other", &error);
+	assert_false(hermes_profile_exists(linked));
+}
+
+static void
+test_profile_create_soul_link_not_copied(void **state)
+{
+	ProfileFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesProfile) profile = NULL;
+	g_autofree gchar *root_soul = g_build_filename(fx->root, "SOUL.md", NULL);
+	g_autofree gchar *secret = NULL;
+	g_autofree gchar *copied = NULL;
+	g_autofree gchar *soul = NULL;
+
+	/* SOUL.md -> a secret: a new 0644 profile must not receive it */
+	fx->outside = hermes_test_mkdtemp();
+	secret = g_build_filename(fx->outside, "id_rsa", NULL);
+	hermes_test_write_file(secret, "PRIVATE KEY\n", 0600);
+	assert_int_equal(symlink(secret, root_soul), 0);
+	profile = hermes_profile_create(fx->ctx, "fresh", &error);
+	hermes_assert_no_error(error);
+	soul = g_build_filename(hermes_profile_get_home(profile), "SOUL.md", NULL);
+	assert_true(g_file_get_contents(soul, &copied, NULL, NULL));
+	assert_null(strstr(copied, "PRIVATE KEY"));
+}
+
+static void
+test_profile_create_under_linked_profiles_refused(void **state)
+{
+	ProfileFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesProfile) profile = NULL;
+	g_autofree gchar *profiles = g_build_filename(fx->root, "profiles", NULL);
+	g_autofree gchar *listing = NULL;
+
+	fx->outside = hermes_test_mkdtemp();
+	assert_int_equal(symlink(fx->outside, profiles), 0);
+	profile = hermes_profile_create(fx->ctx, "fresh", &error);
+	assert_null(profile);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	listing = hermes_test_list_dir(fx->outside);
 	assert_string_equal(listing, "");
 }
 
@@ -663,6 +746,10 @@ main(void)
 		PROFILE_TEST(test_profile_delete_default),
 		PROFILE_TEST(test_profile_delete_missing),
 		PROFILE_TEST(test_profile_delete_symlink),
+		PROFILE_TEST(test_profile_delete_not_a_profile),
+		PROFILE_TEST(test_profile_linked_profile_not_listed),
+		PROFILE_TEST(test_profile_create_soul_link_not_copied),
+		PROFILE_TEST(test_profile_create_under_linked_profiles_refused),
 		PROFILE_TEST(test_profile_exists),
 	};
 	return cmocka_run_group_tests(tests, test_group_setup, NULL);
