@@ -249,6 +249,10 @@ hermes_cli_run_command(HermesCli *cli,
 		return hermes_cli_fail(g_steal_pointer(&error));
 	if (cli->system)
 		hermes_context_set_scope(cli->ctx, HERMES_SCOPE_SYSTEM);
+	/* before anything touches the home: core refuses a world-writable one and,
+	 * as root over another user's, acts as that user */
+	if (!hermes_home_trust_enforce(cli->ctx, &error))
+		return hermes_cli_fail(g_steal_pointer(&error));
 	ret = cmd->func(cli, argv + 1, &error);
 	if (error != NULL)
 		return hermes_cli_fail(g_steal_pointer(&error));

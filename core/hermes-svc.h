@@ -19,6 +19,7 @@
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-state.h"
 #include "hermes-gateway-status.h"
+#include "hermes-home-trust.h"
 #include "hermes-intent.h"
 #include "hermes-payload.h"
 #include "hermes-planned-stop.h"

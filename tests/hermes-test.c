@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
@@ -393,4 +394,67 @@ hermes_test_spin(guint ms)
 	g_timeout_add(ms, hermes_test_tick_cb, &done);
 	while (!done)
 		g_main_context_iteration(NULL, TRUE);
+}
+
+/**
+ * hermes_test_hermes_environ:
+ * @hermes_home: the home the command acts on
+ *
+ * The environment a test gives the real `hermes`: its own home, the built
+ * backends only, the built s6 programs, nothing from the developer's shell.
+ *
+ * Returns: (transfer full): a new environment
+ */
+gchar **
+hermes_test_hermes_environ(const gchar *hermes_home)
+{
+	gchar **envp = g_get_environ();
+	const gchar *s6_bin = g_getenv("HERMES_TEST_S6_BIN_DIR");
+	envp = g_environ_setenv(envp, "HERMES_HOME", hermes_home, TRUE);
+	envp = g_environ_setenv(
+		envp, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
+	envp = g_environ_setenv(
+		envp, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"), TRUE);
+	envp = g_environ_unsetenv(envp, "HERMES_SERVICE_MANAGER");
+	if (s6_bin != NULL)
+		envp = g_environ_setenv(envp, "HERMES_S6_BIN_DIR", s6_bin, TRUE);
+	return envp;
+}
+
+gint
+hermes_test_run_hermes(const gchar *const *envp,
+		       const gchar *cwd,
+		       const gchar *const *args,
+		       gchar **out,
+		       gchar **err)
+{
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out_local = NULL;
+	g_autofree gchar *err_local = NULL;
+
+	g_ptr_array_add(argv, g_strdup(hermes_test_env("HERMES_TEST_HERMES")));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	g_ptr_array_add(argv, NULL);
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+					     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_subprocess_launcher_set_environ(launcher, (gchar **)envp);
+	if (cwd != NULL)
+		g_subprocess_launcher_set_cwd(launcher, cwd);
+	proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	if (proc == NULL)
+		fail_msg("cannot run hermes: %s", error->message);
+	if (!g_subprocess_communicate_utf8(proc, "", NULL, &out_local, &err_local, &error))
+		fail_msg("cannot talk to hermes: %s", error->message);
+	if (out != NULL)
+		*out = g_steal_pointer(&out_local);
+	if (err != NULL)
+		*err = g_steal_pointer(&err_local);
+	if (!g_subprocess_get_if_exited(proc))
+		return 128 + g_subprocess_get_term_sig(proc);
+	return g_subprocess_get_exit_status(proc);
 }

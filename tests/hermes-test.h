@@ -73,6 +73,16 @@ hermes_test_snapshot_tree(const gchar *path);
 				 (needle));                     \
 	} while (0)
 
+/* runs the real `hermes` (HERMES_TEST_HERMES) with @envp in @cwd; returns its exit status */
+gint
+hermes_test_run_hermes(const gchar *const *envp,
+		       const gchar *cwd,
+		       const gchar *const *args,
+		       gchar **out,
+		       gchar **err);
+gchar **
+hermes_test_hermes_environ(const gchar *hermes_home);
+
 /* a real s6-svscan on a private scan directory, for tests that drive real s6 */
 GPid
 hermes_test_s6_start(const gchar *scandir, const gchar *hermes_home);
