@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +76,14 @@ hermes_json_check_depth(const gchar *text, gsize length, GError **error)
 		}
 		if (c == '"') {
 			in_string = TRUE;
+		} else if (c == '/' || c == '#') {
+			/* json-glib skips comments this scan would misread (a quote inside
+			 * one); strict JSON, as every writer of these files emits, has none */
+			g_set_error_literal(error,
+					    HERMES_ERROR,
+					    HERMES_ERROR_INVALID_DATA,
+					    "not strict JSON (a comment)");
+			return FALSE;
 		} else if (c == '[' || c == '{') {
 			if (++depth > HERMES_JSON_MAX_DEPTH) {
 				g_set_error(error,
@@ -85,6 +95,62 @@ hermes_json_check_depth(const gchar *text, gsize length, GError **error)
 			}
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
+		}
+	}
+	return TRUE;
+}
+
+/* what json-glib accepts but cannot write back, or writes as something no
+ * reader accepts: non-UTF-8 strings (from lone surrogate escapes), infinite
+ * doubles, and doubles printed in exponent form without a point ("1e+21.0") */
+static gboolean
+hermes_json_check_value(JsonNode *node, GError **error)
+{
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObjectIter iter;
+		const gchar *name;
+		JsonNode *member;
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member)) {
+			if (!g_utf8_validate(name, -1, NULL)) {
+				g_set_error_literal(error,
+						    HERMES_ERROR,
+						    HERMES_ERROR_INVALID_DATA,
+						    "a member name is not UTF-8");
+				return FALSE;
+			}
+			if (!hermes_json_check_value(member, error))
+				return FALSE;
+		}
+		return TRUE;
+	}
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *array = json_node_get_array(node);
+		for (guint i = 0; i < json_array_get_length(array); i++) {
+			if (!hermes_json_check_value(json_array_get_element(array, i), error))
+				return FALSE;
+		}
+		return TRUE;
+	}
+	if (!JSON_NODE_HOLDS_VALUE(node))
+		return TRUE;
+	if (json_node_get_value_type(node) == G_TYPE_STRING &&
+	    !g_utf8_validate(json_node_get_string(node), -1, NULL)) {
+		g_set_error_literal(
+			error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA, "a string is not UTF-8");
+		return FALSE;
+	}
+	if (json_node_get_value_type(node) == G_TYPE_DOUBLE) {
+		gdouble value = json_node_get_double(node);
+		gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+		g_ascii_dtostr(buf, sizeof(buf), value);
+		if (!isfinite(value) || (strchr(buf, 'e') != NULL && strchr(buf, '.') == NULL)) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "a number out of range (%s)",
+				    buf);
+			return FALSE;
 		}
 	}
 	return TRUE;
@@ -135,6 +201,8 @@ hermes_json_parse_bounded(const gchar *text, gsize length, GError **error)
 		g_set_error_literal(error, HERMES_ERROR, HERMES_ERROR_INVALID_DATA, "empty");
 		return NULL;
 	}
+	if (!hermes_json_check_value(root, error))
+		return NULL;
 	return json_node_copy(root);
 }
 
