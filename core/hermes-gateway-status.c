@@ -331,10 +331,12 @@ hermes_gateway_status_set_raw(HermesGatewayStatus *self, const gchar *key, const
 {
 	g_return_if_fail(self != NULL);
 	g_return_if_fail(key != NULL);
+	/* backends copy what supervisors wrote; D-Bus and JSON take only UTF-8 */
 	if (value == NULL)
 		g_hash_table_remove(self->raw, key);
 	else
-		g_hash_table_insert(self->raw, g_strdup(key), g_strdup(value));
+		g_hash_table_insert(
+			self->raw, g_utf8_make_valid(key, -1), g_utf8_make_valid(value, -1));
 }
 
 /**
@@ -422,7 +424,7 @@ hermes_gateway_status_set_reason(HermesGatewayStatus *self,
 	g_return_if_fail(self != NULL);
 	self->reason = reason;
 	g_free(self->reason_text);
-	self->reason_text = g_strdup(text);
+	self->reason_text = text != NULL ? g_utf8_make_valid(text, -1) : NULL;
 }
 
 /* s6 records its verdict only as a raw key today: mapped here, in one place, until it fills the reason */
