@@ -191,13 +191,12 @@ static GVariant *
 hermes_launchd_manager_read_plist(const gchar *path, GError **error)
 {
 	g_autofree gchar *text = NULL;
-	g_autoptr(GError) error_local = NULL;
-	if (!g_file_get_contents(path, &text, NULL, &error_local)) {
-		g_propagate_error(error, g_steal_pointer(&error_local));
-		hermes_error_convert(error);
+	gsize length = 0;
+	/* LaunchAgents is the user's: no link, FIFO or huge file is a plist */
+	text = hermes_safe_file_read(NULL, path, HERMES_SAFE_MAX_TEXT, &length, error);
+	if (text == NULL)
 		return NULL;
-	}
-	return hermes_launchd_plist_parse(text, -1, error);
+	return hermes_launchd_plist_parse(text, (gssize)length, error);
 }
 
 static gchar *

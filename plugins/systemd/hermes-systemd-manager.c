@@ -887,7 +887,9 @@ hermes_systemd_manager_register_gateway(HermesServiceManager *manager,
 	steps = hermes_systemd_manager_plan(self, spec, flags, error);
 	if (steps == NULL)
 		return FALSE;
-	if (g_file_get_contents(path, &existing, NULL, NULL)) {
+	/* a unit dir is the user's: a link, FIFO or huge file there is not our unit */
+	existing = hermes_safe_file_read(NULL, path, HERMES_SAFE_MAX_TEXT, NULL, NULL);
+	if (existing != NULL) {
 		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
 			g_set_error(error,
 				    HERMES_ERROR,
