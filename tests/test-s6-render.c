@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,8 +56,11 @@ test_teardown(void **state)
 	return 0;
 }
 
-static const HermesS6RenderOptions test_opts_host = {"/usr/bin", FALSE};
-static const HermesS6RenderOptions test_opts_overlay = {"/command", TRUE, "/opt/data"};
+static const HermesS6RenderOptions test_opts_host = {"/usr/bin", FALSE, NULL, "/root/.hermes"};
+static const HermesS6RenderOptions test_opts_overlay = {"/command", TRUE, "/opt/data", "/opt/data"};
+/* root registering for a home alice owns: the spec names no user, the backend picks alice */
+static const HermesS6RenderOptions test_opts_owned = {
+	"/usr/bin", FALSE, "/home/alice", "/home/alice/.hermes", "alice"};
 
 /*****************************************************************************/
 /* the golden cases */
@@ -145,6 +149,7 @@ static const TestCase test_cases[] = {
 	{"coder", test_case_coder, &test_opts_overlay},
 	{"hostile", test_case_hostile, &test_opts_host},
 	{"custom", test_case_custom, &test_opts_host},
+	{"owned", test_case_default, &test_opts_owned},
 };
 
 static const gchar *const test_scripts[] = {"run", "finish", "log-run"};
@@ -196,6 +201,12 @@ static void
 test_golden_default(void **state)
 {
 	test_golden_case(state, 0);
+}
+
+static void
+test_golden_owned(void **state)
+{
+	test_golden_case(state, 4);
 }
 
 static void
@@ -800,6 +811,27 @@ test_assert_reason(RenderFixture *fx, const gchar *kind, const gchar *text_part)
 	hermes_assert_str_contains(reason, text_part);
 }
 
+/* one empty file per death in data/deaths.d, named <time>.<pid> */
+static guint
+test_count_deaths(RenderFixture *fx)
+{
+	g_autofree gchar *dir = g_build_filename(fx->tmpdir, "data", "deaths.d", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	return n;
+}
+
+static void
+test_add_death(RenderFixture *fx, const gchar *name)
+{
+	g_autofree gchar *dir = g_build_filename(fx->tmpdir, "data", "deaths.d", NULL);
+	g_autofree gchar *path = g_build_filename(dir, name, NULL);
+	g_mkdir_with_parents(dir, 0755);
+	hermes_test_write_file(path, "", 0644);
+}
+
 static void
 test_assert_data_listing(RenderFixture *fx, const gchar *expected)
 {
@@ -845,11 +877,8 @@ test_finish_exit_75_restarts(void **state)
 	/* nor does it disturb a tally that is there */
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
 	assert_int_equal(test_finish_run(fx, "75", "0"), 0);
-	{
-		g_autofree gchar *deaths = test_data_file(fx, "deaths");
-		assert_int_equal(test_count_lines(deaths), 1);
-	}
-	test_assert_data_listing(fx, "deaths");
+	assert_int_equal(test_count_deaths(fx), 1);
+	test_assert_data_listing(fx, "deaths.d");
 }
 
 static void
@@ -860,23 +889,50 @@ test_finish_breaker_parks(void **state)
 	test_finish_install(fx);
 
 	for (guint i = 1; i <= 4; i++) {
-		g_autofree gchar *deaths = NULL;
 		assert_int_equal(test_finish_run(fx, "1", "0"), 0);
-		deaths = test_data_file(fx, "deaths");
-		assert_int_equal(test_count_lines(deaths), i);
-		test_assert_data_listing(fx, "deaths");
+		assert_int_equal(test_count_deaths(fx), i);
+		test_assert_data_listing(fx, "deaths.d");
 	}
 	/* the fifth death within 60 s parks the slot */
 	assert_int_equal(test_finish_run(fx, "256", "9"), 125);
 	test_assert_reason(fx, "parked", "killed by signal 9");
 	test_assert_reason(fx, "parked", "5 deaths within 60 s");
 	/* the tally starts again when the operator brings it back */
-	test_assert_data_listing(fx, "finish-reason");
+	test_assert_data_listing(fx, "deaths.d|finish-reason");
+	assert_int_equal(test_count_deaths(fx), 0);
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
-	{
-		g_autofree gchar *deaths = test_data_file(fx, "deaths");
-		assert_int_equal(test_count_lines(deaths), 1);
+	assert_int_equal(test_count_deaths(fx), 1);
+}
+
+/* a reason that cannot be written still parks, and status still learns why */
+static void
+test_finish_unwritable_tally_still_parks(void **state)
+{
+	RenderFixture *fx = *state;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	g_autofree gchar *blocker = g_build_filename(fx->tmpdir, "data", "finish-reason.new", NULL);
+
+	fx->spec = test_case_default();
+	test_finish_install(fx);
+	/* four deaths recorded earlier */
+	for (guint i = 1; i <= 4; i++) {
+		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".%u", now - i, i);
+		test_add_death(fx, name);
 	}
+	/* the reason cannot be written (as when the disk is full): an empty marker says it */
+	g_mkdir(blocker, 0755);
+	assert_int_equal(test_finish_run(fx, "1", "0"), 125);
+	assert_null(test_data_file(fx, "finish-reason"));
+	{
+		g_autofree gchar *marker =
+			g_build_filename(fx->tmpdir, "data", "finish-reason.parked", NULL);
+		assert_true(g_file_test(marker, G_FILE_TEST_IS_REGULAR));
+	}
+	/* a later reason that can be written replaces the marker */
+	g_rmdir(blocker);
+	assert_int_equal(test_finish_run(fx, "78", "0"), 125);
+	test_assert_reason(fx, "failed", "exited 78");
+	test_assert_data_listing(fx, "deaths.d|finish-reason");
 }
 
 static void
@@ -884,24 +940,18 @@ test_finish_window_drops_old(void **state)
 {
 	RenderFixture *fx = *state;
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree gchar *path = g_build_filename(fx->tmpdir, "data", "deaths", NULL);
-	g_autofree gchar *old = NULL;
-	g_autofree gchar *deaths = NULL;
+	const gint64 ages[] = {1000, 999, 100, 61};
 
 	fx->spec = test_case_default();
 	test_finish_install(fx);
 	/* four old deaths: a fifth now must not park */
-	old = g_strdup_printf("%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
-			      "\n%" G_GINT64_FORMAT "\n",
-			      now - 1000,
-			      now - 999,
-			      now - 100,
-			      now - 61);
-	hermes_test_write_file(path, old, 0644);
+	for (guint i = 0; i < G_N_ELEMENTS(ages); i++) {
+		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".1", now - ages[i]);
+		test_add_death(fx, name);
+	}
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
-	deaths = test_data_file(fx, "deaths");
-	assert_int_equal(test_count_lines(deaths), 1);
-	test_assert_data_listing(fx, "deaths");
+	assert_int_equal(test_count_deaths(fx), 1);
+	test_assert_data_listing(fx, "deaths.d");
 }
 
 static void
@@ -909,21 +959,18 @@ test_finish_window_keeps_recent(void **state)
 {
 	RenderFixture *fx = *state;
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree gchar *path = g_build_filename(fx->tmpdir, "data", "deaths", NULL);
-	g_autofree gchar *old = NULL;
-	g_autofree gchar *deaths = NULL;
+	g_autofree gchar *old = g_strdup_printf("%" G_GINT64_FORMAT ".1", now - 1000);
+	g_autofree gchar *recent = g_strdup_printf("%" G_GINT64_FORMAT ".2", now - 5);
+	g_autofree gchar *recent_path =
+		g_build_filename(fx->tmpdir, "data", "deaths.d", recent, NULL);
 
 	fx->spec = test_case_default();
 	test_finish_install(fx);
-	old = g_strdup_printf("%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n", now - 1000, now - 5);
-	hermes_test_write_file(path, old, 0644);
+	test_add_death(fx, old);
+	test_add_death(fx, recent);
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
-	deaths = test_data_file(fx, "deaths");
-	assert_int_equal(test_count_lines(deaths), 2);
-	{
-		g_autofree gchar *recent = g_strdup_printf("%" G_GINT64_FORMAT "\n", now - 5);
-		assert_true(g_str_has_prefix(deaths, recent));
-	}
+	assert_int_equal(test_count_deaths(fx), 2);
+	assert_true(g_file_test(recent_path, G_FILE_TEST_EXISTS));
 }
 
 /* a damaged tally (garbage, blank lines) is skipped: the breaker still trips */
@@ -932,17 +979,16 @@ test_finish_damaged_tally_keeps_breaker(void **state)
 {
 	RenderFixture *fx = *state;
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree gchar *path = g_build_filename(fx->tmpdir, "data", "deaths", NULL);
-	g_autofree gchar *tally = NULL;
 
 	fx->spec = test_case_default();
 	test_finish_install(fx);
-	tally = g_strdup_printf("garbage\n\n12abc\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
-				"\n%" G_GINT64_FORMAT "\n",
-				now - 3,
-				now - 2,
-				now - 1);
-	hermes_test_write_file(path, tally, 0644);
+	test_add_death(fx, "garbage");
+	test_add_death(fx, "12abc.1");
+	test_add_death(fx, ".hidden");
+	for (guint i = 1; i <= 3; i++) {
+		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".%u", now - i, i);
+		test_add_death(fx, name);
+	}
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
 	/* the fifth death parks it, damage or not */
 	assert_int_equal(test_finish_run(fx, "1", "0"), 125);
@@ -970,7 +1016,7 @@ test_finish_custom_contract(void **state)
 	assert_int_equal(test_finish_run(fx, "256", "15"), 0);
 	assert_int_equal(test_finish_run(fx, "3", "0"), 125);
 	test_assert_reason(fx, "parked", "3 deaths within 10 s, the last exited 3");
-	test_assert_data_listing(fx, "finish-reason");
+	test_assert_data_listing(fx, "deaths.d|finish-reason");
 }
 
 /*****************************************************************************/
@@ -991,10 +1037,9 @@ test_log_run_user_no_root_mkdir(void **state)
 	fx->spec = test_case_coder();
 	log_run = test_render(&test_opts_overlay, fx->spec, "log-run");
 	assert_null(strstr(log_run, "chown"));
-	assert_null(strstr(log_run, "rm "));
-	assert_null(strstr(log_run, "/lock"));
-	assert_null(strstr(log_run, "/opt/data"));
-	hermes_assert_str_contains(log_run, "${HERMES_HOME");
+	/* /opt/data is only the fallback for a scanner without HERMES_HOME */
+	assert_null(strstr(log_run, "/opt/data/"));
+	hermes_assert_str_contains(log_run, "log_dir=\"${HERMES_HOME");
 
 	lines = g_strsplit(log_run, "\n", -1);
 	for (guint i = 0; lines[i] != NULL; i++) {
@@ -1010,7 +1055,7 @@ test_log_run_user_no_root_mkdir(void **state)
 		if (!in_root)
 			continue;
 		line += strspn(line, "\t ");
-		if (strstr(line, "mkdir") != NULL) {
+		if (strstr(line, "mkdir") != NULL || strstr(line, "rm ") != NULL) {
 			if (!g_str_has_prefix(line, drop))
 				fail_msg("as root, '%s' runs without dropping privileges", line);
 			root_mkdirs++;
@@ -1023,7 +1068,8 @@ test_log_run_user_no_root_mkdir(void **state)
 		}
 	}
 	assert_false(in_root);
-	assert_int_equal(root_mkdirs, 1);
+	/* mkdir and the stale lock's removal */
+	assert_int_equal(root_mkdirs, 2);
 	assert_int_equal(root_execs, 1);
 }
 
@@ -1059,7 +1105,9 @@ test_log_run_user_executed(void **state)
 	calls = test_read_file(trace);
 	if (getuid() == 0) {
 		expected = g_strdup_printf("s6-setuidgid hermes mkdir -p %s\n"
+					   "s6-setuidgid hermes rm -f %s/lock\n"
 					   "s6-setuidgid hermes %s/s6-log n10 s1000000 T %s\n",
+					   logdir,
 					   logdir,
 					   bin,
 					   logdir);
@@ -1155,6 +1203,104 @@ test_log_run_explicit_dir(void **state)
 	assert_true(g_file_test(logdir, G_FILE_TEST_IS_DIR));
 }
 
+/* a scanner started without HERMES_HOME: run and log/run use the home that registered them */
+static void
+test_home_fallback_executed(void **state)
+{
+	RenderFixture *fx = *state;
+	g_autofree gchar *bin = test_fake_bin_dir(fx->tmpdir);
+	g_autofree gchar *home = g_build_filename(fx->tmpdir, "registered home", NULL);
+	g_autofree gchar *run_path = g_build_filename(fx->tmpdir, "run", NULL);
+	g_autofree gchar *log_path = g_build_filename(fx->tmpdir, "log-run", NULL);
+	g_autofree gchar *trace = g_build_filename(fx->tmpdir, "trace", NULL);
+	g_autofree gchar *trace_env = g_strconcat("TRACE=", trace, NULL);
+	g_autofree gchar *logdir = g_build_filename(home, "logs", "gateways", "custom", NULL);
+	g_autofree gchar *run = NULL;
+	g_autofree gchar *log_run = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *calls = NULL;
+	g_autofree gchar *expected = NULL;
+	g_autofree gchar *slot = NULL;
+	HermesS6RenderOptions opts = {bin, FALSE, NULL, home};
+
+	fx->spec = hermes_test_spec_new(
+		"custom",
+		(const gchar *[]){"/bin/sh", "-c", "echo \"$HERMES_HOME|$HERMES_S6_SLOT\"", NULL});
+	run = test_render(&opts, fx->spec, "run");
+	log_run = test_render(&opts, fx->spec, "log-run");
+	hermes_test_write_file(run_path, run, 0755);
+	hermes_test_write_file(log_path, log_run, 0755);
+
+	assert_int_equal(test_spawn(fx->tmpdir,
+				    (const gchar *[]){"/bin/sh", run_path, NULL},
+				    (const gchar *[]){"PATH=/usr/bin:/bin", NULL},
+				    &out,
+				    &err),
+			 0);
+	/* the slot marker is the physical path of the directory run runs in */
+	slot = realpath(fx->tmpdir, NULL);
+	expected = g_strdup_printf("%s|%s\n", home, slot);
+	assert_string_equal(out, expected);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	/* a HERMES_HOME from the scanner still wins */
+	assert_int_equal(
+		test_spawn(fx->tmpdir,
+			   (const gchar *[]){"/bin/sh", run_path, NULL},
+			   (const gchar *[]){"PATH=/usr/bin:/bin", "HERMES_HOME=/other", NULL},
+			   &out,
+			   &err),
+		0);
+	g_clear_pointer(&expected, g_free);
+	expected = g_strdup_printf("/other|%s\n", slot);
+	assert_string_equal(out, expected);
+	g_clear_pointer(&err, g_free);
+
+	assert_int_equal(test_spawn(fx->tmpdir,
+				    (const gchar *[]){"/bin/sh", log_path, NULL},
+				    (const gchar *[]){"PATH=/usr/bin:/bin", trace_env, NULL},
+				    NULL,
+				    &err),
+			 0);
+	calls = test_read_file(trace);
+	g_clear_pointer(&expected, g_free);
+	expected = g_strdup_printf("s6-log n10 s1000000 T %s\n", logdir);
+	assert_string_equal(calls, expected);
+}
+
+/* a stale lock in the log directory is gone before s6-log starts */
+static void
+test_log_run_removes_stale_lock(void **state)
+{
+	RenderFixture *fx = *state;
+	g_autofree gchar *bin = test_fake_bin_dir(fx->tmpdir);
+	g_autofree gchar *home = g_build_filename(fx->tmpdir, "home", NULL);
+	g_autofree gchar *home_env = g_strconcat("HERMES_HOME=", home, NULL);
+	g_autofree gchar *trace = g_build_filename(fx->tmpdir, "trace", NULL);
+	g_autofree gchar *trace_env = g_strconcat("TRACE=", trace, NULL);
+	g_autofree gchar *logdir = g_build_filename(home, "logs", "gateways", "default", NULL);
+	g_autofree gchar *lock = g_build_filename(logdir, "lock", NULL);
+	g_autofree gchar *path = g_build_filename(fx->tmpdir, "log-run", NULL);
+	g_autofree gchar *log_run = NULL;
+	g_autofree gchar *err = NULL;
+	HermesS6RenderOptions opts = {bin, FALSE};
+
+	fx->spec = test_case_default();
+	log_run = test_render(&opts, fx->spec, "log-run");
+	hermes_test_write_file(path, log_run, 0755);
+	g_mkdir_with_parents(logdir, 0755);
+	hermes_test_write_file(lock, "", 0644);
+	assert_int_equal(
+		test_spawn(fx->tmpdir,
+			   (const gchar *[]){"/bin/sh", path, NULL},
+			   (const gchar *[]){"PATH=/usr/bin:/bin", trace_env, home_env, NULL},
+			   NULL,
+			   &err),
+		0);
+	assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
+}
+
 /*****************************************************************************/
 /* a few properties the golden files also show, stated on their own */
 
@@ -1214,6 +1360,10 @@ main(void)
 		RENDER_TEST(test_golden_coder),
 		RENDER_TEST(test_golden_hostile),
 		RENDER_TEST(test_golden_custom),
+		RENDER_TEST(test_golden_owned),
+		RENDER_TEST(test_finish_unwritable_tally_still_parks),
+		RENDER_TEST(test_home_fallback_executed),
+		RENDER_TEST(test_log_run_removes_stale_lock),
 		RENDER_TEST(test_render_syntax),
 		RENDER_TEST(test_render_properties),
 		RENDER_TEST(test_run_env_round_trip),

@@ -690,6 +690,70 @@ test_map_real_s6_2_11(void **state)
 	assert_int_equal(hermes_gateway_status_get_ready(status), HERMES_TRISTATE_NO);
 }
 
+/* supervise/status says up, but its s6-supervise is gone (kill -9): believe the lock */
+static void
+test_supervisor_gone_pid_dead(void **state)
+{
+	StatusFixture *fx = *state;
+	HermesS6Status st;
+	HermesS6SlotFacts facts;
+	HermesGatewayStatus *status;
+
+	test_st_default(&st, &facts);
+	st.ready = TRUE;
+	status = test_map(fx, &st, &facts);
+	hermes_s6_status_judge_supervisor(status, &st, FALSE, FALSE, "run this");
+	test_assert_state(status, HERMES_GATEWAY_STATE_DOWN);
+	assert_int_equal(hermes_gateway_status_get_pid(status), 0);
+	assert_int_equal(hermes_gateway_status_get_wanted(status), HERMES_GATEWAY_WANTED_UNKNOWN);
+	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.supervisor"), "gone");
+	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.supervised"), "false");
+	hermes_assert_str_contains(hermes_gateway_status_get_raw(status, "s6.fault"),
+				   "recorded gateway (pid 4242) is not running; run this");
+}
+
+static void
+test_supervisor_gone_pid_alive(void **state)
+{
+	StatusFixture *fx = *state;
+	HermesS6Status st;
+	HermesS6SlotFacts facts;
+	HermesGatewayStatus *status;
+
+	test_st_default(&st, &facts);
+	st.ready = TRUE;
+	status = test_map(fx, &st, &facts);
+	hermes_s6_status_judge_supervisor(status, &st, FALSE, TRUE, NULL);
+	/* it runs, but nobody supervises it: not "up" */
+	test_assert_state(status, HERMES_GATEWAY_STATE_UNKNOWN);
+	assert_int_equal(hermes_gateway_status_get_pid(status), 4242);
+	assert_int_equal(hermes_gateway_status_get_ready(status), HERMES_TRISTATE_UNKNOWN);
+	hermes_assert_str_contains(hermes_gateway_status_get_raw(status, "s6.fault"),
+				   "(pid 4242) runs unsupervised");
+}
+
+static void
+test_supervisor_alive_changes_nothing(void **state)
+{
+	StatusFixture *fx = *state;
+	HermesS6Status st;
+	HermesS6SlotFacts facts;
+	HermesGatewayStatus *status;
+
+	test_st_default(&st, &facts);
+	st.ready = TRUE;
+	status = test_map(fx, &st, &facts);
+	hermes_s6_status_judge_supervisor(status, &st, TRUE, FALSE, NULL);
+	test_assert_state(status, HERMES_GATEWAY_STATE_UP);
+	assert_int_equal(hermes_gateway_status_get_pid(status), 4242);
+	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.supervisor"), "running");
+	assert_null(hermes_gateway_status_get_raw(status, "s6.fault"));
+	/* nothing to judge for a slot s6 never supervised */
+	status = test_map(fx, NULL, &facts);
+	hermes_s6_status_judge_supervisor(status, NULL, FALSE, FALSE, NULL);
+	assert_null(hermes_gateway_status_get_raw(status, "s6.supervisor"));
+}
+
 static int
 test_group_setup(void **state)
 {
@@ -728,6 +792,9 @@ main(void)
 		STATUS_TEST(test_map_wanted),
 		STATUS_TEST(test_map_paused),
 		STATUS_TEST(test_map_real_s6_2_11),
+		STATUS_TEST(test_supervisor_gone_pid_dead),
+		STATUS_TEST(test_supervisor_gone_pid_alive),
+		STATUS_TEST(test_supervisor_alive_changes_nothing),
 	};
 	return cmocka_run_group_tests(tests, test_group_setup, NULL);
 }

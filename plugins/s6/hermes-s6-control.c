@@ -19,22 +19,33 @@
 #include <unistd.h>
 
 #include "hermes-s6-control.h"
+#include "hermes-s6-fs.h"
 
+/* the FIFO @rel below @dir, opened without following a link anywhere below @root */
 static gboolean
-hermes_s6_control_write(const gchar *fifo,
+hermes_s6_control_write(const gchar *root,
+			const gchar *dir,
+			const gchar *rel,
 			const gchar *who,
 			const gchar *not_running,
 			const gchar *command,
 			GError **error)
 {
+	g_autofree gchar *fifo = g_build_filename(dir, rel, NULL);
 	gsize len = strlen(command);
 	gssize n;
 	gint fd;
 
-	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = hermes_s6_open_beneath(root, dir, rel, O_WRONLY | O_NONBLOCK);
 	if (fd < 0) {
 		gint errsv = errno;
-		if (errsv == ENXIO) {
+		if (errsv == ELOOP) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_PERMISSION_DENIED,
+				    "refusing %s: a symbolic link is in the way",
+				    fifo);
+		} else if (errsv == ENXIO) {
 			/* nobody reads the FIFO: say so at once rather than block */
 			g_set_error(error,
 				    HERMES_ERROR,
@@ -77,28 +88,28 @@ hermes_s6_control_write(const gchar *fifo,
 gboolean
 hermes_s6_control_slot(const gchar *slot_dir, const gchar *command, GError **error)
 {
-	g_autofree gchar *fifo = g_build_filename(slot_dir, "supervise", "control", NULL);
 	g_autofree gchar *name = g_path_get_basename(slot_dir);
 	g_autofree gchar *scandir = g_path_get_dirname(slot_dir);
 	g_autofree gchar *not_running = g_strdup_printf(
 		"no s6-supervise is running for %s (is s6-svscan running on %s?)", name, scandir);
-	return hermes_s6_control_write(fifo, name, not_running, command, error);
+	return hermes_s6_control_write(
+		scandir, slot_dir, "supervise/control", name, not_running, command, error);
 }
 
 gboolean
 hermes_s6_control_scanner(const gchar *scandir, const gchar *command, GError **error)
 {
-	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
 	g_autofree gchar *not_running = g_strdup_printf("s6-svscan is not running on %s", scandir);
-	return hermes_s6_control_write(fifo, "s6-svscan", not_running, command, error);
+	return hermes_s6_control_write(
+		scandir, scandir, ".s6-svscan/control", "s6-svscan", not_running, command, error);
 }
 
 /* a scanner that reads its control FIFO is up; "" is a harmless write-nothing probe */
 gboolean
 hermes_s6_scanner_is_running(const gchar *scandir)
 {
-	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
-	gint fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	gint fd = hermes_s6_open_beneath(
+		scandir, scandir, ".s6-svscan/control", O_WRONLY | O_NONBLOCK);
 	if (fd < 0)
 		return FALSE;
 	close(fd);
@@ -106,7 +117,8 @@ hermes_s6_scanner_is_running(const gchar *scandir)
 }
 
 struct _HermesS6Watch {
-	gchar *path;
+	gchar *name;
+	gint dir_fd; /* the event/ fifodir, opened without following a link */
 	gint read_fd;
 	gint write_fd; /* kept open so poll() never reports a hang-up between writers */
 	GSource *source;
@@ -163,24 +175,36 @@ hermes_s6_watch_new(const gchar *event_dir,
 {
 	g_autofree gchar *name = hermes_s6_watch_name();
 	g_autofree gchar *hidden = g_strdup_printf(".%s", name);
-	g_autofree gchar *tmp = g_build_filename(event_dir, hidden, NULL);
+	g_autofree gchar *parent = g_path_get_dirname(event_dir);
+	g_autofree gchar *base = g_path_get_basename(event_dir);
 	HermesS6Watch *watch;
+	/* O_PATH: the fifodir (3730) lets its group in and create, not list */
+	gint dir_fd = hermes_s6_open_beneath(NULL, parent, base, O_PATH | O_DIRECTORY);
 
-	/* group-writable: in a tree run by another account, s6-supervise writes as that group */
-	if (mkfifo(tmp, 0620) != 0) {
+	if (dir_fd < 0) {
 		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
+		return NULL;
+	}
+	/* group-writable: in a tree run by another account, s6-supervise writes as that group */
+	if (mkfifoat(dir_fd, hidden, 0620) != 0) {
+		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
+		close(dir_fd);
 		return NULL;
 	}
 	watch = g_new0(HermesS6Watch, 1);
-	watch->read_fd = open(tmp, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	watch->write_fd = watch->read_fd >= 0 ? open(tmp, O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
-	watch->path = g_build_filename(event_dir, name, NULL);
-	if (watch->write_fd < 0 || g_rename(tmp, watch->path) != 0) {
+	watch->dir_fd = dir_fd;
+	watch->read_fd = openat(dir_fd, hidden, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	watch->write_fd =
+		watch->read_fd >= 0
+			? openat(dir_fd, hidden, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+			: -1;
+	if (watch->write_fd < 0 || renameat(dir_fd, hidden, dir_fd, name) != 0) {
 		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
-		g_unlink(tmp);
+		unlinkat(dir_fd, hidden, 0);
 		hermes_s6_watch_free(watch);
 		return NULL;
 	}
+	watch->name = g_steal_pointer(&name);
 	watch->func = func;
 	watch->user_data = user_data;
 	watch->source = g_unix_fd_source_new(watch->read_fd, G_IO_IN);
@@ -201,12 +225,14 @@ hermes_s6_watch_free(HermesS6Watch *watch)
 		g_source_unref(watch->source);
 	}
 	/* the slot may be gone already; then there is nothing to unlink */
-	if (watch->path != NULL)
-		g_unlink(watch->path);
+	if (watch->name != NULL)
+		unlinkat(watch->dir_fd, watch->name, 0);
 	if (watch->read_fd >= 0)
 		close(watch->read_fd);
 	if (watch->write_fd >= 0)
 		close(watch->write_fd);
-	g_free(watch->path);
+	if (watch->dir_fd >= 0)
+		close(watch->dir_fd);
+	g_free(watch->name);
 	g_free(watch);
 }

@@ -18,11 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hermes-platform.h"
 #include "hermes-s6-control.h"
+#include "hermes-s6-fs.h"
 #include "hermes-s6-manager.h"
 #include "hermes-s6-render.h"
 #include "hermes-s6-status.h"
@@ -31,6 +34,7 @@
 #define HERMES_S6_STOP_TIMEOUT_MS  30000
 #define HERMES_S6_SCAN_TIMEOUT_MS  5000
 #define HERMES_S6_SVSCAN_MAX	   1000
+#define HERMES_S6_GONE_TIMEOUT_MS  5000
 
 struct _HermesS6Manager {
 	GObject parent_instance;
@@ -141,7 +145,8 @@ hermes_s6_manager_need_slot(HermesS6Manager *self,
 			    const gchar *slot_dir,
 			    GError **error)
 {
-	if (g_file_test(slot_dir, G_FILE_TEST_IS_DIR))
+	struct stat st;
+	if (hermes_safe_file_stat(self->scandir, slot_dir, &st, NULL) && S_ISDIR(st.st_mode))
 		return TRUE;
 	g_set_error(error,
 		    HERMES_ERROR,
@@ -155,13 +160,42 @@ hermes_s6_manager_need_slot(HermesS6Manager *self,
 /*****************************************************************************/
 /* status */
 
+/* finish could not write its reason (disk full): an empty data/finish-reason.<kind> says which */
 static void
-hermes_s6_read_reason(const gchar *slot_dir, HermesS6SlotFacts *facts, gchar **buf)
+hermes_s6_read_reason_marker(const gchar *scandir,
+			     const gchar *slot_dir,
+			     HermesS6SlotFacts *facts,
+			     gchar **buf)
+{
+	const gchar *kinds[] = {"parked", "failed", "stopped", NULL};
+	for (guint i = 0; kinds[i] != NULL; i++) {
+		g_autofree gchar *name = g_strdup_printf("finish-reason.%s", kinds[i]);
+		g_autofree gchar *path = g_build_filename(slot_dir, "data", name, NULL);
+		struct stat st;
+		if (!hermes_safe_file_stat(scandir, path, &st, NULL))
+			continue;
+		*buf = g_strdup_printf(
+			"%s%c(the reason could not be written: is the disk full?)", kinds[i], 0);
+		facts->reason_time = (gint64)st.st_mtime;
+		facts->reason_kind = *buf;
+		facts->reason_text = *buf + strlen(kinds[i]) + 1;
+		return;
+	}
+}
+
+static void
+hermes_s6_read_reason(const gchar *scandir,
+		      const gchar *slot_dir,
+		      HermesS6SlotFacts *facts,
+		      gchar **buf)
 {
 	g_autofree gchar *path = g_build_filename(slot_dir, "data", "finish-reason", NULL);
 	gchar **parts;
-	if (!g_file_get_contents(path, buf, NULL, NULL))
+	*buf = hermes_safe_file_read(scandir, path, 4096, NULL, NULL);
+	if (*buf == NULL) {
+		hermes_s6_read_reason_marker(scandir, slot_dir, facts, buf);
 		return;
+	}
 	g_strchomp(*buf);
 	/* "<unix time> <kind> <text>" */
 	parts = g_strsplit(*buf, " ", 3);
@@ -177,7 +211,8 @@ hermes_s6_read_reason(const gchar *slot_dir, HermesS6SlotFacts *facts, gchar **b
 
 /* reads everything status needs; *have_status is FALSE when not supervised yet */
 static gboolean
-hermes_s6_manager_read(const gchar *slot_dir,
+hermes_s6_manager_read(const gchar *scandir,
+		       const gchar *slot_dir,
 		       HermesS6Status *st,
 		       gboolean *have_status,
 		       HermesS6SlotFacts *facts,
@@ -190,19 +225,20 @@ hermes_s6_manager_read(const gchar *slot_dir,
 	g_autofree gchar *tally_path = g_build_filename(slot_dir, "supervise", "death_tally", NULL);
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) error_local = NULL;
-	GStatBuf tally;
+	struct stat tally;
 	gsize len = 0;
 
 	memset(facts, 0, sizeof(*facts));
-	facts->normally_up = !g_file_test(down_path, G_FILE_TEST_EXISTS);
-	facts->notifies = g_file_test(notify_path, G_FILE_TEST_EXISTS);
-	facts->deaths = g_stat(tally_path, &tally) == 0
+	facts->normally_up = !hermes_s6_path_exists(scandir, down_path);
+	facts->notifies = hermes_s6_path_exists(scandir, notify_path);
+	facts->deaths = hermes_safe_file_stat(scandir, tally_path, &tally, NULL)
 				? (gint)(tally.st_size / HERMES_S6_DTALLY_SIZE)
 				: -1;
-	hermes_s6_read_reason(slot_dir, facts, reason_buf);
+	hermes_s6_read_reason(scandir, slot_dir, facts, reason_buf);
 	*have_status = FALSE;
-	if (!g_file_get_contents(status_path, &data, &len, &error_local)) {
-		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+	data = hermes_safe_file_read(scandir, status_path, 4096, &len, &error_local);
+	if (data == NULL) {
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
 			return TRUE;
 		g_propagate_prefixed_error(
 			error, g_steal_pointer(&error_local), "cannot read status: ");
@@ -220,6 +256,25 @@ hermes_s6_manager_read(const gchar *slot_dir,
 	return TRUE;
 }
 
+/* what brings a lost s6-supervise back, as exact as we can say it */
+static gchar *
+hermes_s6_manager_repair_hint(HermesS6Manager *self)
+{
+	g_autofree gchar *svscanctl =
+		self->bin_dir != NULL ? g_build_filename(self->bin_dir, "s6-svscanctl", NULL)
+				      : g_strdup("s6-svscanctl");
+	if (hermes_s6_scanner_is_running(self->scandir))
+		return g_strdup_printf("s6-svscan respawns it on a rescan: %s -a %s (hermes "
+				       "gateway start does that too)",
+				       svscanctl,
+				       self->scandir);
+	if (g_strcmp0(self->mode, "embedded") == 0)
+		return g_strdup_printf("s6-svscan is not running on %s either: run hermes "
+				       "supervisor start",
+				       self->scandir);
+	return g_strdup_printf("s6-svscan is not running on %s either: restart it", self->scandir);
+}
+
 static HermesGatewayStatus *
 hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError **error)
 {
@@ -227,17 +282,29 @@ hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError 
 	g_autofree gchar *reason_buf = NULL;
 	HermesS6SlotFacts facts;
 	HermesS6Status st;
+	HermesGatewayStatus *status;
 	gboolean have_status = FALSE;
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return NULL;
-	if (!hermes_s6_manager_read(slot_dir, &st, &have_status, &facts, &reason_buf, error))
+	if (!hermes_s6_manager_read(
+		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, error))
 		return NULL;
-	return hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
+	status = hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
+	/* only a lock that exists and that nobody holds proves the supervisor dead */
+	if (have_status) {
+		gboolean held =
+			hermes_s6_lock_state(self->scandir, slot_dir) != HERMES_S6_LOCK_FREE;
+		g_autofree gchar *hint = held ? NULL : hermes_s6_manager_repair_hint(self);
+		hermes_s6_status_judge_supervisor(status,
+						  &st,
+						  held,
+						  st.pid > 0 &&
+							  hermes_platform_process_alive(st.pid),
+						  hint);
+	}
+	return status;
 }
-
-static gboolean
-hermes_s6_lock_free(const gchar *lock_path);
 
 /*****************************************************************************/
 /* waiting for s6, driven by its events */
@@ -255,6 +322,7 @@ typedef struct {
 	HermesS6Watch *watch;
 	HermesS6Watch *log_watch;
 	GString *seen; /* every event letter since subscribing */
+	gchar *scandir;
 	gchar *slot_dir;
 } HermesS6Waiter;
 
@@ -274,6 +342,7 @@ hermes_s6_waiter_free(HermesS6Waiter *waiter)
 	hermes_s6_watch_free(waiter->log_watch);
 	g_main_context_unref(waiter->context);
 	g_string_free(waiter->seen, TRUE);
+	g_free(waiter->scandir);
 	g_free(waiter->slot_dir);
 	g_free(waiter);
 }
@@ -281,12 +350,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesS6Waiter, hermes_s6_waiter_free)
 
 /* subscribe first, act second: no event can slip between the two */
 static HermesS6Waiter *
-hermes_s6_waiter_new(const gchar *slot_dir, gboolean with_log, GError **error)
+hermes_s6_waiter_new(const gchar *scandir, const gchar *slot_dir, gboolean with_log, GError **error)
 {
 	g_autoptr(HermesS6Waiter) waiter = g_new0(HermesS6Waiter, 1);
 	g_autofree gchar *event_dir = g_build_filename(slot_dir, "event", NULL);
 	waiter->context = g_main_context_new();
 	waiter->seen = g_string_new(NULL);
+	waiter->scandir = g_strdup(scandir);
 	waiter->slot_dir = g_strdup(slot_dir);
 	waiter->watch =
 		hermes_s6_watch_new(event_dir, waiter->context, hermes_s6_waiter_cb, waiter, error);
@@ -309,15 +379,19 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 	HermesS6Status st;
 	gboolean have_status = FALSE;
 
-	if (!hermes_s6_manager_read(waiter->slot_dir, &st, &have_status, &facts, &reason_buf, NULL))
+	if (!hermes_s6_manager_read(waiter->scandir,
+				    waiter->slot_dir,
+				    &st,
+				    &have_status,
+				    &facts,
+				    &reason_buf,
+				    NULL))
 		return FALSE;
 	switch (what) {
-	case HERMES_S6_WAIT_SUPERVISED: {
+	case HERMES_S6_WAIT_SUPERVISED:
 		/* status outlives its supervisor; the supervisor's lock does not */
-		g_autofree gchar *lock =
-			g_build_filename(waiter->slot_dir, "supervise", "lock", NULL);
-		return have_status && !hermes_s6_lock_free(lock);
-	}
+		return have_status && hermes_s6_lock_state(waiter->scandir, waiter->slot_dir) ==
+					      HERMES_S6_LOCK_HELD;
 	case HERMES_S6_WAIT_READY:
 		/* a slot without notification-fd has no readiness to wait for */
 		if (!facts.notifies)
@@ -628,7 +702,7 @@ hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
 	    !hermes_service_manager_supervisor_start(
 		    HERMES_SERVICE_MANAGER(self), cancellable, error))
 		return FALSE;
-	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
+	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, FALSE, error);
 	if (waiter == NULL)
 		return FALSE;
 	if (hermes_s6_waiter_done(waiter, HERMES_S6_WAIT_SUPERVISED, 0))
@@ -654,24 +728,41 @@ hermes_s6_manager_bring_up(HermesS6Manager *self,
 {
 	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
 	g_autoptr(HermesS6Waiter) waiter = NULL;
+	g_autoptr(GError) error_local = NULL;
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return FALSE;
+	if (!hermes_s6_trust_tree(self->scandir, FALSE, error))
+		return FALSE;
 	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, rescan, cancellable, error))
 		return FALSE;
-	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
+	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, FALSE, error);
 	if (waiter == NULL)
 		return FALSE;
 	if (!hermes_s6_control_slot(slot_dir, "u", error))
 		return FALSE;
 	/* like systemd's Type=notify: started means ready, where the gateway can say so */
-	return hermes_s6_waiter_wait(waiter,
-				     HERMES_S6_WAIT_READY,
-				     0,
-				     HERMES_S6_START_TIMEOUT_MS,
-				     "come up and report ready",
-				     cancellable,
-				     error);
+	if (hermes_s6_waiter_wait(waiter,
+				  HERMES_S6_WAIT_READY,
+				  0,
+				  HERMES_S6_START_TIMEOUT_MS,
+				  "come up and report ready",
+				  cancellable,
+				  &error_local))
+		return TRUE;
+	/* the caller takes a failed start back: s6 must not keep restarting it meanwhile */
+	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_TIMED_OUT)) {
+		g_autoptr(GError) error_down = NULL;
+		if (hermes_s6_control_slot(slot_dir, "d", &error_down))
+			g_prefix_error(&error_local,
+				       "start abandoned, s6 was told to take it down: ");
+		else
+			g_prefix_error(&error_local,
+				       "start timed out and s6 keeps trying (%s): ",
+				       error_down->message);
+	}
+	g_propagate_error(error, g_steal_pointer(&error_local));
+	return FALSE;
 }
 
 static gboolean
@@ -691,7 +782,8 @@ hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
 	HermesS6SlotFacts facts;
 	HermesS6Status st;
 	gboolean have_status = FALSE;
-	if (!hermes_s6_manager_read(slot_dir, &st, &have_status, &facts, &reason_buf, NULL) ||
+	if (!hermes_s6_manager_read(
+		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, NULL) ||
 	    !have_status || st.finishing)
 		return 0;
 	return st.pid;
@@ -699,17 +791,120 @@ hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
 
 /* the slot's drain time plus a margin for finish: a stop never waits forever */
 static guint
-hermes_s6_stop_timeout_ms(const gchar *slot_dir)
+hermes_s6_stop_timeout_ms(const gchar *scandir, const gchar *slot_dir)
 {
 	g_autofree gchar *path = g_build_filename(slot_dir, "timeout-kill", NULL);
-	g_autofree gchar *text = NULL;
+	g_autofree gchar *text = hermes_safe_file_read(scandir, path, 64, NULL, NULL);
 	guint64 kill_ms;
-	if (!g_file_get_contents(path, &text, NULL, NULL))
+	if (text == NULL)
 		return HERMES_S6_STOP_TIMEOUT_MS;
 	kill_ms = g_ascii_strtoull(text, NULL, 10);
 	if (kill_ms == 0 || kill_ms > 3600 * 1000)
 		return HERMES_S6_STOP_TIMEOUT_MS;
 	return (guint)kill_ms + 10000;
+}
+
+/* a slot whose s6-supervise was killed: get one back before telling it anything */
+static gboolean
+hermes_s6_manager_repair(HermesS6Manager *self,
+			 const gchar *slot_dir,
+			 GCancellable *cancellable,
+			 GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	if (hermes_s6_lock_state(self->scandir, slot_dir) != HERMES_S6_LOCK_FREE)
+		return TRUE;
+	if (hermes_s6_manager_ensure_supervised(self, slot_dir, TRUE, cancellable, &error_local))
+		return TRUE;
+	{
+		g_autofree gchar *name = g_path_get_basename(slot_dir);
+		g_autofree gchar *hint = hermes_s6_manager_repair_hint(self);
+		g_set_error(error,
+			    error_local->domain,
+			    error_local->code,
+			    "the s6-supervise of %s is gone and could not be brought back (%s); %s",
+			    name,
+			    error_local->message,
+			    hint);
+	}
+	return FALSE;
+}
+
+/* after a stop, the process s6 had must be gone: believe the kernel, not the status file */
+static gboolean
+hermes_s6_manager_verify_gone(const gchar *slot_dir, gint64 pid, GError **error)
+{
+	g_autofree gchar *name = g_path_get_basename(slot_dir);
+	if (pid <= 0 || hermes_platform_wait_exit(pid, HERMES_S6_GONE_TIMEOUT_MS, NULL))
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_FAILED,
+		    "%s is down in s6, but its gateway (pid %" G_GINT64_FORMAT
+		    ") still runs; stop it with kill %" G_GINT64_FORMAT,
+		    name,
+		    pid,
+		    pid);
+	return FALSE;
+}
+
+/* TERM, the slot's drain time, KILL: what s6 would have done had it not lost @pid */
+static gboolean
+hermes_s6_manager_stop_lost(HermesS6Manager *self,
+			    const gchar *profile,
+			    const gchar *slot_dir,
+			    gint64 pid)
+{
+	g_autofree gchar *home = hermes_s6_manager_profile_home(self, profile);
+	guint drain_ms = hermes_s6_stop_timeout_ms(self->scandir, slot_dir);
+	/* a --replace successor may be taking it over right now */
+	if (hermes_platform_wait_exit(pid, 2000, NULL))
+		return TRUE;
+	/* an operator stop for the gateway too, not a crash */
+	if (!hermes_planned_stop_write(home, pid, NULL))
+		g_debug("no planned-stop marker for lost pid %" G_GINT64_FORMAT, pid);
+	if (kill((pid_t)pid, SIGTERM) != 0)
+		return errno == ESRCH;
+	if (hermes_platform_wait_exit(pid, drain_ms, NULL))
+		return TRUE;
+	if (kill((pid_t)pid, SIGKILL) != 0)
+		return errno == ESRCH;
+	return hermes_platform_wait_exit(pid, HERMES_S6_GONE_TIMEOUT_MS, NULL);
+}
+
+/*
+ * A killed s6-supervise leaves its gateway running; s6-svscan starts a new
+ * supervisor and a second gateway. Every process started from the slot
+ * carries HERMES_S6_SLOT, so once the slot is down any such process is one
+ * s6 lost: it is stopped like s6 would have, or the stop fails naming it.
+ */
+static gboolean
+hermes_s6_manager_reap_lost(HermesS6Manager *self,
+			    const gchar *profile,
+			    const gchar *slot_dir,
+			    GError **error)
+{
+	g_autofree gchar *name = g_path_get_basename(slot_dir);
+	g_autoptr(GArray) left = hermes_s6_slot_processes(slot_dir);
+	g_autoptr(GString) pids = g_string_new(NULL);
+	for (guint i = 0; i < left->len; i++) {
+		gint64 pid = g_array_index(left, gint64, i);
+		if (!hermes_s6_manager_stop_lost(self, profile, slot_dir, pid))
+			g_string_append_printf(pids, " %" G_GINT64_FORMAT, pid);
+		else
+			g_debug("%s: stopped pid %" G_GINT64_FORMAT " that s6 had lost", name, pid);
+	}
+	if (pids->len == 0)
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_FAILED,
+		    "%s is down in s6, but processes started from it still run unsupervised (an "
+		    "s6-supervise of the slot was killed and lost them, and they survived "
+		    "SIGKILL); pids:%s",
+		    name,
+		    pids->str);
+	return FALSE;
 }
 
 /* down, after telling the gateway it is an operator stop (in its own home) */
@@ -721,8 +916,11 @@ hermes_s6_manager_bring_down(HermesS6Manager *self,
 			     GError **error)
 {
 	g_autoptr(HermesS6Waiter) waiter = NULL;
-	gint64 pid = hermes_s6_manager_current_pid(self, slot_dir);
+	gint64 pid;
 
+	if (!hermes_s6_manager_repair(self, slot_dir, cancellable, error))
+		return FALSE;
+	pid = hermes_s6_manager_current_pid(self, slot_dir);
 	if (pid > 0) {
 		g_autofree gchar *home = hermes_s6_manager_profile_home(self, profile);
 		g_autoptr(GError) error_marker = NULL;
@@ -732,18 +930,22 @@ hermes_s6_manager_bring_down(HermesS6Manager *self,
 				profile,
 				error_marker->message);
 	}
-	waiter = hermes_s6_waiter_new(slot_dir, FALSE, error);
+	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, FALSE, error);
 	if (waiter == NULL)
 		return FALSE;
 	if (!hermes_s6_control_slot(slot_dir, "d", error))
 		return FALSE;
-	return hermes_s6_waiter_wait(waiter,
-				     HERMES_S6_WAIT_DOWN,
-				     0,
-				     hermes_s6_stop_timeout_ms(slot_dir),
-				     "stop",
-				     cancellable,
-				     error);
+	if (!hermes_s6_waiter_wait(waiter,
+				   HERMES_S6_WAIT_DOWN,
+				   0,
+				   hermes_s6_stop_timeout_ms(self->scandir, slot_dir),
+				   "stop",
+				   cancellable,
+				   error))
+		return FALSE;
+	if (!hermes_s6_manager_verify_gone(slot_dir, pid, error))
+		return FALSE;
+	return hermes_s6_manager_reap_lost(self, profile, slot_dir, error);
 }
 
 static gboolean
@@ -819,8 +1021,10 @@ hermes_s6_manager_list_gateways(HermesServiceManager *manager,
 	while ((entry = g_dir_read_name(dir)) != NULL) {
 		g_autofree gchar *path = g_build_filename(self->scandir, entry, NULL);
 		g_autofree gchar *profile = hermes_s6_profile_from_slot(entry);
+		struct stat st;
 		/* dot entries (staging, removal) are invisible to s6-svscan and to us */
-		if (profile == NULL || !g_file_test(path, G_FILE_TEST_IS_DIR))
+		if (profile == NULL || !hermes_safe_file_stat(self->scandir, path, &st, NULL) ||
+		    !S_ISDIR(st.st_mode))
 			continue;
 		hermes_s6_manager_watch_slot(self, profile);
 		g_strv_builder_add(builder, profile);
@@ -832,14 +1036,45 @@ hermes_s6_manager_list_gateways(HermesServiceManager *manager,
 /*****************************************************************************/
 /* registration: render is the plan, register executes exactly that plan */
 
-static gboolean
-hermes_s6_manager_group_of(HermesGatewaySpec *spec, gint64 *gid, gchar **group_name, GError **error)
+/*
+ * Who `run` and `log/run` drop to when started as root: the spec's user,
+ * else, when root registers for a home a user owns, that user. Root never
+ * runs a gateway or s6-log in a directory a non-root user can write.
+ */
+static gchar *
+hermes_s6_manager_run_as(HermesS6Manager *self, HermesGatewaySpec *spec)
 {
 	const gchar *user = hermes_gateway_spec_get_user(spec);
+	g_autofree gchar *home = NULL;
+	struct stat st;
+
+	if (user != NULL)
+		return g_strdup(user);
+	if (hermes_platform_get_euid() != 0)
+		return NULL;
+	home = hermes_s6_manager_profile_home(self, hermes_gateway_spec_get_profile(spec));
+	if (!(hermes_safe_file_stat(NULL, home, &st, NULL) && st.st_uid != 0) &&
+	    !(hermes_safe_file_stat(NULL, self->root, &st, NULL) && st.st_uid != 0))
+		return NULL;
+	/* an owner without a passwd entry: s6-setuidgid takes uid:gid */
+	if (getpwuid(st.st_uid) == NULL)
+		return g_strdup_printf("%u:%u", (guint)st.st_uid, (guint)st.st_gid);
+	return hermes_s6_user_name(st.st_uid);
+}
+
+static gboolean
+hermes_s6_manager_group_of(const gchar *user, gint64 *gid, gchar **group_name, GError **error)
+{
 	g_autoptr(HermesUser) pw = NULL;
 	*gid = -1;
 	if (user == NULL)
 		return TRUE;
+	if (strchr(user, ':') != NULL) {
+		*gid = g_ascii_strtoll(strchr(user, ':') + 1, NULL, 10);
+		if (group_name != NULL)
+			*group_name = g_strdup(strchr(user, ':') + 1);
+		return TRUE;
+	}
 	/* resolved now, never a hard-coded uid: images remap it (upstream §5.10) */
 	pw = hermes_platform_lookup_user(user, error);
 	if (pw == NULL) {
@@ -889,7 +1124,8 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 	g_autofree gchar *finish = NULL;
 	g_autofree gchar *log_run = NULL;
 	g_autofree gchar *group = NULL;
-	HermesS6RenderOptions opts = {NULL, FALSE, NULL};
+	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
+	HermesS6RenderOptions opts = {NULL, FALSE, NULL, NULL, NULL};
 	g_autoptr(HermesUser) pw = NULL;
 	gint64 gid = -1;
 
@@ -897,8 +1133,10 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 		return NULL;
 	opts.bin_dir = self->bin_dir;
 	opts.overlay = g_strcmp0(self->mode, "container") == 0;
-	if (hermes_gateway_spec_get_user(spec) != NULL) {
-		pw = hermes_platform_lookup_user(hermes_gateway_spec_get_user(spec), error);
+	opts.hermes_home = self->root;
+	opts.user = user;
+	if (user != NULL && strchr(user, ':') == NULL) {
+		pw = hermes_platform_lookup_user(user, error);
 		if (pw == NULL) {
 			g_prefix_error(error, "run-as user: ");
 			return NULL;
@@ -912,7 +1150,7 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 	if (log_run == NULL)
 		return NULL;
 	finish = hermes_s6_render_finish(&opts, spec);
-	if (!hermes_s6_manager_group_of(spec, &gid, &group, error))
+	if (!hermes_s6_manager_group_of(user, &gid, &group, error))
 		return NULL;
 
 #define PATH_IN(dir, name) g_build_filename(dir, name, NULL)
@@ -957,23 +1195,121 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 	return g_steal_pointer(&steps);
 }
 
-static gchar *
-hermes_s6_rebase(const gchar *path, const gchar *from, const gchar *to)
+/* @path below @slot_dir as a path relative to the staging directory; "." for the slot */
+static const gchar *
+hermes_s6_relative(const gchar *path, const gchar *slot_dir)
 {
-	if (!g_str_has_prefix(path, from))
-		return g_strdup(path);
-	return g_strconcat(to, path + strlen(from), NULL);
+	if (!g_str_has_prefix(path, slot_dir))
+		return NULL;
+	path += strlen(slot_dir);
+	while (*path == '/')
+		path++;
+	return *path == '\0' ? "." : path;
+}
+
+/* chmod through an fd opened without following links: a swapped entry is never changed */
+static gboolean
+hermes_s6_chmod_at(gint dir_fd, const gchar *rel, guint mode, gint64 gid, GError **error)
+{
+	gint fd = openat(dir_fd, rel, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		hermes_error_set_errno(error, errno, "cannot open %s", rel);
+		return FALSE;
+	}
+	if (gid >= 0 && fchown(fd, (uid_t)-1, (gid_t)gid) != 0) {
+		hermes_error_set_errno(
+			error, errno, "cannot give %s to group %" G_GINT64_FORMAT, rel, gid);
+		close(fd);
+		return FALSE;
+	}
+	/* after the chgrp, which clears setgid on some systems */
+	if (fchmod(fd, mode) != 0) {
+		hermes_error_set_errno(error, errno, "cannot set the mode of %s", rel);
+		close(fd);
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
 }
 
 static gboolean
-hermes_s6_chgrp(const gchar *path, gint64 gid, GError **error)
+hermes_s6_execute_command(gint staging_fd,
+			  const gchar *const *argv,
+			  const gchar *slot_dir,
+			  gint64 gid,
+			  GError **error)
 {
-	if (lchown(path, (uid_t)-1, (gid_t)gid) != 0) {
-		hermes_error_set_errno(
-			error, errno, "cannot give %s to group %" G_GINT64_FORMAT, path, gid);
-		return FALSE;
+	if (g_strcmp0(argv[0], "mkfifo") == 0) {
+		const gchar *rel = hermes_s6_relative(argv[3], slot_dir);
+		/* mkfifo honours the umask: set the mode explicitly */
+		if (rel == NULL || mkfifoat(staging_fd, rel, 0600) != 0) {
+			hermes_error_set_errno(error, errno, "cannot create %s", argv[3]);
+			return FALSE;
+		}
+		return hermes_s6_chmod_at(staging_fd, rel, 0620, -1, error);
 	}
+	if (g_strcmp0(argv[0], "chgrp") == 0) {
+		for (guint j = 2; argv[j] != NULL; j++) {
+			const gchar *rel = hermes_s6_relative(argv[j], slot_dir);
+			struct stat st;
+			if (rel == NULL ||
+			    fstatat(staging_fd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+				hermes_error_set_errno(error, errno, "cannot stat %s", argv[j]);
+				return FALSE;
+			}
+			if (!hermes_s6_chmod_at(staging_fd, rel, st.st_mode & 07777, gid, error))
+				return FALSE;
+		}
+	}
+	/* the rescan is the caller's, after publishing */
 	return TRUE;
+}
+
+static gboolean
+hermes_s6_execute_step(gint staging_fd,
+		       const gchar *staging,
+		       HermesRenderStep *step,
+		       const gchar *slot_dir,
+		       gint64 gid,
+		       GError **error)
+{
+	const gchar *path = hermes_render_step_get_path(step);
+	const gchar *rel = path != NULL ? hermes_s6_relative(path, slot_dir) : NULL;
+
+	switch (hermes_render_step_get_kind(step)) {
+	case HERMES_RENDER_STEP_DIRECTORY:
+		/* the slot itself is the staging directory, made already */
+		if (rel == NULL ||
+		    (g_strcmp0(rel, ".") != 0 && mkdirat(staging_fd, rel, 0700) != 0)) {
+			hermes_error_set_errno(error, errno, "cannot create %s", path);
+			return FALSE;
+		}
+		return hermes_s6_chmod_at(
+			staging_fd, rel, hermes_render_step_get_mode(step), -1, error);
+	case HERMES_RENDER_STEP_FILE: {
+		g_autofree gchar *target =
+			rel != NULL ? g_build_filename(staging, rel, NULL) : NULL;
+		if (target == NULL) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_FAILED,
+				    "%s is outside the slot",
+				    path);
+			return FALSE;
+		}
+		return hermes_safe_file_replace(staging,
+						target,
+						hermes_render_step_get_contents(step),
+						-1,
+						hermes_render_step_get_mode(step),
+						error);
+	}
+	case HERMES_RENDER_STEP_COMMAND:
+		return hermes_s6_execute_command(
+			staging_fd, hermes_render_step_get_argv(step), slot_dir, gid, error);
+	default:
+		return TRUE;
+	}
 }
 
 /* carries out the plan below @staging instead of the final slot directory */
@@ -982,99 +1318,33 @@ hermes_s6_manager_execute(GPtrArray *steps,
 			  const gchar *slot_dir,
 			  const gchar *staging,
 			  gint64 gid,
-			  gboolean with_rescan,
 			  const gchar *scandir,
 			  GError **error)
 {
+	gint staging_fd = hermes_safe_open_dir(scandir, staging, error);
+	if (staging_fd < 0)
+		return FALSE;
 	for (guint i = 0; i < steps->len; i++) {
-		HermesRenderStep *step = g_ptr_array_index(steps, i);
-		const gchar *path = hermes_render_step_get_path(step);
-		const gchar *const *argv = hermes_render_step_get_argv(step);
-		g_autofree gchar *target =
-			path != NULL ? hermes_s6_rebase(path, slot_dir, staging) : NULL;
-
-		switch (hermes_render_step_get_kind(step)) {
-		case HERMES_RENDER_STEP_DIRECTORY:
-			/* the slot itself is the staging directory, made already */
-			if (g_strcmp0(path, slot_dir) != 0 && g_mkdir(target, 0700) != 0) {
-				hermes_error_set_errno(error, errno, "cannot create %s", target);
-				return FALSE;
-			}
-			if (chmod(target, hermes_render_step_get_mode(step)) != 0) {
-				hermes_error_set_errno(
-					error, errno, "cannot set the mode of %s", target);
-				return FALSE;
-			}
-			break;
-		case HERMES_RENDER_STEP_FILE:
-			if (!hermes_file_write_atomic(target,
-						      hermes_render_step_get_contents(step),
-						      -1,
-						      hermes_render_step_get_mode(step),
-						      error))
-				return FALSE;
-			break;
-		case HERMES_RENDER_STEP_COMMAND:
-			if (g_strcmp0(argv[0], "mkfifo") == 0) {
-				g_autofree gchar *fifo =
-					hermes_s6_rebase(argv[3], slot_dir, staging);
-				/* mkfifo honours the umask: set the mode explicitly */
-				if (mkfifo(fifo, 0600) != 0 || chmod(fifo, 0620) != 0) {
-					hermes_error_set_errno(
-						error, errno, "cannot create %s", fifo);
-					return FALSE;
-				}
-			} else if (g_strcmp0(argv[0], "chgrp") == 0) {
-				for (guint j = 2; argv[j] != NULL; j++) {
-					g_autofree gchar *p =
-						hermes_s6_rebase(argv[j], slot_dir, staging);
-					if (!hermes_s6_chgrp(p, gid, error))
-						return FALSE;
-				}
-				/* chgrp clears setgid on some systems: restore event/'s mode */
-				for (guint j = 2; argv[j] != NULL; j++) {
-					g_autofree gchar *p =
-						hermes_s6_rebase(argv[j], slot_dir, staging);
-					if (g_str_has_suffix(p, "/event") && chmod(p, 03730) != 0) {
-						hermes_error_set_errno(error,
-								       errno,
-								       "cannot set the mode of %s",
-								       p);
-						return FALSE;
-					}
-				}
-			}
-			/* the rescan is the caller's, after publishing */
-			break;
-		default:
-			break;
+		if (!hermes_s6_execute_step(staging_fd,
+					    staging,
+					    g_ptr_array_index(steps, i),
+					    slot_dir,
+					    gid,
+					    error)) {
+			close(staging_fd);
+			return FALSE;
 		}
 	}
+	close(staging_fd);
 	return TRUE;
 }
 
 static gboolean
-hermes_s6_lock_free(const gchar *lock_path)
+hermes_s6_slot_released(const gchar *scandir, const gchar *dir)
 {
-	struct flock fl = {0};
-	gint fd = open(lock_path, O_RDONLY | O_CLOEXEC);
-	gboolean free_now;
-	if (fd < 0)
-		return TRUE;
-	/* s6-supervise holds a POSIX lock; flock() would not see it */
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	free_now = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
-	close(fd);
-	return free_now;
-}
-
-static gboolean
-hermes_s6_slot_released(const gchar *dir)
-{
-	g_autofree gchar *lock = g_build_filename(dir, "supervise", "lock", NULL);
-	g_autofree gchar *log_lock = g_build_filename(dir, "log", "supervise", "lock", NULL);
-	return hermes_s6_lock_free(lock) && hermes_s6_lock_free(log_lock);
+	g_autofree gchar *log_dir = g_build_filename(dir, "log", NULL);
+	return hermes_s6_lock_state(scandir, dir) != HERMES_S6_LOCK_HELD &&
+	       hermes_s6_lock_state(scandir, log_dir) != HERMES_S6_LOCK_HELD;
 }
 
 /*
@@ -1096,7 +1366,8 @@ hermes_s6_manager_update_in_place(HermesS6Manager *self,
 		HermesRenderStep *step = g_ptr_array_index(steps, i);
 		if (hermes_render_step_get_kind(step) != HERMES_RENDER_STEP_FILE)
 			continue;
-		if (!hermes_file_write_atomic(hermes_render_step_get_path(step),
+		if (!hermes_safe_file_replace(self->scandir,
+					      hermes_render_step_get_path(step),
 					      hermes_render_step_get_contents(step),
 					      -1,
 					      hermes_render_step_get_mode(step),
@@ -1104,10 +1375,8 @@ hermes_s6_manager_update_in_place(HermesS6Manager *self,
 			return FALSE;
 	}
 	if ((flags & HERMES_REGISTER_FLAG_START) != 0) {
-		if (g_unlink(down) != 0 && errno != ENOENT) {
-			hermes_error_set_errno(error, errno, "cannot remove %s", down);
+		if (!hermes_safe_file_unlink(self->scandir, down, error))
 			return FALSE;
-		}
 		return hermes_s6_manager_bring_up(
 			self, profile_part + strlen("gateway-"), TRUE, cancellable, error);
 	}
@@ -1153,7 +1422,7 @@ hermes_s6_manager_sweep_leftovers(HermesS6Manager *self, const gchar *profile)
 		    !g_str_has_prefix(kind, "replaced-"))
 			continue;
 		path = g_build_filename(self->scandir, entry, NULL);
-		hermes_file_remove_tree(path, NULL);
+		hermes_safe_remove_tree(self->scandir, path, NULL);
 	}
 }
 
@@ -1170,16 +1439,19 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	g_autofree gchar *staging = NULL;
 	g_autoptr(GPtrArray) steps = NULL;
 	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
 	gint64 gid = -1;
 
+	if (!hermes_s6_trust_tree(self->scandir, FALSE, error))
+		return FALSE;
 	steps = hermes_s6_manager_plan(self, spec, flags, error);
 	if (steps == NULL)
 		return FALSE;
-	if (!hermes_s6_manager_group_of(spec, &gid, NULL, error))
+	if (!hermes_s6_manager_group_of(user, &gid, NULL, error))
 		return FALSE;
 	if (!hermes_s6_manager_ensure_scandir(self, error))
 		return FALSE;
-	if (g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
+	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
 		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
 			g_set_error(error,
 				    HERMES_ERROR,
@@ -1189,7 +1461,7 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 				    slot_dir);
 			return FALSE;
 		}
-		if (!hermes_s6_slot_released(slot_dir))
+		if (!hermes_s6_slot_released(self->scandir, slot_dir))
 			return hermes_s6_manager_update_in_place(
 				self, steps, slot_dir, flags, cancellable, error);
 	}
@@ -1201,24 +1473,24 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 			error, errno, "cannot create a staging directory in %s", self->scandir);
 		return FALSE;
 	}
-	if (g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
+	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
 		/* an unsupervised old slot (boot, a second reconcile): move it aside first */
 		g_autofree gchar *old = g_strdup_printf(
 			"%s/.gateway-%s.replaced-%08x", self->scandir, profile, g_random_int());
 		if (g_rename(slot_dir, old) != 0) {
 			hermes_error_set_errno(error, errno, "cannot replace %s", slot_dir);
-			hermes_file_remove_tree(staging, NULL);
+			hermes_safe_remove_tree(self->scandir, staging, NULL);
 			return FALSE;
 		}
-		if (!hermes_file_remove_tree(old, error)) {
-			hermes_file_remove_tree(staging, NULL);
+		if (!hermes_safe_remove_tree(self->scandir, old, error)) {
+			hermes_safe_remove_tree(self->scandir, staging, NULL);
 			return FALSE;
 		}
 	}
 	if (!hermes_s6_manager_execute(
-		    steps, slot_dir, staging, gid, TRUE, self->scandir, &error_local) ||
+		    steps, slot_dir, staging, gid, self->scandir, &error_local) ||
 	    !hermes_platform_rename_noreplace(staging, slot_dir, &error_local)) {
-		hermes_file_remove_tree(staging, NULL);
+		hermes_safe_remove_tree(self->scandir, staging, NULL);
 		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS)) {
 			g_set_error(error,
 				    HERMES_ERROR,
@@ -1240,7 +1512,7 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 		if (!(g_strcmp0(self->mode, "embedded") == 0 &&
 		      g_error_matches(
 			      error_local, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE))) {
-			hermes_file_remove_tree(slot_dir, NULL);
+			hermes_safe_remove_tree(self->scandir, slot_dir, NULL);
 			g_propagate_prefixed_error(error,
 						   g_steal_pointer(&error_local),
 						   "cannot register gateway '%s': ",
@@ -1267,13 +1539,13 @@ hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
 	g_autoptr(GError) error_local = NULL;
 	gint64 deadline;
 
-	if (!g_file_test(slot_dir, G_FILE_TEST_IS_DIR))
+	if (!hermes_s6_path_exists(self->scandir, slot_dir))
 		return TRUE;
 	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
 	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
 		return FALSE;
 	/* subscribe before the scanner is told: s6-supervise says 'x' as it exits */
-	waiter = hermes_s6_waiter_new(slot_dir, TRUE, error);
+	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, TRUE, error);
 	if (waiter == NULL)
 		return FALSE;
 	removing = g_strdup_printf(
@@ -1289,7 +1561,7 @@ hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
 		g_debug("no scanner to drop %s: %s", profile, error_local->message);
 	/* wait for every s6-supervise of the slot to let go, driven by its exit event */
 	deadline = g_get_monotonic_time() + HERMES_S6_STOP_TIMEOUT_MS * 1000;
-	while (!hermes_s6_slot_released(removing)) {
+	while (!hermes_s6_slot_released(self->scandir, removing)) {
 		if (g_get_monotonic_time() > deadline) {
 			g_set_error(error,
 				    HERMES_ERROR,
@@ -1310,10 +1582,10 @@ hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
 		}
 	}
 	g_clear_pointer(&waiter, hermes_s6_waiter_free);
-	if (!hermes_file_remove_tree(removing, error))
+	if (!hermes_safe_remove_tree(self->scandir, removing, error))
 		return FALSE;
-	if (g_file_test(removing, G_FILE_TEST_EXISTS) ||
-	    g_file_test(slot_dir, G_FILE_TEST_EXISTS)) {
+	if (hermes_s6_path_exists(self->scandir, removing) ||
+	    hermes_s6_path_exists(self->scandir, slot_dir)) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_FAILED,
@@ -1345,9 +1617,9 @@ static gint64
 hermes_s6_manager_read_pid(HermesS6Manager *self)
 {
 	g_autofree gchar *path = hermes_s6_manager_pidfile(self);
-	g_autofree gchar *text = NULL;
+	g_autofree gchar *text = hermes_safe_file_read(self->root, path, 64, NULL, NULL);
 	gint64 pid;
-	if (!g_file_get_contents(path, &text, NULL, NULL))
+	if (text == NULL)
 		return -1;
 	pid = g_ascii_strtoll(text, NULL, 10);
 	return pid > 0 && hermes_platform_process_alive(pid) ? pid : -1;
@@ -1388,6 +1660,9 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 		return FALSE;
 	if (hermes_s6_scanner_is_running(self->scandir))
 		return TRUE;
+	/* root's s6-svscan runs every run script of the tree as root */
+	if (!hermes_s6_trust_tree(self->scandir, TRUE, error))
+		return FALSE;
 	if (!hermes_s6_manager_ensure_scandir(self, error))
 		return FALSE;
 	if (g_mkdir_with_parents(logs, 0755) != 0) {
@@ -1408,7 +1683,7 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 		return FALSE;
 	}
 	pid_text = g_strdup_printf("%" G_GINT64_FORMAT "\n", pid);
-	if (!hermes_file_write_atomic(pidfile, pid_text, -1, 0644, error))
+	if (!hermes_safe_file_replace(self->root, pidfile, pid_text, -1, 0644, error))
 		return FALSE;
 	/* ready when it reads its control FIFO; give up if it died (e.g. another one holds the lock) */
 	deadline = g_get_monotonic_time() + HERMES_S6_SCAN_TIMEOUT_MS * 1000;
@@ -1419,7 +1694,7 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 				    HERMES_ERROR_COMMAND_FAILED,
 				    "s6-svscan exited at once; see %s",
 				    log_path);
-			g_unlink(pidfile);
+			hermes_safe_file_unlink(self->root, pidfile, NULL);
 			return FALSE;
 		}
 		if (g_get_monotonic_time() > deadline) {
@@ -1480,7 +1755,7 @@ hermes_s6_manager_supervisor_stop(HermesServiceManager *manager,
 	if (!hermes_s6_manager_need_embedded(self, error))
 		return FALSE;
 	if (!hermes_s6_scanner_is_running(self->scandir)) {
-		g_unlink(pidfile);
+		hermes_safe_file_unlink(self->root, pidfile, NULL);
 		return TRUE;
 	}
 	/* every gateway stops as an operator stop first, so none thinks it crashed */
@@ -1515,7 +1790,7 @@ hermes_s6_manager_supervisor_stop(HermesServiceManager *manager,
 		}
 		g_usleep(10000);
 	}
-	g_unlink(pidfile);
+	hermes_safe_file_unlink(self->root, pidfile, NULL);
 	return TRUE;
 }
 

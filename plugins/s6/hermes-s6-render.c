@@ -37,6 +37,31 @@ hermes_s6_render_header(GString *out, const HermesS6RenderOptions *opts, HermesG
 		hermes_gateway_spec_get_profile(spec));
 }
 
+/* the spec's run-as user, else the one the backend chose (the home's owner) */
+static const gchar *
+hermes_s6_render_user(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec)
+{
+	const gchar *user = hermes_gateway_spec_get_user(spec);
+	return user != NULL ? user : opts->user;
+}
+
+/*
+ * A scanner started without HERMES_HOME (a user's own s6-svscan) would run
+ * the gateway against ~/.hermes: fall back to the home that registered it.
+ */
+static void
+hermes_s6_render_home_fallback(GString *out, const HermesS6RenderOptions *opts)
+{
+	g_autofree gchar *home = NULL;
+	if (opts->hermes_home == NULL)
+		return;
+	home = hermes_shell_quote(opts->hermes_home);
+	g_string_append_printf(out,
+			       "[ -n \"${HERMES_HOME:-}\" ] || HERMES_HOME=%s\n"
+			       "export HERMES_HOME\n",
+			       home);
+}
+
 static gchar *
 hermes_s6_render_program(const HermesS6RenderOptions *opts, const gchar *name)
 {
@@ -146,15 +171,18 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_auto(GStrv) names = hermes_gateway_spec_get_env_names(spec);
 	g_autofree gchar *command = NULL;
-	const gchar *user = hermes_gateway_spec_get_user(spec);
+	const gchar *user = hermes_s6_render_user(opts, spec);
 	const gchar *workdir = hermes_gateway_spec_get_working_directory(spec);
 
 	if (!hermes_s6_render_check_spec(spec, error))
+		return NULL;
+	if (user != NULL && !hermes_shell_check_text("the run-as user", user, error))
 		return NULL;
 	command = hermes_s6_render_argv(hermes_gateway_spec_get_argv(spec));
 	hermes_s6_render_header(out, opts, spec);
 	/* one stream for the logger */
 	g_string_append(out, "exec 2>&1\n");
+	hermes_s6_render_home_fallback(out, opts);
 	/* sorted, so the script does not change when the spec is built in another order */
 	hermes_strv_sort(names);
 	for (guint i = 0; names[i] != NULL; i++) {
@@ -163,6 +191,8 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 		g_string_append_printf(out, "export %s=%s\n", names[i], value);
 	}
 	g_string_append(out, "export HERMES_S6_SUPERVISED_CHILD=1\n");
+	/* marks every process of the slot, so one a killed s6-supervise lost can be found */
+	g_string_append(out, "HERMES_S6_SLOT=$(pwd -P) && export HERMES_S6_SLOT\n");
 	g_string_append(out, "export HERMES_SUPERVISED_CHILD=1\n");
 	if (hermes_gateway_spec_get_notify(spec))
 		g_string_append_printf(out, "export HERMES_READY_FD=%d\n", HERMES_S6_NOTIFY_FD);
@@ -214,9 +244,16 @@ hermes_s6_render_finish(const HermesS6RenderOptions *opts, HermesGatewaySpec *sp
 		out,
 		"# $1 = exit code of ./run, or 256 if a signal killed it; $2 = that signal\n"
 		"now=$(date +%s)\n"
+		"# on a full disk the reason cannot be written: an empty marker needs no space\n"
 		"note() {\n"
-		"\tprintf '%s %s %s\\n' \"$now\" \"$1\" \"$2\" >data/finish-reason.new &&\n"
-		"\t\tmv -f data/finish-reason.new data/finish-reason\n"
+		"\trm -f data/finish-reason.stopped data/finish-reason.failed "
+		"data/finish-reason.parked\n"
+		"\tif ! { printf '%s %s %s\\n' \"$now\" \"$1\" \"$2\" "
+		">data/finish-reason.new &&\n"
+		"\t\tmv -f data/finish-reason.new data/finish-reason; } 2>/dev/null; then\n"
+		"\t\trm -f data/finish-reason.new data/finish-reason 2>/dev/null\n"
+		"\t\t: >\"data/finish-reason.$1\" 2>/dev/null\n"
+		"\tfi\n"
 		"}\n"
 		"case $1 in\n");
 	for (gsize i = 0; i < n_codes; i++) {
@@ -245,23 +282,30 @@ hermes_s6_render_finish(const HermesS6RenderOptions *opts, HermesGatewaySpec *sp
 			       "of restarting it forever\n"
 			       "if [ \"$1\" = 256 ]; then what=\"killed by signal $2\"; else "
 			       "what=\"exited $1\"; fi\n"
-			       "n=1\n"
-			       ": >data/deaths.new\n"
-			       "if [ -f data/deaths ]; then\n"
-			       "\twhile read -r t; do\n"
-			       "\t\t# a damaged tally must not disarm the breaker\n"
-			       "\t\tcase $t in '' | *[!0-9]*) continue ;; esac\n"
-			       "\t\tif [ $((now - t)) -lt %u ]; then\n"
-			       "\t\t\techo \"$t\" >>data/deaths.new\n"
-			       "\t\t\tn=$((n + 1))\n"
-			       "\t\tfi\n"
-			       "\tdone <data/deaths\n"
-			       "fi\n"
-			       "echo \"$now\" >>data/deaths.new\n"
-			       "mv -f data/deaths.new data/deaths\n"
+			       "# one empty file per death, named by its time: recording one needs "
+			       "no free space,\n"
+			       "# and the count never depends on a write that a full disk refuses\n"
+			       "mkdir -p data/deaths.d 2>/dev/null\n"
+			       ": >\"data/deaths.d/$now.$$\" 2>/dev/null\n"
+			       "n=0\n"
+			       "recorded=\n"
+			       "for f in data/deaths.d/*; do\n"
+			       "\tt=${f##*/}\n"
+			       "\tt=${t%%%%.*}\n"
+			       "\t# a damaged tally must not disarm the breaker\n"
+			       "\tcase $t in '' | *[!0-9]*) continue ;; esac\n"
+			       "\tif [ $((now - t)) -lt %u ]; then\n"
+			       "\t\tn=$((n + 1))\n"
+			       "\t\t[ \"$f\" = \"data/deaths.d/$now.$$\" ] && recorded=1\n"
+			       "\telse\n"
+			       "\t\trm -f \"$f\"\n"
+			       "\tfi\n"
+			       "done\n"
+			       "# this death counts even if it could not be recorded\n"
+			       "[ -n \"$recorded\" ] || n=$((n + 1))\n"
 			       "if [ \"$n\" -ge %u ]; then\n"
 			       "\tnote parked \"$n deaths within %u s, the last $what\"\n"
-			       "\trm -f data/deaths\n"
+			       "\trm -f data/deaths.d/*\n"
 			       "\texit 125\n"
 			       "fi\n"
 			       "exit 0\n",
@@ -291,12 +335,14 @@ hermes_s6_render_log_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *s
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autofree gchar *s6log = hermes_s6_render_program(opts, "s6-log");
 	g_autofree gchar *logdir = NULL;
-	const gchar *user = hermes_gateway_spec_get_user(spec);
+	const gchar *user = hermes_s6_render_user(opts, spec);
 	const gchar *explicit_dir = hermes_gateway_spec_get_log_directory(spec);
 	/* rotate at 1 MB, keep 10 archives, stamp each line; on s6-overlay also copy to stdout */
 	const gchar *directives = opts->overlay ? "1 n10 s1000000 T" : "n10 s1000000 T";
 
 	if (!hermes_s6_render_check_spec(spec, error))
+		return NULL;
+	if (user != NULL && !hermes_shell_check_text("the run-as user", user, error))
 		return NULL;
 	if (explicit_dir != NULL)
 		logdir = hermes_shell_quote(explicit_dir);
@@ -305,15 +351,20 @@ hermes_s6_render_log_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *s
 			"\"${HERMES_HOME:?HERMES_HOME is not set}/logs/gateways/%s\"",
 			hermes_gateway_spec_get_profile(spec));
 	hermes_s6_render_header(out, opts, spec);
+	hermes_s6_render_home_fallback(out, opts);
 	g_string_append_printf(out, "log_dir=%s\n", logdir);
+	/* a lock left by a killed s6-log (or another account's) must not stop this one */
 	if (user != NULL) {
 		g_autofree gchar *setuidgid = hermes_s6_render_program(opts, "s6-setuidgid");
 		g_autofree gchar *quser = hermes_shell_quote(user);
 		g_string_append_printf(out,
 				       "if [ \"$(id -u)\" = 0 ]; then\n"
 				       "\t%s %s mkdir -p \"$log_dir\"\n"
+				       "\t%s %s rm -f \"$log_dir/lock\"\n"
 				       "\texec %s %s %s %s \"$log_dir\"\n"
 				       "fi\n",
+				       setuidgid,
+				       quser,
 				       setuidgid,
 				       quser,
 				       setuidgid,
@@ -323,6 +374,7 @@ hermes_s6_render_log_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *s
 	}
 	g_string_append_printf(out,
 			       "mkdir -p \"$log_dir\"\n"
+			       "rm -f \"$log_dir/lock\"\n"
 			       "exec %s %s \"$log_dir\"\n",
 			       s6log,
 			       directives);

@@ -16,6 +16,8 @@ typedef struct {
 	const gchar *bin_dir;	/* absolute directory of the s6 programs */
 	gboolean overlay;	/* s6-overlay: with-contenv, logs also to the container's stdout */
 	const gchar *user_home; /* the run-as user's home from passwd, or NULL */
+	const gchar *hermes_home; /* the root that registered the slot, or NULL */
+	const gchar *user;	  /* the run-as user when the spec names none, or NULL */
 } HermesS6RenderOptions;
 
 gchar *

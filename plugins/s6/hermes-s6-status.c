@@ -178,3 +178,58 @@ hermes_s6_status_to_gateway(const gchar *profile,
 	hermes_gateway_status_set_raw(status, "s6.finishing", hermes_s6_bool(st->finishing));
 	return status;
 }
+
+/**
+ * hermes_s6_status_judge_supervisor:
+ * @status: what hermes_s6_status_to_gateway() made of supervise/status
+ * @st: (nullable): the parsed supervise/status
+ * @supervisor_alive: whether the slot's supervise/lock is held
+ * @pid_alive: whether the pid in @st still runs
+ * @hint: (nullable): what to run to get a supervisor back
+ *
+ * supervise/status outlives its s6-supervise: after a kill -9 it still
+ * says up with a pid that may be dead. Only a held lock makes it true.
+ */
+void
+hermes_s6_status_judge_supervisor(HermesGatewayStatus *status,
+				  const HermesS6Status *st,
+				  gboolean supervisor_alive,
+				  gboolean pid_alive,
+				  const gchar *hint)
+{
+	g_autofree gchar *fault = NULL;
+	if (st == NULL)
+		return;
+	if (supervisor_alive) {
+		hermes_gateway_status_set_raw(status, "s6.supervisor", "running");
+		return;
+	}
+	hermes_gateway_status_set_raw(status, "s6.supervisor", "gone");
+	hermes_gateway_status_set_raw(status, "s6.supervised", "false");
+	/* nobody acts on what s6 last wanted */
+	hermes_gateway_status_set_wanted(status, HERMES_GATEWAY_WANTED_UNKNOWN);
+	hermes_gateway_status_set_ready(status, HERMES_TRISTATE_UNKNOWN, 0);
+	if (st->pid != 0 && !st->finishing && pid_alive) {
+		hermes_gateway_status_set_state(status, HERMES_GATEWAY_STATE_UNKNOWN);
+		hermes_gateway_status_set_pid(status, st->pid);
+		fault = g_strdup_printf("its s6-supervise is gone (supervise/lock is free); the "
+					"gateway (pid %" G_GINT64_FORMAT ") runs unsupervised",
+					st->pid);
+	} else {
+		hermes_gateway_status_set_state(status, HERMES_GATEWAY_STATE_DOWN);
+		hermes_gateway_status_set_pid(status, 0);
+		if (st->pid != 0)
+			fault = g_strdup_printf(
+				"its s6-supervise is gone (supervise/lock is free) and the "
+				"recorded gateway (pid %" G_GINT64_FORMAT ") is not running",
+				st->pid);
+		else
+			fault = g_strdup("its s6-supervise is gone (supervise/lock is free)");
+	}
+	if (hint != NULL) {
+		g_autofree gchar *with_hint = g_strdup_printf("%s; %s", fault, hint);
+		hermes_gateway_status_set_raw(status, "s6.fault", with_hint);
+	} else {
+		hermes_gateway_status_set_raw(status, "s6.fault", fault);
+	}
+}

@@ -47,4 +47,11 @@ hermes_s6_status_to_gateway(const gchar *profile,
 			    const HermesS6Status *st,
 			    const HermesS6SlotFacts *facts);
 
+void
+hermes_s6_status_judge_supervisor(HermesGatewayStatus *status,
+				  const HermesS6Status *st,
+				  gboolean supervisor_alive,
+				  gboolean pid_alive,
+				  const gchar *hint);
+
 G_END_DECLS

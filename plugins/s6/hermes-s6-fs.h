@@ -1,0 +1,35 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include "hermes-backend.h"
+
+G_BEGIN_DECLS
+
+/* what a supervise/lock says about its s6-supervise */
+typedef enum {
+	HERMES_S6_LOCK_ABSENT,	/* never supervised (or not readable) */
+	HERMES_S6_LOCK_FREE,	/* an s6-supervise was here and is gone */
+	HERMES_S6_LOCK_HELD,	/* an s6-supervise runs for the directory */
+	HERMES_S6_LOCK_UNKNOWN, /* the lock cannot be opened or tested by us */
+} HermesS6LockState;
+
+gint
+hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gint flags);
+HermesS6LockState
+hermes_s6_lock_state(const gchar *scandir, const gchar *dir);
+gboolean
+hermes_s6_path_exists(const gchar *scandir, const gchar *path);
+gboolean
+hermes_s6_trust_tree(const gchar *scandir, gboolean for_svscan, GError **error);
+gboolean
+hermes_s6_trust_dir_fd(gint fd, const gchar *path, const gchar *scandir, GError **error);
+GArray *
+hermes_s6_slot_processes(const gchar *slot_dir);
+gchar *
+hermes_s6_user_name(guint uid);
+
+G_END_DECLS
