@@ -5,14 +5,20 @@
 
 /*
  * The only file that calls dlopen(). Order of checks for each file:
- * trusted directory, trusted file (checked on the open fd), dlopen
+ * trusted directory chain (every directory from / down, each opened
+ * relative to its checked parent), trusted file (opened once, relative to
+ * that directory, checked on the open fd), a sane ELF object (read from the
+ * same fd), dlopen("/proc/self/fd/N") of that very fd with
  * RTLD_NOW|RTLD_LOCAL, the query symbol, the descriptor (major, minor,
- * size, name), then get_type(). Until get_type() runs no GType exists,
- * so a refused handle can be closed; after it, never.
+ * size, name), then get_type(). No name is resolved twice, so swapping a
+ * directory or file after a check cannot change what is loaded. Until
+ * get_type() runs no GType exists, so a refused handle can be closed;
+ * after it, never.
  */
 
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +27,8 @@
 
 #include "hermes-backend-loader.h"
 #include "hermes-backend.h"
+#include "hermes-elf-check.h"
 #include "hermes-error.h"
-#include "hermes-platform.h"
 #include "hermes-plugin-private.h"
 #include "hermes-util.h"
 
@@ -38,6 +44,11 @@ G_STATIC_ASSERT(HERMES_BACKEND_ABI_MINOR == HERMES_BACKEND_ABI_MINOR_CONF);
 typedef struct {
 	dev_t dev;
 	ino_t ino;
+	/*
+	 * open for the life of the process: dlopen() finds resident objects by
+	 * name first, so /proc/self/fd/<fd> must never come to name another file
+	 */
+	gint fd;
 	gchar *name;
 	gchar *path;
 	const HermesBackendInfo *info;
@@ -48,6 +59,8 @@ typedef struct {
 /* process-wide: a module stays loaded for the life of the process */
 static GMutex hermes_loader_mutex;
 static GPtrArray *hermes_loader_modules = NULL;
+static HermesBackendLoaderCheckedFunc hermes_loader_checked_func = NULL;
+static gpointer hermes_loader_checked_data = NULL;
 
 static HermesLoadedModule *
 hermes_loader_find_by_file(dev_t dev, ino_t ino)
@@ -107,7 +120,8 @@ hermes_backend_name_from_file(const gchar *basename)
  * @ctx: a #HermesContext
  *
  * `$HERMES_BACKEND_PATH` (colon-separated, absolute entries only) followed
- * by the compiled-in backend directory.
+ * by the system backend directory: the compiled-in one, or
+ * `$HERMES_BACKEND_SYSTEM_DIR` when that is set (empty: none).
  *
  * Returns: (transfer full): the directories searched, in order
  */
@@ -116,6 +130,7 @@ hermes_backend_loader_get_search_path(HermesContext *ctx)
 {
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
 	const gchar *env;
+	const gchar *system_dir;
 	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
 	env = hermes_context_getenv(ctx, "HERMES_BACKEND_PATH");
 	if (env != NULL) {
@@ -128,7 +143,14 @@ hermes_backend_loader_get_search_path(HermesContext *ctx)
 				g_debug("ignoring relative HERMES_BACKEND_PATH entry %s", parts[i]);
 		}
 	}
-	g_strv_builder_add(builder, HERMES_BACKEND_DIR);
+	/* the test suite sets it empty, so an installed copy can never leak into a test run */
+	system_dir = hermes_context_getenv(ctx, "HERMES_BACKEND_SYSTEM_DIR");
+	if (system_dir == NULL)
+		g_strv_builder_add(builder, HERMES_BACKEND_DIR);
+	else if (system_dir[0] == '/')
+		g_strv_builder_add(builder, system_dir);
+	else if (system_dir[0] != '\0')
+		g_debug("ignoring relative HERMES_BACKEND_SYSTEM_DIR %s", system_dir);
 	return g_strv_builder_end(builder);
 }
 
@@ -178,99 +200,98 @@ hermes_loader_check_type(GType type)
 	return NULL;
 }
 
-/* loads one file; on refusal returns NULL and sets *reason */
-static HermesLoadedModule *
-hermes_loader_load_file(const gchar *path,
-			const gchar *name,
-			HermesPlugin *plugin,
-			HermesError *code,
-			gchar **reason)
+/**
+ * hermes_backend_loader_set_checked_func: (skip)
+ * @func: (nullable): called with the file's path after every check, right before dlopen()
+ * @user_data: passed to @func
+ *
+ * Tests only: lets a test swap files at the worst moment and prove that what
+ * is loaded is what was checked.
+ */
+void
+hermes_backend_loader_set_checked_func(HermesBackendLoaderCheckedFunc func, gpointer user_data)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autofree gchar *what = g_strdup_printf("file %s", path);
+	g_mutex_lock(&hermes_loader_mutex);
+	hermes_loader_checked_func = func;
+	hermes_loader_checked_data = user_data;
+	g_mutex_unlock(&hermes_loader_mutex);
+}
+
+/* dlopen() of the checked descriptor itself, never of a name that could be re-resolved */
+static gpointer
+hermes_loader_dlopen_fd(gint fd, const gchar *path, gchar **reason)
+{
+	g_autofree gchar *proc = g_strdup_printf("/proc/self/fd/%d", fd);
+	gpointer handle = dlopen(proc, RTLD_NOW | RTLD_LOCAL);
+	if (handle == NULL) {
+		const gchar *msg = dlerror();
+		/* dlerror() names the /proc path; the user knows the file by its own */
+		if (msg != NULL && g_str_has_prefix(msg, proc) && msg[strlen(proc)] == ':')
+			*reason = g_strdup_printf("dlopen failed: %s%s", path, msg + strlen(proc));
+		else
+			*reason = g_strdup_printf("dlopen failed: %s", msg != NULL ? msg : "?");
+	}
+	return handle;
+}
+
+/* a refused object is closed; if it stays resident anyway (-z nodelete), so does its fd */
+static void
+hermes_loader_close(gpointer handle, gint fd)
+{
+	g_autofree gchar *proc = g_strdup_printf("/proc/self/fd/%d", fd);
+	gpointer resident;
+	dlclose(handle);
+	resident = dlopen(proc, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	if (resident != NULL) {
+		dlclose(resident);
+		g_debug("%s stays loaded after dlclose(), keeping its descriptor open", proc);
+		return;
+	}
+	dlerror();
+	close(fd);
+}
+
+/* the query symbol and the descriptor; NULL with *reason set if either is unusable */
+static const HermesBackendInfo *
+hermes_loader_query(gpointer handle, const gchar *name, HermesPlugin *plugin, gchar **reason)
+{
 	HermesBackendQueryFunc query;
 	const HermesBackendInfo *info;
-	HermesLoadedModule *module;
-	struct stat st;
-	struct stat st_loaded;
-	gpointer handle;
-	gint fd;
-
-	/* O_NONBLOCK: a FIFO planted in the search path must not hang the loader */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		*reason = g_strdup_printf("cannot open: %s", g_strerror(errno));
-		return NULL;
-	}
-	*code = HERMES_ERROR_PERMISSION_DENIED;
-	if (!hermes_platform_check_trusted(fd, what, &error_local) || fstat(fd, &st) != 0) {
-		*reason = g_strdup(error_local != NULL ? error_local->message : g_strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	module = hermes_loader_find_by_file(st.st_dev, st.st_ino);
-	if (module != NULL) {
-		close(fd);
-		/* a link to a loaded backend under another name is still another name */
-		if (g_strcmp0(module->name, name) != 0) {
-			*reason = g_strdup_printf("is the same file as backend '%s' (%s), "
-						  "whose descriptor names '%s'",
-						  module->name,
-						  module->path,
-						  module->name);
-			*code = HERMES_ERROR_ABI_MISMATCH;
-			return NULL;
-		}
-		return module;
-	}
-
-	*code = HERMES_ERROR_ABI_MISMATCH;
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		close(fd);
-		*reason = g_strdup_printf("dlopen failed: %s", dlerror());
-		return NULL;
-	}
-	/* what was loaded must be the file that was checked, not a swapped-in one */
-	if (stat(path, &st_loaded) != 0 || st_loaded.st_dev != st.st_dev ||
-	    st_loaded.st_ino != st.st_ino) {
-		close(fd);
-		dlclose(handle);
-		*code = HERMES_ERROR_PERMISSION_DENIED;
-		*reason = g_strdup("the file changed while it was being loaded");
-		return NULL;
-	}
-	close(fd);
 	query = (HermesBackendQueryFunc)dlsym(handle, HERMES_BACKEND_QUERY_SYMBOL);
 	if (query == NULL) {
 		*reason = g_strdup("does not export " HERMES_BACKEND_QUERY_SYMBOL "()");
-		dlclose(handle);
 		return NULL;
 	}
 	info = query();
 	if (info == NULL) {
 		*reason = g_strdup(HERMES_BACKEND_QUERY_SYMBOL "() returned NULL");
-		dlclose(handle);
 		return NULL;
 	}
 	hermes_plugin_set_abi(plugin, info->abi_major, info->abi_minor);
 	*reason = hermes_loader_check_descriptor(info, name);
-	if (*reason != NULL) {
-		dlclose(handle);
+	if (*reason != NULL)
 		return NULL;
-	}
 	if (hermes_loader_find_by_name(name) != NULL) {
 		*reason = g_strdup_printf("another file for backend '%s' is already loaded from %s",
 					  name,
 					  hermes_loader_find_by_name(name)->path);
-		dlclose(handle);
 		return NULL;
 	}
+	return info;
+}
 
-	/* from here on a GType may exist: the handle is never closed */
-	module = g_new0(HermesLoadedModule, 1);
-	module->dev = st.st_dev;
-	module->ino = st.st_ino;
+/* from here on a GType may exist: the handle and its fd are never closed */
+static HermesLoadedModule *
+hermes_loader_register(gint fd,
+		       const struct stat *st,
+		       const gchar *name,
+		       const gchar *path,
+		       const HermesBackendInfo *info)
+{
+	HermesLoadedModule *module = g_new0(HermesLoadedModule, 1);
+	module->dev = st->st_dev;
+	module->ino = st->st_ino;
+	module->fd = fd;
 	module->name = g_strdup(name);
 	module->path = g_strdup(path);
 	module->info = info;
@@ -280,6 +301,72 @@ hermes_loader_load_file(const gchar *path,
 		hermes_loader_modules = g_ptr_array_new();
 	g_ptr_array_add(hermes_loader_modules, module);
 	return module;
+}
+
+/* a link to a loaded backend under another name is still another name */
+static HermesLoadedModule *
+hermes_loader_reuse(HermesLoadedModule *module,
+		    const gchar *name,
+		    HermesError *code,
+		    gchar **reason)
+{
+	if (g_strcmp0(module->name, name) == 0)
+		return module;
+	*reason = g_strdup_printf(
+		"is the same file as backend '%s' (%s), whose descriptor names '%s'",
+		module->name,
+		module->path,
+		module->name);
+	*code = HERMES_ERROR_ABI_MISMATCH;
+	return NULL;
+}
+
+/* loads one file of the checked directory @dirfd; on refusal returns NULL and sets *reason */
+static HermesLoadedModule *
+hermes_loader_load_file(gint dirfd,
+			const gchar *basename,
+			const gchar *path,
+			const gchar *name,
+			HermesPlugin *plugin,
+			HermesError *code,
+			gchar **reason)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *what = g_strdup_printf("file %s", path);
+	const HermesBackendInfo *info;
+	HermesLoadedModule *module;
+	struct stat st;
+	gpointer handle;
+	gint fd;
+
+	*code = HERMES_ERROR_PERMISSION_DENIED;
+	fd = hermes_elf_check_open_file(dirfd, basename, path, &st, reason);
+	if (fd < 0)
+		return NULL;
+	module = hermes_loader_find_by_file(st.st_dev, st.st_ino);
+	if (module != NULL) {
+		close(fd);
+		return hermes_loader_reuse(module, name, code, reason);
+	}
+	*code = HERMES_ERROR_ABI_MISMATCH;
+	if (!hermes_elf_check_fd(fd, (guint64)st.st_size, what, &error_local)) {
+		*reason = g_strdup(error_local->message);
+		close(fd);
+		return NULL;
+	}
+	if (hermes_loader_checked_func != NULL)
+		hermes_loader_checked_func(path, hermes_loader_checked_data);
+	handle = hermes_loader_dlopen_fd(fd, path, reason);
+	if (handle == NULL) {
+		close(fd);
+		return NULL;
+	}
+	info = hermes_loader_query(handle, name, plugin, reason);
+	if (info == NULL) {
+		hermes_loader_close(handle, fd);
+		return NULL;
+	}
+	return hermes_loader_register(fd, &st, name, path, info);
 }
 
 /* probe output is shown on one line, whatever the plugin wrote */
@@ -294,6 +381,8 @@ hermes_loader_one_line(gchar *reason)
 
 static void
 hermes_loader_consider(HermesContext *ctx,
+		       gint dirfd,
+		       const gchar *basename,
 		       const gchar *path,
 		       const gchar *name,
 		       GHashTable *winners,
@@ -323,7 +412,8 @@ hermes_loader_consider(HermesContext *ctx,
 					  dir_refusal);
 	} else {
 		g_mutex_lock(&hermes_loader_mutex);
-		module = hermes_loader_load_file(path, name, plugin, &code, &reason);
+		module = hermes_loader_load_file(
+			dirfd, basename, path, name, plugin, &code, &reason);
 		g_mutex_unlock(&hermes_loader_mutex);
 		if (module == NULL) {
 			hermes_plugin_set_refused(
@@ -351,30 +441,58 @@ hermes_loader_consider(HermesContext *ctx,
 	g_ptr_array_add(plugins, g_steal_pointer(&plugin));
 }
 
+static gboolean
+hermes_loader_is_backend_file(const gchar *entry)
+{
+	return g_str_has_prefix(entry, HERMES_BACKEND_PREFIX) &&
+	       g_str_has_suffix(entry, HERMES_BACKEND_SUFFIX);
+}
+
+/*
+ * the backend file names in the checked directory @dirfd; an untrusted
+ * directory (-1) is still listed by name, so its files show up as refused
+ */
+static GStrv
+hermes_loader_list_dir(gint dirfd, const gchar *dirpath)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	GStrv names;
+	if (dirfd >= 0) {
+		gint listfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = listfd >= 0 ? fdopendir(listfd) : NULL;
+		struct dirent *entry;
+		if (dir == NULL && listfd >= 0)
+			close(listfd);
+		while (dir != NULL && (entry = readdir(dir)) != NULL) {
+			if (hermes_loader_is_backend_file(entry->d_name))
+				g_strv_builder_add(builder, entry->d_name);
+		}
+		if (dir != NULL)
+			closedir(dir);
+	} else {
+		g_autoptr(GDir) dir = g_dir_open(dirpath, 0, NULL);
+		const gchar *entry;
+		while (dir != NULL && (entry = g_dir_read_name(dir)) != NULL) {
+			if (hermes_loader_is_backend_file(entry))
+				g_strv_builder_add(builder, entry);
+		}
+	}
+	names = g_strv_builder_end(builder);
+	hermes_strv_sort(names);
+	return names;
+}
+
 static void
 hermes_loader_scan_dir(HermesContext *ctx,
 		       const gchar *dirpath,
 		       GHashTable *winners,
 		       GPtrArray *plugins)
 {
-	g_autoptr(GDir) dir = g_dir_open(dirpath, 0, NULL);
-	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-	g_auto(GStrv) names = NULL;
 	g_autoptr(GError) error_dir = NULL;
-	const gchar *entry;
+	g_auto(GStrv) names = NULL;
+	gint dirfd = hermes_elf_check_open_dir(dirpath, &error_dir);
 
-	if (dir == NULL)
-		return;
-	while ((entry = g_dir_read_name(dir)) != NULL) {
-		if (g_str_has_prefix(entry, HERMES_BACKEND_PREFIX) &&
-		    g_str_has_suffix(entry, HERMES_BACKEND_SUFFIX))
-			g_strv_builder_add(builder, entry);
-	}
-	names = g_strv_builder_end(builder);
-	if (names[0] == NULL)
-		return;
-	hermes_strv_sort(names);
-	hermes_platform_check_trusted_dir(dirpath, &error_dir);
+	names = hermes_loader_list_dir(dirfd, dirpath);
 	for (guint i = 0; names[i] != NULL; i++) {
 		const gchar *basename = names[i];
 		g_autofree gchar *path = g_build_filename(dirpath, basename, NULL);
@@ -382,12 +500,16 @@ hermes_loader_scan_dir(HermesContext *ctx,
 		if (name == NULL)
 			continue;
 		hermes_loader_consider(ctx,
+				       dirfd,
+				       basename,
 				       path,
 				       name,
 				       winners,
 				       error_dir != NULL ? error_dir->message : NULL,
 				       plugins);
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 }
 
 /**

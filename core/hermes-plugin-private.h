@@ -5,7 +5,7 @@
 
 #pragma once
 
-/* what the loader fills in; not installed */
+/* what the loader fills in, and its test seam; not installed */
 
 #include "hermes-error.h"
 #include "hermes-plugin.h"
@@ -31,5 +31,10 @@ void
 hermes_plugin_set_probe(HermesPlugin *self, guint score, const gchar *reason);
 void
 hermes_plugin_set_chosen(HermesPlugin *self, gboolean chosen);
+
+/* tests only: runs after every check on an open backend file, right before dlopen() */
+typedef void (*HermesBackendLoaderCheckedFunc)(const gchar *path, gpointer user_data);
+void
+hermes_backend_loader_set_checked_func(HermesBackendLoaderCheckedFunc func, gpointer user_data);
 
 G_END_DECLS

@@ -7,24 +7,46 @@
 
 #include "config.h"
 
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hermes-backend.h"
+#include "hermes-plugin-private.h"
 #include "hermes-test.h"
 
 typedef struct {
 	gchar *tmp;
 	HermesContext *ctx;
 	GPtrArray *plugins;
+	gchar *swap_a; /* the race test's directories, exchanged by the checked hook */
+	gchar *swap_b;
+	gint swaps;
 } Fixture;
+
+/*
+ * beside the build's test plugins, not in /tmp: the loader refuses any
+ * directory below a world-writable one, and hard links need one filesystem
+ */
+static gchar *
+loader_mkdtemp(void)
+{
+	g_autofree gchar *parent = g_path_get_dirname(hermes_test_env("HERMES_TEST_PLUGIN_DIR"));
+	gchar *dir = g_build_filename(parent, "plugin-loader-XXXXXX", NULL);
+	if (g_mkdtemp_full(dir, 0755) == NULL)
+		fail_msg("cannot create %s: %s", dir, g_strerror(errno));
+	return dir;
+}
 
 static gint
 fixture_setup(void **state)
 {
 	Fixture *f = g_new0(Fixture, 1);
-	f->tmp = hermes_test_mkdtemp();
+	f->tmp = loader_mkdtemp();
 	f->ctx = hermes_context_new();
 	hermes_context_setenv(
 		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_PLUGIN_DIR"));
@@ -37,8 +59,11 @@ static gint
 fixture_teardown(void **state)
 {
 	Fixture *f = *state;
+	hermes_backend_loader_set_checked_func(NULL, NULL);
 	hermes_test_check_logs();
 	g_clear_pointer(&f->plugins, g_ptr_array_unref);
+	g_free(f->swap_a);
+	g_free(f->swap_b);
 	g_clear_object(&f->ctx);
 	hermes_test_rmtree(f->tmp);
 	g_free(f->tmp);
@@ -253,15 +278,16 @@ test_plugin_loader_link_cannot_rename_a_backend(void **state)
 {
 	Fixture *f = *state;
 	g_autofree gchar *dir = g_build_filename(f->tmp, "links", NULL);
-	g_autofree gchar *link = g_build_filename(dir, "libhermes-backend-zzz.so", NULL);
+	g_autofree gchar *link_path = g_build_filename(dir, "libhermes-backend-zzz.so", NULL);
 	g_autofree gchar *target = fake_path();
 	HermesPlugin *p;
 
-	/* load the real fake first, then offer the same inode under another name */
+	/* load the real fake first, then offer the same inode under another name (a
+	 * symbolic link is refused before this: see the test below) */
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	g_clear_pointer(&f->plugins, g_ptr_array_unref);
 	g_mkdir_with_parents(dir, 0755);
-	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(link(target, link_path), 0);
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	assert_refused(f->plugins, "zzz", dir, "is the same file as backend 'fake'");
@@ -275,6 +301,7 @@ test_plugin_loader_search_path(void **state)
 	Fixture *f = *state;
 	g_auto(GStrv) path = NULL;
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", "relative/dir::/abs/one:/abs/two");
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_SYSTEM_DIR", NULL);
 	path = hermes_backend_loader_get_search_path(f->ctx);
 	/* relative entries would depend on the cwd: dropped; the compiled-in dir comes last */
 	assert_int_equal(g_strv_length(path), 3);
@@ -425,6 +452,300 @@ test_plugin_loader_json(void **state)
 	assert_false(json_object_get_boolean_member(obj, "chosen"));
 }
 
+static void
+test_plugin_loader_system_dir(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *sysdir = make_plugin_dir(f, "system", "libhermes-backend-fake.so", 0644);
+	g_autofree gchar *path = NULL;
+	g_auto(GStrv) search = NULL;
+	HermesPlugin *p;
+
+	/* the test environment itself: never the compiled-in directory */
+	assert_string_equal(hermes_test_env("HERMES_BACKEND_SYSTEM_DIR"), "");
+	search = hermes_backend_loader_get_search_path(f->ctx);
+	assert_false(g_strv_contains((const gchar *const *)search, HERMES_BACKEND_DIR));
+	g_strfreev(g_steal_pointer(&search));
+
+	/* empty: no system directory at all; relative: ignored like a relative path entry */
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", "/abs/one");
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_SYSTEM_DIR", "");
+	search = hermes_backend_loader_get_search_path(f->ctx);
+	assert_int_equal(g_strv_length(search), 1);
+	g_strfreev(g_steal_pointer(&search));
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_SYSTEM_DIR", "relative");
+	search = hermes_backend_loader_get_search_path(f->ctx);
+	assert_int_equal(g_strv_length(search), 1);
+	g_strfreev(g_steal_pointer(&search));
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_SYSTEM_DIR", sysdir);
+	search = hermes_backend_loader_get_search_path(f->ctx);
+	assert_int_equal(g_strv_length(search), 2);
+	assert_string_equal(search[1], sysdir);
+
+	/* set: searched last, so its fake is shadowed by the build's */
+	hermes_context_setenv(
+		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_PLUGIN_DIR"));
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	p = find_plugin(f->plugins, "fake", sysdir);
+	assert_int_equal(hermes_plugin_get_state(p), HERMES_PLUGIN_STATE_SHADOWED);
+	g_clear_pointer(&f->plugins, g_ptr_array_unref);
+
+	/* empty: nothing from it is even listed */
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_SYSTEM_DIR", "");
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	for (guint i = 0; i < f->plugins->len; i++) {
+		g_autofree gchar *dir = g_path_get_dirname(
+			hermes_plugin_get_path(g_ptr_array_index(f->plugins, i)));
+		assert_string_not_equal(dir, sysdir);
+	}
+	path = g_build_filename(sysdir, "libhermes-backend-fake.so", NULL);
+	assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_plugin_loader_refuses_symlink(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = make_plugin_dir(f, "sym", "libhermes-backend-real.so", 0644);
+	g_autofree gchar *link_path = g_build_filename(dir, "libhermes-backend-linked.so", NULL);
+	assert_int_equal(symlink("libhermes-backend-real.so", link_path), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "linked", dir, "is a symbolic link");
+	assert_int_equal(hermes_plugin_get_refusal_code(find_plugin(f->plugins, "linked", dir)),
+			 HERMES_ERROR_PERMISSION_DENIED);
+}
+
+/* a copy of the fake under @basename in @dir, cut to @len bytes */
+static void
+copy_truncated(const gchar *dir, const gchar *basename, goffset len)
+{
+	g_autofree gchar *src = fake_path();
+	g_autofree gchar *copy = hermes_test_copy_file(src, dir, basename, 0644);
+	assert_int_equal(truncate(copy, len), 0);
+}
+
+static goffset
+fake_size(void)
+{
+	g_autofree gchar *src = fake_path();
+	GStatBuf st;
+	assert_int_equal(g_stat(src, &st), 0);
+	return st.st_size;
+}
+
+static void
+test_plugin_loader_refuses_truncated_or_non_elf(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = g_build_filename(f->tmp, "truncated", NULL);
+	goffset size = fake_size();
+	const gchar *names[] = {"cut64", "cuthalf", "cutlast", "cutheader"};
+	g_autofree gchar *text = NULL;
+
+	g_mkdir_with_parents(dir, 0755);
+	copy_truncated(dir, "libhermes-backend-cut64.so", 64);
+	copy_truncated(dir, "libhermes-backend-cuthalf.so", size / 2);
+	copy_truncated(dir, "libhermes-backend-cutlast.so", size - 1);
+	copy_truncated(dir, "libhermes-backend-cutheader.so", 40);
+	copy_truncated(dir, "libhermes-backend-cutempty.so", 0);
+	text = g_build_filename(dir, "libhermes-backend-text.so", NULL);
+	hermes_test_write_file(text, "#!/bin/sh\necho not a library\n", 0755);
+	/* sparse: past the size cap without writing 64 MiB */
+	copy_truncated(dir, "libhermes-backend-huge.so", (goffset)65 * 1024 * 1024);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		HermesPlugin *p = find_plugin(f->plugins, names[i], dir);
+		assert_refused(f->plugins, names[i], dir, "is truncated");
+		assert_int_equal(hermes_plugin_get_refusal_code(p), HERMES_ERROR_ABI_MISMATCH);
+		/* refused before dlopen(): no descriptor was read */
+		assert_int_equal(hermes_plugin_get_abi_major(p), 0);
+	}
+	assert_refused(f->plugins, "cutempty", dir, "is not an ELF object");
+	assert_refused(f->plugins, "text", dir, "is not an ELF object");
+	assert_refused(f->plugins, "huge", dir, "more than the 64 MiB a backend may be");
+}
+
+/* a copy of the fake under @basename with @len bytes at @offset replaced */
+static void
+copy_patched(const gchar *dir, const gchar *basename, goffset offset, gconstpointer buf, gsize len)
+{
+	g_autofree gchar *src = fake_path();
+	g_autofree gchar *copy = hermes_test_copy_file(src, dir, basename, 0644);
+	gint fd = open(copy, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, buf, len, offset), (gssize)len);
+	close(fd);
+}
+
+static void
+test_plugin_loader_refuses_foreign_elf(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = g_build_filename(f->tmp, "foreign", NULL);
+	/* a machine that is not this one, whichever this one is */
+	guint16 machine = G_BYTE_ORDER == G_LITTLE_ENDIAN ? 0x1234 : 0x3412;
+	guint16 exec_type = ET_EXEC;
+	guint8 elf_class = sizeof(gpointer) == 8 ? ELFCLASS32 : ELFCLASS64;
+
+	g_mkdir_with_parents(dir, 0755);
+	copy_patched(dir,
+		     "libhermes-backend-machine.so",
+		     G_STRUCT_OFFSET(Elf64_Ehdr, e_machine),
+		     &machine,
+		     sizeof(machine));
+	copy_patched(dir,
+		     "libhermes-backend-exec.so",
+		     G_STRUCT_OFFSET(Elf64_Ehdr, e_type),
+		     &exec_type,
+		     sizeof(exec_type));
+	copy_patched(dir, "libhermes-backend-class.so", EI_CLASS, &elf_class, 1);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	assert_refused(f->plugins, "machine", dir, "is built for ELF machine 4660");
+	assert_refused(f->plugins, "exec", dir, "is not a shared object (ELF type 2)");
+	assert_refused(f->plugins, "class", dir, "ELF object, this process is");
+	assert_int_equal(hermes_plugin_get_refusal_code(find_plugin(f->plugins, "machine", dir)),
+			 HERMES_ERROR_ABI_MISMATCH);
+}
+
+static void
+test_plugin_loader_refuses_writable_parent(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *parent = g_build_filename(f->tmp, "shared", NULL);
+	g_autofree gchar *dir =
+		make_plugin_dir(f, "shared/plug", "libhermes-backend-fake.so", 0644);
+	g_autofree gchar *why = NULL;
+
+	/* the plugin directory itself is fine; its parent lets the group rename it away */
+	assert_int_equal(g_chmod(parent, 0775), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", dir);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	why = g_strdup_printf(
+		"directory %s, a parent of %s, is writable by its group (mode 0775)", parent, dir);
+	assert_refused(f->plugins, "fake", dir, why);
+	assert_int_equal(hermes_plugin_get_refusal_code(find_plugin(f->plugins, "fake", dir)),
+			 HERMES_ERROR_PERMISSION_DENIED);
+}
+
+static void
+test_plugin_loader_refuses_sticky_tmp(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *tmp = hermes_test_mkdtemp();
+	g_autofree gchar *tmp_parent = g_path_get_dirname(tmp);
+	g_autofree gchar *src = fake_path();
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *why = NULL;
+	GStatBuf st;
+
+	copy = hermes_test_copy_file(src, tmp, "libhermes-backend-fake.so", 0644);
+
+	/* the usual /tmp: world-writable with the sticky bit, which is not enough */
+	assert_int_equal(g_stat(tmp_parent, &st), 0);
+	if ((st.st_mode & S_IWOTH) == 0) {
+		hermes_test_rmtree(tmp);
+		skip();
+	}
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", tmp);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	why = g_strdup_printf("directory %s, a parent of %s, is writable by others (mode %04o)",
+			      tmp_parent,
+			      tmp,
+			      (guint)(st.st_mode & 07777));
+	hermes_test_rmtree(tmp);
+	assert_refused(f->plugins, "fake", tmp, why);
+}
+
+static void
+test_plugin_loader_walks_directory_links(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *src = g_build_filename(
+		hermes_test_env("HERMES_TEST_PLUGIN_DIR"), "libhermes-backend-abimajor.so", NULL);
+	g_autofree gchar *real = g_build_filename(f->tmp, "real", NULL);
+	g_autofree gchar *open_dir = g_build_filename(f->tmp, "open", NULL);
+	g_autofree gchar *good = g_build_filename(f->tmp, "good-link", NULL);
+	g_autofree gchar *bad = g_build_filename(f->tmp, "bad-link", NULL);
+	g_autofree gchar *path = g_strdup_printf("%s/sub:%s", good, bad);
+	g_autofree gchar *sub = g_build_filename(real, "sub", NULL);
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *copy2 = NULL;
+
+	/* a trusted link is followed (relative, then absolute); one into an open directory is not */
+	g_mkdir_with_parents(sub, 0755);
+	g_mkdir_with_parents(open_dir, 0755);
+	copy = hermes_test_copy_file(src, sub, "libhermes-backend-abimajor.so", 0644);
+	copy2 = hermes_test_copy_file(src, open_dir, "libhermes-backend-abimajor.so", 0644);
+	assert_int_equal(g_chmod(open_dir, 0777), 0);
+	assert_int_equal(symlink("real", good), 0);
+	assert_int_equal(symlink(open_dir, bad), 0);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", path);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	/* the descriptor was read, so every check on the way passed */
+	assert_refused(f->plugins, "abimajor", NULL, "built for backend ABI 2.0");
+	assert_int_equal(hermes_plugin_get_state(find_plugin(f->plugins, "abimajor", bad)),
+			 HERMES_PLUGIN_STATE_REFUSED);
+	hermes_assert_str_contains(
+		hermes_plugin_get_refusal(find_plugin(f->plugins, "abimajor", bad)),
+		"is writable by others (mode 0777)");
+}
+
+/* the attacker's move, at the worst moment: after every check, before dlopen() */
+static void
+swap_dirs_cb(const gchar *path, gpointer user_data)
+{
+	Fixture *f = user_data;
+	if (f->swaps++ > 0)
+		return;
+	if (renameat2(AT_FDCWD, f->swap_a, AT_FDCWD, f->swap_b, RENAME_EXCHANGE) != 0)
+		fail_msg("cannot exchange %s and %s: %s", f->swap_a, f->swap_b, g_strerror(errno));
+}
+
+static void
+test_plugin_loader_loads_the_checked_file(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *src = g_build_filename(
+		hermes_test_env("HERMES_TEST_PLUGIN_DIR"), "libhermes-backend-abimajor.so", NULL);
+	g_autofree gchar *evil = g_build_filename(hermes_test_env("HERMES_TEST_PLUGIN_DIR"),
+						  "evil",
+						  "libhermes-backend-evil.so",
+						  NULL);
+	g_autofree gchar *checked = NULL;
+	g_autofree gchar *swapped = NULL;
+	g_autofree gchar *now_there = NULL;
+	HermesPlugin *p;
+	GStatBuf st_evil, st_now;
+
+	f->swap_a = g_build_filename(f->tmp, "plug", NULL);
+	f->swap_b = g_build_filename(f->tmp, "attacker", NULL);
+	g_mkdir_with_parents(f->swap_a, 0755);
+	g_mkdir_with_parents(f->swap_b, 0755);
+	checked = hermes_test_copy_file(src, f->swap_a, "libhermes-backend-abimajor.so", 0644);
+	swapped = hermes_test_copy_file(evil, f->swap_b, "libhermes-backend-abimajor.so", 0644);
+	assert_int_equal(g_stat(swapped, &st_evil), 0);
+	assert_null(g_getenv("HERMES_TEST_EVIL_CONSTRUCTOR_RAN"));
+
+	hermes_backend_loader_set_checked_func(swap_dirs_cb, f);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", f->swap_a);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	hermes_backend_loader_set_checked_func(NULL, NULL);
+
+	/* the swap did happen: the path now names the attacker's file */
+	assert_int_equal(f->swaps, 1);
+	now_there = g_build_filename(f->swap_a, "libhermes-backend-abimajor.so", NULL);
+	assert_int_equal(g_stat(now_there, &st_now), 0);
+	assert_int_equal(st_now.st_ino, st_evil.st_ino);
+	/* yet what was loaded is the checked file, and the attacker's constructor never ran */
+	p = find_plugin(f->plugins, "abimajor", f->swap_a);
+	assert_refused(f->plugins, "abimajor", f->swap_a, "built for backend ABI 2.0");
+	assert_int_equal(hermes_plugin_get_abi_major(p), 2);
+	assert_null(g_getenv("HERMES_TEST_EVIL_CONSTRUCTOR_RAN"));
+}
+
 static gint
 group_setup(void **state)
 {
@@ -432,52 +753,39 @@ group_setup(void **state)
 	return 0;
 }
 
+/* every test gets its own fixture */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_plugin_loader_fake_loads_beside_bad_ones,
-						fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_refuses_group_writable, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_refuses_other_writable, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_refuses_foreign_owner, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_refuses_non_regular, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_plugin_loader_refuses_untrusted_directory,
-						fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_refuses_bad_file_name, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_first_in_path_wins, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_never_loads_two_files_of_one_name,
-			fixture_setup,
-			fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_plugin_loader_link_cannot_rename_a_backend,
-						fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_search_path, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_choose_highest_score, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_choose_nothing, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_forced, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_new_manager, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_plugin_loader_refused_plugin_has_no_manager,
-						fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_real_backends_load, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plugin_loader_json, fixture_setup, fixture_teardown),
+		T(test_plugin_loader_fake_loads_beside_bad_ones),
+		T(test_plugin_loader_refuses_group_writable),
+		T(test_plugin_loader_refuses_other_writable),
+		T(test_plugin_loader_refuses_foreign_owner),
+		T(test_plugin_loader_refuses_non_regular),
+		T(test_plugin_loader_refuses_untrusted_directory),
+		T(test_plugin_loader_refuses_bad_file_name),
+		T(test_plugin_loader_first_in_path_wins),
+		T(test_plugin_loader_never_loads_two_files_of_one_name),
+		T(test_plugin_loader_link_cannot_rename_a_backend),
+		T(test_plugin_loader_search_path),
+		T(test_plugin_loader_choose_highest_score),
+		T(test_plugin_loader_choose_nothing),
+		T(test_plugin_loader_forced),
+		T(test_plugin_loader_new_manager),
+		T(test_plugin_loader_refused_plugin_has_no_manager),
+		T(test_plugin_loader_real_backends_load),
+		T(test_plugin_loader_json),
+		T(test_plugin_loader_system_dir),
+		T(test_plugin_loader_refuses_symlink),
+		T(test_plugin_loader_refuses_truncated_or_non_elf),
+		T(test_plugin_loader_refuses_foreign_elf),
+		T(test_plugin_loader_refuses_writable_parent),
+		T(test_plugin_loader_refuses_sticky_tmp),
+		T(test_plugin_loader_walks_directory_links),
+		T(test_plugin_loader_loads_the_checked_file),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
