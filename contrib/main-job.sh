@@ -13,7 +13,10 @@ $sudo apt-get install -y -qq --no-install-recommends \
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 s6 dbus systemd \
   >/dev/null
 prefix=${PREFIX:-/usr/local}
-meson setup _build/main --buildtype=release --prefix="$prefix" -Dtests=false >/dev/null
+# a second run reconfigures the same build directory instead of failing
+reconfigure=()
+[ -d _build/main/meson-private ] && reconfigure=(--reconfigure)
+meson setup "${reconfigure[@]}" _build/main --buildtype=release --prefix="$prefix" -Dtests=false >/dev/null
 meson compile -C _build/main
 $sudo meson install -C _build/main --quiet
 $sudo ldconfig
