@@ -246,7 +246,9 @@ hermes_s6_trust_slot(gint scan_fd, const gchar *name, const gchar *scandir, GErr
 		return FALSE;
 	}
 	for (guint i = 0; parts[i] != NULL; i++) {
-		g_autofree gchar *what = g_build_filename(slot, parts[i], NULL);
+		g_autofree gchar *what = g_strcmp0(parts[i], ".") == 0
+						 ? g_strdup(slot)
+						 : g_build_filename(slot, parts[i], NULL);
 		gint sub = hermes_s6_open_beneath(scandir, slot, parts[i], O_RDONLY | O_NONBLOCK);
 		gboolean ok;
 		if (sub < 0) {
