@@ -284,8 +284,11 @@ hermes_elf_check_dir(
 			    (guint)st.st_uid);
 		return FALSE;
 	}
-	/* the sticky bit does not help: anyone may still create the name a backend would have */
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	/* a sticky parent like /tmp is safe to pass through: the next component is
+	 * checked to be root's or ours, and the sticky bit keeps others from
+	 * renaming or removing it. The directory holding the backends is another
+	 * matter: anyone could create the name a backend would have there. */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (is_target || (st.st_mode & S_ISVTX) == 0)) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_PERMISSION_DENIED,

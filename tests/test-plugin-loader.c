@@ -631,32 +631,43 @@ test_plugin_loader_refuses_writable_parent(void **state)
 }
 
 static void
-test_plugin_loader_refuses_sticky_tmp(void **state)
+test_plugin_loader_sticky_tmp(void **state)
 {
 	Fixture *f = *state;
 	g_autofree gchar *tmp = hermes_test_mkdtemp();
 	g_autofree gchar *tmp_parent = g_path_get_dirname(tmp);
-	g_autofree gchar *src = fake_path();
+	g_autofree gchar *src = g_build_filename(
+		hermes_test_env("HERMES_TEST_PLUGIN_DIR"), "libhermes-backend-abimajor.so", NULL);
 	g_autofree gchar *copy = NULL;
+	g_autofree gchar *copy2 = NULL;
+	g_autofree gchar *sticky = NULL;
 	g_autofree gchar *why = NULL;
 	GStatBuf st;
 
-	copy = hermes_test_copy_file(src, tmp, "libhermes-backend-fake.so", 0644);
-
-	/* the usual /tmp: world-writable with the sticky bit, which is not enough */
 	assert_int_equal(g_stat(tmp_parent, &st), 0);
-	if ((st.st_mode & S_IWOTH) == 0) {
+	if ((st.st_mode & S_IWOTH) == 0 || (st.st_mode & S_ISVTX) == 0) {
 		hermes_test_rmtree(tmp);
 		skip();
 	}
+	/* a private directory below the usual /tmp is fine: the sticky bit keeps
+	 * others from replacing it (CI may clone the tree below /tmp) */
+	copy = hermes_test_copy_file(src, tmp, "libhermes-backend-abimajor.so", 0644);
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", tmp);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
-	why = g_strdup_printf("directory %s, a parent of %s, is writable by others (mode %04o)",
-			      tmp_parent,
-			      tmp,
-			      (guint)(st.st_mode & 07777));
+	/* the descriptor was read, so every check on the way passed */
+	assert_refused(f->plugins, "abimajor", tmp, "built for backend ABI 2.0");
+	g_clear_pointer(&f->plugins, g_ptr_array_unref);
 	hermes_test_rmtree(tmp);
-	assert_refused(f->plugins, "fake", tmp, why);
+
+	/* but a sticky directory holding the backends is not: anyone may create their names */
+	sticky = g_build_filename(f->tmp, "sticky", NULL);
+	assert_int_equal(g_mkdir(sticky, 0755), 0);
+	assert_int_equal(g_chmod(sticky, 01777), 0);
+	copy2 = hermes_test_copy_file(src, sticky, "libhermes-backend-abimajor.so", 0644);
+	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", sticky);
+	f->plugins = hermes_backend_loader_discover(f->ctx);
+	why = g_strdup_printf("directory %s is writable by others (mode 1777)", sticky);
+	assert_refused(f->plugins, "abimajor", sticky, why);
 }
 
 static void
@@ -783,7 +794,7 @@ main(void)
 		T(test_plugin_loader_refuses_truncated_or_non_elf),
 		T(test_plugin_loader_refuses_foreign_elf),
 		T(test_plugin_loader_refuses_writable_parent),
-		T(test_plugin_loader_refuses_sticky_tmp),
+		T(test_plugin_loader_sticky_tmp),
 		T(test_plugin_loader_walks_directory_links),
 		T(test_plugin_loader_loads_the_checked_file),
 	};
