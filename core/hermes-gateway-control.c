@@ -233,8 +233,7 @@ hermes_gateway_result_propagate_error(const HermesGatewayResult *self, GError **
  * @name: a profile name as a person typed it
  * @error: return location for a #GError
  *
- * Strips surrounding whitespace and lowercases, as upstream does (`Coder`
- * and ` coder ` mean `coder`), then applies hermes_profile_name_validate().
+ * The same as hermes_profile_name_normalize(), the one rule.
  *
  * Returns: (transfer full) (nullable): the normalised name, or %NULL with
  *   %HERMES_ERROR_INVALID_ARGUMENT
@@ -242,14 +241,8 @@ hermes_gateway_result_propagate_error(const HermesGatewayResult *self, GError **
 gchar *
 hermes_gateway_control_normalize_name(const gchar *name, GError **error)
 {
-	g_autofree gchar *copy = NULL;
-	g_autofree gchar *lower = NULL;
 	g_return_val_if_fail(name != NULL, NULL);
-	copy = g_strstrip(g_strdup(name));
-	lower = g_utf8_validate(copy, -1, NULL) ? g_utf8_strdown(copy, -1) : g_strdup(copy);
-	if (!hermes_profile_name_validate(lower, error))
-		return NULL;
-	return g_steal_pointer(&lower);
+	return hermes_profile_name_normalize(name, error);
 }
 
 /* a gateway (or a tool it runs) stopping itself would be revived or loop (upstream #92560) */
@@ -594,7 +587,7 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 	g_return_val_if_fail(profile != NULL, NULL);
 
 	run.verb = hermes_gateway_action_verbs[action];
-	name = hermes_gateway_control_normalize_name(profile, &error_local);
+	name = hermes_profile_name_normalize(profile, &error_local);
 	run.result = hermes_gateway_result_new(action, name != NULL ? name : profile);
 	if (name == NULL || !hermes_gateway_control_check_inside(self, action, &error_local)) {
 		hermes_gateway_result_fail(

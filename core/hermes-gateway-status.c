@@ -393,6 +393,69 @@ hermes_gateway_wanted_to_string(HermesGatewayWanted wanted)
 	return hermes_gateway_wanted_names[wanted];
 }
 
+static guint
+hermes_gateway_status_lookup_name(const gchar *const *names, guint n, const gchar *name)
+{
+	for (guint i = 0; name != NULL && i < n; i++) {
+		if (g_strcmp0(names[i], name) == 0)
+			return i;
+	}
+	return 0;
+}
+
+/**
+ * hermes_gateway_state_from_string:
+ * @name: (nullable): a name from hermes_gateway_state_to_string()
+ *
+ * Returns: the state, %HERMES_GATEWAY_STATE_UNKNOWN for a name it does not know
+ */
+HermesGatewayState
+hermes_gateway_state_from_string(const gchar *name)
+{
+	return hermes_gateway_status_lookup_name(
+		hermes_gateway_state_names, G_N_ELEMENTS(hermes_gateway_state_names), name);
+}
+
+/**
+ * hermes_gateway_wanted_from_string:
+ * @name: (nullable): a name from hermes_gateway_wanted_to_string()
+ *
+ * Returns: what is wanted, %HERMES_GATEWAY_WANTED_UNKNOWN for a name it does not know
+ */
+HermesGatewayWanted
+hermes_gateway_wanted_from_string(const gchar *name)
+{
+	return hermes_gateway_status_lookup_name(
+		hermes_gateway_wanted_names, G_N_ELEMENTS(hermes_gateway_wanted_names), name);
+}
+
+/**
+ * hermes_tristate_from_string:
+ * @name: (nullable): `yes`, `no` or `unknown`
+ *
+ * Returns: the value, %HERMES_TRISTATE_UNKNOWN for anything else
+ */
+HermesTristate
+hermes_tristate_from_string(const gchar *name)
+{
+	return hermes_gateway_status_lookup_name(
+		hermes_tristate_names, G_N_ELEMENTS(hermes_tristate_names), name);
+}
+
+/**
+ * hermes_tristate_to_string:
+ * @value: a #HermesTristate
+ *
+ * Returns: `yes`, `no` or `unknown`
+ */
+const gchar *
+hermes_tristate_to_string(HermesTristate value)
+{
+	if ((guint)value >= G_N_ELEMENTS(hermes_tristate_names))
+		return "unknown";
+	return hermes_tristate_names[value];
+}
+
 static void
 hermes_gateway_status_add_int_or_null(JsonBuilder *builder,
 				      const gchar *key,
@@ -513,14 +576,34 @@ hermes_gateway_status_get_reason(const HermesGatewayStatus *self, gchar **text)
  *
  * Returns: `none`, `unknown`, `stopped`, `exited`, `killed`, `fatal-config` or `crash-loop`
  */
+static const gchar *hermes_gateway_reason_names[] = {
+	"none", "unknown", "stopped", "exited", "killed", "fatal-config", "crash-loop"};
+
 const gchar *
 hermes_gateway_reason_to_string(HermesGatewayReason reason)
 {
-	static const gchar *names[] = {
-		"none", "unknown", "stopped", "exited", "killed", "fatal-config", "crash-loop"};
-	if ((guint)reason >= G_N_ELEMENTS(names))
+	if ((guint)reason >= G_N_ELEMENTS(hermes_gateway_reason_names))
 		return "unknown";
-	return names[reason];
+	return hermes_gateway_reason_names[reason];
+}
+
+/**
+ * hermes_gateway_reason_from_string:
+ * @name: (nullable): a name from hermes_gateway_reason_to_string()
+ *
+ * Returns: the reason; %HERMES_GATEWAY_REASON_NONE for %NULL or `none`,
+ *   %HERMES_GATEWAY_REASON_UNKNOWN for a name it does not know
+ */
+HermesGatewayReason
+hermes_gateway_reason_from_string(const gchar *name)
+{
+	if (name == NULL || name[0] == '\0' || g_strcmp0(name, "none") == 0)
+		return HERMES_GATEWAY_REASON_NONE;
+	for (guint i = 0; i < G_N_ELEMENTS(hermes_gateway_reason_names); i++) {
+		if (g_strcmp0(hermes_gateway_reason_names[i], name) == 0)
+			return i;
+	}
+	return HERMES_GATEWAY_REASON_UNKNOWN;
 }
 
 /**
@@ -548,10 +631,7 @@ hermes_gateway_status_to_json(const HermesGatewayStatus *self)
 	hermes_gateway_status_add_int_or_null(builder, "pid", self->pid, -1);
 	hermes_gateway_status_add_int_or_null(builder, "since_us", self->since_us, 0);
 	json_builder_set_member_name(builder, "ready");
-	json_builder_add_string_value(builder,
-				      (guint)self->ready < G_N_ELEMENTS(hermes_tristate_names)
-					      ? hermes_tristate_names[self->ready]
-					      : "unknown");
+	json_builder_add_string_value(builder, hermes_tristate_to_string(self->ready));
 	hermes_gateway_status_add_int_or_null(builder, "ready_since_us", self->ready_since_us, 0);
 	hermes_gateway_status_add_int_or_null(builder, "last_exit_code", self->last_exit_code, -1);
 	hermes_gateway_status_add_int_or_null(builder, "last_signal", self->last_signal, 0);

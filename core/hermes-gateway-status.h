@@ -145,6 +145,16 @@ const gchar *
 hermes_gateway_wanted_to_string(HermesGatewayWanted wanted);
 const gchar *
 hermes_gateway_reason_to_string(HermesGatewayReason reason);
+HermesGatewayReason
+hermes_gateway_reason_from_string(const gchar *name);
+HermesGatewayState
+hermes_gateway_state_from_string(const gchar *name);
+HermesGatewayWanted
+hermes_gateway_wanted_from_string(const gchar *name);
+HermesTristate
+hermes_tristate_from_string(const gchar *name);
+const gchar *
+hermes_tristate_to_string(HermesTristate value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesGatewayStatus, hermes_gateway_status_unref)
 

@@ -77,6 +77,35 @@ hermes_profile_printable(const gchar *name)
 }
 
 /**
+ * hermes_profile_name_normalize:
+ * @name: (nullable): a profile name as a person typed it
+ * @error: return location for a #GError
+ *
+ * Strips surrounding whitespace and lowercases, as upstream does (`Coder`
+ * and ` coder ` mean `coder`, `Default` means `default`), then applies
+ * hermes_profile_name_validate(), so what is still invalid is refused with
+ * its hint. Every door (the CLI, hermes-svcd, HermesGatewayControl) uses it.
+ *
+ * Returns: (transfer full) (nullable): the normalised name, or %NULL with
+ *   %HERMES_ERROR_INVALID_ARGUMENT
+ */
+gchar *
+hermes_profile_name_normalize(const gchar *name, GError **error)
+{
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *lower = NULL;
+	if (name == NULL) {
+		hermes_profile_name_validate(NULL, error);
+		return NULL;
+	}
+	copy = g_strstrip(g_strdup(name));
+	lower = g_utf8_validate(copy, -1, NULL) ? g_utf8_strdown(copy, -1) : g_strdup(copy);
+	if (!hermes_profile_name_validate(lower, error))
+		return NULL;
+	return g_steal_pointer(&lower);
+}
+
+/**
  * hermes_profile_name_validate:
  * @name: (nullable): a candidate profile name
  * @error: return location for a #GError

@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE(HermesProfile, hermes_profile, HERMES, PROFILE, GObject)
 gboolean
 hermes_profile_name_validate(const gchar *name, GError **error);
 gchar *
+hermes_profile_name_normalize(const gchar *name, GError **error);
+gchar *
 hermes_profile_get_root(HermesContext *ctx);
 gchar *
 hermes_profile_get_current_name(HermesContext *ctx);

@@ -10,8 +10,8 @@
  * have no slot yet, a monitor on the profiles directory. Nothing polls.
  *
  * The rows are those of `hermes status`: every registered gateway, plus
- * every profile without one where the backend registers at run time, with
- * the same problems spelled out.
+ * every profile without one where the backend registers at run time, each
+ * the properties of its HermesGatewayReport (problems and all).
  *
  * Start/Stop/Restart are for root and the owner of the profile's home,
  * checked with the caller's uid from the bus. They run one at a time in a
@@ -22,7 +22,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,12 +29,8 @@
 #include "hermes-dbus-generated.h"
 #include "hermes-error.h"
 #include "hermes-gateway-control.h"
-#include "hermes-gateway-state.h"
-#include "hermes-intent.h"
-#include "hermes-platform.h"
-#include "hermes-port.h"
+#include "hermes-gateway-report.h"
 #include "hermes-profile.h"
-#include "hermes-state.h"
 #include "hermes-status-service.h"
 
 #define HERMES_STATUS_SERVICE_GATEWAY_PREFIX HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway/"
@@ -94,126 +89,54 @@ hermes_status_service_profile_exists(HermesStatusService *self, const gchar *pro
 	return p != NULL && hermes_profile_exists(p);
 }
 
-/*
- * gateway_state.json as a reader: never through a symlink, so a home's
- * owner cannot point a root daemon at someone else's file
- */
-static JsonObject *
-hermes_status_service_load_state(const gchar *home, GError **error)
+static GVariant *
+hermes_status_service_problems(HermesGatewayReport *report)
 {
-	g_autofree gchar *path = g_build_filename(home, HERMES_GATEWAY_STATE_FILE, NULL);
-	GStatBuf st;
-	if (g_lstat(path, &st) != 0) {
-		hermes_error_set_errno(error, errno, "cannot read %s", path);
-		return NULL;
+	GPtrArray *problems = hermes_gateway_report_get_problems(report);
+	g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("a(sss)"));
+	for (guint i = 0; i < problems->len; i++) {
+		HermesGatewayProblem *problem = g_ptr_array_index(problems, i);
+		const gchar *fix = hermes_gateway_problem_get_fix(problem);
+		g_variant_builder_add(&builder,
+				      "(sss)",
+				      hermes_gateway_problem_code_to_string(
+					      hermes_gateway_problem_get_code(problem)),
+				      hermes_gateway_problem_get_text(problem),
+				      fix != NULL ? fix : "");
 	}
-	if (!S_ISREG(st.st_mode)) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_INVALID_DATA,
-			    "%s is not a regular file",
-			    path);
-		return NULL;
-	}
-	return hermes_gateway_state_load(home, error);
+	return g_variant_builder_end(&builder);
 }
 
-static void
-hermes_status_service_fill(HermesStatusService *self,
-			   HermesDBusServiceManager1Gateway *gw,
-			   const gchar *profile,
-			   HermesGatewayStatus *status,
-			   const GError *status_error,
-			   GPtrArray *collisions)
+static GVariant *
+hermes_status_service_details(HermesGatewayStatus *status)
 {
-	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(JsonObject) state = NULL;
-	g_autoptr(GError) error_local = NULL;
-	g_autofree gchar *home = hermes_status_service_home(self, profile);
-	g_autofree gchar *problem = NULL;
-	g_auto(GVariantBuilder) details = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("a{ss}"));
-	HermesGatewayState gs = status != NULL ? hermes_gateway_status_get_state(status)
-					       : HERMES_GATEWAY_STATE_UNKNOWN;
-	gboolean up = gs == HERMES_GATEWAY_STATE_UP || gs == HERMES_GATEWAY_STATE_STARTING;
-	g_autofree gchar *reason = NULL;
-	HermesIntentSource intent_source = HERMES_INTENT_SOURCE_NONE;
-	HermesIntent intent = HERMES_INTENT_NONE;
-	const gchar *desired = NULL;
-	const gchar *runtime = NULL;
-	gint64 runtime_pid = -1;
-	gint64 port = -1;
+	g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("a{ss}"));
+	g_auto(GStrv) keys = status != NULL ? hermes_gateway_status_get_raw_keys(status) : NULL;
+	for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+		g_variant_builder_add(
+			&builder, "{ss}", keys[i], hermes_gateway_status_get_raw(status, keys[i]));
+	return g_variant_builder_end(&builder);
+}
 
-	/* what the gateway and the operator recorded */
-	if (home != NULL) {
-		state = hermes_status_service_load_state(home, &error_local);
-		if (state == NULL &&
-		    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
-			g_ptr_array_add(problems, g_strdup(error_local->message));
-	}
-	if (state != NULL) {
-		desired = hermes_json_get_string(state, "desired_state");
-		runtime = hermes_json_get_string(state, "gateway_state");
-		runtime_pid = hermes_json_get_int(state, "pid", -1);
-		port = hermes_json_get_int(state, "port", -1);
-		intent = hermes_intent_from_state(state, NULL, &intent_source);
-	}
-	if (status != NULL)
-		hermes_gateway_status_get_reason(status, &reason);
-
-	/* the problems a person should see without reading the columns */
-	if (status_error != NULL)
-		g_ptr_array_add(
-			problems,
-			g_strdup_printf("status of gateway '%s' failed (backend %s, %s): %s",
-					profile,
-					hermes_service_manager_get_name(self->manager),
-					hermes_error_to_string(status_error->code),
-					status_error->message));
-	if (status == NULL && status_error == NULL)
-		g_ptr_array_add(problems,
-				g_strdup("no slot with the supervisor: 'hermes gateway start' "
-					 "registers one"));
-	if (gs == HERMES_GATEWAY_STATE_PARKED || gs == HERMES_GATEWAY_STATE_FAILED)
-		g_ptr_array_add(problems,
-				g_strdup_printf("%s: %s",
-						hermes_gateway_state_to_string(gs),
-						reason != NULL ? reason : "no reason recorded"));
-	if (intent == HERMES_INTENT_RUN && !up && status != NULL)
-		g_ptr_array_add(
-			problems,
-			g_strdup_printf(
-				"meant to run (%s=%s) but not up",
-				intent_source == HERMES_INTENT_SOURCE_DESIRED ? "desired_state"
-									      : "gateway_state",
-				intent_source == HERMES_INTENT_SOURCE_DESIRED ? desired : runtime));
-	if (g_strcmp0(runtime, "running") == 0 && runtime_pid > 0 &&
-	    !hermes_platform_process_alive(runtime_pid))
-		g_ptr_array_add(problems,
-				g_strdup_printf("stale runtime state: gateway_state=running but "
-						"pid %" G_GINT64_FORMAT " is gone",
-						runtime_pid));
-	for (guint i = 0; collisions != NULL && i < collisions->len; i++)
-		g_ptr_array_add(problems,
-				g_strdup_printf("port collision: %s",
-						(const gchar *)g_ptr_array_index(collisions, i)));
-	g_ptr_array_add(problems, NULL);
-	problem = g_strjoinv("\n", (gchar **)problems->pdata);
-
-	if (status != NULL) {
-		g_auto(GStrv) keys = hermes_gateway_status_get_raw_keys(status);
-		for (guint i = 0; keys[i] != NULL; i++)
-			g_variant_builder_add(&details,
-					      "{ss}",
-					      keys[i],
-					      hermes_gateway_status_get_raw(status, keys[i]));
-	}
+/* the report as properties; hermes_gateway_report_new_from_dbus() reads them back */
+static void
+hermes_status_service_fill(HermesDBusServiceManager1Gateway *gw, HermesGatewayReport *report)
+{
+	HermesGatewayStatus *status = hermes_gateway_report_get_status(report);
+	g_auto(GStrv) texts = hermes_gateway_report_get_problem_texts(report);
+	g_autofree gchar *problem = g_strjoinv("\n", texts);
+	const gchar *desired = hermes_gateway_report_get_desired_state(report);
+	const gchar *runtime = hermes_gateway_report_get_runtime_state(report);
+	const gchar *reason_text = NULL;
+	HermesGatewayReason reason = hermes_gateway_report_get_reason(report, &reason_text);
+	gint64 port = hermes_gateway_report_get_port(report);
 
 	/* the generated setters emit PropertiesChanged only for what differs */
 	g_object_freeze_notify(G_OBJECT(gw));
-	hermes_dbus_service_manager1_gateway_set_profile(gw, profile);
+	hermes_dbus_service_manager1_gateway_set_profile(gw,
+							 hermes_gateway_report_get_profile(report));
 	hermes_dbus_service_manager1_gateway_set_registered(gw, status != NULL);
-	hermes_dbus_service_manager1_gateway_set_state(
-		gw, status != NULL ? hermes_gateway_state_to_string(gs) : "unregistered");
+	hermes_dbus_service_manager1_gateway_set_state(gw, hermes_gateway_report_get_state(report));
 	hermes_dbus_service_manager1_gateway_set_wanted(
 		gw,
 		hermes_gateway_wanted_to_string(status != NULL
@@ -227,10 +150,8 @@ hermes_status_service_fill(HermesStatusService *self,
 		gw, status != NULL ? MAX(hermes_gateway_status_get_since(status), 0) : 0);
 	hermes_dbus_service_manager1_gateway_set_ready(
 		gw,
-		status == NULL							 ? "unknown"
-		: hermes_gateway_status_get_ready(status) == HERMES_TRISTATE_YES ? "yes"
-		: hermes_gateway_status_get_ready(status) == HERMES_TRISTATE_NO	 ? "no"
-										 : "unknown");
+		hermes_tristate_to_string(status != NULL ? hermes_gateway_status_get_ready(status)
+							 : HERMES_TRISTATE_UNKNOWN));
 	hermes_dbus_service_manager1_gateway_set_ready_since(
 		gw, status != NULL ? MAX(hermes_gateway_status_get_ready_since(status), 0) : 0);
 	hermes_dbus_service_manager1_gateway_set_last_exit(
@@ -241,10 +162,15 @@ hermes_status_service_fill(HermesStatusService *self,
 			      status != NULL ? hermes_gateway_status_get_last_signal(status) : 0));
 	hermes_dbus_service_manager1_gateway_set_restarts(
 		gw, status != NULL ? hermes_gateway_status_get_restarts(status) : -1);
-	hermes_dbus_service_manager1_gateway_set_port(
-		gw, port > 0 && port <= G_MAXUINT16 ? (guint)port : 0);
+	hermes_dbus_service_manager1_gateway_set_port(gw, port > 0 ? (guint)port : 0);
 	hermes_dbus_service_manager1_gateway_set_problem(gw, problem);
-	hermes_dbus_service_manager1_gateway_set_details(gw, g_variant_builder_end(&details));
+	hermes_dbus_service_manager1_gateway_set_problems(gw,
+							  hermes_status_service_problems(report));
+	hermes_dbus_service_manager1_gateway_set_reason(gw,
+							hermes_gateway_reason_to_string(reason));
+	hermes_dbus_service_manager1_gateway_set_reason_text(
+		gw, reason_text != NULL ? reason_text : "");
+	hermes_dbus_service_manager1_gateway_set_details(gw, hermes_status_service_details(status));
 	g_object_thaw_notify(G_OBJECT(gw));
 }
 
@@ -284,10 +210,12 @@ hermes_status_service_check_home(HermesStatusService *self,
 				 GError **error)
 {
 	g_autofree gchar *home = NULL;
+	g_autofree gchar *name = hermes_profile_name_normalize(profile, error);
 	GStatBuf st;
 
-	if (!hermes_profile_name_validate(profile, error))
+	if (name == NULL)
 		return FALSE;
+	profile = name;
 	home = hermes_status_service_home(self, profile);
 	if (home != NULL && g_stat(home, &st) == 0) {
 		if (uid == 0 || uid == st.st_uid)
@@ -659,23 +587,17 @@ hermes_status_service_refresh(HermesStatusService *self,
 			      const gchar *profile,
 			      HermesGatewayStatus *known)
 {
-	g_autoptr(HermesGatewayStatus) status = NULL;
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GPtrArray) collisions = NULL;
+	g_autoptr(HermesGatewayReport) report = NULL;
 	g_autoptr(HermesDBusServiceManager1Gateway) gw = NULL;
 	HermesDBusObjectSkeleton *object;
-	gboolean registered;
 	gboolean added = FALSE;
 
 	if (!hermes_profile_name_validate(profile, NULL))
 		return;
-	status = known != NULL ? hermes_gateway_status_ref(known)
-			       : hermes_service_manager_get_status(
-					 self->manager, profile, NULL, &error_local);
-	registered = status != NULL ||
-		     !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED);
-	if (!registered) {
-		g_clear_error(&error_local);
+	report = hermes_gateway_report_new(self->manager, profile, known, NULL);
+	/* no status and no error: the profile has no slot */
+	if (!hermes_gateway_report_get_registered(report) &&
+	    hermes_gateway_report_propagate_error(report, NULL)) {
 		/* only where slots are registered at run time is a missing one worth a row */
 		if (!hermes_service_manager_supports_registration(self->manager) ||
 		    !hermes_status_service_profile_exists(self, profile)) {
@@ -690,15 +612,7 @@ hermes_status_service_refresh(HermesStatusService *self,
 		added = TRUE;
 	}
 	gw = hermes_dbus_object_get_service_manager1_gateway(HERMES_DBUS_OBJECT(object));
-	{
-		g_autoptr(GHashTable) by_profile =
-			hermes_port_collisions_by_profile(self->ctx, NULL);
-		GPtrArray *mine =
-			by_profile != NULL ? g_hash_table_lookup(by_profile, profile) : NULL;
-		if (mine != NULL)
-			collisions = g_ptr_array_ref(mine);
-	}
-	hermes_status_service_fill(self, gw, profile, status, error_local, collisions);
+	hermes_status_service_fill(gw, report);
 	/* exported once filled, so InterfacesAdded carries the whole row */
 	if (added)
 		g_dbus_object_manager_server_export(self->object_manager,

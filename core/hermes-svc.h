@@ -16,6 +16,8 @@
 #include "hermes-env.h"
 #include "hermes-error.h"
 #include "hermes-gateway-control.h"
+#include "hermes-gateway-problem.h"
+#include "hermes-gateway-report.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-state.h"
 #include "hermes-gateway-status.h"

@@ -358,7 +358,20 @@ test_status_service_tree(void **state)
 	assert_string_equal(bot_path, "/ai/hermes/ServiceManager1/gateway/my_2dbot");
 	{
 		g_autofree gchar *problem = get_string(f, "my-bot", "Problem");
+		g_autofree gchar *reason = get_string(f, "my-bot", "Reason");
+		g_autoptr(GVariant) problems = get_prop(f, "my-bot", "Problems");
+		const gchar *code = NULL;
+		const gchar *text = NULL;
+		const gchar *fix = NULL;
 		hermes_assert_str_contains(problem, "no slot with the supervisor");
+		/* the same problem, typed, with the command that fixes it */
+		assert_string_equal(reason, "none");
+		assert_true(g_variant_is_of_type(problems, G_VARIANT_TYPE("a(sss)")));
+		assert_int_equal(g_variant_n_children(problems), 1);
+		g_variant_get_child(problems, 0, "(&s&s&s)", &code, &text, &fix);
+		assert_string_equal(code, "no-slot");
+		assert_string_equal(text, problem);
+		assert_string_equal(fix, "hermes -p my-bot gateway start");
 	}
 
 	/* the root object: what backend, how, which version */

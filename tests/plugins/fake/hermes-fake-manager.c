@@ -15,7 +15,9 @@
  *                         typed reason, failed with only an exit code)
  *   HERMES_FAKE_FAIL      comma-separated OP or OP:PROFILE that fail with
  *                         CommandFailed; OP "foreign" makes every call fail
- *                         with a G_IO_ERROR to prove the wrappers convert it
+ *                         with a G_IO_ERROR to prove the wrappers convert it;
+ *                         OP "gone" makes every call but setup and list fail
+ *                         with SupervisorUnavailable (the supervisor died)
  * Every vfunc call bumps the object data "fake-calls".
  */
 
@@ -66,6 +68,14 @@ hermes_fake_manager_call(HermesFakeManager *self,
 	if (g_strv_contains((const gchar *const *)self->fail, "foreign")) {
 		/* deliberately outside HERMES_ERROR: the wrappers must convert it */
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "fake %s denied", op);
+		return FALSE;
+	}
+	if (g_strv_contains((const gchar *const *)self->fail, "gone") &&
+	    g_strcmp0(op, "setup") != 0 && g_strcmp0(op, "list") != 0) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+			    "the fake supervisor is not running");
 		return FALSE;
 	}
 	if (g_strv_contains((const gchar *const *)self->fail, op) ||

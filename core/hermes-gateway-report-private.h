@@ -1,0 +1,34 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include "hermes-gateway-report.h"
+
+G_BEGIN_DECLS
+
+struct _HermesGatewayReport {
+	gatomicrefcount refcount;
+	gchar *profile;
+	HermesGatewayStatus *status; /* NULL when the profile has no slot */
+	GError *error;		     /* why the status could not be read */
+	gchar *home;		     /* NULL when the profile has none on disk */
+	gchar *desired;
+	gchar *runtime;
+	gint64 runtime_pid;
+	gint64 port; /* -1: none */
+	HermesIntent intent;
+	HermesIntentSource intent_source;
+	HermesGatewayReason reason;
+	gchar *reason_text;
+	GPtrArray *problems; /* HermesGatewayProblem */
+};
+
+HermesGatewayReport *
+hermes_gateway_report_alloc(const gchar *profile);
+void
+hermes_gateway_report_diagnose(HermesGatewayReport *self, const gchar *mode, GPtrArray *collisions);
+
+G_END_DECLS
