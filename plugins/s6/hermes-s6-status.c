@@ -33,7 +33,9 @@ hermes_s6_tai64n_to_us(const guint8 *p)
 	guint64 label = hermes_s6_be64(p);
 	guint32 nano =
 		((guint32)p[8] << 24) | ((guint32)p[9] << 16) | ((guint32)p[10] << 8) | p[11];
-	if (label <= HERMES_S6_TAI_OFFSET)
+	/* a corrupt stamp far from now is "unknown", never an overflow */
+	if (label <= HERMES_S6_TAI_OFFSET ||
+	    label - HERMES_S6_TAI_OFFSET > (guint64)(G_MAXINT64 / G_USEC_PER_SEC) - 1)
 		return 0;
 	return (gint64)(label - HERMES_S6_TAI_OFFSET) * G_USEC_PER_SEC + nano / 1000;
 }
@@ -104,7 +106,8 @@ hermes_s6_status_state(const HermesS6Status *st, const HermesS6SlotFacts *facts)
 	if (st->wantup)
 		return HERMES_GATEWAY_STATE_STARTING; /* between a death and the throttled respawn */
 	/* a finish verdict counts only if it is not older than the last transition */
-	if (facts->reason_kind != NULL &&
+	if (facts->reason_kind != NULL && facts->reason_time >= 0 &&
+	    facts->reason_time <= G_MAXINT64 / G_USEC_PER_SEC &&
 	    facts->reason_time * G_USEC_PER_SEC >= st->stamp_us - G_USEC_PER_SEC) {
 		if (g_strcmp0(facts->reason_kind, "parked") == 0)
 			return HERMES_GATEWAY_STATE_PARKED;
