@@ -28,35 +28,6 @@ hermes_cli_gateway_target(HermesCli *cli, GError **error)
 	return g_steal_pointer(&name);
 }
 
-/* action, target, backend and its code on one line */
-void
-hermes_cli_gateway_explain(HermesServiceManager *manager,
-			   const gchar *verb,
-			   const gchar *profile,
-			   GError *error_local,
-			   GError **error)
-{
-	g_set_error(error,
-		    HERMES_ERROR,
-		    error_local->code,
-		    "%s gateway '%s' failed (backend %s, %s): %s",
-		    verb,
-		    profile,
-		    hermes_service_manager_get_name(manager),
-		    hermes_error_to_string(error_local->code),
-		    error_local->message);
-}
-
-/* the profile's home, or NULL when it has none (a slot left without a profile) */
-gchar *
-hermes_cli_gateway_home(HermesCli *cli, const gchar *profile)
-{
-	g_autoptr(HermesProfile) p = hermes_profile_lookup(cli->ctx, profile, NULL);
-	if (p == NULL || !g_file_test(hermes_profile_get_home(p), G_FILE_TEST_IS_DIR))
-		return NULL;
-	return g_strdup(hermes_profile_get_home(p));
-}
-
 /* notes first (a slot registered on the way), then the outcome */
 static gboolean
 hermes_cli_gateway_report(HermesGatewayResult *result, gboolean quiet, GError **error)

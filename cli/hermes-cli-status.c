@@ -4,9 +4,11 @@
  */
 
 /*
- * `hermes status`, `hermes gateway status` and `hermes gateway health`: the
- * supervisor's view of each gateway next to what the gateway and the
- * operator recorded (gateway_state.json), with the problems spelled out.
+ * `hermes status`, `hermes gateway status` and `hermes gateway health`:
+ * renderers of HermesGatewayReport (core), which puts the supervisor's view
+ * of each gateway next to what the gateway and the operator recorded, with
+ * the problems spelled out. `hermes status --dbus` renders the same reports,
+ * read back from hermes-svcd.
  */
 
 #include "config.h"
@@ -16,118 +18,23 @@
 
 #include "hermes-cli.h"
 
+/* one row of the status table, whatever door it came through */
 typedef struct {
-	gchar *profile;
-	HermesGatewayStatus *status; /* NULL when the profile has no slot */
-	gchar *error;		     /* why the status could not be read */
-	gint error_exit;	     /* the exit code that error maps to */
-	gchar *desired;
-	gchar *runtime;
-	gint64 runtime_pid;
-	gint64 port;
-	HermesIntent intent; /* meant to run, by the one rule (hermes-intent.c) */
-	HermesIntentSource intent_source;
-	GPtrArray *warnings;
-} HermesCliRow;
-
-static void
-hermes_cli_row_free(HermesCliRow *row)
-{
-	g_free(row->profile);
-	g_clear_pointer(&row->status, hermes_gateway_status_unref);
-	g_free(row->error);
-	g_free(row->desired);
-	g_free(row->runtime);
-	g_ptr_array_unref(row->warnings);
-	g_free(row);
-}
-
-static void
-hermes_cli_row_read_state(HermesCli *cli, HermesCliRow *row)
-{
-	g_autofree gchar *home = hermes_cli_gateway_home(cli, row->profile);
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(JsonObject) state = NULL;
-	if (home == NULL)
-		return;
-	state = hermes_gateway_state_load(home, &error_local);
-	if (state == NULL) {
-		if (!g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
-			g_ptr_array_add(row->warnings, g_strdup(error_local->message));
-		return;
-	}
-	row->desired = g_strdup(hermes_json_get_string(state, "desired_state"));
-	row->runtime = g_strdup(hermes_json_get_string(state, "gateway_state"));
-	row->runtime_pid = hermes_json_get_int(state, "pid", -1);
-	row->port = hermes_json_get_int(state, "port", -1);
-	row->intent = hermes_intent_from_state(state, NULL, &row->intent_source);
-}
-
-/* the problems a person should see without reading the columns */
-static void
-hermes_cli_row_diagnose(HermesCliRow *row)
-{
-	HermesGatewayState state = row->status != NULL
-					   ? hermes_gateway_status_get_state(row->status)
-					   : HERMES_GATEWAY_STATE_UNKNOWN;
-	gboolean up = state == HERMES_GATEWAY_STATE_UP || state == HERMES_GATEWAY_STATE_STARTING;
-	g_autofree gchar *reason = NULL;
-
-	if (row->status != NULL)
-		hermes_gateway_status_get_reason(row->status, &reason);
-
-	if (row->error != NULL)
-		g_ptr_array_add(row->warnings, g_strdup(row->error));
-	if (row->status == NULL && row->error == NULL)
-		g_ptr_array_add(row->warnings,
-				g_strdup("no slot with the supervisor: 'hermes gateway start' "
-					 "registers one"));
-	if (state == HERMES_GATEWAY_STATE_PARKED || state == HERMES_GATEWAY_STATE_FAILED)
-		g_ptr_array_add(row->warnings,
-				g_strdup_printf("%s: %s",
-						hermes_gateway_state_to_string(state),
-						reason != NULL ? reason : "no reason recorded"));
-	if (row->intent == HERMES_INTENT_RUN && !up && row->status != NULL)
-		g_ptr_array_add(row->warnings,
-				g_strdup_printf("meant to run (%s=%s) but not up",
-						row->intent_source == HERMES_INTENT_SOURCE_DESIRED
-							? "desired_state"
-							: "gateway_state",
-						row->intent_source == HERMES_INTENT_SOURCE_DESIRED
-							? row->desired
-							: row->runtime));
-	if (g_strcmp0(row->runtime, "running") == 0 && row->runtime_pid > 0 &&
-	    !hermes_platform_process_alive(row->runtime_pid))
-		g_ptr_array_add(row->warnings,
-				g_strdup_printf("stale runtime state: gateway_state=running but "
-						"pid %" G_GINT64_FORMAT " is gone",
-						row->runtime_pid));
-}
-
-static HermesCliRow *
-hermes_cli_row_new(HermesCli *cli, HermesServiceManager *manager, const gchar *profile)
-{
-	HermesCliRow *row = g_new0(HermesCliRow, 1);
-	g_autoptr(GError) error_local = NULL;
-	row->profile = g_strdup(profile);
-	/* NULL-terminated, so the table can take it as a string vector */
-	row->warnings = g_ptr_array_new_null_terminated(0, g_free, TRUE);
-	row->runtime_pid = -1;
-	row->port = -1;
-	row->status = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
-	if (row->status == NULL &&
-	    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED)) {
-		g_autoptr(GError) explained = NULL;
-		hermes_cli_gateway_explain(manager, "status of", profile, error_local, &explained);
-		row->error = g_strdup(explained->message);
-		row->error_exit = hermes_cli_exit_code(explained);
-		/* an error is an error, also when the table carries on */
-		g_printerr("hermes: %s\n", row->error);
-	}
-	hermes_cli_row_read_state(cli, row);
-	hermes_cli_row_diagnose(row);
-	return row;
-}
+	const gchar *profile;
+	gboolean registered;
+	const gchar *state; /* up, down, … ("unregistered" when there is no slot) */
+	const gchar *wanted;
+	gint64 pid;	     /* -1: unknown */
+	gint64 since_us;     /* 0: unknown */
+	const gchar *ready;  /* yes, no, or NULL for unknown */
+	gint last_exit_code; /* -1: unknown */
+	gint last_signal;    /* 0: none */
+	gint64 restarts;     /* -1: unknown */
+	gint64 port;	     /* -1: none */
+	const gchar *desired;
+	const gchar *runtime;
+	GPtrArray *problems; /* HermesGatewayProblem */
+} HermesCliTableRow;
 
 static gchar *
 hermes_cli_format_uptime(const HermesCliTableRow *row)
@@ -213,8 +120,7 @@ hermes_cli_manager_line(HermesServiceManager *manager)
 					      running);
 }
 
-/* the table of `hermes status`, from the backend or from hermes-svcd alike */
-void
+static void
 hermes_cli_print_status_table(HermesCli *cli,
 			      const gchar *manager_line,
 			      const gchar *backend,
@@ -264,187 +170,130 @@ hermes_cli_print_status_table(HermesCli *cli,
 			port,
 			row->desired != NULL ? row->desired : "-",
 			row->runtime != NULL ? row->runtime : "-");
-		for (guint j = 0; row->warnings != NULL && row->warnings[j] != NULL; j++)
-			g_print("  ! %s\n", row->warnings[j]);
+		for (guint j = 0; j < row->problems->len; j++) {
+			HermesGatewayProblem *problem = g_ptr_array_index(row->problems, j);
+			const gchar *fix = hermes_gateway_problem_get_fix(problem);
+			g_print("  ! %s\n", hermes_gateway_problem_get_text(problem));
+			if (fix != NULL)
+				g_print("    fix: %s\n", fix);
+		}
 	}
 }
 
-static void
-hermes_cli_print_table(HermesCli *cli, HermesServiceManager *manager, GPtrArray *rows)
+static HermesCliTableRow
+hermes_cli_table_row(HermesGatewayReport *report)
 {
-	g_autofree gchar *manager_line = hermes_cli_manager_line(manager);
+	HermesGatewayStatus *s = hermes_gateway_report_get_status(report);
+	HermesCliTableRow cell = {0};
+	HermesTristate ready =
+		s != NULL ? hermes_gateway_status_get_ready(s) : HERMES_TRISTATE_UNKNOWN;
+	cell.profile = hermes_gateway_report_get_profile(report);
+	cell.registered = s != NULL;
+	cell.state = hermes_gateway_report_get_state(report);
+	cell.wanted = s != NULL
+			      ? hermes_gateway_wanted_to_string(hermes_gateway_status_get_wanted(s))
+			      : NULL;
+	cell.pid = s != NULL ? hermes_gateway_status_get_pid(s) : -1;
+	cell.since_us = s != NULL ? hermes_gateway_status_get_since(s) : 0;
+	cell.ready = ready == HERMES_TRISTATE_UNKNOWN ? NULL : hermes_tristate_to_string(ready);
+	cell.last_exit_code = s != NULL ? hermes_gateway_status_get_last_exit_code(s) : -1;
+	cell.last_signal = s != NULL ? hermes_gateway_status_get_last_signal(s) : 0;
+	cell.restarts = s != NULL ? hermes_gateway_status_get_restarts(s) : -1;
+	cell.port = hermes_gateway_report_get_port(report);
+	cell.desired = hermes_gateway_report_get_desired_state(report);
+	cell.runtime = hermes_gateway_report_get_runtime_state(report);
+	cell.problems = hermes_gateway_report_get_problems(report);
+	return cell;
+}
+
+/**
+ * hermes_cli_print_reports:
+ * @cli: the command line
+ * @manager_line: what follows `Manager: `
+ * @backend: the backend's name
+ * @reports: (element-type HermesGatewayReport): the rows
+ *
+ * The table of `hermes status`, from the backend or from hermes-svcd alike.
+ */
+void
+hermes_cli_print_reports(HermesCli *cli,
+			 const gchar *manager_line,
+			 const gchar *backend,
+			 GPtrArray *reports)
+{
 	g_autoptr(GArray) table = g_array_new(FALSE, TRUE, sizeof(HermesCliTableRow));
-	for (guint i = 0; i < rows->len; i++) {
-		HermesCliRow *row = g_ptr_array_index(rows, i);
-		HermesGatewayStatus *s = row->status;
-		HermesCliTableRow cell = {0};
-		HermesTristate ready =
-			s != NULL ? hermes_gateway_status_get_ready(s) : HERMES_TRISTATE_UNKNOWN;
-		cell.profile = row->profile;
-		cell.registered = s != NULL;
-		cell.state =
-			s != NULL
-				? hermes_gateway_state_to_string(hermes_gateway_status_get_state(s))
-				: "unregistered";
-		cell.wanted = s != NULL ? hermes_gateway_wanted_to_string(
-						  hermes_gateway_status_get_wanted(s))
-					: NULL;
-		cell.pid = s != NULL ? hermes_gateway_status_get_pid(s) : -1;
-		cell.since_us = s != NULL ? hermes_gateway_status_get_since(s) : 0;
-		cell.ready = ready == HERMES_TRISTATE_YES  ? "yes"
-			     : ready == HERMES_TRISTATE_NO ? "no"
-							   : NULL;
-		cell.last_exit_code = s != NULL ? hermes_gateway_status_get_last_exit_code(s) : -1;
-		cell.last_signal = s != NULL ? hermes_gateway_status_get_last_signal(s) : 0;
-		cell.restarts = s != NULL ? hermes_gateway_status_get_restarts(s) : -1;
-		cell.port = row->port;
-		cell.desired = row->desired;
-		cell.runtime = row->runtime;
-		cell.warnings = (const gchar *const *)row->warnings->pdata;
+	for (guint i = 0; i < reports->len; i++) {
+		HermesCliTableRow cell = hermes_cli_table_row(g_ptr_array_index(reports, i));
 		g_array_append_val(table, cell);
 	}
-	hermes_cli_print_status_table(
-		cli, manager_line, hermes_service_manager_get_name(manager), table);
+	hermes_cli_print_status_table(cli, manager_line, backend, table);
 }
 
-static void
-hermes_cli_json_string_or_null(JsonBuilder *builder, const gchar *name, const gchar *value)
+/**
+ * hermes_cli_print_reports_json:
+ * @backend: the backend's name
+ * @mode: (nullable): how it runs
+ * @reports: (element-type HermesGatewayReport): the rows
+ *
+ * The JSON of `hermes status --json`, from the backend or from hermes-svcd alike.
+ */
+void
+hermes_cli_print_reports_json(const gchar *backend, const gchar *mode, GPtrArray *reports)
 {
-	json_builder_set_member_name(builder, name);
-	if (value != NULL)
-		json_builder_add_string_value(builder, value);
+	g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+	JsonObject *obj = json_object_new();
+	JsonObject *manager = json_object_new();
+	JsonArray *gateways = json_array_new();
+
+	json_node_take_object(root, obj);
+	if (backend != NULL)
+		json_object_set_string_member(manager, "backend", backend);
 	else
-		json_builder_add_null_value(builder);
-}
-
-static void
-hermes_cli_print_json_rows(HermesServiceManager *manager, GPtrArray *rows)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "manager");
-	json_builder_begin_object(builder);
-	hermes_cli_json_string_or_null(
-		builder, "backend", hermes_service_manager_get_name(manager));
-	hermes_cli_json_string_or_null(builder, "mode", hermes_service_manager_get_mode(manager));
-	json_builder_end_object(builder);
-	json_builder_set_member_name(builder, "gateways");
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < rows->len; i++) {
-		HermesCliRow *row = g_ptr_array_index(rows, i);
-		g_autoptr(JsonNode) node =
-			row->status != NULL ? hermes_gateway_status_to_json(row->status) : NULL;
-		JsonObject *obj;
-		if (node == NULL) {
-			node = json_node_new(JSON_NODE_OBJECT);
-			json_node_take_object(node, json_object_new());
-			json_object_set_string_member(
-				json_node_get_object(node), "profile", row->profile);
-			json_object_set_string_member(
-				json_node_get_object(node), "state", "unregistered");
-		}
-		obj = json_node_get_object(node);
-		json_object_set_boolean_member(obj, "registered", row->status != NULL);
-		if (row->desired != NULL)
-			json_object_set_string_member(obj, "desired_state", row->desired);
-		else
-			json_object_set_null_member(obj, "desired_state");
-		if (row->runtime != NULL)
-			json_object_set_string_member(obj, "runtime_state", row->runtime);
-		else
-			json_object_set_null_member(obj, "runtime_state");
-		if (row->port > 0)
-			json_object_set_int_member(obj, "port", row->port);
-		else
-			json_object_set_null_member(obj, "port");
-		{
-			JsonArray *warnings = json_array_new();
-			for (guint j = 0; j < row->warnings->len; j++)
-				json_array_add_string_element(warnings,
-							      g_ptr_array_index(row->warnings, j));
-			json_object_set_array_member(obj, "warnings", warnings);
-		}
-		json_builder_add_value(builder, json_node_ref(node));
-	}
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
+		json_object_set_null_member(manager, "backend");
+	if (mode != NULL && mode[0] != '\0')
+		json_object_set_string_member(manager, "mode", mode);
+	else
+		json_object_set_null_member(manager, "mode");
+	json_object_set_object_member(obj, "manager", manager);
+	for (guint i = 0; i < reports->len; i++)
+		json_array_add_element(
+			gateways, hermes_gateway_report_to_json(g_ptr_array_index(reports, i)));
+	json_object_set_array_member(obj, "gateways", gateways);
 	hermes_cli_print_json(root);
 }
 
-/* two profiles that asked for the same port: one of them cannot start (upstream §5.15) */
-static void
-hermes_cli_warn_collisions(HermesCli *cli, GPtrArray *rows)
+/**
+ * hermes_cli_reports_exit_code:
+ * @reports: (element-type HermesGatewayReport): the rows
+ *
+ * A status that could not be read is an error, also when the table
+ * carries on: each is printed on stderr.
+ *
+ * Returns: the exit code of the first, or 0
+ */
+gint
+hermes_cli_reports_exit_code(GPtrArray *reports)
 {
-	g_autoptr(GHashTable) by_profile = hermes_port_collisions_by_profile(cli->ctx, NULL);
-	for (guint j = 0; by_profile != NULL && j < rows->len; j++) {
-		HermesCliRow *row = g_ptr_array_index(rows, j);
-		GPtrArray *lines = g_hash_table_lookup(by_profile, row->profile);
-		for (guint i = 0; lines != NULL && i < lines->len; i++)
-			g_ptr_array_add(
-				row->warnings,
-				g_strdup_printf("port collision: %s",
-						(const gchar *)g_ptr_array_index(lines, i)));
-	}
-}
-
-static gint
-hermes_cli_row_cmp(gconstpointer a, gconstpointer b)
-{
-	const HermesCliRow *ra = *(const HermesCliRow *const *)a;
-	const HermesCliRow *rb = *(const HermesCliRow *const *)b;
-	gboolean da = g_strcmp0(ra->profile, HERMES_PROFILE_DEFAULT) == 0;
-	gboolean db = g_strcmp0(rb->profile, HERMES_PROFILE_DEFAULT) == 0;
-	/* default first, as in `hermes profile list`, then by name */
-	if (da != db)
-		return da ? -1 : 1;
-	return g_strcmp0(ra->profile, rb->profile);
-}
-
-/* every registered gateway, and every profile that has none yet */
-static GPtrArray *
-hermes_cli_collect(HermesCli *cli, HermesServiceManager *manager, const gchar *only, GError **error)
-{
-	g_autoptr(GPtrArray) rows =
-		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_cli_row_free);
-	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GPtrArray) profiles = NULL;
-	g_auto(GStrv) names = NULL;
-
-	if (only != NULL) {
-		g_ptr_array_add(rows, hermes_cli_row_new(cli, manager, only));
-		return g_steal_pointer(&rows);
-	}
-	names = hermes_service_manager_list_gateways(manager, NULL, error);
-	if (names == NULL)
-		return NULL;
-	for (guint i = 0; names[i] != NULL; i++) {
-		g_hash_table_add(seen, g_strdup(names[i]));
-		g_ptr_array_add(rows, hermes_cli_row_new(cli, manager, names[i]));
-	}
-	profiles = hermes_profile_list(cli->ctx, NULL);
-	for (guint i = 0; profiles != NULL && i < profiles->len; i++) {
-		HermesProfile *p = g_ptr_array_index(profiles, i);
-		if (!hermes_profile_exists(p) ||
-		    g_hash_table_contains(seen, hermes_profile_get_name(p)))
+	gint exit_code = HERMES_EXIT_OK;
+	for (guint i = 0; i < reports->len; i++) {
+		g_autoptr(GError) error_local = NULL;
+		if (hermes_gateway_report_propagate_error(g_ptr_array_index(reports, i),
+							  &error_local))
 			continue;
-		/* only where slots are registered at run time is a missing one worth a row */
-		if (!hermes_service_manager_supports_registration(manager))
-			continue;
-		g_ptr_array_add(rows, hermes_cli_row_new(cli, manager, hermes_profile_get_name(p)));
+		g_printerr("hermes: %s\n", error_local->message);
+		if (exit_code == HERMES_EXIT_OK)
+			exit_code = hermes_cli_exit_code(error_local);
 	}
-	g_ptr_array_sort(rows, hermes_cli_row_cmp);
-	hermes_cli_warn_collisions(cli, rows);
-	return g_steal_pointer(&rows);
+	return exit_code;
 }
 
 static gint
 hermes_cli_show(HermesCli *cli, gboolean all, GError **error)
 {
 	g_autoptr(HermesServiceManager) manager = NULL;
-	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(GPtrArray) reports = NULL;
 	g_autofree gchar *profile = NULL;
+	gint exit_code;
 
 	if (!all) {
 		profile = hermes_cli_gateway_target(cli, error);
@@ -454,20 +303,20 @@ hermes_cli_show(HermesCli *cli, gboolean all, GError **error)
 	manager = hermes_cli_get_manager(cli, error);
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
-	rows = hermes_cli_collect(cli, manager, profile, error);
-	if (rows == NULL)
+	reports = hermes_gateway_report_collect(manager, profile, NULL, error);
+	if (reports == NULL)
 		return HERMES_EXIT_FAILED;
-	if (cli->json)
-		hermes_cli_print_json_rows(manager, rows);
-	else
-		hermes_cli_print_table(cli, manager, rows);
-	/* the rows are shown, but a status that could not be read is still a failure */
-	for (guint i = 0; i < rows->len; i++) {
-		HermesCliRow *row = g_ptr_array_index(rows, i);
-		if (row->error != NULL)
-			return row->error_exit;
+	exit_code = hermes_cli_reports_exit_code(reports);
+	if (cli->json) {
+		hermes_cli_print_reports_json(hermes_service_manager_get_name(manager),
+					      hermes_service_manager_get_mode(manager),
+					      reports);
+	} else {
+		g_autofree gchar *manager_line = hermes_cli_manager_line(manager);
+		hermes_cli_print_reports(
+			cli, manager_line, hermes_service_manager_get_name(manager), reports);
 	}
-	return HERMES_EXIT_OK;
+	return exit_code;
 }
 
 gint
@@ -498,7 +347,7 @@ gint
 hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error)
 {
 	g_autoptr(HermesServiceManager) manager = NULL;
-	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(GPtrArray) reports = NULL;
 	g_autofree gchar *profile = NULL;
 	guint checked = 0;
 	guint problems = 0;
@@ -513,32 +362,18 @@ hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error)
 	manager = hermes_cli_get_manager(cli, error);
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
-	rows = hermes_cli_collect(cli, manager, profile, error);
-	if (rows == NULL)
+	reports = hermes_gateway_report_collect(manager, profile, NULL, error);
+	if (reports == NULL)
 		return HERMES_EXIT_FAILED;
-	for (guint i = 0; i < rows->len; i++) {
-		HermesCliRow *row = g_ptr_array_index(rows, i);
-		HermesGatewayState state;
-		if (row->intent != HERMES_INTENT_RUN)
+	for (guint i = 0; i < reports->len; i++) {
+		HermesGatewayReport *report = g_ptr_array_index(reports, i);
+		g_autofree gchar *why = NULL;
+		if (hermes_gateway_report_get_intent(report, NULL) == HERMES_INTENT_RUN)
+			checked++;
+		if (hermes_gateway_report_is_healthy(report, &why))
 			continue;
-		checked++;
-		state = row->status != NULL ? hermes_gateway_status_get_state(row->status)
-					    : HERMES_GATEWAY_STATE_UNKNOWN;
-		if (state != HERMES_GATEWAY_STATE_UP) {
-			g_printerr("hermes: unhealthy: gateway '%s' is %s%s%s\n",
-				   row->profile,
-				   row->status != NULL ? hermes_gateway_state_to_string(state)
-						       : "not registered",
-				   row->warnings->len > 0 ? "; " : "",
-				   row->warnings->len > 0
-					   ? (const gchar *)g_ptr_array_index(row->warnings, 0)
-					   : "");
-			problems++;
-		} else if (hermes_gateway_status_get_ready(row->status) == HERMES_TRISTATE_NO) {
-			g_printerr("hermes: unhealthy: gateway '%s' is up but not ready\n",
-				   row->profile);
-			problems++;
-		}
+		g_printerr("hermes: unhealthy: %s\n", why);
+		problems++;
 	}
 	if (problems > 0)
 		return HERMES_EXIT_FAILED;

@@ -245,8 +245,14 @@ hermes_cli_run_command(HermesCli *cli,
 					 : g_strdup_printf("expected %s", cmd->args);
 		return hermes_cli_usage_error(msg, hint);
 	}
-	if (cli->profile != NULL && !hermes_profile_name_validate(cli->profile, &error))
-		return hermes_cli_fail(g_steal_pointer(&error));
+	/* `Coder` and ` coder ` mean `coder`, as upstream has it; the rule is core's */
+	if (cli->profile != NULL) {
+		gchar *name = hermes_profile_name_normalize(cli->profile, &error);
+		if (name == NULL)
+			return hermes_cli_fail(g_steal_pointer(&error));
+		g_free(cli->profile);
+		cli->profile = name;
+	}
 	if (cli->system)
 		hermes_context_set_scope(cli->ctx, HERMES_SCOPE_SYSTEM);
 	/* before anything touches the home: core refuses a world-writable one and,

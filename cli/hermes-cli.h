@@ -51,24 +51,6 @@ typedef enum {
 	HERMES_CLI_OPT_DBUS = 1 << 5,
 } HermesCliOptions;
 
-/* one row of the status table, whatever it was read from (backend or hermes-svcd) */
-typedef struct {
-	const gchar *profile;
-	gboolean registered;
-	const gchar *state; /* up, down, … ("unregistered" when there is no slot) */
-	const gchar *wanted;
-	gint64 pid;	     /* -1: unknown */
-	gint64 since_us;     /* 0: unknown */
-	const gchar *ready;  /* yes, no, or NULL for unknown */
-	gint last_exit_code; /* -1: unknown */
-	gint last_signal;    /* 0: none */
-	gint64 restarts;     /* -1: unknown */
-	gint64 port;	     /* -1: none */
-	const gchar *desired;
-	const gchar *runtime;
-	const gchar *const *warnings; /* NULL-terminated, may be NULL */
-} HermesCliTableRow;
-
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
 
 typedef struct {
@@ -94,10 +76,14 @@ hermes_cli_manager_line_format(const gchar *backend,
 			       const gchar *detail,
 			       gboolean running);
 void
-hermes_cli_print_status_table(HermesCli *cli,
-			      const gchar *manager_line,
-			      const gchar *backend,
-			      GArray *rows);
+hermes_cli_print_reports(HermesCli *cli,
+			 const gchar *manager_line,
+			 const gchar *backend,
+			 GPtrArray *reports);
+void
+hermes_cli_print_reports_json(const gchar *backend, const gchar *mode, GPtrArray *reports);
+gint
+hermes_cli_reports_exit_code(GPtrArray *reports);
 gint
 hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error);
 gint
@@ -108,16 +94,8 @@ gint
 hermes_cli_gateway_render(HermesCli *cli, gchar **args, GError **error);
 gchar *
 hermes_cli_gateway_target(HermesCli *cli, GError **error);
-gchar *
-hermes_cli_gateway_home(HermesCli *cli, const gchar *profile);
 gboolean
 hermes_cli_gateway_check_all(HermesCli *cli, GError **error);
-void
-hermes_cli_gateway_explain(HermesServiceManager *manager,
-			   const gchar *verb,
-			   const gchar *profile,
-			   GError *error_local,
-			   GError **error);
 gint
 hermes_cli_fail(GError *error);
 void

@@ -508,6 +508,41 @@ test_cli_status_reason(void **state)
 	assert_null(strstr(f->out, "no reason recorded"));
 }
 
+/* -p is normalised as upstream does (whitespace, case), then validated, in core */
+static void
+test_cli_profile_name_normalized(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(run(f, "profile", "create", "coder"), 0);
+	assert_int_equal(run(f, "-p", "Coder", "gateway", "start"), 0);
+	hermes_assert_str_contains(f->out, "Started gateway 'coder' (backend fake)");
+	assert_int_equal(run(f, "-p", " coder ", "status", "--json"), 0);
+	hermes_assert_str_contains(f->out, "\"profile\" : \"coder\"");
+	assert_int_equal(run(f, "-p", "Default", "gateway", "health"), 0);
+	/* still refused when invalid after that, with the hint */
+	assert_int_equal(run(f, "-p", " Co der ", "gateway", "start"), 64);
+	assert_one_line_error(f, "invalid profile name 'co der'");
+}
+
+/* every problem carries the command that fixes it */
+static void
+test_cli_status_fix(void **state)
+{
+	Fixture *f = *state;
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(f->out,
+				   "  ! no slot with the supervisor: 'hermes gateway start' "
+				   "registers one\n    fix: hermes -p demo gateway start\n");
+	set_env(f, "HERMES_FAKE_GATEWAYS", "demo");
+	set_env(f, "HERMES_FAKE_FAIL", "gone");
+	assert_int_equal(run(f, "-p", "demo", "status"), 69);
+	assert_one_line_error(f,
+			      "status of gateway 'demo' failed (backend fake, "
+			      "SupervisorUnavailable): the fake supervisor is not running");
+	hermes_assert_str_contains(f->out, "    fix: hermes supervisor status\n");
+}
+
 static void
 test_cli_gateway_all(void **state)
 {
@@ -636,6 +671,8 @@ main(void)
 		T(test_cli_gateway_all),
 		T(test_cli_health_runtime_intent),
 		T(test_cli_status_reason),
+		T(test_cli_profile_name_normalized),
+		T(test_cli_status_fix),
 		T(test_cli_no_supervisor),
 		T(test_cli_usage),
 	};
