@@ -1,0 +1,129 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/*
+ * The adversarial suite's harness: the real `hermes` under a timeout (and
+ * optionally `ulimit -v`), a private home next to an "outside" directory that
+ * must not change, and a `sleep` child standing for "another process" that
+ * must survive every command.
+ */
+
+#include "hermes-test.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	gchar *tmp;	/* 0755, so another account can reach what is below */
+	gchar *home;	/* tmp/home: the HERMES_HOME under attack */
+	gchar *outside; /* tmp/outside: a sibling no command may write to */
+	gchar *outside_snapshot;
+	GPtrArray *homes; /* every home whose embedded tree teardown must stop */
+	gchar **envp;
+	GPid victim; /* a `sleep 1000` of the test: "another process" */
+	gchar *out;
+	gchar *err;
+	gint status;
+	gint signal; /* the signal that ended hermes, 0 if it exited */
+	gdouble seconds;
+} HostileFixture;
+
+int
+hostile_setup(void **state);
+int
+hostile_teardown(void **state);
+
+/* true when HERMES_HOSTILE_PENDING=1: cases whose fix has not landed run too */
+gboolean
+hostile_pending_enabled(void);
+
+/* the per-command bound: 20 s, times 10 under HERMES_TEST_WRAPPER (valgrind) */
+guint
+hostile_timeout_seconds(void);
+
+/* runs hermes on @home (NULL: fx->home) with @args; @vmem_kib > 0 wraps it in `ulimit -v`;
+ * a command still running after the timeout is killed and fails the test */
+gint
+hostile_run_full(HostileFixture *fx,
+		 const gchar *home,
+		 gchar **extra_env,
+		 guint64 vmem_kib,
+		 const gchar *const *args);
+#define hostile_run(fx, ...) \
+	hostile_run_full(fx, NULL, NULL, 0, (const gchar *const[]){__VA_ARGS__, NULL})
+#define hostile_run_home(fx, home, ...) \
+	hostile_run_full(fx, home, NULL, 0, (const gchar *const[]){__VA_ARGS__, NULL})
+
+/* the result is a documented exit code from @allowed (terminated by -1), hermes was not
+ * killed by a signal, a failure is exactly one line "hermes: …" on stderr, and nothing
+ * outside the home changed, and the victim lives */
+void
+hostile_assert_result(HostileFixture *fx, const gchar *what, const gint *allowed);
+#define HOSTILE_CODES(...) ((const gint[]){__VA_ARGS__, -1})
+
+void
+hostile_assert_one_line_error(HostileFixture *fx, const gchar *what);
+void
+hostile_assert_outside_unchanged(HostileFixture *fx, const gchar *what);
+void
+hostile_assert_victim_alive(HostileFixture *fx, const gchar *what);
+/* @pid lives and is not stopped */
+gboolean
+hostile_pid_alive(GPid pid);
+
+/* re-take the outside snapshot after a test planted more there */
+void
+hostile_mark_outside(HostileFixture *fx);
+/* names, types, modes, owners, sizes and content digests of every entry below @path */
+gchar *
+hostile_snapshot(const gchar *path);
+/* whether any regular file below @path contains @needle (FIFOs and devices are not opened) */
+gboolean
+hostile_tree_contains(const gchar *path, const gchar *needle);
+
+/* `hermes profile create NAME` on @home, which must succeed */
+gchar *
+hostile_make_profile(HostileFixture *fx, const gchar *home, const gchar *name);
+/* `hermes -p NAME gateway start` on @home, which must succeed; returns the gateway's pid */
+GPid
+hostile_start_gateway(HostileFixture *fx, const gchar *home, const gchar *name);
+/* the pid the supervisor reports for @name on @home (0 if none) */
+GPid
+hostile_gateway_pid(HostileFixture *fx, const gchar *home, const gchar *name);
+/* field 22 of /proc/PID/stat, -1 if gone */
+gint64
+hostile_start_time(GPid pid);
+gchar *
+hostile_boot_id(void);
+
+/* a `sleep 1000` child of the test */
+GPid
+hostile_spawn_sleep(void);
+void
+hostile_reap(GPid *pid);
+
+/* every process (not the test) whose command line or cwd mentions @dir is SIGKILLed */
+void
+hostile_kill_strays(const gchar *dir);
+
+void
+hostile_write(const gchar *path, const gchar *contents, guint mode);
+void
+hostile_symlink(const gchar *target, const gchar *link);
+void
+hostile_mkfifo(const gchar *path);
+
+/* a test whose fix has not landed: skipped unless HERMES_HOSTILE_PENDING=1 */
+#define HOSTILE_PENDING_OR_SKIP(why)                                                           \
+	do {                                                                                   \
+		if (!hostile_pending_enabled()) {                                              \
+			print_message("# pending (set HERMES_HOSTILE_PENDING=1 to run): %s\n", \
+				      why);                                                    \
+			skip();                                                                \
+		}                                                                              \
+	} while (0)
+
+G_END_DECLS
