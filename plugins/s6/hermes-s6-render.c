@@ -218,6 +218,49 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* the circuit breaker: counting needs no free space, so a full disk still parks */
+static void
+hermes_s6_render_breaker(GString *out, guint max_deaths, guint window_s)
+{
+	g_string_append_printf(out,
+			       "# circuit breaker: %u deaths within %u s park the gateway instead "
+			       "of restarting it forever\n"
+			       "if [ \"$1\" = 256 ]; then what=\"killed by signal $2\"; else "
+			       "what=\"exited $1\"; fi\n"
+			       "# one empty file per death, named by its time: recording one needs "
+			       "no free space,\n"
+			       "# and the count never depends on a write that a full disk refuses\n"
+			       "mkdir -p data/deaths.d 2>/dev/null\n"
+			       ": >\"data/deaths.d/$now.$$\" 2>/dev/null\n"
+			       "n=0\n"
+			       "recorded=\n"
+			       "for f in data/deaths.d/*; do\n"
+			       "\tt=${f##*/}\n"
+			       "\tt=${t%%%%.*}\n"
+			       "\t# a damaged tally must not disarm the breaker\n"
+			       "\tcase $t in '' | *[!0-9]*) continue ;; esac\n"
+			       "\tif [ $((now - t)) -lt %u ]; then\n"
+			       "\t\tn=$((n + 1))\n"
+			       "\t\t[ \"$f\" = \"data/deaths.d/$now.$$\" ] && recorded=1\n"
+			       "\telse\n"
+			       "\t\trm -f \"$f\"\n"
+			       "\tfi\n"
+			       "done\n"
+			       "# this death counts even if it could not be recorded\n"
+			       "[ -n \"$recorded\" ] || n=$((n + 1))\n"
+			       "if [ \"$n\" -ge %u ]; then\n"
+			       "\tnote parked \"$n deaths within %u s, the last $what\"\n"
+			       "\trm -f data/deaths.d/*\n"
+			       "\texit 125\n"
+			       "fi\n"
+			       "exit 0\n",
+			       max_deaths,
+			       window_s,
+			       window_s,
+			       max_deaths,
+			       window_s);
+}
+
 /**
  * hermes_s6_render_finish:
  * @opts: where s6 lives and whether this is s6-overlay
@@ -277,43 +320,7 @@ hermes_s6_render_finish(const HermesS6RenderOptions *opts, HermesGatewaySpec *sp
 			       "%d) exit 0 ;; # a restart request: restart now, not a crash\n"
 			       "esac\n",
 			       hermes_gateway_spec_get_restart_now_exit_code(spec));
-	g_string_append_printf(out,
-			       "# circuit breaker: %u deaths within %u s park the gateway instead "
-			       "of restarting it forever\n"
-			       "if [ \"$1\" = 256 ]; then what=\"killed by signal $2\"; else "
-			       "what=\"exited $1\"; fi\n"
-			       "# one empty file per death, named by its time: recording one needs "
-			       "no free space,\n"
-			       "# and the count never depends on a write that a full disk refuses\n"
-			       "mkdir -p data/deaths.d 2>/dev/null\n"
-			       ": >\"data/deaths.d/$now.$$\" 2>/dev/null\n"
-			       "n=0\n"
-			       "recorded=\n"
-			       "for f in data/deaths.d/*; do\n"
-			       "\tt=${f##*/}\n"
-			       "\tt=${t%%%%.*}\n"
-			       "\t# a damaged tally must not disarm the breaker\n"
-			       "\tcase $t in '' | *[!0-9]*) continue ;; esac\n"
-			       "\tif [ $((now - t)) -lt %u ]; then\n"
-			       "\t\tn=$((n + 1))\n"
-			       "\t\t[ \"$f\" = \"data/deaths.d/$now.$$\" ] && recorded=1\n"
-			       "\telse\n"
-			       "\t\trm -f \"$f\"\n"
-			       "\tfi\n"
-			       "done\n"
-			       "# this death counts even if it could not be recorded\n"
-			       "[ -n \"$recorded\" ] || n=$((n + 1))\n"
-			       "if [ \"$n\" -ge %u ]; then\n"
-			       "\tnote parked \"$n deaths within %u s, the last $what\"\n"
-			       "\trm -f data/deaths.d/*\n"
-			       "\texit 125\n"
-			       "fi\n"
-			       "exit 0\n",
-			       max_deaths,
-			       window_s,
-			       window_s,
-			       max_deaths,
-			       window_s);
+	hermes_s6_render_breaker(out, max_deaths, window_s);
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 

@@ -1,0 +1,176 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/* shared by the files of the s6 backend; never installed */
+
+#include "hermes-s6-control.h"
+#include "hermes-s6-manager.h"
+#include "hermes-s6-status.h"
+
+G_BEGIN_DECLS
+
+#define HERMES_S6_START_TIMEOUT_MS 10000
+#define HERMES_S6_STOP_TIMEOUT_MS  30000
+#define HERMES_S6_SCAN_TIMEOUT_MS  5000
+#define HERMES_S6_SVSCAN_MAX	   1000
+#define HERMES_S6_GONE_TIMEOUT_MS  5000
+
+struct _HermesS6Manager {
+	GObject parent_instance;
+	HermesContext *ctx;
+	const gchar *mode;
+	gchar *scandir;
+	gchar *bin_dir; /* NULL when s6 is not installed */
+	gchar *root;
+	GMainContext *context; /* where gateway-changed is emitted */
+	GHashTable *watches;   /* profile -> HermesS6Watch */
+	GFileMonitor *monitor; /* the scan directory, for slots coming and going */
+};
+
+typedef enum {
+	HERMES_S6_WAIT_UP,
+	HERMES_S6_WAIT_READY,
+	HERMES_S6_WAIT_DOWN,
+	HERMES_S6_WAIT_SUPERVISED,
+	HERMES_S6_WAIT_RESPAWNED,
+} HermesS6WaitFor;
+
+typedef struct {
+	GMainContext *context;
+	HermesS6Watch *watch;
+	HermesS6Watch *log_watch;
+	GString *seen; /* every event letter since subscribing */
+	gchar *scandir;
+	gchar *slot_dir;
+} HermesS6Waiter;
+
+/* hermes-s6-manager.c */
+gchar *
+hermes_s6_manager_slot_dir(HermesS6Manager *self, const gchar *profile);
+gchar *
+hermes_s6_manager_profile_home(HermesS6Manager *self, const gchar *profile);
+gboolean
+hermes_s6_manager_need_bin_dir(HermesS6Manager *self, GError **error);
+gboolean
+hermes_s6_manager_need_slot(HermesS6Manager *self,
+			    const gchar *profile,
+			    const gchar *slot_dir,
+			    GError **error);
+GStrv
+hermes_s6_manager_list_gateways(HermesServiceManager *manager,
+				GCancellable *cancellable,
+				GError **error);
+
+/* hermes-s6-read.c */
+gboolean
+hermes_s6_manager_read(const gchar *scandir,
+		       const gchar *slot_dir,
+		       HermesS6Status *st,
+		       gboolean *have_status,
+		       HermesS6SlotFacts *facts,
+		       gchar **reason_buf,
+		       GError **error);
+gchar *
+hermes_s6_manager_repair_hint(HermesS6Manager *self);
+HermesGatewayStatus *
+hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError **error);
+gint64
+hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir);
+guint
+hermes_s6_stop_timeout_ms(const gchar *scandir, const gchar *slot_dir);
+
+/* hermes-s6-wait.c */
+void
+hermes_s6_waiter_free(HermesS6Waiter *waiter);
+HermesS6Waiter *
+hermes_s6_waiter_new(const gchar *scandir,
+		     const gchar *slot_dir,
+		     gboolean with_log,
+		     GError **error);
+gboolean
+hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_pid);
+gboolean
+hermes_s6_waiter_timeout_cb(gpointer user_data);
+gboolean
+hermes_s6_waiter_wait(HermesS6Waiter *waiter,
+		      HermesS6WaitFor what,
+		      gint64 old_pid,
+		      guint timeout_ms,
+		      const gchar *goal,
+		      GCancellable *cancellable,
+		      GError **error);
+
+/* hermes-s6-events.c */
+void
+hermes_s6_subscription_free(gpointer data);
+void
+hermes_s6_manager_watch_slot(HermesS6Manager *self, const gchar *profile);
+gchar *
+hermes_s6_profile_from_slot(const gchar *name);
+void
+hermes_s6_manager_watch_scandir(HermesS6Manager *self);
+
+/* hermes-s6-updown.c */
+gboolean
+hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
+				    const gchar *slot_dir,
+				    gboolean rescan,
+				    GCancellable *cancellable,
+				    GError **error);
+gboolean
+hermes_s6_manager_bring_up(HermesS6Manager *self,
+			   const gchar *profile,
+			   gboolean rescan,
+			   GCancellable *cancellable,
+			   GError **error);
+gboolean
+hermes_s6_manager_bring_down(HermesS6Manager *self,
+			     const gchar *profile,
+			     const gchar *slot_dir,
+			     GCancellable *cancellable,
+			     GError **error);
+
+/* hermes-s6-slot.c */
+GPtrArray *
+hermes_s6_manager_plan(HermesS6Manager *self,
+		       HermesGatewaySpec *spec,
+		       HermesRegisterFlags flags,
+		       GError **error);
+gboolean
+hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error);
+gboolean
+hermes_s6_manager_register_gateway(HermesServiceManager *manager,
+				   HermesGatewaySpec *spec,
+				   HermesRegisterFlags flags,
+				   GCancellable *cancellable,
+				   GError **error);
+gboolean
+hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
+				     const gchar *profile,
+				     GCancellable *cancellable,
+				     GError **error);
+
+/* hermes-s6-svscan.c */
+gboolean
+hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
+				   GCancellable *cancellable,
+				   GError **error);
+gboolean
+hermes_s6_manager_supervisor_stop(HermesServiceManager *manager,
+				  GCancellable *cancellable,
+				  GError **error);
+gboolean
+hermes_s6_manager_supervisor_status(HermesServiceManager *manager,
+				    gboolean *running,
+				    gint64 *pid,
+				    gchar **detail,
+				    GCancellable *cancellable,
+				    GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesS6Waiter, hermes_s6_waiter_free)
+
+G_END_DECLS

@@ -1,0 +1,201 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * What a slot says: supervise/status and the files around it, read through
+ * the safe file layer, judged against the supervisor's lock.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hermes-platform.h"
+#include "hermes-s6-control.h"
+#include "hermes-s6-fs.h"
+#include "hermes-s6-manager-private.h"
+#include "hermes-s6-render.h"
+#include "hermes-s6-status.h"
+
+/* finish could not write its reason (disk full): an empty data/finish-reason.<kind> says which */
+static void
+hermes_s6_read_reason_marker(const gchar *scandir,
+			     const gchar *slot_dir,
+			     HermesS6SlotFacts *facts,
+			     gchar **buf)
+{
+	const gchar *kinds[] = {"parked", "failed", "stopped", NULL};
+	for (guint i = 0; kinds[i] != NULL; i++) {
+		g_autofree gchar *name = g_strdup_printf("finish-reason.%s", kinds[i]);
+		g_autofree gchar *path = g_build_filename(slot_dir, "data", name, NULL);
+		struct stat st;
+		if (!hermes_safe_file_stat(scandir, path, &st, NULL))
+			continue;
+		*buf = g_strdup_printf(
+			"%s%c(the reason could not be written: is the disk full?)", kinds[i], 0);
+		facts->reason_time = (gint64)st.st_mtime;
+		facts->reason_kind = *buf;
+		facts->reason_text = *buf + strlen(kinds[i]) + 1;
+		return;
+	}
+}
+
+static void
+hermes_s6_read_reason(const gchar *scandir,
+		      const gchar *slot_dir,
+		      HermesS6SlotFacts *facts,
+		      gchar **buf)
+{
+	g_autofree gchar *path = g_build_filename(slot_dir, "data", "finish-reason", NULL);
+	gchar **parts;
+	*buf = hermes_safe_file_read(scandir, path, 4096, NULL, NULL);
+	if (*buf == NULL) {
+		hermes_s6_read_reason_marker(scandir, slot_dir, facts, buf);
+		return;
+	}
+	g_strchomp(*buf);
+	/* "<unix time> <kind> <text>" */
+	parts = g_strsplit(*buf, " ", 3);
+	if (g_strv_length(parts) == 3) {
+		facts->reason_time = g_ascii_strtoll(parts[0], NULL, 10);
+		/* point into *buf so the facts need no ownership */
+		facts->reason_kind = *buf + strlen(parts[0]) + 1;
+		(*buf)[strlen(parts[0]) + 1 + strlen(parts[1])] = '\0';
+		facts->reason_text = *buf + strlen(parts[0]) + 1 + strlen(parts[1]) + 1;
+	}
+	g_strfreev(parts);
+}
+
+/* reads everything status needs; *have_status is FALSE when not supervised yet */
+gboolean
+hermes_s6_manager_read(const gchar *scandir,
+		       const gchar *slot_dir,
+		       HermesS6Status *st,
+		       gboolean *have_status,
+		       HermesS6SlotFacts *facts,
+		       gchar **reason_buf,
+		       GError **error)
+{
+	g_autofree gchar *status_path = g_build_filename(slot_dir, "supervise", "status", NULL);
+	g_autofree gchar *down_path = g_build_filename(slot_dir, "down", NULL);
+	g_autofree gchar *notify_path = g_build_filename(slot_dir, "notification-fd", NULL);
+	g_autofree gchar *tally_path = g_build_filename(slot_dir, "supervise", "death_tally", NULL);
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error_local = NULL;
+	struct stat tally;
+	gsize len = 0;
+
+	memset(facts, 0, sizeof(*facts));
+	facts->normally_up = !hermes_s6_path_exists(scandir, down_path);
+	facts->notifies = hermes_s6_path_exists(scandir, notify_path);
+	facts->deaths = hermes_safe_file_stat(scandir, tally_path, &tally, NULL)
+				? (gint)(tally.st_size / HERMES_S6_DTALLY_SIZE)
+				: -1;
+	hermes_s6_read_reason(scandir, slot_dir, facts, reason_buf);
+	*have_status = FALSE;
+	data = hermes_safe_file_read(scandir, status_path, 4096, &len, &error_local);
+	if (data == NULL) {
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_prefixed_error(
+			error, g_steal_pointer(&error_local), "cannot read status: ");
+		hermes_error_convert(error);
+		return FALSE;
+	}
+	/* s6-supervise creates the file empty before its first write */
+	if (len == 0)
+		return TRUE;
+	if (!hermes_s6_status_parse((const guint8 *)data, len, st, error)) {
+		g_prefix_error(error, "%s: ", status_path);
+		return FALSE;
+	}
+	*have_status = TRUE;
+	return TRUE;
+}
+
+/* what brings a lost s6-supervise back, as exact as we can say it */
+gchar *
+hermes_s6_manager_repair_hint(HermesS6Manager *self)
+{
+	g_autofree gchar *svscanctl =
+		self->bin_dir != NULL ? g_build_filename(self->bin_dir, "s6-svscanctl", NULL)
+				      : g_strdup("s6-svscanctl");
+	if (hermes_s6_scanner_is_running(self->scandir))
+		return g_strdup_printf("s6-svscan respawns it on a rescan: %s -a %s (hermes "
+				       "gateway start does that too)",
+				       svscanctl,
+				       self->scandir);
+	if (g_strcmp0(self->mode, "embedded") == 0)
+		return g_strdup_printf("s6-svscan is not running on %s either: run hermes "
+				       "supervisor start",
+				       self->scandir);
+	return g_strdup_printf("s6-svscan is not running on %s either: restart it", self->scandir);
+}
+
+HermesGatewayStatus *
+hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError **error)
+{
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	HermesS6Status st;
+	HermesGatewayStatus *status;
+	gboolean have_status = FALSE;
+
+	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+		return NULL;
+	if (!hermes_s6_manager_read(
+		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, error))
+		return NULL;
+	status = hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
+	/* only a lock that exists and that nobody holds proves the supervisor dead */
+	if (have_status) {
+		gboolean held =
+			hermes_s6_lock_state(self->scandir, slot_dir) != HERMES_S6_LOCK_FREE;
+		g_autofree gchar *hint = held ? NULL : hermes_s6_manager_repair_hint(self);
+		hermes_s6_status_judge_supervisor(status,
+						  &st,
+						  held,
+						  st.pid > 0 &&
+							  hermes_platform_process_alive(st.pid),
+						  hint);
+	}
+	return status;
+}
+
+gint64
+hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
+{
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	HermesS6Status st;
+	gboolean have_status = FALSE;
+	if (!hermes_s6_manager_read(
+		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, NULL) ||
+	    !have_status || st.finishing)
+		return 0;
+	return st.pid;
+}
+
+/* the slot's drain time plus a margin for finish: a stop never waits forever */
+guint
+hermes_s6_stop_timeout_ms(const gchar *scandir, const gchar *slot_dir)
+{
+	g_autofree gchar *path = g_build_filename(slot_dir, "timeout-kill", NULL);
+	g_autofree gchar *text = hermes_safe_file_read(scandir, path, 64, NULL, NULL);
+	guint64 kill_ms;
+	if (text == NULL)
+		return HERMES_S6_STOP_TIMEOUT_MS;
+	kill_ms = g_ascii_strtoull(text, NULL, 10);
+	if (kill_ms == 0 || kill_ms > 3600 * 1000)
+		return HERMES_S6_STOP_TIMEOUT_MS;
+	return (guint)kill_ms + 10000;
+}

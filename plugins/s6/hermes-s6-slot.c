@@ -1,0 +1,610 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * Registration: render is the plan, register executes exactly that plan in a
+ * dot-prefixed staging directory, through fds, and publishes it in one rename.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hermes-platform.h"
+#include "hermes-s6-control.h"
+#include "hermes-s6-fs.h"
+#include "hermes-s6-manager-private.h"
+#include "hermes-s6-render.h"
+#include "hermes-s6-status.h"
+
+/*
+ * Who `run` and `log/run` drop to when started as root: the spec's user,
+ * else, when root registers for a home a user owns, that user. Root never
+ * runs a gateway or s6-log in a directory a non-root user can write.
+ */
+static gchar *
+hermes_s6_manager_run_as(HermesS6Manager *self, HermesGatewaySpec *spec)
+{
+	const gchar *user = hermes_gateway_spec_get_user(spec);
+	g_autofree gchar *home = NULL;
+	struct stat st;
+
+	if (user != NULL)
+		return g_strdup(user);
+	if (hermes_platform_get_euid() != 0)
+		return NULL;
+	home = hermes_s6_manager_profile_home(self, hermes_gateway_spec_get_profile(spec));
+	if (!(hermes_safe_file_stat(NULL, home, &st, NULL) && st.st_uid != 0) &&
+	    !(hermes_safe_file_stat(NULL, self->root, &st, NULL) && st.st_uid != 0))
+		return NULL;
+	/* an owner without a passwd entry: s6-setuidgid takes uid:gid */
+	if (getpwuid(st.st_uid) == NULL)
+		return g_strdup_printf("%u:%u", (guint)st.st_uid, (guint)st.st_gid);
+	return hermes_s6_user_name(st.st_uid);
+}
+
+static gboolean
+hermes_s6_manager_group_of(const gchar *user, gint64 *gid, gchar **group_name, GError **error)
+{
+	g_autoptr(HermesUser) pw = NULL;
+	*gid = -1;
+	if (user == NULL)
+		return TRUE;
+	if (strchr(user, ':') != NULL) {
+		*gid = g_ascii_strtoll(strchr(user, ':') + 1, NULL, 10);
+		if (group_name != NULL)
+			*group_name = g_strdup(strchr(user, ':') + 1);
+		return TRUE;
+	}
+	/* resolved now, never a hard-coded uid: images remap it (upstream §5.10) */
+	pw = hermes_platform_lookup_user(user, error);
+	if (pw == NULL) {
+		g_prefix_error(error, "run-as user: ");
+		return FALSE;
+	}
+	*gid = pw->gid;
+	if (group_name != NULL)
+		*group_name = g_strdup_printf("%u", (guint)pw->gid);
+	return TRUE;
+}
+
+static void
+hermes_s6_plan_skeleton(GPtrArray *steps, const gchar *dir, const gchar *group)
+{
+	g_autofree gchar *supervise = g_build_filename(dir, "supervise", NULL);
+	g_autofree gchar *control = g_build_filename(supervise, "control", NULL);
+	g_autofree gchar *event = g_build_filename(dir, "event", NULL);
+	/* made before s6-supervise sees the slot, which keeps what exists: the group
+	 * may traverse supervise/ (status), write control, and subscribe in event/ */
+	g_ptr_array_add(steps, hermes_render_step_new_directory(supervise, 0710));
+	g_ptr_array_add(steps,
+			hermes_render_step_new_command(
+				(const gchar *[]){"mkfifo", "-m", "0620", control, NULL},
+				"the control FIFO"));
+	g_ptr_array_add(steps, hermes_render_step_new_directory(event, 03730));
+	if (group != NULL)
+		g_ptr_array_add(
+			steps,
+			hermes_render_step_new_command(
+				(const gchar *[]){"chgrp", group, supervise, control, event, NULL},
+				"let the run-as user's group control and watch the slot"));
+}
+
+static void
+hermes_s6_plan_rescan(HermesS6Manager *self, GPtrArray *steps)
+{
+	g_autofree gchar *svscanctl = g_build_filename(self->bin_dir, "s6-svscanctl", NULL);
+	g_ptr_array_add(steps,
+			hermes_render_step_new_command(
+				(const gchar *[]){svscanctl, "-a", self->scandir, NULL},
+				"rescan (done in-process: 'a' to .s6-svscan/control)"));
+}
+
+GPtrArray *
+hermes_s6_manager_plan(HermesS6Manager *self,
+		       HermesGatewaySpec *spec,
+		       HermesRegisterFlags flags,
+		       GError **error)
+{
+	g_autoptr(GPtrArray) steps =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_render_step_unref);
+	const gchar *profile = hermes_gateway_spec_get_profile(spec);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *log_dir = g_build_filename(slot_dir, "log", NULL);
+	g_autofree gchar *run = NULL;
+	g_autofree gchar *finish = NULL;
+	g_autofree gchar *log_run = NULL;
+	g_autofree gchar *group = NULL;
+	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
+	HermesS6RenderOptions opts = {NULL, FALSE, NULL, NULL, NULL};
+	g_autoptr(HermesUser) pw = NULL;
+	gint64 gid = -1;
+
+	if (!hermes_s6_manager_need_bin_dir(self, error))
+		return NULL;
+	opts.bin_dir = self->bin_dir;
+	opts.overlay = g_strcmp0(self->mode, "container") == 0;
+	opts.hermes_home = self->root;
+	opts.user = user;
+	if (user != NULL && strchr(user, ':') == NULL) {
+		pw = hermes_platform_lookup_user(user, error);
+		if (pw == NULL) {
+			g_prefix_error(error, "run-as user: ");
+			return NULL;
+		}
+		opts.user_home = pw->home;
+	}
+	run = hermes_s6_render_run(&opts, spec, error);
+	if (run == NULL)
+		return NULL;
+	log_run = hermes_s6_render_log_run(&opts, spec, error);
+	if (log_run == NULL)
+		return NULL;
+	finish = hermes_s6_render_finish(&opts, spec);
+	if (!hermes_s6_manager_group_of(user, &gid, &group, error))
+		return NULL;
+
+#define PATH_IN(dir, name) g_build_filename(dir, name, NULL)
+	{
+		g_autofree gchar *p_type = PATH_IN(slot_dir, "type");
+		g_autofree gchar *p_run = PATH_IN(slot_dir, "run");
+		g_autofree gchar *p_finish = PATH_IN(slot_dir, "finish");
+		g_autofree gchar *p_notify = PATH_IN(slot_dir, "notification-fd");
+		g_autofree gchar *p_kill = PATH_IN(slot_dir, "timeout-kill");
+		g_autofree gchar *kill_ms =
+			g_strdup_printf("%u\n", hermes_gateway_spec_get_stop_timeout_ms(spec));
+		g_autofree gchar *p_down = PATH_IN(slot_dir, "down");
+		g_autofree gchar *p_data = PATH_IN(slot_dir, "data");
+		g_autofree gchar *p_log_run = PATH_IN(log_dir, "run");
+		g_autofree gchar *notify = g_strdup_printf("%d\n", HERMES_S6_NOTIFY_FD);
+
+		g_ptr_array_add(steps, hermes_render_step_new_directory(slot_dir, 0755));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_type, 0644, "longrun\n"));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_run, 0755, run));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_finish, 0755, finish));
+		if (hermes_gateway_spec_get_notify(spec))
+			g_ptr_array_add(steps, hermes_render_step_new_file(p_notify, 0644, notify));
+		/* a graceful drain gets this long after SIGTERM, then s6 sends SIGKILL */
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_kill, 0644, kill_ms));
+		if ((flags & HERMES_REGISTER_FLAG_START) == 0)
+			g_ptr_array_add(steps, hermes_render_step_new_file(p_down, 0644, ""));
+		/* finish keeps its breaker tally here; only the scanner's account writes it */
+		g_ptr_array_add(steps, hermes_render_step_new_directory(p_data, 0755));
+		hermes_s6_plan_skeleton(steps, slot_dir, group);
+		g_ptr_array_add(steps, hermes_render_step_new_directory(log_dir, 0755));
+		g_ptr_array_add(steps, hermes_render_step_new_file(p_log_run, 0755, log_run));
+		hermes_s6_plan_skeleton(steps, log_dir, group);
+	}
+#undef PATH_IN
+	hermes_s6_plan_rescan(self, steps);
+	return g_steal_pointer(&steps);
+}
+
+/* @path below @slot_dir as a path relative to the staging directory; "." for the slot */
+static const gchar *
+hermes_s6_relative(const gchar *path, const gchar *slot_dir)
+{
+	if (!g_str_has_prefix(path, slot_dir))
+		return NULL;
+	path += strlen(slot_dir);
+	while (*path == '/')
+		path++;
+	return *path == '\0' ? "." : path;
+}
+
+/* chmod through an fd opened without following links: a swapped entry is never changed */
+static gboolean
+hermes_s6_chmod_at(gint dir_fd, const gchar *rel, guint mode, gint64 gid, GError **error)
+{
+	gint fd = openat(dir_fd, rel, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		hermes_error_set_errno(error, errno, "cannot open %s", rel);
+		return FALSE;
+	}
+	if (gid >= 0 && fchown(fd, (uid_t)-1, (gid_t)gid) != 0) {
+		hermes_error_set_errno(
+			error, errno, "cannot give %s to group %" G_GINT64_FORMAT, rel, gid);
+		close(fd);
+		return FALSE;
+	}
+	/* after the chgrp, which clears setgid on some systems */
+	if (fchmod(fd, mode) != 0) {
+		hermes_error_set_errno(error, errno, "cannot set the mode of %s", rel);
+		close(fd);
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_execute_command(gint staging_fd,
+			  const gchar *const *argv,
+			  const gchar *slot_dir,
+			  gint64 gid,
+			  GError **error)
+{
+	if (g_strcmp0(argv[0], "mkfifo") == 0) {
+		const gchar *rel = hermes_s6_relative(argv[3], slot_dir);
+		/* mkfifo honours the umask: set the mode explicitly */
+		if (rel == NULL || mkfifoat(staging_fd, rel, 0600) != 0) {
+			hermes_error_set_errno(error, errno, "cannot create %s", argv[3]);
+			return FALSE;
+		}
+		return hermes_s6_chmod_at(staging_fd, rel, 0620, -1, error);
+	}
+	if (g_strcmp0(argv[0], "chgrp") == 0) {
+		for (guint j = 2; argv[j] != NULL; j++) {
+			const gchar *rel = hermes_s6_relative(argv[j], slot_dir);
+			struct stat st;
+			if (rel == NULL ||
+			    fstatat(staging_fd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+				hermes_error_set_errno(error, errno, "cannot stat %s", argv[j]);
+				return FALSE;
+			}
+			if (!hermes_s6_chmod_at(staging_fd, rel, st.st_mode & 07777, gid, error))
+				return FALSE;
+		}
+	}
+	/* the rescan is the caller's, after publishing */
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_execute_step(gint staging_fd,
+		       const gchar *staging,
+		       HermesRenderStep *step,
+		       const gchar *slot_dir,
+		       gint64 gid,
+		       GError **error)
+{
+	const gchar *path = hermes_render_step_get_path(step);
+	const gchar *rel = path != NULL ? hermes_s6_relative(path, slot_dir) : NULL;
+
+	switch (hermes_render_step_get_kind(step)) {
+	case HERMES_RENDER_STEP_DIRECTORY:
+		/* the slot itself is the staging directory, made already */
+		if (rel == NULL ||
+		    (g_strcmp0(rel, ".") != 0 && mkdirat(staging_fd, rel, 0700) != 0)) {
+			hermes_error_set_errno(error, errno, "cannot create %s", path);
+			return FALSE;
+		}
+		return hermes_s6_chmod_at(
+			staging_fd, rel, hermes_render_step_get_mode(step), -1, error);
+	case HERMES_RENDER_STEP_FILE: {
+		g_autofree gchar *target =
+			rel != NULL ? g_build_filename(staging, rel, NULL) : NULL;
+		if (target == NULL) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_FAILED,
+				    "%s is outside the slot",
+				    path);
+			return FALSE;
+		}
+		return hermes_safe_file_replace(staging,
+						target,
+						hermes_render_step_get_contents(step),
+						-1,
+						hermes_render_step_get_mode(step),
+						error);
+	}
+	case HERMES_RENDER_STEP_COMMAND:
+		return hermes_s6_execute_command(
+			staging_fd, hermes_render_step_get_argv(step), slot_dir, gid, error);
+	default:
+		return TRUE;
+	}
+}
+
+/* carries out the plan below @staging instead of the final slot directory */
+static gboolean
+hermes_s6_manager_execute(GPtrArray *steps,
+			  const gchar *slot_dir,
+			  const gchar *staging,
+			  gint64 gid,
+			  const gchar *scandir,
+			  GError **error)
+{
+	gint staging_fd = hermes_safe_open_dir(scandir, staging, error);
+	if (staging_fd < 0)
+		return FALSE;
+	for (guint i = 0; i < steps->len; i++) {
+		if (!hermes_s6_execute_step(staging_fd,
+					    staging,
+					    g_ptr_array_index(steps, i),
+					    slot_dir,
+					    gid,
+					    error)) {
+			close(staging_fd);
+			return FALSE;
+		}
+	}
+	close(staging_fd);
+	return TRUE;
+}
+
+static gboolean
+hermes_s6_slot_released(const gchar *scandir, const gchar *dir)
+{
+	g_autofree gchar *log_dir = g_build_filename(dir, "log", NULL);
+	return hermes_s6_lock_state(scandir, dir) != HERMES_S6_LOCK_HELD &&
+	       hermes_s6_lock_state(scandir, log_dir) != HERMES_S6_LOCK_HELD;
+}
+
+/*
+ * A supervised slot cannot be swapped under its s6-supervise: rewrite its
+ * files atomically instead. s6 runs the new scripts from the next start;
+ * the down marker follows the flags.
+ */
+static gboolean
+hermes_s6_manager_update_in_place(HermesS6Manager *self,
+				  GPtrArray *steps,
+				  const gchar *slot_dir,
+				  HermesRegisterFlags flags,
+				  GCancellable *cancellable,
+				  GError **error)
+{
+	g_autofree gchar *down = g_build_filename(slot_dir, "down", NULL);
+	g_autofree gchar *profile_part = g_path_get_basename(slot_dir);
+	for (guint i = 0; i < steps->len; i++) {
+		HermesRenderStep *step = g_ptr_array_index(steps, i);
+		if (hermes_render_step_get_kind(step) != HERMES_RENDER_STEP_FILE)
+			continue;
+		if (!hermes_safe_file_replace(self->scandir,
+					      hermes_render_step_get_path(step),
+					      hermes_render_step_get_contents(step),
+					      -1,
+					      hermes_render_step_get_mode(step),
+					      error))
+			return FALSE;
+	}
+	if ((flags & HERMES_REGISTER_FLAG_START) != 0) {
+		if (!hermes_safe_file_unlink(self->scandir, down, error))
+			return FALSE;
+		return hermes_s6_manager_bring_up(
+			self, profile_part + strlen("gateway-"), TRUE, cancellable, error);
+	}
+	return TRUE;
+}
+
+gboolean
+hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error)
+{
+	if (g_file_test(self->scandir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	if (g_strcmp0(self->mode, "embedded") == 0) {
+		if (g_mkdir_with_parents(self->scandir, 0755) != 0) {
+			hermes_error_set_errno(error, errno, "cannot create %s", self->scandir);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+		    "the s6 scan directory %s does not exist",
+		    self->scandir);
+	return FALSE;
+}
+
+/* staging, replaced or removed trees of this profile that a crash left behind */
+static void
+hermes_s6_manager_sweep_leftovers(HermesS6Manager *self, const gchar *profile)
+{
+	g_autoptr(GDir) dir = g_dir_open(self->scandir, 0, NULL);
+	g_autofree gchar *prefix = g_strdup_printf(".gateway-%s.", profile);
+	const gchar *entry;
+	if (dir == NULL)
+		return;
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = NULL;
+		const gchar *kind = entry + strlen(prefix);
+		if (!g_str_has_prefix(entry, prefix))
+			continue;
+		/* only our own suffixes, so a profile named like a suffix is never touched */
+		if (!g_str_has_prefix(kind, "new-") && !g_str_has_prefix(kind, "removing-") &&
+		    !g_str_has_prefix(kind, "replaced-"))
+			continue;
+		path = g_build_filename(self->scandir, entry, NULL);
+		hermes_safe_remove_tree(self->scandir, path, NULL);
+	}
+}
+
+/* builds the slot in a dot-prefixed staging directory and publishes it in one rename */
+static gboolean
+hermes_s6_manager_publish(HermesS6Manager *self,
+			  const gchar *profile,
+			  const gchar *slot_dir,
+			  GPtrArray *steps,
+			  gint64 gid,
+			  GError **error)
+{
+	g_autofree gchar *staging = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	hermes_s6_manager_sweep_leftovers(self, profile);
+	/* dot-prefixed: s6-svscan never supervises a half-built slot (upstream #54834) */
+	staging = g_strdup_printf("%s/.gateway-%s.new-XXXXXX", self->scandir, profile);
+	if (g_mkdtemp_full(staging, 0700) == NULL) {
+		hermes_error_set_errno(
+			error, errno, "cannot create a staging directory in %s", self->scandir);
+		return FALSE;
+	}
+	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
+		/* an unsupervised old slot (boot, a second reconcile): move it aside first */
+		g_autofree gchar *old = g_strdup_printf(
+			"%s/.gateway-%s.replaced-%08x", self->scandir, profile, g_random_int());
+		if (g_rename(slot_dir, old) != 0) {
+			hermes_error_set_errno(error, errno, "cannot replace %s", slot_dir);
+			hermes_safe_remove_tree(self->scandir, staging, NULL);
+			return FALSE;
+		}
+		if (!hermes_safe_remove_tree(self->scandir, old, error)) {
+			hermes_safe_remove_tree(self->scandir, staging, NULL);
+			return FALSE;
+		}
+	}
+	if (hermes_s6_manager_execute(steps, slot_dir, staging, gid, self->scandir, &error_local) &&
+	    hermes_platform_rename_noreplace(staging, slot_dir, &error_local))
+		return TRUE;
+	hermes_safe_remove_tree(self->scandir, staging, NULL);
+	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_ALREADY_EXISTS,
+			    "gateway '%s' is already registered at %s",
+			    profile,
+			    slot_dir);
+		return FALSE;
+	}
+	g_propagate_prefixed_error(
+		error, g_steal_pointer(&error_local), "cannot register gateway '%s': ", profile);
+	return FALSE;
+}
+
+/* s6-svscan picks the published slot up; an embedded tree that is not running does at start */
+static gboolean
+hermes_s6_manager_rescan_new(HermesS6Manager *self,
+			     const gchar *profile,
+			     const gchar *slot_dir,
+			     GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	if (hermes_s6_control_scanner(self->scandir, "a", &error_local))
+		return TRUE;
+	if (g_strcmp0(self->mode, "embedded") == 0 &&
+	    g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE))
+		return TRUE;
+	hermes_safe_remove_tree(self->scandir, slot_dir, NULL);
+	g_propagate_prefixed_error(
+		error, g_steal_pointer(&error_local), "cannot register gateway '%s': ", profile);
+	return FALSE;
+}
+
+gboolean
+hermes_s6_manager_register_gateway(HermesServiceManager *manager,
+				   HermesGatewaySpec *spec,
+				   HermesRegisterFlags flags,
+				   GCancellable *cancellable,
+				   GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	const gchar *profile = hermes_gateway_spec_get_profile(spec);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autoptr(GPtrArray) steps = NULL;
+	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
+	gint64 gid = -1;
+
+	if (!hermes_s6_trust_tree(self->scandir, FALSE, error))
+		return FALSE;
+	steps = hermes_s6_manager_plan(self, spec, flags, error);
+	if (steps == NULL)
+		return FALSE;
+	if (!hermes_s6_manager_group_of(user, &gid, NULL, error))
+		return FALSE;
+	if (!hermes_s6_manager_ensure_scandir(self, error))
+		return FALSE;
+	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
+		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_ALREADY_EXISTS,
+				    "gateway '%s' is already registered at %s",
+				    profile,
+				    slot_dir);
+			return FALSE;
+		}
+		if (!hermes_s6_slot_released(self->scandir, slot_dir))
+			return hermes_s6_manager_update_in_place(
+				self, steps, slot_dir, flags, cancellable, error);
+	}
+	if (!hermes_s6_manager_publish(self, profile, slot_dir, steps, gid, error))
+		return FALSE;
+	if ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) == 0 &&
+	    !hermes_s6_manager_rescan_new(self, profile, slot_dir, error))
+		return FALSE;
+	hermes_s6_manager_watch_slot(self, profile);
+	if ((flags & HERMES_REGISTER_FLAG_START) && (flags & HERMES_REGISTER_FLAG_NO_RESCAN) == 0)
+		return hermes_s6_manager_bring_up(self, profile, FALSE, cancellable, error);
+	return TRUE;
+}
+
+gboolean
+hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
+				     const gchar *profile,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *removing = NULL;
+	g_autoptr(HermesS6Waiter) waiter = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gint64 deadline;
+
+	if (!hermes_s6_path_exists(self->scandir, slot_dir))
+		return TRUE;
+	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
+	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
+		return FALSE;
+	/* subscribe before the scanner is told: s6-supervise says 'x' as it exits */
+	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, TRUE, error);
+	if (waiter == NULL)
+		return FALSE;
+	removing = g_strdup_printf(
+		"%s/.gateway-%s.removing-%08x", self->scandir, profile, g_random_int());
+	if (g_rename(slot_dir, removing) != 0) {
+		hermes_error_set_errno(error, errno, "cannot unregister gateway '%s'", profile);
+		return FALSE;
+	}
+	g_hash_table_remove(self->watches, profile);
+	g_free(waiter->slot_dir);
+	waiter->slot_dir = g_strdup(removing);
+	if (!hermes_s6_control_scanner(self->scandir, "an", &error_local))
+		g_debug("no scanner to drop %s: %s", profile, error_local->message);
+	/* wait for every s6-supervise of the slot to let go, driven by its exit event */
+	deadline = g_get_monotonic_time() + HERMES_S6_STOP_TIMEOUT_MS * 1000;
+	while (!hermes_s6_slot_released(self->scandir, removing)) {
+		if (g_get_monotonic_time() > deadline) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_TIMED_OUT,
+				    "s6-supervise still holds %s after %d s",
+				    removing,
+				    HERMES_S6_STOP_TIMEOUT_MS / 1000);
+			return FALSE;
+		}
+		{
+			g_autoptr(GSource) tick = g_timeout_source_new(100);
+			gboolean fired = FALSE;
+			g_source_set_callback(tick, hermes_s6_waiter_timeout_cb, &fired, NULL);
+			g_source_attach(tick, waiter->context);
+			/* an event or, at worst, a short tick re-checks the lock */
+			g_main_context_iteration(waiter->context, TRUE);
+			g_source_destroy(tick);
+		}
+	}
+	g_clear_pointer(&waiter, hermes_s6_waiter_free);
+	if (!hermes_safe_remove_tree(self->scandir, removing, error))
+		return FALSE;
+	if (hermes_s6_path_exists(self->scandir, removing) ||
+	    hermes_s6_path_exists(self->scandir, slot_dir)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_FAILED,
+			    "gateway '%s' could not be removed completely",
+			    profile);
+		return FALSE;
+	}
+	hermes_service_manager_emit_gateway_changed(manager, profile, NULL);
+	return TRUE;
+}

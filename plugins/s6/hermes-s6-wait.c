@@ -1,0 +1,186 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * Waiting for s6, driven by its events (a FIFO in the slot's event/
+ * fifodir) and re-checked every 50 ms during a bounded wait.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hermes-platform.h"
+#include "hermes-s6-control.h"
+#include "hermes-s6-fs.h"
+#include "hermes-s6-manager-private.h"
+#include "hermes-s6-render.h"
+#include "hermes-s6-status.h"
+
+static void
+hermes_s6_waiter_cb(const gchar *events, gsize n, gpointer user_data)
+{
+	HermesS6Waiter *waiter = user_data;
+	g_string_append_len(waiter->seen, events, (gssize)n);
+}
+
+void
+hermes_s6_waiter_free(HermesS6Waiter *waiter)
+{
+	if (waiter == NULL)
+		return;
+	hermes_s6_watch_free(waiter->watch);
+	hermes_s6_watch_free(waiter->log_watch);
+	g_main_context_unref(waiter->context);
+	g_string_free(waiter->seen, TRUE);
+	g_free(waiter->scandir);
+	g_free(waiter->slot_dir);
+	g_free(waiter);
+}
+
+/* subscribe first, act second: no event can slip between the two */
+HermesS6Waiter *
+hermes_s6_waiter_new(const gchar *scandir, const gchar *slot_dir, gboolean with_log, GError **error)
+{
+	g_autoptr(HermesS6Waiter) waiter = g_new0(HermesS6Waiter, 1);
+	g_autofree gchar *event_dir = g_build_filename(slot_dir, "event", NULL);
+	waiter->context = g_main_context_new();
+	waiter->seen = g_string_new(NULL);
+	waiter->scandir = g_strdup(scandir);
+	waiter->slot_dir = g_strdup(slot_dir);
+	waiter->watch =
+		hermes_s6_watch_new(event_dir, waiter->context, hermes_s6_waiter_cb, waiter, error);
+	if (waiter->watch == NULL)
+		return NULL;
+	if (with_log) {
+		g_autofree gchar *log_events = g_build_filename(slot_dir, "log", "event", NULL);
+		/* the logger is optional; without its fifodir there is nothing to wait for */
+		waiter->log_watch = hermes_s6_watch_new(
+			log_events, waiter->context, hermes_s6_waiter_cb, waiter, NULL);
+	}
+	return g_steal_pointer(&waiter);
+}
+
+gboolean
+hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_pid)
+{
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	HermesS6Status st;
+	gboolean have_status = FALSE;
+
+	if (!hermes_s6_manager_read(waiter->scandir,
+				    waiter->slot_dir,
+				    &st,
+				    &have_status,
+				    &facts,
+				    &reason_buf,
+				    NULL))
+		return FALSE;
+	switch (what) {
+	case HERMES_S6_WAIT_SUPERVISED:
+		/* status outlives its supervisor; the supervisor's lock does not */
+		return have_status && hermes_s6_lock_state(waiter->scandir, waiter->slot_dir) ==
+					      HERMES_S6_LOCK_HELD;
+	case HERMES_S6_WAIT_READY:
+		/* a slot without notification-fd has no readiness to wait for */
+		if (!facts.notifies)
+			return (have_status && st.pid != 0 && !st.finishing) ||
+			       strchr(waiter->seen->str, 'u') != NULL;
+		return (have_status && st.pid != 0 && !st.finishing && st.ready) ||
+		       strchr(waiter->seen->str, 'U') != NULL;
+	case HERMES_S6_WAIT_UP:
+		/* a gateway that dies at once was still up: s6 said 'u' */
+		return (have_status && st.pid != 0 && !st.finishing) ||
+		       strchr(waiter->seen->str, 'u') != NULL;
+	case HERMES_S6_WAIT_RESPAWNED:
+		return have_status && st.pid != 0 && !st.finishing && st.pid != old_pid;
+	case HERMES_S6_WAIT_DOWN:
+		/* between a crash and the throttled respawn the pid is 0 too: down means
+		 * s6 has taken the command and wants it down */
+		return have_status && st.pid == 0 && !st.finishing && !st.wantup;
+	default:
+		return FALSE;
+	}
+}
+
+gboolean
+hermes_s6_waiter_timeout_cb(gpointer user_data)
+{
+	gboolean *timed_out = user_data;
+	*timed_out = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hermes_s6_waiter_tick_cb(gpointer user_data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+gboolean
+hermes_s6_waiter_wait(HermesS6Waiter *waiter,
+		      HermesS6WaitFor what,
+		      gint64 old_pid,
+		      guint timeout_ms,
+		      const gchar *goal,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	g_autoptr(GSource) timeout = g_timeout_source_new(timeout_ms);
+	gboolean timed_out = FALSE;
+
+	g_autoptr(GSource) recheck = g_timeout_source_new(50);
+	g_source_set_callback(timeout, hermes_s6_waiter_timeout_cb, &timed_out, NULL);
+	g_source_attach(timeout, waiter->context);
+	/* s6 records some changes (what it wants, after a command that lands between a
+	 * crash and the respawn) without an event: during a bounded wait, also look again
+	 * every 50 ms. Nothing of this runs when nobody waits. */
+	g_source_set_callback(recheck, hermes_s6_waiter_tick_cb, NULL, NULL);
+	g_source_attach(recheck, waiter->context);
+	while (!hermes_s6_waiter_done(waiter, what, old_pid)) {
+		if (what == HERMES_S6_WAIT_READY && strchr(waiter->seen->str, 'O') != NULL) {
+			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
+			g_source_destroy(timeout);
+			g_source_destroy(recheck);
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_COMMAND_FAILED,
+				    "%s exited for good before it was ready (see its finish reason "
+				    "in status)",
+				    name);
+			return FALSE;
+		}
+		if (timed_out) {
+			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
+			g_source_destroy(timeout);
+			g_source_destroy(recheck);
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_TIMED_OUT,
+				    "%s did not %s within %u s",
+				    name,
+				    goal,
+				    timeout_ms / 1000);
+			return FALSE;
+		}
+		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+			g_source_destroy(timeout);
+			g_source_destroy(recheck);
+			hermes_error_convert(error);
+			return FALSE;
+		}
+		g_main_context_iteration(waiter->context, TRUE);
+	}
+	g_source_destroy(timeout);
+	g_source_destroy(recheck);
+	return TRUE;
+}
