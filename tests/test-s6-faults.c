@@ -390,7 +390,10 @@ test_faults_kill_svscan(void **state)
 	gint status;
 
 	start_demo(f);
-	gateway = pid_in(status_json(f, "demo"));
+	{
+		g_autoptr(JsonObject) first = status_json(f, "demo");
+		gateway = pid_in(first);
+	}
 	assert_int_equal(kill(f->svscan, SIGKILL), 0);
 	assert_int_equal(waitpid(f->svscan, &status, 0), f->svscan);
 	f->svscan = 0;
@@ -419,7 +422,10 @@ test_faults_kill_everything(void **state)
 	gint status;
 
 	start_demo(f);
-	gateway = pid_in(status_json(f, "demo"));
+	{
+		g_autoptr(JsonObject) first = status_json(f, "demo");
+		gateway = pid_in(first);
+	}
 	assert_int_equal(kill(f->svscan, SIGKILL), 0);
 	assert_int_equal(waitpid(f->svscan, &status, 0), f->svscan);
 	f->svscan = 0;
