@@ -379,6 +379,50 @@ test_faults_kill_supervise_plain_command(void **state)
 	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_DOWN);
 }
 
+/* a start that times out leaves s6 agreeing with the caller's rollback: wanted down */
+static void
+test_faults_start_timeout_tells_s6_down(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesContext) ctx = hermes_context_new();
+	g_autoptr(HermesServiceManager) manager = NULL;
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+	gint64 deadline;
+
+	f->svscan = hermes_test_s6_start(f->scandir, f->root);
+	for (guint i = 0; f->envp[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(f->envp[i], "=", 2);
+		if (kv[1] != NULL)
+			hermes_context_setenv(ctx, kv[0], kv[1]);
+	}
+	hermes_context_setenv(ctx, "HERMES_S6_SLOT", NULL);
+	manager = hermes_backend_loader_new_manager(ctx, "s6", &error);
+	hermes_assert_no_error(error);
+	/* promises readiness on fd 3 and never keeps the promise */
+	spec = hermes_gateway_spec_new("mute", &error);
+	hermes_gateway_spec_set_argv(spec, (const gchar *[]){"/bin/sleep", "1000", NULL});
+	hermes_gateway_spec_set_notify(spec, TRUE);
+	assert_true(hermes_service_manager_register_gateway(manager, spec, 0, NULL, &error));
+	hermes_assert_no_error(error);
+	assert_false(hermes_service_manager_start(manager, "mute", NULL, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_TIMED_OUT);
+	hermes_assert_str_contains(error->message, "s6 was told to take it down");
+	deadline = g_get_monotonic_time() + WAIT_US;
+	while (TRUE) {
+		g_autoptr(HermesGatewayStatus) status =
+			hermes_service_manager_get_status(manager, "mute", NULL, NULL);
+		if (hermes_gateway_status_get_wanted(status) == HERMES_GATEWAY_WANTED_DOWN &&
+		    hermes_gateway_status_get_state(status) == HERMES_GATEWAY_STATE_DOWN)
+			break;
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("after a timed-out start s6 still wants it up (%s)",
+				 hermes_gateway_state_to_string(
+					 hermes_gateway_status_get_state(status)));
+		g_usleep(50 * 1000);
+	}
+}
+
 /* kill -9 of s6-svscan alone: the supervisors live on, and status says what is true */
 static void
 test_faults_kill_svscan(void **state)
@@ -676,6 +720,7 @@ main(void)
 		T(test_faults_kill_gateway),
 		T(test_faults_kill_supervise),
 		T(test_faults_kill_supervise_plain_command),
+		T(test_faults_start_timeout_tells_s6_down),
 		T(test_faults_kill_svscan),
 		T(test_faults_kill_everything),
 		T(test_faults_root_refuses_user_tree),
