@@ -11,12 +11,12 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "hermes-error.h"
 #include "hermes-planned-stop.h"
 #include "hermes-platform.h"
+#include "hermes-safe-file.h"
 #include "hermes-state.h"
 
 /**
@@ -75,6 +75,34 @@ hermes_planned_stop_is_fresh(JsonObject *marker)
 	return age >= -5 && age <= HERMES_PLANNED_STOP_TTL_SEC;
 }
 
+/* the marker when it is fresh and names @pid (and, both known, its start time) */
+static JsonObject *
+hermes_planned_stop_load_for(const gchar *path, gint64 pid, gint64 start_time, gboolean *junk)
+{
+	g_autoptr(JsonObject) marker = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gint64 target_start;
+	gint64 target;
+
+	*junk = FALSE;
+	marker = hermes_json_file_load(path, &error_local);
+	if (marker == NULL) {
+		*junk = !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
+		return NULL;
+	}
+	target = hermes_json_get_int_in_range(marker, "target_pid", 1, G_MAXINT32, -1);
+	if (!hermes_planned_stop_is_fresh(marker) || target < 0) {
+		*junk = TRUE;
+		return NULL;
+	}
+	if (target != pid)
+		return NULL;
+	target_start = hermes_json_get_int_in_range(marker, "target_start_time", 0, G_MAXINT64, -1);
+	if (target_start >= 0 && start_time >= 0 && target_start != start_time)
+		return NULL;
+	return g_steal_pointer(&marker);
+}
+
 /**
  * hermes_planned_stop_consume:
  * @home: the gateway's own `HERMES_HOME`
@@ -82,9 +110,9 @@ hermes_planned_stop_is_fresh(JsonObject *marker)
  * @start_time: its start time from /proc, or -1 if unknown
  *
  * Called by a gateway on SIGTERM. A fresh marker naming @pid (and, when
- * both are known, its start time) means an operator stop. A stale,
- * malformed or mismatched-but-stale marker is removed; a fresh marker for
- * another process is left for it.
+ * both are known, its start time) means an operator stop. A stale or
+ * malformed marker is removed; a fresh marker for another process is left
+ * for it.
  *
  * Returns: %TRUE if the marker names this process
  */
@@ -93,27 +121,54 @@ hermes_planned_stop_consume(const gchar *home, gint64 pid, gint64 start_time)
 {
 	g_autofree gchar *path = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
 	g_autoptr(JsonObject) marker = NULL;
-	g_autoptr(GError) error_local = NULL;
-	JsonNode *node;
-	gint64 target_start;
+	gboolean junk = FALSE;
 
-	marker = hermes_json_file_load(path, &error_local);
-	if (marker == NULL) {
-		if (!g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
-			g_unlink(path);
+	marker = hermes_planned_stop_load_for(path, pid, start_time, &junk);
+	if (marker == NULL && !junk)
 		return FALSE;
-	}
-	if (!hermes_planned_stop_is_fresh(marker) ||
-	    hermes_json_get_int(marker, "target_pid", -1) <= 0) {
-		g_unlink(path);
-		return FALSE;
-	}
-	if (hermes_json_get_int(marker, "target_pid", -1) != pid)
-		return FALSE;
-	node = json_object_get_member(marker, "target_start_time");
-	target_start = node != NULL && JSON_NODE_HOLDS_VALUE(node) ? json_node_get_int(node) : -1;
-	if (target_start >= 0 && start_time >= 0 && target_start != start_time)
-		return FALSE;
-	g_unlink(path);
-	return TRUE;
+	/* ours, or junk nobody can use */
+	hermes_safe_file_unlink(NULL, path, NULL);
+	return marker != NULL;
+}
+
+/**
+ * hermes_planned_stop_peek:
+ * @home: the gateway's own `HERMES_HOME`
+ * @pid: the gateway's pid
+ * @start_time: its start time from /proc, or -1 if unknown
+ *
+ * hermes_planned_stop_consume() without touching the file.
+ *
+ * Returns: %TRUE if a fresh marker names this process
+ */
+gboolean
+hermes_planned_stop_peek(const gchar *home, gint64 pid, gint64 start_time)
+{
+	g_autofree gchar *path = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
+	g_autoptr(JsonObject) marker = NULL;
+	gboolean junk = FALSE;
+
+	marker = hermes_planned_stop_load_for(path, pid, start_time, &junk);
+	return marker != NULL;
+}
+
+/**
+ * hermes_planned_stop_withdraw:
+ * @home: the target profile's `HERMES_HOME`
+ * @target_pid: the gateway the marker was written for
+ *
+ * For a stopper whose stop failed after it wrote the marker: the marker
+ * goes (if it still names @target_pid), so the gateway, which also acts on
+ * a marker that stays without a signal, keeps running, and a later
+ * unrelated SIGTERM is not mistaken for an operator stop.
+ */
+void
+hermes_planned_stop_withdraw(const gchar *home, gint64 target_pid)
+{
+	g_autofree gchar *path = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
+	g_autoptr(JsonObject) marker = hermes_json_file_load(path, NULL);
+
+	if (marker != NULL &&
+	    hermes_json_get_int_in_range(marker, "target_pid", 1, G_MAXINT32, -1) == target_pid)
+		hermes_safe_file_unlink(NULL, path, NULL);
 }

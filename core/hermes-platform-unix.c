@@ -18,6 +18,7 @@
 
 #include "hermes-error.h"
 #include "hermes-platform.h"
+#include "hermes-safe-file.h"
 
 void
 hermes_user_free(HermesUser *user)
@@ -166,51 +167,189 @@ hermes_platform_fsync_dir(const gchar *dir, GError **error)
 	return TRUE;
 }
 
-/* field 22 of /proc/<pid>/stat, in clock ticks since boot; -1 if unknown */
-gint64
-hermes_platform_get_start_time(gint64 pid)
+/*
+ * The one way this library reads a kernel file (/proc, /sys): they are not
+ * under anybody's home, but they are capped all the same.
+ */
+gchar *
+hermes_platform_read_proc(const gchar *path, gsize *length)
 {
-	g_autofree gchar *path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
+	g_autofree gchar *contents = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &contents, &len, NULL) || len > 1024 * 1024)
+		return NULL;
+	if (length != NULL)
+		*length = len;
+	return g_steal_pointer(&contents);
+}
+
+/*
+ * /proc/<pid>/stat: the state letter (field 3) and the start time (field
+ * 22, clock ticks since boot). The command name may hold spaces and
+ * parentheses, so fields start after the last ')'.
+ */
+gboolean
+hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time)
+{
+	g_autofree gchar *path = NULL;
 	g_autofree gchar *contents = NULL;
 	g_auto(GStrv) fields = NULL;
 	const gchar *tail;
 
-	if (pid <= 0 || !g_file_get_contents(path, &contents, NULL, NULL))
-		return -1;
-	/* the command name may hold spaces and parentheses: fields start after the last ')' */
+	if (pid <= 0 || pid > G_MAXINT32)
+		return FALSE;
+	path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
+	contents = hermes_platform_read_proc(path, NULL);
+	if (contents == NULL)
+		return FALSE;
 	tail = strrchr(contents, ')');
-	if (tail == NULL)
-		return -1;
+	if (tail == NULL || tail[1] != ' ' || tail[2] == '\0')
+		return FALSE;
 	fields = g_strsplit(tail + 2, " ", -1);
 	/* fields[0] is field 3 (state), so field 22 is fields[19] */
 	if (g_strv_length(fields) < 20)
+		return FALSE;
+	if (state != NULL)
+		*state = fields[0][0];
+	if (start_time != NULL)
+		*start_time = g_ascii_strtoll(fields[19], NULL, 10);
+	return TRUE;
+}
+
+/* field 22 of /proc/<pid>/stat, in clock ticks since boot; -1 if unknown */
+gint64
+hermes_platform_get_start_time(gint64 pid)
+{
+	gint64 start_time = -1;
+	if (!hermes_platform_read_proc_stat(pid, NULL, &start_time))
 		return -1;
-	return g_ascii_strtoll(fields[19], NULL, 10);
+	return start_time;
 }
 
 /* alive and not a zombie: a zombie has already stopped serving anything */
 gboolean
 hermes_platform_process_alive(gint64 pid)
 {
-	g_autofree gchar *path = NULL;
-	g_autofree gchar *contents = NULL;
-	const gchar *tail;
+	gchar state = '?';
 
-	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+	if (pid <= 0 || pid > G_MAXINT32 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
 		return FALSE;
-	path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
 	/* reaped between the two looks: ask again rather than guess "alive" */
-	if (!g_file_get_contents(path, &contents, NULL, NULL))
+	if (!hermes_platform_read_proc_stat(pid, &state, NULL))
 		return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-	tail = strrchr(contents, ')');
-	return tail == NULL || tail[1] == '\0' || tail[2] != 'Z';
+	return state != 'Z';
+}
+
+/* the grandchild: stdin from /dev/null, stdout and stderr to @log_fd, then exec */
+static void G_GNUC_NORETURN
+hermes_platform_spawn_child(const gchar *const *argv,
+			    const gchar *const *envp,
+			    gint log_fd,
+			    gint report_fd)
+{
+	/* one writer, so the pid always comes before an exec error */
+	gint32 self_pid = (gint32)getpid();
+	gint null_fd = open("/dev/null", O_RDWR);
+	gint32 err;
+
+	(void)!write(report_fd, &self_pid, sizeof(self_pid));
+	if (log_fd < 0)
+		log_fd = null_fd;
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) {
+		err = errno;
+		(void)!write(report_fd, &err, sizeof(err));
+		_exit(127);
+	}
+	execve(argv[0], (gchar *const *)argv, (gchar *const *)envp);
+	err = errno;
+	(void)!write(report_fd, &err, sizeof(err));
+	_exit(127);
+}
+
+static gboolean
+hermes_platform_spawn_report(gint report_fd, const gchar *argv0, gint64 *pid_out, GError **error)
+{
+	gint32 child_pid = 0;
+	gint32 err = 0;
+	gssize n = read(report_fd, &child_pid, sizeof(child_pid));
+
+	if (n != sizeof(child_pid) || child_pid <= 0) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_COMMAND_FAILED,
+			    "cannot start %s in the background",
+			    argv0);
+		return FALSE;
+	}
+	/* EOF means the exec succeeded; four bytes are its errno */
+	n = read(report_fd, &err, sizeof(err));
+	if (n == sizeof(err)) {
+		hermes_error_set_errno(error, err, "cannot run %s", argv0);
+		return FALSE;
+	}
+	if (pid_out != NULL)
+		*pid_out = child_pid;
+	return TRUE;
 }
 
 /*
  * Starts @argv in its own session, not our child (double fork), so it
  * outlives the caller and never becomes a zombie of a long-running one.
- * An exec failure is reported through a close-on-exec pipe.
+ * The log is opened here, before the fork, through the safe file layer
+ * beneath @log_root: never through a link. An exec failure is reported
+ * through a close-on-exec pipe.
  */
+gboolean
+hermes_platform_spawn_detached_beneath(const gchar *const *argv,
+				       const gchar *const *envp,
+				       const gchar *log_root,
+				       const gchar *log_path,
+				       gint64 *pid_out,
+				       GError **error)
+{
+	gint fds[2];
+	gint log_fd = -1;
+	pid_t mid;
+	gboolean ok;
+
+	if (log_path != NULL) {
+		log_fd = hermes_safe_file_open_append(log_root, log_path, 0644, error);
+		if (log_fd < 0)
+			return FALSE;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		hermes_error_set_errno(error, errno, "cannot create a pipe");
+		if (log_fd >= 0)
+			close(log_fd);
+		return FALSE;
+	}
+	mid = fork();
+	if (mid == 0) {
+		close(fds[0]);
+		if (setsid() < 0)
+			_exit(127);
+		mid = fork();
+		if (mid != 0)
+			_exit(mid < 0 ? 127 : 0);
+		hermes_platform_spawn_child(argv, envp, log_fd, fds[1]);
+	}
+	if (log_fd >= 0)
+		close(log_fd);
+	close(fds[1]);
+	if (mid < 0) {
+		hermes_error_set_errno(error, errno, "cannot fork");
+		close(fds[0]);
+		return FALSE;
+	}
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	ok = hermes_platform_spawn_report(fds[0], argv[0], pid_out, error);
+	close(fds[0]);
+	return ok;
+}
+
+/* the log's last component is never followed; its directory is trusted */
 gboolean
 hermes_platform_spawn_detached(const gchar *const *argv,
 			       const gchar *const *envp,
@@ -218,82 +357,7 @@ hermes_platform_spawn_detached(const gchar *const *argv,
 			       gint64 *pid_out,
 			       GError **error)
 {
-	gint fds[2];
-	pid_t mid;
-	gint status = 0;
-	struct {
-		gint32 err;
-		gint32 pid;
-	} msg = {0, 0};
-	gssize n;
-
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		hermes_error_set_errno(error, errno, "cannot create a pipe");
-		return FALSE;
-	}
-	mid = fork();
-	if (mid < 0) {
-		gint errsv = errno;
-		close(fds[0]);
-		close(fds[1]);
-		hermes_error_set_errno(error, errsv, "cannot fork");
-		return FALSE;
-	}
-	if (mid == 0) {
-		pid_t child;
-		close(fds[0]);
-		if (setsid() < 0)
-			_exit(127);
-		child = fork();
-		if (child < 0)
-			_exit(127);
-		if (child > 0)
-			_exit(0);
-		{
-			/* one writer, so the pid always comes before an exec error */
-			gint32 self_pid = (gint32)getpid();
-			gint null_fd = open("/dev/null", O_RDONLY);
-			gint log_fd = log_path != NULL
-					      ? open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644)
-					      : open("/dev/null", O_WRONLY);
-			(void)!write(fds[1], &self_pid, sizeof(self_pid));
-			if (null_fd < 0 || log_fd < 0 || dup2(null_fd, 0) < 0 ||
-			    dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) {
-				gint32 err = errno;
-				(void)!write(fds[1], &err, sizeof(err));
-				_exit(127);
-			}
-			execve(argv[0], (gchar *const *)argv, (gchar *const *)envp);
-			{
-				gint32 err = errno;
-				(void)!write(fds[1], &err, sizeof(err));
-			}
-			_exit(127);
-		}
-	}
-	close(fds[1]);
-	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
-		;
-	n = read(fds[0], &msg.pid, sizeof(msg.pid));
-	if (n != sizeof(msg.pid) || msg.pid <= 0) {
-		close(fds[0]);
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_COMMAND_FAILED,
-			    "cannot start %s in the background",
-			    argv[0]);
-		return FALSE;
-	}
-	/* EOF means the exec succeeded; four bytes are its errno */
-	n = read(fds[0], &msg.err, sizeof(msg.err));
-	close(fds[0]);
-	if (n == sizeof(msg.err)) {
-		hermes_error_set_errno(error, msg.err, "cannot run %s", argv[0]);
-		return FALSE;
-	}
-	if (pid_out != NULL)
-		*pid_out = msg.pid;
-	return TRUE;
+	return hermes_platform_spawn_detached_beneath(argv, envp, NULL, log_path, pid_out, error);
 }
 
 /* waits for a process that is not our child: pidfd where the kernel has it */
@@ -335,4 +399,83 @@ hermes_platform_wait_exit(gint64 pid, guint timeout_ms, GError **error)
 		g_usleep(10000);
 	}
 	return TRUE;
+}
+
+/* a pidfd for @pid: the process itself, whatever later reuses the number */
+gint
+hermes_platform_pidfd_open(gint64 pid, GError **error)
+{
+	glong fd;
+
+	if (pid <= 0 || pid > G_MAXINT32) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "%" G_GINT64_FORMAT " is not a process id",
+			    pid);
+		return -1;
+	}
+#ifdef SYS_pidfd_open
+	fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (fd >= 0)
+		return (gint)fd;
+	if (errno == ESRCH) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_NOT_FOUND,
+			    "process %" G_GINT64_FORMAT " does not exist",
+			    pid);
+		return -1;
+	}
+	/* kernels before 5.3, and emulators such as valgrind 3.19 */
+	if (errno == ENOSYS) {
+		g_set_error(
+			error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED, "no pidfd_open() here");
+		return -1;
+	}
+	hermes_error_set_errno(
+		error, errno, "cannot open a pidfd for process %" G_GINT64_FORMAT, pid);
+	return -1;
+#else
+	(void)fd;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_NOT_SUPPORTED,
+		    "this system has no pidfd_open(); not signalling process %" G_GINT64_FORMAT,
+		    pid);
+	return -1;
+#endif
+}
+
+/* a process that has exited (a zombie too) is not an error: there is nobody to tell */
+gboolean
+hermes_platform_pidfd_send_signal(gint pidfd, gint sig, GError **error)
+{
+#ifdef SYS_pidfd_send_signal
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 || errno == ESRCH)
+		return TRUE;
+	hermes_error_set_errno(error, errno, "cannot send signal %d", sig);
+	return FALSE;
+#else
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_NOT_SUPPORTED,
+		    "this system has no pidfd_send_signal()");
+	return FALSE;
+#endif
+}
+
+/* %TRUE once the process behind @pidfd has exited (zombies included), within the bound */
+gboolean
+hermes_platform_pidfd_wait(gint pidfd, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	struct pollfd pfd = {pidfd, POLLIN, 0};
+	gint rc;
+
+	do {
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		rc = poll(&pfd, 1, (gint)MAX(left, 0));
+	} while (rc < 0 && errno == EINTR);
+	return rc > 0;
 }

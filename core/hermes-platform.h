@@ -39,6 +39,10 @@ gboolean
 hermes_platform_rename_noreplace(const gchar *from, const gchar *to, GError **error);
 gboolean
 hermes_platform_fsync_dir(const gchar *dir, GError **error);
+gchar *
+hermes_platform_read_proc(const gchar *path, gsize *length);
+gboolean
+hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time);
 gint64
 hermes_platform_get_start_time(gint64 pid);
 gboolean
@@ -50,6 +54,19 @@ hermes_platform_spawn_detached(const gchar *const *argv,
 			       gint64 *pid_out,
 			       GError **error);
 gboolean
+hermes_platform_spawn_detached_beneath(const gchar *const *argv,
+				       const gchar *const *envp,
+				       const gchar *log_root,
+				       const gchar *log_path,
+				       gint64 *pid_out,
+				       GError **error);
+gboolean
 hermes_platform_wait_exit(gint64 pid, guint timeout_ms, GError **error);
+gint
+hermes_platform_pidfd_open(gint64 pid, GError **error);
+gboolean
+hermes_platform_pidfd_send_signal(gint pidfd, gint sig, GError **error);
+gboolean
+hermes_platform_pidfd_wait(gint pidfd, guint timeout_ms);
 
 G_END_DECLS
