@@ -5,11 +5,12 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "hermes-cli.h"
+#include "hermes-pid-record.h"
 
 static JsonNode *
 hermes_cli_profile_to_json(HermesProfile *profile)
@@ -106,45 +107,61 @@ hermes_cli_profile_confirm(const gchar *name, const gchar *home)
 	return g_strcmp0(line, name) == 0;
 }
 
-/* gateway.pid: JSON, or upstream's legacy bare integer */
-static gint64
-hermes_cli_profile_read_pid(const gchar *home, gchar **record_home, gint64 *start_time)
+/*
+ * A gateway running outside any supervisor is stopped as an operator stop,
+ * but only if hermes_pid_record_open_process() proves its record names
+ * this very home (upstream #89315: a poisoned record made one profile's
+ * delete kill another's gateway). The signal goes through the pidfd.
+ */
+static gboolean
+hermes_cli_profile_stop_process(HermesProfile *profile, GError **error)
 {
-	g_autofree gchar *path = g_build_filename(home, "gateway.pid", NULL);
-	g_autofree gchar *text = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonNode *root;
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	if (!json_parser_load_from_data(parser, text, -1, NULL))
-		return -1;
-	root = json_parser_get_root(parser);
-	if (JSON_NODE_HOLDS_VALUE(root))
-		return json_node_get_int(root);
-	if (!JSON_NODE_HOLDS_OBJECT(root))
-		return -1;
-	*record_home = g_strdup(hermes_json_get_string(json_node_get_object(root), "hermes_home"));
-	*start_time = hermes_json_get_int(json_node_get_object(root), "start_time", -1);
-	return hermes_json_get_int(json_node_get_object(root), "pid", -1);
+	const gchar *name = hermes_profile_get_name(profile);
+	const gchar *home = hermes_profile_get_home(profile);
+	g_autofree gchar *root = g_path_get_dirname(home);
+	g_autofree gchar *pid_path = g_build_filename(home, "gateway.pid", NULL);
+	g_autofree gchar *canonical = NULL;
+	g_autoptr(HermesPidRecord) record = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gboolean ok;
+	gint pidfd = -1;
+
+	/* a named profile's home sits in <root>/profiles: nothing below that is followed */
+	canonical = hermes_pid_canonical_home(root, home, &error_local);
+	if (canonical != NULL)
+		record = hermes_pid_record_load(root, pid_path, &error_local);
+	if (record == NULL)
+		return TRUE;
+	if (!hermes_pid_record_open_process(record, canonical, &pidfd, &error_local)) {
+		/* a live process behind a record that does not prove it: say so, leave it */
+		if (hermes_platform_process_alive(hermes_pid_record_get_pid(record)))
+			g_printerr("hermes: warning: %s (a stale or poisoned record)\n",
+				   error_local->message);
+		return TRUE;
+	}
+	ok = hermes_planned_stop_write(home, hermes_pid_record_get_pid(record), error) &&
+	     hermes_pid_record_send_signal(record, pidfd, SIGTERM, error);
+	if (ok && !hermes_pid_record_wait_exit(record, pidfd, 10000)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_TIMED_OUT,
+			    "profile '%s' kept: its gateway (pid %" G_GINT64_FORMAT
+			    ") did not stop within 10 s",
+			    name,
+			    hermes_pid_record_get_pid(record));
+		ok = FALSE;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return ok;
 }
 
-/*
- * Before a profile's files go: its slot is stopped and unregistered, and a
- * gateway running outside any supervisor is stopped as an operator stop —
- * but only if its pid record names this very home (upstream #89315: a
- * poisoned record made one profile's delete kill another's gateway).
- */
+/* before a profile's files go: its slot is stopped and unregistered, then any stray gateway */
 static gboolean
 hermes_cli_profile_stop_gateway(HermesCli *cli, HermesProfile *profile, GError **error)
 {
 	const gchar *name = hermes_profile_get_name(profile);
-	const gchar *home = hermes_profile_get_home(profile);
-	g_autoptr(GError) error_local = NULL;
 	g_autoptr(HermesServiceManager) manager = hermes_cli_profile_manager(cli, error);
-	g_autofree gchar *record_home = NULL;
-	g_autofree gchar *canonical = g_canonicalize_filename(home, NULL);
-	gint64 start_time = -1;
-	gint64 pid;
 
 	if (error != NULL && *error != NULL)
 		return FALSE;
@@ -153,37 +170,7 @@ hermes_cli_profile_stop_gateway(HermesCli *cli, HermesProfile *profile, GError *
 		g_prefix_error(error, "profile '%s' kept: cannot unregister its gateway: ", name);
 		return FALSE;
 	}
-	pid = hermes_cli_profile_read_pid(home, &record_home, &start_time);
-	if (pid <= 0 || !hermes_platform_process_alive(pid))
-		return TRUE;
-	if (record_home == NULL || g_strcmp0(record_home, canonical) != 0) {
-		g_printerr("hermes: warning: not stopping pid %" G_GINT64_FORMAT
-			   ": its record names %s, not %s (a stale or poisoned record)\n",
-			   pid,
-			   record_home != NULL ? record_home : "no home",
-			   canonical);
-		return TRUE;
-	}
-	if (start_time >= 0 && hermes_platform_get_start_time(pid) != start_time)
-		return TRUE;
-	if (!hermes_planned_stop_write(home, pid, error))
-		return FALSE;
-	if (kill((pid_t)pid, SIGTERM) != 0 && errno != ESRCH) {
-		hermes_error_set_errno(error,
-				       errno,
-				       "cannot stop the gateway of '%s' (pid %" G_GINT64_FORMAT ")",
-				       name,
-				       pid);
-		return FALSE;
-	}
-	if (!hermes_platform_wait_exit(pid, 10000, &error_local)) {
-		g_propagate_prefixed_error(error,
-					   g_steal_pointer(&error_local),
-					   "profile '%s' kept: its gateway did not stop: ",
-					   name);
-		return FALSE;
-	}
-	return TRUE;
+	return hermes_cli_profile_stop_process(profile, error);
 }
 
 static gint

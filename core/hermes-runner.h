@@ -29,7 +29,7 @@ G_BEGIN_DECLS
  * @HERMES_RUN_FOREGROUND_SUPERVISED_CHILD: run in the foreground: this is
  *   the supervised gateway itself (`HERMES_S6_SUPERVISED_CHILD` is set)
  * @HERMES_RUN_FOREGROUND_OPTED_OUT: run in the foreground: `--no-supervise`
- *   or a true `HERMES_GATEWAY_NO_SUPERVISE`
+ *   or `HERMES_GATEWAY_NO_SUPERVISE` set to `1`, `true` or `yes`
  *
  * What `hermes gateway run` does first.
  */
@@ -40,6 +40,8 @@ typedef enum {
 	HERMES_RUN_FOREGROUND_OPTED_OUT,
 } HermesRunRedirect;
 
+gboolean
+hermes_gateway_no_supervise(const gchar *value, gchar **warning);
 HermesRunRedirect
 hermes_run_redirect_decide(const gchar *mode,
 			   const gchar *s6_child,

@@ -252,7 +252,14 @@ load_state(Fixture *f, const gchar *profile)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *home = home_of(f, profile);
 	JsonObject *state = hermes_gateway_state_load(home, &error);
-	hermes_assert_no_error(error);
+	if (error != NULL) {
+		g_autofree gchar *path = g_build_filename(home, "gateway_state.json", NULL);
+		g_autofree gchar *raw = NULL;
+		g_autofree gchar *shown = NULL;
+		g_file_get_contents(path, &raw, NULL, NULL);
+		shown = g_strescape(raw != NULL ? raw : "(unreadable)", NULL);
+		fail_msg("%s; the file holds: %s", error->message, shown);
+	}
 	return state;
 }
 
@@ -393,18 +400,20 @@ test_runner_redirect_decision(void **state)
 		/* --no-supervise */
 		{"container", NULL, NULL, TRUE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
 		{"container", NULL, "0", TRUE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
-		/* HERMES_GATEWAY_NO_SUPERVISE truthy */
+		/* HERMES_GATEWAY_NO_SUPERVISE: upstream's 1/true/yes, in any case */
 		{"container", NULL, "1", FALSE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
 		{"container", NULL, "true", FALSE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
 		{"container", NULL, "YES", FALSE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
-		{"container", NULL, "On", FALSE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
+		{"container", NULL, "Yes", FALSE, HERMES_RUN_FOREGROUND_OPTED_OUT, FALSE},
 		/* false values do not opt out, and say nothing */
 		{"container", NULL, "0", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, FALSE},
 		{"container", NULL, "false", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, FALSE},
 		{"container", NULL, "no", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, FALSE},
-		{"container", NULL, "OFF", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, FALSE},
+		{"container", NULL, "FALSE", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, FALSE},
 		{"container", NULL, "", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, FALSE},
-		/* garbage does not opt out either, but is warned about */
+		/* anything else does not opt out either (on/off included), but is warned about */
+		{"container", NULL, "On", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, TRUE},
+		{"container", NULL, "off", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, TRUE},
 		{"container", NULL, "garbage", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, TRUE},
 		{"container", NULL, "=0", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, TRUE},
 		{"container", NULL, " 1", FALSE, HERMES_RUN_REDIRECT_START_SUPERVISED, TRUE},
@@ -423,7 +432,7 @@ test_runner_redirect_decision(void **state)
 		if (cases[i].warns) {
 			g_autofree gchar *expected = g_strdup_printf(
 				"HERMES_GATEWAY_NO_SUPERVISE='%s' is not a truth value (use "
-				"1/true/yes/on or 0/false/no/off); treating it as false",
+				"1/true/yes or 0/false/no); treating it as false",
 				cases[i].env);
 			assert_non_null(f->warning);
 			assert_string_equal(f->warning, expected);
@@ -478,7 +487,7 @@ test_runner_cli_warns_about_flag(void **state)
 	hermes_assert_str_contains(
 		err,
 		"hermes: HERMES_GATEWAY_NO_SUPERVISE='maybe' is not a truth value (use "
-		"1/true/yes/on or 0/false/no/off); treating it as false\n");
+		"1/true/yes or 0/false/no); treating it as false\n");
 	assert_final_state(f, "flag", "stopped", "payload exited 0");
 }
 
@@ -1093,6 +1102,102 @@ test_runner_port_busy(void **state)
 	assert_no_pid_file(f, "busy");
 }
 
+/* hermes-agent's contract: the planned-stop marker alone, no signal, drains the gateway */
+static void
+test_runner_planned_stop_without_signal(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *home = NULL;
+	g_autofree gchar *out = NULL;
+	GSubprocess *proc;
+
+	create_profile(f, "quietly");
+	home = home_of(f, "quietly");
+	proc = start_gateway(f, "quietly", "quietly", NULL);
+	/* a marker for another process is left alone and changes nothing */
+	assert_true(hermes_planned_stop_write(home, pid_of(proc) + 100000, &error));
+	hermes_assert_no_error(error);
+	/* a stopper whose stop failed takes its marker back within the grace: we stay */
+	assert_true(hermes_planned_stop_write(home, pid_of(proc), &error));
+	hermes_assert_no_error(error);
+	g_usleep(200 * 1000);
+	hermes_planned_stop_withdraw(home, pid_of(proc));
+	assert_false(file_exists(f, "quietly", HERMES_PLANNED_STOP_FILE));
+	g_usleep((HERMES_PLANNED_STOP_GRACE_SEC + 1) * G_USEC_PER_SEC);
+	assert_true(hermes_platform_process_alive(pid_of(proc)));
+	/* one that stays is the stop */
+	assert_true(hermes_planned_stop_write(home, pid_of(proc), &error));
+	hermes_assert_no_error(error);
+	assert_int_equal(wait_exit(proc), 0);
+	assert_final_state(f, "quietly", "stopped", "operator stop");
+	assert_false(file_exists(f, "quietly", HERMES_PLANNED_STOP_FILE));
+	assert_no_pid_file(f, "quietly");
+	out = read_log(f, "quietly", "out");
+	hermes_assert_str_contains(out, "planned-stop marker seen without a signal");
+}
+
+/* a hostile gateway_state.json (100 000 nested '[') costs a refusal, never a crash */
+static void
+test_runner_deep_state_file(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *deep = g_strnfill(100000, '[');
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *text = NULL;
+	GSubprocess *proc;
+
+	create_profile(f, "deep");
+	path = file_in(f, "deep", "gateway_state.json");
+	hermes_test_write_file(path, deep, 0644);
+	proc = spawn_run(f,
+			 "deep",
+			 "deep",
+			 (const gchar *const[]){"HERMES_GATEWAY_COMMAND", "sh -c 'exit 0'", NULL},
+			 -1,
+			 NULL);
+	assert_int_equal(wait_exit(proc), 0);
+	out = read_log(f, "deep", "out");
+	hermes_assert_str_contains(out, "cannot record the runtime state");
+	hermes_assert_str_contains(out, "gateway: payload exited 0, exiting 0");
+	/* left as it was: the gateway never replaces what it cannot read */
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	assert_string_equal(text, deep);
+	assert_no_pid_file(f, "deep");
+}
+
+/*
+ * A profile directory that is a link into another home: its gateway
+ * refuses to run, and --replace never reaches the other home's gateway.
+ */
+static void
+test_runner_linked_profile_dir(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *victim_home = NULL;
+	g_autofree gchar *link = NULL;
+	g_autofree gchar *err = NULL;
+	GSubprocess *victim;
+	GSubprocess *evil;
+
+	create_profile(f, "victim");
+	victim_home = home_of(f, "victim");
+	victim = start_gateway(f, "victim", "victim", NULL);
+	link = home_of(f, "evil");
+	assert_int_equal(symlink(victim_home, link), 0);
+	evil = spawn_run(f, "evil", "evil", NULL, -1, (const gchar *const[]){"--replace", NULL});
+	assert_int_not_equal(wait_exit(evil), 0);
+	err = read_log(f, "evil", "err");
+	/* refused where the profile is looked up, or at the latest where the runner resolves it */
+	if (strstr(err, "symbolic link") == NULL && strstr(err, "no such profile") == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_true(hermes_platform_process_alive(pid_of(victim)));
+	wait_running(f, "victim", pid_of(victim));
+	kill((pid_t)pid_of(victim), SIGINT);
+	assert_int_equal(wait_exit(victim), 0);
+}
+
 static gint
 group_setup(void **state)
 {
@@ -1120,6 +1225,9 @@ main(void)
 		T(test_runner_stale_pid_file),
 		T(test_runner_port_busy),
 		T(test_runner_replace_escalates_to_sigkill),
+		T(test_runner_planned_stop_without_signal),
+		T(test_runner_deep_state_file),
+		T(test_runner_linked_profile_dir),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
