@@ -366,7 +366,7 @@ check_action(HermesReconcileAction *a,
 	    hermes_reconcile_action_get_kind(a) != kind)
 		fail_msg("expected profile=%s prior_state=%s action=%s, got: %s",
 			 profile,
-			 prior != NULL ? prior : "none",
+			 prior != NULL ? prior : "None",
 			 hermes_reconcile_kind_to_string(kind),
 			 line);
 }
@@ -600,13 +600,17 @@ test_reconciler_skips_continue(void **state)
 	a = action_of(r, "BadName");
 	check_action(a, "BadName", NULL, HERMES_RECONCILE_SKIPPED);
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "lowercase");
+	/* an unreadable state is no prior state (as upstream reads it): registered down */
 	a = action_of(r, "c-corrupt");
-	check_action(a, "c-corrupt", NULL, HERMES_RECONCILE_SKIPPED);
-	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "unreadable state");
+	check_action(a, "c-corrupt", NULL, HERMES_RECONCILE_REGISTERED);
+	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a),
+				   "unreadable state, treated as no prior state");
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "corrupt");
 	a = action_of(r, "e-empty");
-	check_action(a, "e-empty", NULL, HERMES_RECONCILE_SKIPPED);
+	check_action(a, "e-empty", NULL, HERMES_RECONCILE_REGISTERED);
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "is empty");
+	assert_true(slot_is_down(f, "c-corrupt"));
+	assert_true(slot_is_down(f, "e-empty"));
 	a = action_of(r, "root");
 	check_action(a, "root", NULL, HERMES_RECONCILE_SKIPPED);
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "reserved");
@@ -615,11 +619,12 @@ test_reconciler_skips_continue(void **state)
 	check_action(a, "default", NULL, HERMES_RECONCILE_SKIPPED);
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "profiles/default/");
 	check_action(action_of(r, "z-ok"), "z-ok", "running", HERMES_RECONCILE_STARTED);
-	assert_int_equal(hermes_reconciler_count(r, HERMES_RECONCILE_SKIPPED), 5);
+	assert_int_equal(hermes_reconciler_count(r, HERMES_RECONCILE_SKIPPED), 3);
 
-	/* skipped means untouched: no slot, files as they were */
+	/* skipped means untouched: no slot; a corrupt state file is left as it was */
 	listing = hermes_test_list_dir(f->scandir);
-	assert_string_equal(listing, "gateway-default|gateway-z-ok");
+	assert_string_equal(listing,
+			    "gateway-c-corrupt|gateway-default|gateway-e-empty|gateway-z-ok");
 	{
 		g_autofree gchar *home = home_of(f, "c-corrupt");
 		g_autofree gchar *path = g_build_filename(home, "gateway_state.json", NULL);
@@ -1055,7 +1060,7 @@ test_reconciler_legacy_no_seed(void **state)
 {
 	Fixture *f = *state;
 	g_autofree gchar *state_path = g_build_filename(f->root, "gateway_state.json", NULL);
-	const gchar *opt_outs[] = {"1", "TRUE", "yes", "On"};
+	const gchar *opt_outs[] = {"1", "TRUE", "yes", "Yes"};
 	HermesReconciler *r;
 	HermesReconcileAction *a;
 
@@ -1074,7 +1079,7 @@ test_reconciler_legacy_no_seed(void **state)
 	assert_false(g_file_test(state_path, G_FILE_TEST_EXISTS));
 	g_object_unref(r);
 
-	/* HERMES_GATEWAY_NO_SUPERVISE true, in every spelling */
+	/* HERMES_GATEWAY_NO_SUPERVISE true: upstream's 1/true/yes, in any case */
 	set_cmdline(f, "1", (const gchar *[]){"gateway", "run", NULL});
 	for (guint i = 0; i < G_N_ELEMENTS(opt_outs); i++) {
 		hermes_context_setenv(f->ctx, "HERMES_GATEWAY_NO_SUPERVISE", opt_outs[i]);
@@ -1083,14 +1088,18 @@ test_reconciler_legacy_no_seed(void **state)
 		assert_false(g_file_test(state_path, G_FILE_TEST_EXISTS));
 		g_object_unref(r);
 	}
-	/* a value that is not a truth value is false, and said */
-	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_NO_SUPERVISE", "maybe");
-	r = reconcile(f, TRUE);
-	a = action_at(r, 0);
-	check_action(a, "default", "running", HERMES_RECONCILE_STARTED);
-	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a),
-				   "HERMES_GATEWAY_NO_SUPERVISE='maybe' is not a truth value");
-	g_object_unref(r);
+	/* anything else is false, and said: `on` too (upstream accepts exactly 1/true/yes) */
+	for (guint i = 0; i < 2; i++) {
+		const gchar *value = i == 0 ? "maybe" : "On";
+		g_autofree gchar *expected = g_strdup_printf(
+			"HERMES_GATEWAY_NO_SUPERVISE='%s' is not a truth value", value);
+		hermes_context_setenv(f->ctx, "HERMES_GATEWAY_NO_SUPERVISE", value);
+		r = reconcile(f, TRUE);
+		a = action_at(r, 0);
+		check_action(a, "default", "running", HERMES_RECONCILE_STARTED);
+		hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), expected);
+		g_object_unref(r);
+	}
 	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_NO_SUPERVISE", NULL);
 
 	/* an explicit stopped beats the legacy command, and the file is left alone */
@@ -1206,6 +1215,10 @@ test_reconciler_dashboard_skips(void **state)
 /*****************************************************************************/
 /* the boot log */
 
+/* a timestamp, and a value: bare, or quoted with \ escapes when it holds a space */
+#define TS_RE	 "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}"
+#define VALUE_RE "(\"([^\"\\\\]|\\\\.)*\"|[^ \"\\\\]+)"
+
 static void
 check_log_lines(const gchar *log, guint expected_lines)
 {
@@ -1215,17 +1228,16 @@ check_log_lines(const gchar *log, guint expected_lines)
 	g_autoptr(GError) error = NULL;
 	guint n = g_strv_length(lines);
 
-	line_re = g_regex_new("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z "
-			      "profile=\"([^\"\\\\]|\\\\.)*\" "
-			      "prior_state=(\"([^\"\\\\]|\\\\.)*\"|none) "
-			      "action=(started|registered|skipped)"
-			      "( reason=\"([^\"\\\\]|\\\\.)*\")? "
-			      "prior_exit=(clean|unclean|unknown)$",
+	/* upstream's line: local time with a %z offset, bare values, None, extra fields last */
+	line_re = g_regex_new("^" TS_RE " profile=" VALUE_RE " prior_state=(" VALUE_RE "|None) "
+			      "action=(started|registered|skipped) "
+			      "prior_exit=(clean|unclean|unknown)"
+			      "( reason=" VALUE_RE ")?$",
 			      0,
 			      0,
 			      &error);
 	hermes_assert_no_error(error);
-	summary_re = g_regex_new("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z summary "
+	summary_re = g_regex_new("^" TS_RE " summary "
 				 "total=[0-9]+ started=[0-9]+ registered=[0-9]+ skipped=[0-9]+$",
 				 0,
 				 0,
@@ -1273,20 +1285,20 @@ test_reconciler_boot_log(void **state)
 	/* default, a, b, the two bad names, c, and the summary */
 	check_log_lines(log, 7);
 	hermes_assert_str_contains(
-		log, " profile=\"a\" prior_state=\"running\" action=started prior_exit=clean\n");
+		log, " profile=a prior_state=running action=started prior_exit=clean\n");
 	hermes_assert_str_contains(
 		log,
-		" profile=\"b\" prior_state=\"stopped\" action=registered reason=\"desired "
-		"state is stopped\" prior_exit=unclean\n");
+		" profile=b prior_state=stopped action=registered prior_exit=unclean "
+		"reason=\"desired state is stopped\"\n");
 	hermes_assert_str_contains(
 		log,
-		" profile=\"c\" prior_state=none action=registered reason=\"no saved "
-		"state\" prior_exit=unknown\n");
-	hermes_assert_str_contains(log, " profile=\"bad\\\"name\" prior_state=none action=skipped");
-	hermes_assert_str_contains(log, " profile=\"bad\\nname\" prior_state=none action=skipped");
+		" profile=c prior_state=None action=registered prior_exit=unknown "
+		"reason=\"no saved state\"\n");
+	hermes_assert_str_contains(log, " profile=\"bad\\\"name\" prior_state=None action=skipped");
+	hermes_assert_str_contains(log, " profile=\"bad\\nname\" prior_state=None action=skipped");
 	hermes_assert_str_contains(log, " summary total=6 started=1 registered=3 skipped=2\n");
-	/* RFC 3339 UTC, and now */
-	ts = g_strndup(log, strlen("2026-01-01T00:00:00Z"));
+	/* upstream's strftime("%Y-%m-%dT%H:%M:%S%z"), and now */
+	ts = g_strndup(log, strlen("2026-01-01T00:00:00+0000"));
 	when = g_date_time_new_from_iso8601(ts, NULL);
 	assert_non_null(when);
 	assert_true(ABS(g_date_time_difference(now, when)) < 120 * G_TIME_SPAN_SECOND);
@@ -1369,7 +1381,8 @@ test_reconciler_boot_log_links(void **state)
 	assert_int_equal(symlink(victim, path), 0);
 	r = hermes_reconciler_new(f->ctx, f->manager);
 	assert_true(hermes_reconciler_run(r, NULL));
-	hermes_assert_str_contains(hermes_reconciler_get_log_error(r), "cannot open");
+	hermes_assert_str_contains(hermes_reconciler_get_log_error(r),
+				   "a symbolic link is in the way");
 	g_object_unref(r);
 	text = read_file(victim);
 	assert_string_equal(text, "precious\n");
@@ -1380,7 +1393,9 @@ test_reconciler_boot_log_links(void **state)
 	assert_int_equal(symlink(victim_dir, logs), 0);
 	r = hermes_reconciler_new(f->ctx, f->manager);
 	assert_true(hermes_reconciler_run(r, NULL));
-	hermes_assert_str_contains(hermes_reconciler_get_log_error(r), "not a directory");
+	hermes_assert_str_contains(hermes_reconciler_get_log_error(r),
+				   "not writing the boot log: refusing");
+	hermes_assert_str_contains(hermes_reconciler_get_log_error(r), "symbolic link");
 	g_object_unref(r);
 	listing = hermes_test_list_dir(victim_dir);
 	assert_string_equal(listing, "");
@@ -1450,7 +1465,7 @@ test_reconciler_cli(void **state)
 		0);
 	after = hermes_test_snapshot_tree(f->tmp);
 	assert_string_equal(after, before);
-	hermes_assert_str_contains(out, "profile=\"default\" prior_state=none action=registered");
+	hermes_assert_str_contains(out, "profile=default prior_state=None action=registered");
 	hermes_assert_str_contains(
 		out, "summary total=3 started=1 registered=1 skipped=1 dry_run=yes\n");
 	g_clear_pointer(&out, g_free);
@@ -1460,11 +1475,11 @@ test_reconciler_cli(void **state)
 		0);
 	assert_string_equal(
 		out,
-		"profile=\"default\" prior_state=none action=registered reason=\"no saved "
-		"state\" prior_exit=unknown\n"
-		"profile=\"Bad\" prior_state=none action=skipped reason=\"invalid profile "
-		"name 'Bad': profile names are lowercase (try 'bad')\" prior_exit=unknown\n"
-		"profile=\"alpha\" prior_state=\"running\" action=started prior_exit=unknown\n"
+		"profile=default prior_state=None action=registered prior_exit=unknown "
+		"reason=\"no saved state\"\n"
+		"profile=Bad prior_state=None action=skipped prior_exit=unknown "
+		"reason=\"invalid profile name 'Bad': profile names are lowercase (try 'bad')\"\n"
+		"profile=alpha prior_state=running action=started prior_exit=unknown\n"
 		"summary total=3 started=1 registered=1 skipped=1\n");
 	assert_true(slot_exists(f, "alpha"));
 	g_clear_pointer(&out, g_free);
@@ -1639,7 +1654,7 @@ test_reconciler_restart_running(void **state)
 	assert_false(exists_in_home(f, "demo", "gateway.pid"));
 	assert_false(exists_in_home(f, "demo", "processes.json"));
 	last = last_run_of_log(f);
-	hermes_assert_str_contains(last, "profile=\"demo\" prior_state=\"running\" action=started");
+	hermes_assert_str_contains(last, "profile=demo prior_state=running action=started");
 
 	/* s6-overlay starts the scanner after cont-init: the gateway comes back */
 	start_svscan(f);
@@ -1664,9 +1679,10 @@ test_reconciler_restart_stopped(void **state)
 	r = reconcile(f, FALSE);
 	check_action(action_of(r, "quiet"), "quiet", "stopped", HERMES_RECONCILE_REGISTERED);
 	last = last_run_of_log(f);
-	hermes_assert_str_contains(last,
-				   "profile=\"quiet\" prior_state=\"stopped\" action=registered "
-				   "reason=\"desired state is stopped\"");
+	hermes_assert_str_contains(
+		last,
+		"profile=quiet prior_state=stopped action=registered prior_exit=unknown "
+		"reason=\"desired state is stopped\"");
 
 	start_svscan(f);
 	assert_true(slot_is_down(f, "quiet"));
@@ -1691,6 +1707,129 @@ test_reconciler_restart_stopped(void **state)
 	g_clear_pointer(&st, hermes_gateway_status_unref);
 	st = wait_state(f, "quiet", HERMES_GATEWAY_STATE_DOWN);
 	assert_int_equal(hermes_gateway_status_get_pid(st), 0);
+}
+
+/*****************************************************************************/
+/* hostile state files and concurrent runs */
+
+/* 100 000 nested '[' cost a refusal, not a crash; every other profile is reconciled */
+static void
+test_reconciler_deep_state(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesReconciler) r = NULL;
+	g_autofree gchar *deep = g_strnfill(100000, '[');
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *log = NULL;
+	HermesReconcileAction *a;
+
+	make_profile(f, "a-deep", deep);
+	make_profile(f, "b-ok", "{\"desired_state\":\"running\"}");
+	make_profile(f, "c-corrupt", "{\"desired_state\":\"run");
+	write_in_home(f, "b-ok", "state/gateway.lifecycle.json", deep);
+	r = reconcile(f, FALSE);
+	a = action_of(r, "a-deep");
+	check_action(a, "a-deep", NULL, HERMES_RECONCILE_REGISTERED);
+	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a),
+				   "unreadable state, treated as no prior state");
+	check_action(action_of(r, "b-ok"), "b-ok", "running", HERMES_RECONCILE_STARTED);
+	check_action(action_of(r, "c-corrupt"), "c-corrupt", NULL, HERMES_RECONCILE_REGISTERED);
+	assert_true(slot_is_down(f, "a-deep"));
+	assert_false(slot_is_down(f, "b-ok"));
+	assert_true(slot_is_down(f, "c-corrupt"));
+	/* the boot log says why, on one line */
+	log = boot_log(f);
+	check_log_lines(log, 5);
+	hermes_assert_str_contains(log, " profile=a-deep prior_state=None action=registered");
+
+	/* the real command, in its own process: it must not crash either */
+	assert_int_equal(
+		run_cli(f, &out, (const gchar *[]){"--backend", "s6", "boot", "reconcile", NULL}),
+		0);
+	hermes_assert_str_contains(out, "profile=a-deep prior_state=None action=registered");
+	hermes_assert_str_contains(out, "profile=b-ok prior_state=running action=started");
+	hermes_assert_str_contains(out, "summary total=4 started=1 registered=3 skipped=0\n");
+}
+
+/* ten `boot reconcile` at once on one home: one at a time, nothing half-done left */
+static void
+test_reconciler_parallel(void **state)
+{
+	Fixture *f = *state;
+	const gchar *profiles[] = {"alpha", "beta", "gamma", "delta", NULL};
+	g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autofree gchar *listing = NULL;
+	g_autofree gchar *log = NULL;
+	g_auto(GStrv) envp = hermes_context_get_environ(f->ctx);
+	const gchar *wrapper = g_getenv("HERMES_TEST_WRAPPER");
+	gint64 deadline;
+
+	for (guint i = 0; profiles[i] != NULL; i++)
+		make_profile(f, profiles[i], "{\"desired_state\":\"running\"}");
+	start_svscan(f);
+	for (guint i = 0; i < 10; i++) {
+		g_autoptr(GSubprocessLauncher) launcher =
+			g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+		g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GError) error = NULL;
+		GSubprocess *proc;
+		if (wrapper != NULL && wrapper[0] != '\0') {
+			g_auto(GStrv) parts = g_strsplit(wrapper, " ", -1);
+			for (guint j = 0; parts[j] != NULL; j++)
+				g_ptr_array_add(argv, g_strdup(parts[j]));
+			g_ptr_array_add(argv, g_strdup("--quiet"));
+		}
+		g_ptr_array_add(argv, g_strdup(hermes_test_env("HERMES_TEST_HERMES")));
+		for (const gchar *const *a =
+			     (const gchar *[]){"--backend", "s6", "boot", "reconcile", NULL};
+		     *a != NULL;
+		     a++)
+			g_ptr_array_add(argv, g_strdup(*a));
+		g_ptr_array_add(argv, NULL);
+		g_subprocess_launcher_set_environ(launcher, envp);
+		proc = g_subprocess_launcher_spawnv(
+			launcher, (const gchar *const *)argv->pdata, &error);
+		hermes_assert_no_error(error);
+		g_ptr_array_add(procs, proc);
+	}
+	for (guint i = 0; i < procs->len; i++) {
+		GSubprocess *proc = g_ptr_array_index(procs, i);
+		g_autoptr(GError) error = NULL;
+		assert_true(g_subprocess_wait(proc, NULL, &error));
+		hermes_assert_no_error(error);
+		if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0)
+			fail_msg("reconcile #%u failed", i);
+	}
+	/* every slot is there, whole, and nothing staged or half-removed is left beside them */
+	listing = hermes_test_list_dir(f->scandir);
+	assert_string_equal(listing,
+			    ".s6-svscan|gateway-alpha|gateway-beta|gateway-default|gateway-delta|"
+			    "gateway-gamma");
+	assert_true(scanner_send(f->scandir, "a"));
+	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	for (const gchar *const *p =
+		     (const gchar *[]){"alpha", "beta", "gamma", "delta", "default", NULL};
+	     *p != NULL;) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HermesGatewayStatus) st =
+			hermes_service_manager_get_status(f->manager, *p, NULL, &error);
+		hermes_assert_no_error(error);
+		if (g_strcmp0(hermes_gateway_status_get_raw(st, "s6.supervised"), "true") == 0) {
+			p++;
+			continue;
+		}
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("%s was never supervised", *p);
+		g_usleep(20000);
+	}
+	for (guint i = 0; profiles[i] != NULL; i++) {
+		g_autoptr(HermesGatewayStatus) st =
+			wait_state(f, profiles[i], HERMES_GATEWAY_STATE_UP);
+		assert_true(hermes_gateway_status_get_pid(st) > 0);
+	}
+	/* ten whole runs in the log, one after the other */
+	log = boot_log(f);
+	check_log_lines(log, 10 * 6);
 }
 
 static gint
@@ -1726,6 +1865,8 @@ main(void)
 		T(test_reconciler_cli),
 		T(test_reconciler_restart_running),
 		T(test_reconciler_restart_stopped),
+		T(test_reconciler_deep_state),
+		T(test_reconciler_parallel),
 	};
 	/* the gateways' output must not interleave with TAP */
 	signal(SIGPIPE, SIG_IGN);

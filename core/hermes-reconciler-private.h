@@ -1,0 +1,58 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+/*
+ * Private: the boot reconciler's state, shared by its files
+ * (hermes-reconciler.c: the run; hermes-reconciler-action.c: the records
+ * and their log lines; hermes-reconciler-log.c: the boot log;
+ * hermes-container-command.c: the container's command line).
+ */
+
+#include "hermes-reconciler.h"
+
+G_BEGIN_DECLS
+
+struct _HermesReconcileAction {
+	gatomicrefcount refcount;
+	gchar *profile;
+	gchar *home;
+	gchar *prior_state;
+	HermesReconcileKind kind;
+	gchar *reason;
+	HermesPriorExit prior_exit;
+};
+
+struct _HermesReconciler {
+	GObject parent_instance;
+	HermesContext *ctx;
+	HermesServiceManager *manager;
+	gboolean dry_run;
+	GPtrArray *actions;
+	gchar *skip_reason;
+	gchar *log_path;
+	gchar *log_error;
+	/* per run */
+	gchar *root;
+	gchar *boot_id;
+	HermesContainerCommand command;
+	guint attempted;
+	guint failed;
+	GError *first_failure;
+};
+
+HermesReconcileAction *
+hermes_reconcile_action_new(const gchar *profile, const gchar *home);
+void
+hermes_reconcile_action_add_reason(HermesReconcileAction *self, const gchar *reason);
+
+/* hermes-reconciler-log.c */
+gboolean
+hermes_reconciler_append_log(HermesReconciler *self, GError **error);
+void
+hermes_reconciler_adopt_owner_at(gint dir_fd, const gchar *name, gint reference_fd);
+
+G_END_DECLS
