@@ -690,6 +690,47 @@ test_map_real_s6_2_11(void **state)
 	assert_int_equal(hermes_gateway_status_get_ready(status), HERMES_TRISTATE_NO);
 }
 
+/* the waits' one judgement, without s6 */
+static void
+test_wait_reached(void **state)
+{
+	HermesS6Status st;
+	HermesS6SlotFacts facts;
+
+	test_st_default(&st, &facts);
+	/* supervised needs a status and a held lock: a stale status after kill -9 is not enough */
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_SUPERVISED, &st, &facts, "", TRUE, 0));
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_SUPERVISED, &st, &facts, "", FALSE, 0));
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_SUPERVISED, NULL, &facts, "", TRUE, 0));
+	/* up: a pid and not finishing, or the 'u' event of a gateway that died at once */
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_UP, &st, &facts, "", FALSE, 0));
+	st.finishing = TRUE;
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_UP, &st, &facts, "", FALSE, 0));
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_UP, &st, &facts, "sud", FALSE, 0));
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_UP, NULL, &facts, "", FALSE, 0));
+	st.finishing = FALSE;
+	/* ready: readiness where the slot notifies, up where it does not */
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_READY, &st, &facts, "u", FALSE, 0));
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_READY, &st, &facts, "uU", FALSE, 0));
+	st.ready = TRUE;
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_READY, &st, &facts, "", FALSE, 0));
+	st.ready = FALSE;
+	facts.notifies = FALSE;
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_READY, &st, &facts, "", FALSE, 0));
+	/* respawned: another pid */
+	assert_false(
+		hermes_s6_wait_reached(HERMES_S6_WAIT_RESPAWNED, &st, &facts, "", FALSE, 4242));
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_RESPAWNED, &st, &facts, "", FALSE, 1));
+	/* down: no pid, not finishing, and s6 wants it down (not a crash awaiting respawn) */
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_DOWN, &st, &facts, "dD", FALSE, 0));
+	st.pid = 0;
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_DOWN, &st, &facts, "", FALSE, 0));
+	st.wantup = FALSE;
+	assert_true(hermes_s6_wait_reached(HERMES_S6_WAIT_DOWN, &st, &facts, "", FALSE, 0));
+	st.finishing = TRUE;
+	assert_false(hermes_s6_wait_reached(HERMES_S6_WAIT_DOWN, &st, &facts, "", FALSE, 0));
+}
+
 /* supervise/status says up, but its s6-supervise is gone (kill -9): believe the lock */
 static void
 test_supervisor_gone_pid_dead(void **state)
@@ -792,6 +833,7 @@ main(void)
 		STATUS_TEST(test_map_wanted),
 		STATUS_TEST(test_map_paused),
 		STATUS_TEST(test_map_real_s6_2_11),
+		STATUS_TEST(test_wait_reached),
 		STATUS_TEST(test_supervisor_gone_pid_dead),
 		STATUS_TEST(test_supervisor_gone_pid_alive),
 		STATUS_TEST(test_supervisor_alive_changes_nothing),

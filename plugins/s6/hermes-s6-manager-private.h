@@ -31,14 +31,6 @@ struct _HermesS6Manager {
 	GFileMonitor *monitor; /* the scan directory, for slots coming and going */
 };
 
-typedef enum {
-	HERMES_S6_WAIT_UP,
-	HERMES_S6_WAIT_READY,
-	HERMES_S6_WAIT_DOWN,
-	HERMES_S6_WAIT_SUPERVISED,
-	HERMES_S6_WAIT_RESPAWNED,
-} HermesS6WaitFor;
-
 typedef struct {
 	GMainContext *context;
 	HermesS6Watch *watch;

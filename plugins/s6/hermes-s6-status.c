@@ -236,3 +236,48 @@ hermes_s6_status_judge_supervisor(HermesGatewayStatus *status,
 		hermes_gateway_status_set_raw(status, "s6.fault", fault);
 	}
 }
+
+/**
+ * hermes_s6_wait_reached:
+ * @what: the goal
+ * @st: (nullable): supervise/status, %NULL when there is none yet
+ * @facts: the files around it
+ * @seen: every event letter since the wait subscribed
+ * @lock_held: whether an s6-supervise holds the slot's supervise/lock
+ * @old_pid: for %HERMES_S6_WAIT_RESPAWNED, the pid that must be replaced
+ *
+ * The one judgement of every wait, pure so it is tested without s6.
+ *
+ * Returns: %TRUE once @what holds
+ */
+gboolean
+hermes_s6_wait_reached(HermesS6WaitFor what,
+		       const HermesS6Status *st,
+		       const HermesS6SlotFacts *facts,
+		       const gchar *seen,
+		       gboolean lock_held,
+		       gint64 old_pid)
+{
+	gboolean running = st != NULL && st->pid != 0 && !st->finishing;
+	switch (what) {
+	case HERMES_S6_WAIT_SUPERVISED:
+		/* status outlives its supervisor; the supervisor's lock does not */
+		return st != NULL && lock_held;
+	case HERMES_S6_WAIT_READY:
+		/* a slot without notification-fd has no readiness to wait for */
+		if (!facts->notifies)
+			return running || strchr(seen, 'u') != NULL;
+		return (running && st->ready) || strchr(seen, 'U') != NULL;
+	case HERMES_S6_WAIT_UP:
+		/* a gateway that dies at once was still up: s6 said 'u' */
+		return running || strchr(seen, 'u') != NULL;
+	case HERMES_S6_WAIT_RESPAWNED:
+		return running && st->pid != old_pid;
+	case HERMES_S6_WAIT_DOWN:
+		/* between a crash and the throttled respawn the pid is 0 too: down means
+		 * s6 has taken the command and wants it down */
+		return st != NULL && st->pid == 0 && !st->finishing && !st->wantup;
+	default:
+		return FALSE;
+	}
+}

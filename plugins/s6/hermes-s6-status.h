@@ -38,6 +38,15 @@ typedef struct {
 	const gchar *reason_text;
 } HermesS6SlotFacts;
 
+/* what a bounded wait waits for */
+typedef enum {
+	HERMES_S6_WAIT_UP,
+	HERMES_S6_WAIT_READY,
+	HERMES_S6_WAIT_DOWN,
+	HERMES_S6_WAIT_SUPERVISED,
+	HERMES_S6_WAIT_RESPAWNED,
+} HermesS6WaitFor;
+
 gboolean
 hermes_s6_status_parse(const guint8 *data, gsize len, HermesS6Status *out, GError **error);
 gint64
@@ -53,5 +62,13 @@ hermes_s6_status_judge_supervisor(HermesGatewayStatus *status,
 				  gboolean supervisor_alive,
 				  gboolean pid_alive,
 				  const gchar *hint);
+
+gboolean
+hermes_s6_wait_reached(HermesS6WaitFor what,
+		       const HermesS6Status *st,
+		       const HermesS6SlotFacts *facts,
+		       const gchar *seen,
+		       gboolean lock_held,
+		       gint64 old_pid);
 
 G_END_DECLS

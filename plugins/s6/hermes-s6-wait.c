@@ -85,31 +85,15 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 				    &reason_buf,
 				    NULL))
 		return FALSE;
-	switch (what) {
-	case HERMES_S6_WAIT_SUPERVISED:
-		/* status outlives its supervisor; the supervisor's lock does not */
-		return have_status && hermes_s6_lock_state(waiter->scandir, waiter->slot_dir) ==
-					      HERMES_S6_LOCK_HELD;
-	case HERMES_S6_WAIT_READY:
-		/* a slot without notification-fd has no readiness to wait for */
-		if (!facts.notifies)
-			return (have_status && st.pid != 0 && !st.finishing) ||
-			       strchr(waiter->seen->str, 'u') != NULL;
-		return (have_status && st.pid != 0 && !st.finishing && st.ready) ||
-		       strchr(waiter->seen->str, 'U') != NULL;
-	case HERMES_S6_WAIT_UP:
-		/* a gateway that dies at once was still up: s6 said 'u' */
-		return (have_status && st.pid != 0 && !st.finishing) ||
-		       strchr(waiter->seen->str, 'u') != NULL;
-	case HERMES_S6_WAIT_RESPAWNED:
-		return have_status && st.pid != 0 && !st.finishing && st.pid != old_pid;
-	case HERMES_S6_WAIT_DOWN:
-		/* between a crash and the throttled respawn the pid is 0 too: down means
-		 * s6 has taken the command and wants it down */
-		return have_status && st.pid == 0 && !st.finishing && !st.wantup;
-	default:
-		return FALSE;
-	}
+	return hermes_s6_wait_reached(
+		what,
+		have_status ? &st : NULL,
+		&facts,
+		waiter->seen->str,
+		what == HERMES_S6_WAIT_SUPERVISED &&
+			hermes_s6_lock_state(waiter->scandir, waiter->slot_dir) ==
+				HERMES_S6_LOCK_HELD,
+		old_pid);
 }
 
 gboolean
