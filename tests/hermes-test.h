@@ -82,6 +82,8 @@ hermes_test_run_hermes(const gchar *const *envp,
 		       gchar **err);
 gchar **
 hermes_test_hermes_environ(const gchar *hermes_home);
+void
+hermes_test_strip_valgrind(gchar *text);
 
 /* a real s6-svscan on a private scan directory, for tests that drive real s6 */
 GPid

@@ -106,6 +106,7 @@ run_with_input(Fixture *f, const gchar *input, const gchar *const *args)
 	g_subprocess_communicate_utf8(
 		proc, input != NULL ? input : "", NULL, &f->out, &f->err, &error);
 	hermes_assert_no_error(error);
+	hermes_test_strip_valgrind(f->err);
 	assert_true(g_subprocess_get_if_exited(proc));
 	return g_subprocess_get_exit_status(proc);
 }
