@@ -1105,17 +1105,40 @@ test_status_unsupervised(void **state)
 	g_autoptr(HermesGatewayStatus) st = NULL;
 	g_autofree gchar *pidfile = g_build_filename(f->home, "gateway.pid", NULL);
 	g_autofree gchar *canonical = g_canonicalize_filename(f->home, NULL);
-	g_autofree gchar *record = g_strdup_printf(
-		"{\"pid\": %d, \"hermes_home\": \"%s\"}", (gint)getpid(), canonical);
-	g_autofree gchar *other = g_strdup_printf(
-		"{\"pid\": %d, \"hermes_home\": \"/another/home\"}", (gint)getpid());
+	g_autofree gchar *record = NULL;
+	g_autofree gchar *other = NULL;
+	/* a process whose command line is a gateway's (the one pid rule checks it);
+	 * `; exit` keeps the shell from exec'ing sleep and losing those words */
+	const gchar *argv[] = {"/bin/sh", "-c", "sleep 30; exit 0", "gateway", "run", NULL};
+	GPid gateway = 0;
+	gint64 start_time;
+
+	g_spawn_async(NULL,
+		      (gchar **)argv,
+		      NULL,
+		      G_SPAWN_DO_NOT_REAP_CHILD,
+		      NULL,
+		      NULL,
+		      &gateway,
+		      &error);
+	hermes_assert_no_error(error);
+	start_time = hermes_platform_get_start_time(gateway);
+	record = g_strdup_printf("{\"pid\": %d, \"start_time\": %" G_GINT64_FORMAT
+				 ", \"hermes_home\": \"%s\"}",
+				 (gint)gateway,
+				 start_time,
+				 canonical);
+	other = g_strdup_printf("{\"pid\": %d, \"start_time\": %" G_GINT64_FORMAT
+				", \"hermes_home\": \"/another/home\"}",
+				(gint)gateway,
+				start_time);
 
 	hermes_test_write_file(pidfile, record, 0644);
 	fake_always(f->fake, "print", 113, "", "");
 	st = hermes_launchd_job_status(f->job, &error);
 	hermes_assert_no_error(error);
 	assert_int_equal(hermes_gateway_status_get_state(st), HERMES_GATEWAY_STATE_UNKNOWN);
-	assert_int_equal(hermes_gateway_status_get_pid(st), getpid());
+	assert_int_equal(hermes_gateway_status_get_pid(st), gateway);
 	hermes_assert_str_contains(hermes_gateway_status_get_raw(st, "launchd.warning"),
 				   "UNSUPERVISED");
 	g_clear_pointer(&st, hermes_gateway_status_unref);
@@ -1123,6 +1146,9 @@ test_status_unsupervised(void **state)
 	hermes_test_write_file(pidfile, other, 0644);
 	st = hermes_launchd_job_status(f->job, &error);
 	assert_int_equal(hermes_gateway_status_get_state(st), HERMES_GATEWAY_STATE_DOWN);
+	kill(gateway, SIGKILL);
+	waitpid(gateway, NULL, 0);
+	g_spawn_close_pid(gateway);
 }
 
 /*****************************************************************************/

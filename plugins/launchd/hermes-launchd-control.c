@@ -27,6 +27,7 @@
 
 #include "hermes-launchd-control.h"
 #include "hermes-launchd-render.h"
+#include "hermes-pid-record.h"
 #include "hermes-platform.h"
 
 /* after the job's own ExitTimeOut, launchd sends SIGKILL: allow for that too */
@@ -539,30 +540,21 @@ hermes_launchd_job_restart(HermesLaunchdJob *job, GError **error)
 	return hermes_launchd_job_verify(job, error);
 }
 
-/* a gateway whose pid record names this home and which is alive, or 0 */
+/* the gateway the home's pid record proves to be this home's, running, or 0:
+ * the one live-pid rule of core (start time, boot id, command line, home) */
 static gint64
 hermes_launchd_job_recorded_pid(HermesLaunchdJob *job)
 {
 	g_autofree gchar *path = g_build_filename(job->home, "gateway.pid", NULL);
-	g_autofree gchar *text = NULL;
-	g_autofree gchar *canonical = g_canonicalize_filename(job->home, NULL);
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonNode *root;
-	JsonObject *record;
-	gint64 pid;
+	g_autofree gchar *canonical = hermes_pid_canonical_home(NULL, job->home, NULL);
+	g_autofree gchar *boot_id = hermes_pid_boot_id();
+	g_autoptr(HermesPidRecord) record = hermes_pid_record_load(NULL, path, NULL);
 
-	if (!g_file_get_contents(path, &text, NULL, NULL) ||
-	    !json_parser_load_from_data(parser, text, -1, NULL))
+	if (record == NULL || canonical == NULL)
 		return 0;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+	if (hermes_pid_record_judge(record, canonical, boot_id, NULL) != HERMES_PID_STATE_LIVE)
 		return 0;
-	record = json_node_get_object(root);
-	pid = hermes_json_get_int(record, "pid", 0);
-	/* a record naming another home is not this gateway (upstream #89315) */
-	if (g_strcmp0(hermes_json_get_string(record, "hermes_home"), canonical) != 0)
-		return 0;
-	return pid > 0 && hermes_platform_process_alive(pid) ? pid : 0;
+	return hermes_pid_record_get_pid(record);
 }
 
 static void
