@@ -411,6 +411,28 @@ hermes_reconciler_list_names(const gchar *profiles_dir, GError **error)
 	return g_steal_pointer(&names);
 }
 
+/*
+ * A profile directory that is a link (into another home, say) is not
+ * followed: its gateway would refuse to run from it, and its files are
+ * not this tree's to sweep.
+ */
+static gboolean
+hermes_reconciler_is_real_dir(HermesReconciler *self, const gchar *home, GError **error)
+{
+	struct stat st;
+	if (!hermes_safe_file_stat(self->root, home, &st, error))
+		return FALSE;
+	if (!S_ISDIR(st.st_mode)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_PERMISSION_DENIED,
+			    "%s is a symbolic link, not a profile directory: not followed",
+			    home);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 hermes_reconciler_reconcile_named(HermesReconciler *self)
 {
@@ -439,6 +461,10 @@ hermes_reconciler_reconcile_named(HermesReconciler *self)
 			continue;
 		}
 		if (!hermes_profile_name_validate(name, &error_name)) {
+			action->reason = g_strdup(error_name->message);
+			continue;
+		}
+		if (!hermes_reconciler_is_real_dir(self, home, &error_name)) {
 			action->reason = g_strdup(error_name->message);
 			continue;
 		}

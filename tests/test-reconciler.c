@@ -591,6 +591,15 @@ test_reconciler_skips_continue(void **state)
 	make_profile(f, "c-corrupt", "{\"desired_state\":");
 	make_profile(f, "e-empty", "");
 	make_profile(f, "root", NULL); /* reserved */
+	{
+		/* a profile directory that is a link into another home is not followed */
+		g_autofree gchar *elsewhere = g_build_filename(f->tmp, "elsewhere", NULL);
+		g_autofree gchar *soul = g_build_filename(elsewhere, "SOUL.md", NULL);
+		g_autofree gchar *link = home_of(f, "linked");
+		g_mkdir_with_parents(elsewhere, 0755);
+		hermes_test_write_file(soul, "# Soul\n", 0644);
+		assert_int_equal(symlink(elsewhere, link), 0);
+	}
 	make_profile(f, "z-ok", "{\"desired_state\":\"running\"}");
 	/* the root profile's own state: "default" in profiles/ is not it */
 	write_in_home(f, "default", "gateway_state.json", "{\"desired_state\":\"stopped\"}");
@@ -614,12 +623,15 @@ test_reconciler_skips_continue(void **state)
 	a = action_of(r, "root");
 	check_action(a, "root", NULL, HERMES_RECONCILE_SKIPPED);
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "reserved");
+	a = action_of(r, "linked");
+	check_action(a, "linked", NULL, HERMES_RECONCILE_SKIPPED);
+	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "symbolic link");
 	/* the second "default" is profiles/default/ */
 	a = action_at(r, 3);
 	check_action(a, "default", NULL, HERMES_RECONCILE_SKIPPED);
 	hermes_assert_str_contains(hermes_reconcile_action_get_reason(a), "profiles/default/");
 	check_action(action_of(r, "z-ok"), "z-ok", "running", HERMES_RECONCILE_STARTED);
-	assert_int_equal(hermes_reconciler_count(r, HERMES_RECONCILE_SKIPPED), 3);
+	assert_int_equal(hermes_reconciler_count(r, HERMES_RECONCILE_SKIPPED), 4);
 
 	/* skipped means untouched: no slot; a corrupt state file is left as it was */
 	listing = hermes_test_list_dir(f->scandir);
