@@ -273,6 +273,26 @@ test_append_refuses_link_and_fifo(void **state)
 }
 
 static void
+test_append_refuses_hard_link(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *log = test_path(fx, "boot.log");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *secret = NULL;
+	gint fd;
+
+	/* same file system: a hard link to a file outside the home */
+	if (link(fx->secret, log) != 0)
+		skip();
+	fd = hermes_safe_file_open_append(fx->root, log, 0644, &error);
+	assert_int_equal(fd, -1);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_str_contains(error->message, "hard link");
+	assert_true(g_file_get_contents(fx->secret, &secret, NULL, NULL));
+	assert_string_equal(secret, "{\"token\":\"s3cret\"}");
+}
+
+static void
 test_append_creates_and_appends(void **state)
 {
 	SafeFixture *fx = *state;
@@ -415,6 +435,7 @@ main(void)
 		BOTH(test_replace_through_linked_dir_refused),
 		BOTH(test_replace_leaves_no_temporary),
 		BOTH(test_append_refuses_link_and_fifo),
+		BOTH(test_append_refuses_hard_link),
 		BOTH(test_append_creates_and_appends),
 		BOTH(test_remove_tree_never_follows),
 		BOTH(test_remove_tree_through_linked_parent_refused),
