@@ -315,7 +315,8 @@ static const gchar *
 boot_log_line(Fixture *f, const gchar *profile, gchar **log)
 {
 	g_autofree gchar *path = g_build_filename(f->root, "logs", "container-boot.log", NULL);
-	g_autofree gchar *needle = g_strdup_printf("profile=\"%s\"", profile);
+	/* upstream's format: bare values, so `profile=demo ` and not `profile=demo2` */
+	g_autofree gchar *needle = g_strdup_printf(" profile=%s ", profile);
 	gchar *line;
 	g_clear_pointer(log, g_free);
 	assert_true(g_file_get_contents(path, log, NULL, NULL));
