@@ -84,6 +84,10 @@ hostile_snapshot(const gchar *path);
 gboolean
 hostile_tree_contains(const gchar *path, const gchar *needle);
 
+/* whether a `boot reconcile` line is about @profile (profile=NAME or profile="NAME") */
+gboolean
+hostile_reconcile_line_is(const gchar *line, const gchar *profile);
+
 /* `hermes profile create NAME` on @home, which must succeed */
 gchar *
 hostile_make_profile(HostileFixture *fx, const gchar *home, const gchar *name);
@@ -116,14 +120,10 @@ hostile_symlink(const gchar *target, const gchar *link);
 void
 hostile_mkfifo(const gchar *path);
 
-/* a test whose fix has not landed: skipped unless HERMES_HOSTILE_PENDING=1 */
-#define HOSTILE_PENDING_OR_SKIP(why)                                                           \
-	do {                                                                                   \
-		if (!hostile_pending_enabled()) {                                              \
-			print_message("# pending (set HERMES_HOSTILE_PENDING=1 to run): %s\n", \
-				      why);                                                    \
-			skip();                                                                \
-		}                                                                              \
-	} while (0)
+/* cases whose fix has not landed, as {name, why, name, why, …, NULL}: unless
+ * HERMES_HOSTILE_PENDING=1 they are left out of @tests (with why printed); returns how many
+ * tests remain */
+gsize
+hostile_apply_pending(struct CMUnitTest *tests, gsize n_tests, const gchar *const *pending);
 
 G_END_DECLS

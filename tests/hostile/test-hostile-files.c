@@ -71,21 +71,27 @@ test_state_symlink(void **state)
 			    !g_file_test(link, G_FILE_TEST_EXISTS));
 	}
 
-	/* boot reconcile skips p1 with a reason and still handles p2 */
+	/* boot reconcile does not start p1 from the linked file and still handles p2 */
 	hostile_run(fx, "boot", "reconcile");
 	hostile_assert_result(fx, "boot reconcile", HOSTILE_CODES(0));
 	assert_no_leak(fx, "boot reconcile");
-	hermes_assert_str_contains(fx->out, "profile=\"p2\"");
 	{
 		g_auto(GStrv) lines = g_strsplit(fx->out, "\n", -1);
+		gboolean seen_p2 = FALSE;
 		for (guint i = 0; lines[i] != NULL; i++) {
-			if (strstr(lines[i], "profile=\"p1\"") != NULL &&
-			    strstr(lines[i], "action=skipped") == NULL)
+			if (hostile_reconcile_line_is(lines[i], "p2"))
+				seen_p2 = TRUE;
+			/* skipped or a stopped slot: the linked file says "running", so a start
+			 * means it was read */
+			if (hostile_reconcile_line_is(lines[i], "p1") &&
+			    strstr(lines[i], "action=started") != NULL)
 				fail_msg("reconcile acted on p1's linked state: %s", lines[i]);
-			if (strstr(lines[i], "profile=\"p2\"") != NULL &&
+			if (hostile_reconcile_line_is(lines[i], "p2") &&
 			    strstr(lines[i], "action=skipped") != NULL)
 				fail_msg("reconcile skipped p2 because of p1: %s", lines[i]);
 		}
+		if (!seen_p2)
+			fail_msg("reconcile did not handle p2: %s", fx->out);
 	}
 	/* the other profile's gateway was never touched */
 	assert_int_equal(hostile_gateway_pid(fx, NULL, "p2"), g2);
@@ -215,9 +221,15 @@ test_profiles_dir_symlink(void **state)
 	hostile_assert_result(fx, "gateway start", HOSTILE_CODES(3, 65, 77));
 	hostile_run(fx, "boot", "reconcile");
 	hostile_assert_result(fx, "boot reconcile", HOSTILE_CODES(0, 65, 77));
-	if (fx->out != NULL && strstr(fx->out, "ghost") != NULL &&
-	    strstr(fx->out, "action=skipped") == NULL)
-		fail_msg("boot reconcile acted on a profile outside the home: %s", fx->out);
+	{
+		g_auto(GStrv) lines = g_strsplit(fx->out != NULL ? fx->out : "", "\n", -1);
+		for (guint i = 0; lines[i] != NULL; i++) {
+			if (hostile_reconcile_line_is(lines[i], "ghost") &&
+			    strstr(lines[i], "action=skipped") == NULL)
+				fail_msg("boot reconcile acted on a profile outside the home: %s",
+					 lines[i]);
+		}
+	}
 }
 
 /* profiles/<name> -> another home's profile: status, stop, start, --replace and delete
@@ -327,7 +339,15 @@ test_delete_not_a_profile(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	/* fixes not landed yet: see README.md */
+	const gchar *const pending[] = {
+		"test_profiles_dir_symlink",
+		"boot reconcile lists profiles/ through a symlink to a directory outside the home "
+		"and registers a slot for the profile it finds there (profile=ghost "
+		"action=registered)",
+		NULL,
+	};
+	struct CMUnitTest tests[] = {
 		T(test_state_symlink),
 		T(test_env_symlink),
 		T(test_soul_symlink),
@@ -338,5 +358,9 @@ main(void)
 		T(test_delete_not_a_profile),
 	};
 	hermes_test_init();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return _cmocka_run_group_tests("hostile",
+				       tests,
+				       hostile_apply_pending(tests, G_N_ELEMENTS(tests), pending),
+				       NULL,
+				       NULL);
 }

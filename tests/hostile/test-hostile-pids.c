@@ -229,7 +229,11 @@ CASE(test_pid_no_start_time, record_no_start_time)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	/* fixes not landed yet: see README.md */
+	const gchar *const pending[] = {
+		NULL,
+	};
+	struct CMUnitTest tests[] = {
 		T(test_pid_wrapped),
 		T(test_pid_wrapped_bare),
 		T(test_pid_wrapped_full),
@@ -244,5 +248,9 @@ main(void)
 		T(test_pid_no_start_time),
 	};
 	hermes_test_init();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return _cmocka_run_group_tests("hostile",
+				       tests,
+				       hostile_apply_pending(tests, G_N_ELEMENTS(tests), pending),
+				       NULL,
+				       NULL);
 }
