@@ -197,6 +197,14 @@ record_wrong_start_time(PidWorld *w)
 	return identity(w, w->fx->victim, 777, w->p1);
 }
 
+/* everything matches (pid, start time, boot id, this home, a gateway's argv) except what
+ * the process really is: a sleep, not a hermes gateway */
+static gchar *
+record_full_identity_not_gateway(PidWorld *w)
+{
+	return identity(w, w->fx->victim, 0, w->p1);
+}
+
 static gchar *
 record_no_start_time(PidWorld *w)
 {
@@ -223,6 +231,7 @@ CASE(test_pid_bare_victim, record_bare_victim)
 CASE(test_pid_other_home, record_other_home)
 CASE(test_pid_wrong_start_time, record_wrong_start_time)
 CASE(test_pid_no_start_time, record_no_start_time)
+CASE(test_pid_full_identity_not_gateway, record_full_identity_not_gateway)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, hostile_setup, hostile_teardown)
 
@@ -246,6 +255,7 @@ main(void)
 		T(test_pid_other_home),
 		T(test_pid_wrong_start_time),
 		T(test_pid_no_start_time),
+		T(test_pid_full_identity_not_gateway),
 	};
 	hermes_test_init();
 	return _cmocka_run_group_tests("hostile",
