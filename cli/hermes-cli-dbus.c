@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "hermes-cli.h"
-#include "hermes-status-service.h"
+#include "hermes-dbus-names.h"
 
 static const gchar *
 hermes_cli_dbus_string(GVariantDict *dict, const gchar *key)

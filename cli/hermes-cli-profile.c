@@ -5,12 +5,9 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "hermes-cli.h"
-#include "hermes-pid-record.h"
 
 static JsonNode *
 hermes_cli_profile_to_json(HermesProfile *profile)
@@ -107,60 +104,12 @@ hermes_cli_profile_confirm(const gchar *name, const gchar *home)
 	return g_strcmp0(line, name) == 0;
 }
 
-/*
- * A gateway running outside any supervisor is stopped as an operator stop,
- * but only if hermes_pid_record_open_process() proves its record names
- * this very home (upstream #89315: a poisoned record made one profile's
- * delete kill another's gateway). The signal goes through the pidfd.
- */
-static gboolean
-hermes_cli_profile_stop_process(HermesProfile *profile, GError **error)
-{
-	const gchar *name = hermes_profile_get_name(profile);
-	const gchar *home = hermes_profile_get_home(profile);
-	g_autofree gchar *root = g_path_get_dirname(home);
-	g_autofree gchar *pid_path = g_build_filename(home, "gateway.pid", NULL);
-	g_autofree gchar *canonical = NULL;
-	g_autoptr(HermesPidRecord) record = NULL;
-	g_autoptr(GError) error_local = NULL;
-	gboolean ok;
-	gint pidfd = -1;
-
-	/* a named profile's home sits in <root>/profiles: nothing below that is followed */
-	canonical = hermes_pid_canonical_home(root, home, &error_local);
-	if (canonical != NULL)
-		record = hermes_pid_record_load(root, pid_path, &error_local);
-	if (record == NULL)
-		return TRUE;
-	if (!hermes_pid_record_open_process(record, canonical, &pidfd, &error_local)) {
-		/* a live process behind a record that does not prove it: say so, leave it */
-		if (hermes_platform_process_alive(hermes_pid_record_get_pid(record)))
-			g_printerr("hermes: warning: %s (a stale or poisoned record)\n",
-				   error_local->message);
-		return TRUE;
-	}
-	ok = hermes_planned_stop_write(home, hermes_pid_record_get_pid(record), error) &&
-	     hermes_pid_record_send_signal(record, pidfd, SIGTERM, error);
-	if (ok && !hermes_pid_record_wait_exit(record, pidfd, 10000)) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_TIMED_OUT,
-			    "profile '%s' kept: its gateway (pid %" G_GINT64_FORMAT
-			    ") did not stop within 10 s",
-			    name,
-			    hermes_pid_record_get_pid(record));
-		ok = FALSE;
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	return ok;
-}
-
 /* before a profile's files go: its slot is stopped and unregistered, then any stray gateway */
 static gboolean
 hermes_cli_profile_stop_gateway(HermesCli *cli, HermesProfile *profile, GError **error)
 {
 	const gchar *name = hermes_profile_get_name(profile);
+	g_autofree gchar *warning = NULL;
 	g_autoptr(HermesServiceManager) manager = hermes_cli_profile_manager(cli, error);
 
 	if (error != NULL && *error != NULL)
@@ -170,7 +119,12 @@ hermes_cli_profile_stop_gateway(HermesCli *cli, HermesProfile *profile, GError *
 		g_prefix_error(error, "profile '%s' kept: cannot unregister its gateway: ", name);
 		return FALSE;
 	}
-	return hermes_cli_profile_stop_process(profile, error);
+	/* hermes_profile_delete() does this too; called here to show the warning */
+	if (!hermes_profile_stop_stray_gateway(profile, &warning, error))
+		return FALSE;
+	if (warning != NULL)
+		g_printerr("hermes: warning: %s\n", warning);
+	return TRUE;
 }
 
 static gint

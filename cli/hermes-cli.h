@@ -5,7 +5,6 @@
 
 #pragma once
 
-#include "hermes-platform.h"
 #include "hermes-svc.h"
 
 G_BEGIN_DECLS

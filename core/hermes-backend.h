@@ -14,10 +14,28 @@
  *
  *   HERMES_BACKEND_DEFINE("demo", "1.0", hermes_demo_manager_get_type, hermes_demo_probe)
  *
- * See docs/plugin-abi.md for the whole contract.
+ * See docs/plugin-abi.md for the whole contract. This header includes the
+ * whole SDK and nothing else: the service manager interface, the context,
+ * the error domain, the gateway spec and status, render steps, profiles,
+ * the safe file layer, the state and JSON helpers, the planned-stop marker,
+ * the pid record rule and the platform helpers.
  */
 
-#include "hermes-svc.h"
+#include "hermes-context.h"
+#include "hermes-enum-types.h"
+#include "hermes-error.h"
+#include "hermes-gateway-spec.h"
+#include "hermes-gateway-status.h"
+#include "hermes-pid-record.h"
+#include "hermes-planned-stop.h"
+#include "hermes-platform.h"
+#include "hermes-profile.h"
+#include "hermes-render-step.h"
+#include "hermes-safe-file.h"
+#include "hermes-service-manager.h"
+#include "hermes-shell.h"
+#include "hermes-state.h"
+#include "hermes-version.h"
 
 G_BEGIN_DECLS
 

@@ -10,7 +10,7 @@
 
 #include "config.h"
 
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-reconciler-private.h"
 
 static gboolean

@@ -31,7 +31,7 @@
 
 #include "hermes-elf-check.h"
 #include "hermes-error.h"
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 
 typedef ElfW(Ehdr) HermesElfHeader;
 typedef ElfW(Phdr) HermesElfSegment;

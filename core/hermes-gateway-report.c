@@ -22,7 +22,7 @@
 #include "hermes-error.h"
 #include "hermes-gateway-report-private.h"
 #include "hermes-gateway-state.h"
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-port.h"
 #include "hermes-profile.h"
 #include "hermes-state.h"

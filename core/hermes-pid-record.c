@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "hermes-error.h"
-#include "hermes-pid-record.h"
-#include "hermes-platform.h"
+#include "hermes-pid-record-private.h"
+#include "hermes-platform-private.h"
 #include "hermes-safe-file.h"
 #include "hermes-state.h"
 

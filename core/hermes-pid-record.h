@@ -6,17 +6,16 @@
 #pragma once
 
 /*
- * Private: the one reading of `gateway.pid` (and the same record in
+ * Part of the backend SDK (included by hermes-backend.h, C only, kept out of
+ * the GIR): the one reading of `gateway.pid` (and the same record in
  * `gateway.lock`), the one live/stale rule, and the one way to signal the
- * process a record names. Not installed.
+ * process a record names. A backend never signals a pid it has not proven
+ * with hermes_pid_record_judge() or hermes_pid_record_open_process().
  */
 
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
-
-/* the kernel's ceiling for /proc/sys/kernel/pid_max (PID_MAX_LIMIT on 64-bit) */
-#define HERMES_PID_MAX_LIMIT 4194304
 
 typedef struct _HermesPidRecord HermesPidRecord;
 
@@ -39,8 +38,6 @@ typedef enum {
 	HERMES_PID_STATE_FOREIGN,
 } HermesPidState;
 
-gint64
-hermes_pid_max(void);
 gchar *
 hermes_pid_boot_id(void);
 gchar *
@@ -62,8 +59,6 @@ const gchar *
 hermes_pid_record_get_home(const HermesPidRecord *self);
 const gchar *
 hermes_pid_record_get_boot_id(const HermesPidRecord *self);
-JsonObject *
-hermes_pid_record_get_object(const HermesPidRecord *self);
 
 HermesPidState
 hermes_pid_record_judge(const HermesPidRecord *self,
@@ -79,8 +74,5 @@ gboolean
 hermes_pid_record_send_signal(const HermesPidRecord *self, gint pidfd, gint sig, GError **error);
 gboolean
 hermes_pid_record_wait_exit(const HermesPidRecord *self, gint pidfd, guint timeout_ms);
-
-gboolean
-hermes_pid_cmdline_is_gateway(const gchar *cmdline, gsize length);
 
 G_END_DECLS

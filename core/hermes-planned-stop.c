@@ -15,7 +15,7 @@
 
 #include "hermes-error.h"
 #include "hermes-planned-stop.h"
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-safe-file.h"
 #include "hermes-state.h"
 

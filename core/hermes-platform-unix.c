@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "hermes-error.h"
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-safe-file.h"
 
 void

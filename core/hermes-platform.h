@@ -6,8 +6,9 @@
 #pragma once
 
 /*
- * Private seams for everything platform-specific (ownership checks, user
- * lookup, no-replace renames). Not installed; a later mingw build swaps the
+ * Part of the backend SDK (included by hermes-backend.h, C only, kept out of
+ * the GIR): the platform helpers a backend needs to run gateways as their
+ * users and to watch their processes. A later mingw build swaps the
  * implementation file, not the callers.
  */
 
@@ -16,6 +17,15 @@
 
 G_BEGIN_DECLS
 
+/*
+ * HermesUser:
+ * @name: the user name
+ * @uid: the user id
+ * @gid: the primary group id
+ * @home: the home directory
+ *
+ * A user a gateway runs as, from hermes_platform_lookup_user().
+ */
 typedef struct {
 	gchar *name;
 	guint32 uid;
@@ -32,19 +42,7 @@ hermes_platform_lookup_user(const gchar *name, GError **error);
 guint32
 hermes_platform_get_euid(void);
 gboolean
-hermes_platform_check_trusted(gint fd, const gchar *what, GError **error);
-gboolean
-hermes_platform_check_trusted_dir(const gchar *path, GError **error);
-gboolean
 hermes_platform_rename_noreplace(const gchar *from, const gchar *to, GError **error);
-gboolean
-hermes_platform_fsync_dir(const gchar *dir, GError **error);
-gchar *
-hermes_platform_read_proc(const gchar *path, gsize *length);
-gboolean
-hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time);
-gint64
-hermes_platform_get_start_time(gint64 pid);
 gboolean
 hermes_platform_process_alive(gint64 pid);
 gboolean
@@ -54,19 +52,6 @@ hermes_platform_spawn_detached(const gchar *const *argv,
 			       gint64 *pid_out,
 			       GError **error);
 gboolean
-hermes_platform_spawn_detached_beneath(const gchar *const *argv,
-				       const gchar *const *envp,
-				       const gchar *log_root,
-				       const gchar *log_path,
-				       gint64 *pid_out,
-				       GError **error);
-gboolean
 hermes_platform_wait_exit(gint64 pid, guint timeout_ms, GError **error);
-gint
-hermes_platform_pidfd_open(gint64 pid, GError **error);
-gboolean
-hermes_platform_pidfd_send_signal(gint pidfd, gint sig, GError **error);
-gboolean
-hermes_platform_pidfd_wait(gint pidfd, guint timeout_ms);
 
 G_END_DECLS

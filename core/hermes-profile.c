@@ -7,11 +7,14 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hermes-error.h"
-#include "hermes-platform.h"
+#include "hermes-pid-record.h"
+#include "hermes-planned-stop.h"
+#include "hermes-platform-private.h"
 #include "hermes-profile.h"
 #include "hermes-safe-file.h"
 #include "hermes-state.h"
@@ -422,6 +425,72 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
 }
 
 /**
+ * hermes_profile_stop_stray_gateway:
+ * @self: a #HermesProfile
+ * @warning: (out) (optional) (nullable) (transfer full): set when a live process
+ *   stands behind a record that does not prove it is this profile's gateway
+ *   (a stale or poisoned record); it is left alone
+ * @error: return location for a #GError
+ *
+ * Stops a gateway of this profile that runs outside any supervisor, as an
+ * operator stop (the planned-stop marker first, then SIGTERM through a pidfd),
+ * but only if hermes_pid_record_open_process() proves that its `gateway.pid`
+ * record names this very home (upstream #89315: a poisoned record made one
+ * profile's delete kill another's gateway). No record is success.
+ * hermes_profile_delete() calls it; a caller that wants to show @warning calls
+ * it first.
+ *
+ * Returns: %TRUE if no stray gateway of this profile runs any more;
+ *   %HERMES_ERROR_TIMED_OUT if it did not stop within 10 s
+ */
+gboolean
+hermes_profile_stop_stray_gateway(HermesProfile *self, gchar **warning, GError **error)
+{
+	g_autofree gchar *root = NULL;
+	g_autofree gchar *pid_path = NULL;
+	g_autofree gchar *canonical = NULL;
+	g_autoptr(HermesPidRecord) record = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gboolean ok;
+	gint pidfd = -1;
+
+	g_return_val_if_fail(HERMES_IS_PROFILE(self), FALSE);
+	root = g_path_get_dirname(self->home);
+	pid_path = g_build_filename(self->home, "gateway.pid", NULL);
+	/* a named profile's home sits in <root>/profiles: nothing below that is followed */
+	canonical = hermes_pid_canonical_home(root, self->home, &error_local);
+	if (canonical != NULL)
+		record = hermes_pid_record_load(root, pid_path, &error_local);
+	if (record == NULL)
+		return TRUE;
+	if (!hermes_pid_record_open_process(record, canonical, &pidfd, &error_local)) {
+		/* a live process behind a record that does not prove it: say so, leave it */
+		if (hermes_platform_process_alive(hermes_pid_record_get_pid(record))) {
+			g_debug("%s (a stale or poisoned record)", error_local->message);
+			if (warning != NULL)
+				*warning = g_strdup_printf("%s (a stale or poisoned record)",
+							   error_local->message);
+		}
+		return TRUE;
+	}
+	ok = hermes_planned_stop_write(self->home, hermes_pid_record_get_pid(record), error) &&
+	     hermes_pid_record_send_signal(record, pidfd, SIGTERM, error);
+	if (ok && !hermes_pid_record_wait_exit(record, pidfd, 10000)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_TIMED_OUT,
+			    "profile '%s' kept: its gateway (pid %" G_GINT64_FORMAT
+			    ") did not stop within 10 s",
+			    self->name,
+			    hermes_pid_record_get_pid(record));
+		ok = FALSE;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return ok;
+}
+
+/**
  * hermes_profile_delete:
  * @ctx: a #HermesContext
  * @name: a named profile
@@ -429,8 +498,12 @@ hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error)
  *
  * Removes the profile's tree. It is first renamed to a hidden name so
  * it stops being a profile at once, even if the removal is interrupted.
+ * A gateway of this profile running outside any supervisor, proven by its
+ * `gateway.pid` record, is stopped first (hermes_profile_stop_stray_gateway());
+ * unregistering its slot from a supervisor is the caller's part.
  *
- * Returns: %TRUE on success; %HERMES_ERROR_NOT_FOUND if there is no such profile
+ * Returns: %TRUE on success; %HERMES_ERROR_NOT_FOUND if there is no such profile,
+ *   %HERMES_ERROR_TIMED_OUT if its gateway did not stop (the profile is kept)
  */
 gboolean
 hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
@@ -473,6 +546,8 @@ hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
 						: "no SOUL.md in a real directory");
 		return FALSE;
 	}
+	if (!hermes_profile_stop_stray_gateway(profile, NULL, error))
+		return FALSE;
 	parent = g_path_get_dirname(profile->home);
 	graveyard = g_strdup_printf("%s/.%s.deleted-%08x", parent, name, g_random_int());
 	if (g_rename(profile->home, graveyard) != 0) {

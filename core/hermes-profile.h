@@ -31,6 +31,8 @@ HermesProfile *
 hermes_profile_create(HermesContext *ctx, const gchar *name, GError **error);
 gboolean
 hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error);
+gboolean
+hermes_profile_stop_stray_gateway(HermesProfile *self, gchar **warning, GError **error);
 GPtrArray *
 hermes_profile_list(HermesContext *ctx, GError **error);
 

@@ -26,7 +26,7 @@
 
 #include "hermes-error.h"
 #include "hermes-home-lock.h"
-#include "hermes-pid-record.h"
+#include "hermes-pid-record-private.h"
 #include "hermes-runner-private.h"
 #include "hermes-safe-file.h"
 #include "hermes-state.h"

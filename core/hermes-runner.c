@@ -35,7 +35,7 @@
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-state.h"
 #include "hermes-planned-stop.h"
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-runner-private.h"
 #include "hermes-state.h"
 

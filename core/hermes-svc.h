@@ -35,7 +35,6 @@
 #include "hermes-service-manager.h"
 #include "hermes-shell.h"
 #include "hermes-state.h"
-#include "hermes-status-service.h"
 #include "hermes-version.h"
 
 #undef __HERMES_SVC_H_INSIDE__

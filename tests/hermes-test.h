@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "hermes-gateway-spec.h"
+#include "hermes-svc.h"
 
 #include <cmocka.h>
 

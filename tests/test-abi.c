@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "hermes-backend.h"
+#include "hermes-svc.h"
 #include "hermes-test.h"
 
 /* the descriptor as a plugin built from this tree fills it in */

@@ -37,7 +37,7 @@
 
 #include "hermes-launchd-control.h"
 #include "hermes-launchd-render.h"
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"
 

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "hermes-home-lock.h"
-#include "hermes-pid-record.h"
-#include "hermes-platform.h"
+#include "hermes-pid-record-private.h"
+#include "hermes-platform-private.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"
 

@@ -17,6 +17,7 @@
 
 #include "hermes-backend.h"
 #include "hermes-plugin-private.h"
+#include "hermes-svc.h"
 #include "hermes-test.h"
 
 typedef struct {

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "hermes-backend.h"
+#include "hermes-svc.h"
 #include "hermes-test.h"
 
 typedef struct {

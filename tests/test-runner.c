@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-runner.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"

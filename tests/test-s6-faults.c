@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"
 

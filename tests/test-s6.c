@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-s6-control.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"

@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hermes-platform.h"
+#include "hermes-platform-private.h"
 #include "hermes-svc.h"
 #include "hermes-systemd-render.h"
 #include "hermes-test.h"

@@ -14,7 +14,20 @@
 #include "config.h"
 
 #include "hermes-launchd-render.h"
-#include "hermes-util.h"
+
+static gint
+hermes_launchd_render_cmp(gconstpointer a, gconstpointer b, gpointer user_data)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* in place, so what is rendered does not depend on the order the spec was built in */
+static void
+hermes_launchd_render_sort(GStrv strv)
+{
+	g_qsort_with_data(
+		strv, (gint)g_strv_length(strv), sizeof(gchar *), hermes_launchd_render_cmp, NULL);
+}
 
 /* where launchd looks for programs when the plist names no PATH: launchd's own default
  * plus the usual Homebrew prefixes; the directory of `hermes` itself comes first */
@@ -331,7 +344,7 @@ hermes_launchd_render_env(GString *out,
 	g_autofree gchar **keys = (gchar **)g_hash_table_get_keys_as_array(env, NULL);
 
 	/* sorted, so the plist does not change when the spec is built in another order */
-	hermes_strv_sort(keys);
+	hermes_launchd_render_sort(keys);
 	if (!hermes_launchd_render_key(out, 1, "EnvironmentVariables", error))
 		return FALSE;
 	g_string_append(out, "\t<dict>\n");

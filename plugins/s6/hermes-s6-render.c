@@ -12,12 +12,25 @@
 #include "config.h"
 
 #include "hermes-s6-render.h"
-#include "hermes-util.h"
 
 gchar *
 hermes_s6_slot_name(const gchar *profile)
 {
 	return g_strdup_printf("gateway-%s", profile);
+}
+
+static gint
+hermes_s6_render_cmp(gconstpointer a, gconstpointer b, gpointer user_data)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* in place, so what is rendered does not depend on the order the spec was built in */
+static void
+hermes_s6_render_sort(GStrv strv)
+{
+	g_qsort_with_data(
+		strv, (gint)g_strv_length(strv), sizeof(gchar *), hermes_s6_render_cmp, NULL);
 }
 
 static const gchar *
@@ -184,7 +197,7 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 	g_string_append(out, "exec 2>&1\n");
 	hermes_s6_render_home_fallback(out, opts);
 	/* sorted, so the script does not change when the spec is built in another order */
-	hermes_strv_sort(names);
+	hermes_s6_render_sort(names);
 	for (guint i = 0; names[i] != NULL; i++) {
 		g_autofree gchar *value =
 			hermes_shell_quote(hermes_gateway_spec_get_env(spec, names[i]));

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include "hermes-systemd-render.h"
-#include "hermes-util.h"
 
 const gchar *
 hermes_systemd_scope_to_string(HermesSystemdScope scope)
@@ -90,6 +89,20 @@ hermes_systemd_escape_env_value(const gchar *text)
 		g_string_append_c(out, *p);
 	}
 	return g_string_free(out, FALSE);
+}
+
+static gint
+hermes_systemd_render_cmp(gconstpointer a, gconstpointer b, gpointer user_data)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* in place, so what is rendered does not depend on the order the spec was built in */
+static void
+hermes_systemd_render_sort(GStrv strv)
+{
+	g_qsort_with_data(
+		strv, (gint)g_strv_length(strv), sizeof(gchar *), hermes_systemd_render_cmp, NULL);
 }
 
 /* characters an ExecStart= word may carry bare */
@@ -373,7 +386,7 @@ hermes_systemd_render_unit(const HermesSystemdRenderOptions *opts,
 	if (opts->hermes_home != NULL && hermes_gateway_spec_get_env(spec, "HERMES_HOME") == NULL)
 		g_ptr_array_add(names, g_strdup("HERMES_HOME"));
 	g_ptr_array_add(names, NULL);
-	hermes_strv_sort((GStrv)names->pdata);
+	hermes_systemd_render_sort((GStrv)names->pdata);
 	for (guint i = 0; i + 1 < names->len; i++) {
 		const gchar *name = g_ptr_array_index(names, i);
 		const gchar *value = hermes_gateway_spec_get_env(spec, name);

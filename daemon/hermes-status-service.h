@@ -7,15 +7,10 @@
 
 #include <gio/gio.h>
 
+#include "hermes-dbus-names.h"
 #include "hermes-service-manager.h"
 
 G_BEGIN_DECLS
-
-/* the well-known name and the root object of hermes-svcd */
-#define HERMES_STATUS_SERVICE_BUS_NAME		"ai.hermes.ServiceManager1"
-#define HERMES_STATUS_SERVICE_OBJECT_PATH	"/ai/hermes/ServiceManager1"
-#define HERMES_STATUS_SERVICE_INTERFACE		"ai.hermes.ServiceManager1"
-#define HERMES_STATUS_SERVICE_GATEWAY_INTERFACE "ai.hermes.ServiceManager1.Gateway"
 
 #define HERMES_TYPE_STATUS_SERVICE (hermes_status_service_get_type())
 G_DECLARE_FINAL_TYPE(HermesStatusService, hermes_status_service, HERMES, STATUS_SERVICE, GObject)
