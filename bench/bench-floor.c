@@ -23,7 +23,10 @@
  *                                     in microseconds
  */
 
+/* the build defines _GNU_SOURCE for every file; a standalone build may not */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

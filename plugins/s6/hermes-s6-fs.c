@@ -278,6 +278,10 @@ hermes_s6_trust_slot(gint scan_fd, const gchar *name, const gchar *scandir, GErr
 /**
  * hermes_s6_trust_tree:
  * @scandir: the scan directory (it may not exist yet)
+ * @slot_dir: (nullable): check only this slot (a path below @scandir), not
+ *   every one: registering or starting one gateway must not cost a walk of
+ *   the whole tree, or a boot of N profiles costs N² (the s6-svscan start
+ *   checks them all)
  * @for_svscan: also check every slot s6-svscan would supervise, not only ours
  * @error: return location for a #GError
  *
@@ -290,7 +294,10 @@ hermes_s6_trust_slot(gint scan_fd, const gchar *name, const gchar *scandir, GErr
  * Returns: %TRUE when the tree is safe to run as root (or we are not root)
  */
 gboolean
-hermes_s6_trust_tree(const gchar *scandir, gboolean for_svscan, GError **error)
+hermes_s6_trust_tree(const gchar *scandir,
+		     const gchar *slot_dir,
+		     gboolean for_svscan,
+		     GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
 	struct dirent *entry;
@@ -311,6 +318,12 @@ hermes_s6_trust_tree(const gchar *scandir, gboolean for_svscan, GError **error)
 	if (!hermes_s6_trust_dir_fd(fd, scandir, scandir, error)) {
 		close(fd);
 		return FALSE;
+	}
+	if (slot_dir != NULL) {
+		g_autofree gchar *name = g_path_get_basename(slot_dir);
+		gboolean ok = hermes_s6_trust_slot(fd, name, scandir, error);
+		close(fd);
+		return ok;
 	}
 	dir = fdopendir(fd);
 	if (dir == NULL) {

@@ -504,7 +504,7 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
 	gint64 gid = -1;
 
-	if (!hermes_s6_trust_tree(self->scandir, FALSE, error))
+	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error))
 		return FALSE;
 	steps = hermes_s6_manager_plan(self, spec, flags, error);
 	if (steps == NULL)

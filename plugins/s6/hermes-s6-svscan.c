@@ -78,7 +78,7 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 	if (hermes_s6_scanner_is_running(self->scandir))
 		return TRUE;
 	/* root's s6-svscan runs every run script of the tree as root */
-	if (!hermes_s6_trust_tree(self->scandir, TRUE, error))
+	if (!hermes_s6_trust_tree(self->scandir, NULL, TRUE, error))
 		return FALSE;
 	if (!hermes_s6_manager_ensure_scandir(self, error))
 		return FALSE;

@@ -68,7 +68,7 @@ hermes_s6_manager_bring_up(HermesS6Manager *self,
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return FALSE;
-	if (!hermes_s6_trust_tree(self->scandir, FALSE, error))
+	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error))
 		return FALSE;
 	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, rescan, cancellable, error))
 		return FALSE;
