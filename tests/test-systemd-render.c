@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "hermes-systemd-bus.h"
+#include "hermes-systemd-endpoints.h"
+#include "hermes-systemd-linger.h"
 #include "hermes-systemd-render.h"
 #include "hermes-systemd-status.h"
 #include "hermes-test.h"

@@ -297,6 +297,44 @@ hermes_systemd_render_codes(GString *out, const gchar *key, const gint *codes, g
 	g_string_append_c(out, '\n');
 }
 
+/* every word quoted as it needs */
+static void
+hermes_systemd_render_exec_start(GString *out, const gchar *const *argv)
+{
+	g_string_append(out, "ExecStart=");
+	for (guint i = 0; argv[i] != NULL; i++) {
+		g_autofree gchar *word = hermes_systemd_quote_word(argv[i]);
+		g_string_append_printf(out, "%s%s", i > 0 ? " " : "", word);
+	}
+	g_string_append_c(out, '\n');
+}
+
+/* the spec's variables and HERMES_HOME, sorted, then the contract's */
+static void
+hermes_systemd_render_environment(GString *out,
+				  const HermesSystemdRenderOptions *opts,
+				  HermesGatewaySpec *spec)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) spec_names = hermes_gateway_spec_get_env_names(spec);
+
+	/* sorted, so the unit does not change when the spec is built in another order */
+	for (guint i = 0; spec_names[i] != NULL; i++) {
+		if (g_strcmp0(spec_names[i], "HERMES_SUPERVISED_CHILD") != 0)
+			g_ptr_array_add(names, g_strdup(spec_names[i]));
+	}
+	if (opts->hermes_home != NULL && hermes_gateway_spec_get_env(spec, "HERMES_HOME") == NULL)
+		g_ptr_array_add(names, g_strdup("HERMES_HOME"));
+	g_ptr_array_add(names, NULL);
+	hermes_systemd_render_sort((GStrv)names->pdata);
+	for (guint i = 0; i + 1 < names->len; i++) {
+		const gchar *name = g_ptr_array_index(names, i);
+		const gchar *value = hermes_gateway_spec_get_env(spec, name);
+		hermes_systemd_render_env(out, name, value != NULL ? value : opts->hermes_home);
+	}
+	hermes_systemd_render_env(out, "HERMES_SUPERVISED_CHILD", "1");
+}
+
 /**
  * hermes_systemd_render_unit:
  * @opts: the scope and what the backend adds
@@ -318,8 +356,6 @@ hermes_systemd_render_unit(const HermesSystemdRenderOptions *opts,
 			   GError **error)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	g_auto(GStrv) spec_names = hermes_gateway_spec_get_env_names(spec);
 	const gchar *const *argv = hermes_gateway_spec_get_argv(spec);
 	const gchar *profile = hermes_gateway_spec_get_profile(spec);
 	const gchar *user = hermes_gateway_spec_get_user(spec);
@@ -363,12 +399,7 @@ hermes_systemd_render_unit(const HermesSystemdRenderOptions *opts,
 		g_string_append(out, "Type=notify\nNotifyAccess=main\n");
 	else
 		g_string_append(out, "Type=exec\n");
-	g_string_append(out, "ExecStart=");
-	for (guint i = 0; argv[i] != NULL; i++) {
-		g_autofree gchar *word = hermes_systemd_quote_word(argv[i]);
-		g_string_append_printf(out, "%s%s", i > 0 ? " " : "", word);
-	}
-	g_string_append_c(out, '\n');
+	hermes_systemd_render_exec_start(out, argv);
 	if (workdir != NULL) {
 		g_autofree gchar *dir = hermes_systemd_escape_specifiers(workdir);
 		g_string_append_printf(out, "WorkingDirectory=%s\n", dir);
@@ -378,21 +409,7 @@ hermes_systemd_render_unit(const HermesSystemdRenderOptions *opts,
 		if (opts->group != NULL)
 			g_string_append_printf(out, "Group=%s\n", opts->group);
 	}
-	/* sorted, so the unit does not change when the spec is built in another order */
-	for (guint i = 0; spec_names[i] != NULL; i++) {
-		if (g_strcmp0(spec_names[i], "HERMES_SUPERVISED_CHILD") != 0)
-			g_ptr_array_add(names, g_strdup(spec_names[i]));
-	}
-	if (opts->hermes_home != NULL && hermes_gateway_spec_get_env(spec, "HERMES_HOME") == NULL)
-		g_ptr_array_add(names, g_strdup("HERMES_HOME"));
-	g_ptr_array_add(names, NULL);
-	hermes_systemd_render_sort((GStrv)names->pdata);
-	for (guint i = 0; i + 1 < names->len; i++) {
-		const gchar *name = g_ptr_array_index(names, i);
-		const gchar *value = hermes_gateway_spec_get_env(spec, name);
-		hermes_systemd_render_env(out, name, value != NULL ? value : opts->hermes_home);
-	}
-	hermes_systemd_render_env(out, "HERMES_SUPERVISED_CHILD", "1");
+	hermes_systemd_render_environment(out, opts, spec);
 	g_string_append_printf(out, "Restart=always\nRestartSec=%s\n", restart_sec);
 	hermes_systemd_render_codes(out, "RestartPreventExitStatus", codes, n_codes);
 	/* a restart request is a success that restarts at once, never a crash */
