@@ -27,7 +27,9 @@
 
 #include "hermes-error.h"
 #include "hermes-gateway-spec.h"
+#include "hermes-launchd-plist-reader.h"
 #include "hermes-launchd-render.h"
+#include "hermes-launchd-xml.h"
 #include "hermes-test.h"
 
 #define TEST_PYTHON "/usr/bin/python3"

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "hermes-launchd-control.h"
+#include "hermes-launchd-plist-reader.h"
 #include "hermes-launchd-render.h"
 #include "hermes-platform-private.h"
 #include "hermes-svc.h"

@@ -23,8 +23,6 @@ gchar *
 hermes_launchd_plist_name(const gchar *profile);
 gchar *
 hermes_launchd_profile_from_plist_name(const gchar *basename);
-gchar *
-hermes_launchd_xml_escape(const gchar *what, const gchar *text, GError **error);
 GStrv
 hermes_launchd_render_argv(HermesGatewaySpec *spec);
 gchar *
@@ -33,7 +31,5 @@ gchar *
 hermes_launchd_render_plist(const HermesLaunchdRenderOptions *opts,
 			    HermesGatewaySpec *spec,
 			    GError **error);
-GVariant *
-hermes_launchd_plist_parse(const gchar *text, gssize length, GError **error);
 
 G_END_DECLS

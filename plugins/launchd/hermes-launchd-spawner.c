@@ -63,6 +63,56 @@ hermes_launchd_spawner_text(GBytes *bytes)
 	return g_utf8_make_valid(data, (gssize)len);
 }
 
+/* what the finished (or overdue) run amounts to */
+static gboolean
+hermes_launchd_spawner_result(HermesLaunchdSpawner *self,
+			      const gchar *const *args,
+			      GSubprocess *proc,
+			      HermesLaunchdSpawnerWait *wait,
+			      gchar **out,
+			      gchar **err,
+			      gint *exit_code,
+			      GError **error)
+{
+	HermesLaunchdSpawnerPrivate *priv = GET_PRIVATE(self);
+	gboolean ok = TRUE;
+
+	if (wait->timed_out) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_TIMED_OUT,
+			    "%s %s did not finish within %u s",
+			    priv->program,
+			    args[0] != NULL ? args[0] : "",
+			    priv->timeout_ms / 1000);
+		ok = FALSE;
+	} else if (wait->error != NULL) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_COMMAND_FAILED,
+			    "cannot read the output of %s: %s",
+			    priv->program,
+			    wait->error->message);
+		ok = FALSE;
+	} else if (!g_subprocess_get_if_exited(proc)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_COMMAND_FAILED,
+			    "%s %s was killed by signal %d",
+			    priv->program,
+			    args[0] != NULL ? args[0] : "",
+			    g_subprocess_get_term_sig(proc));
+		ok = FALSE;
+	} else {
+		*exit_code = g_subprocess_get_exit_status(proc);
+		if (out != NULL)
+			*out = hermes_launchd_spawner_text(wait->out);
+		if (err != NULL)
+			*err = hermes_launchd_spawner_text(wait->err);
+	}
+	return ok;
+}
+
 static gboolean
 hermes_launchd_spawner_real_run(HermesLaunchdSpawner *self,
 				const gchar *const *args,
@@ -117,39 +167,7 @@ hermes_launchd_spawner_real_run(HermesLaunchdSpawner *self,
 	}
 	g_main_context_pop_thread_default(context);
 
-	if (wait.timed_out) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_TIMED_OUT,
-			    "%s %s did not finish within %u s",
-			    priv->program,
-			    args[0] != NULL ? args[0] : "",
-			    priv->timeout_ms / 1000);
-		ok = FALSE;
-	} else if (wait.error != NULL) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_COMMAND_FAILED,
-			    "cannot read the output of %s: %s",
-			    priv->program,
-			    wait.error->message);
-		ok = FALSE;
-	} else if (!g_subprocess_get_if_exited(proc)) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_COMMAND_FAILED,
-			    "%s %s was killed by signal %d",
-			    priv->program,
-			    args[0] != NULL ? args[0] : "",
-			    g_subprocess_get_term_sig(proc));
-		ok = FALSE;
-	} else {
-		*exit_code = g_subprocess_get_exit_status(proc);
-		if (out != NULL)
-			*out = hermes_launchd_spawner_text(wait.out);
-		if (err != NULL)
-			*err = hermes_launchd_spawner_text(wait.err);
-	}
+	ok = hermes_launchd_spawner_result(self, args, proc, &wait, out, err, exit_code, error);
 	g_clear_pointer(&wait.out, g_bytes_unref);
 	g_clear_pointer(&wait.err, g_bytes_unref);
 	g_clear_error(&wait.error);
