@@ -784,10 +784,17 @@ test_supervisor_alive_changes_nothing(void **state)
 	test_st_default(&st, &facts);
 	st.ready = TRUE;
 	status = test_map(fx, &st, &facts);
-	hermes_s6_status_judge_supervisor(status, &st, TRUE, FALSE, NULL);
+	hermes_s6_status_judge_supervisor(status, &st, TRUE, TRUE, NULL);
 	test_assert_state(status, HERMES_GATEWAY_STATE_UP);
 	assert_int_equal(hermes_gateway_status_get_pid(status), 4242);
 	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.supervisor"), "running");
+	assert_null(hermes_gateway_status_get_raw(status, "s6.fault"));
+	/* killed a moment ago, not yet reaped: never "up" with a dead pid */
+	status = test_map(fx, &st, &facts);
+	hermes_s6_status_judge_supervisor(status, &st, TRUE, FALSE, NULL);
+	test_assert_state(
+		status, st.wantup ? HERMES_GATEWAY_STATE_STARTING : HERMES_GATEWAY_STATE_STOPPING);
+	assert_int_equal(hermes_gateway_status_get_pid(status), 0);
 	assert_null(hermes_gateway_status_get_raw(status, "s6.fault"));
 	/* nothing to judge for a slot s6 never supervised */
 	status = test_map(fx, NULL, &facts);

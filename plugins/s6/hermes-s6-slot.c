@@ -20,6 +20,7 @@
 
 #include "hermes-platform.h"
 #include "hermes-s6-control.h"
+#include "hermes-s6-diff.h"
 #include "hermes-s6-fs.h"
 #include "hermes-s6-manager-private.h"
 #include "hermes-s6-render.h"
@@ -490,6 +491,29 @@ hermes_s6_manager_rescan_new(HermesS6Manager *self,
 	return FALSE;
 }
 
+/* the slot already is what the plan would write: only the start, if asked */
+static gboolean
+hermes_s6_manager_keep_unchanged(HermesS6Manager *self,
+				 const gchar *profile,
+				 const gchar *slot_dir,
+				 HermesRegisterFlags flags,
+				 GCancellable *cancellable,
+				 GError **error)
+{
+	g_debug("slot %s is unchanged", slot_dir);
+	hermes_s6_manager_watch_slot(self, profile);
+	if ((flags & HERMES_REGISTER_FLAG_START) == 0 ||
+	    ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) != 0 &&
+	     hermes_s6_slot_released(self->scandir, slot_dir)))
+		return TRUE;
+	/* a slot no supervisor holds needs the scanner to look again */
+	return hermes_s6_manager_bring_up(self,
+					  profile,
+					  hermes_s6_slot_released(self->scandir, slot_dir),
+					  cancellable,
+					  error);
+}
+
 gboolean
 hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 				   HermesGatewaySpec *spec,
@@ -523,6 +547,9 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 				    slot_dir);
 			return FALSE;
 		}
+		if (hermes_s6_slot_matches(self->scandir, slot_dir, steps, gid))
+			return hermes_s6_manager_keep_unchanged(
+				self, profile, slot_dir, flags, cancellable, error);
 		if (!hermes_s6_slot_released(self->scandir, slot_dir))
 			return hermes_s6_manager_update_in_place(
 				self, steps, slot_dir, flags, cancellable, error);

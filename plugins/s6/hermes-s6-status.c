@@ -205,6 +205,16 @@ hermes_s6_status_judge_supervisor(HermesGatewayStatus *status,
 		return;
 	if (supervisor_alive) {
 		hermes_gateway_status_set_raw(status, "s6.supervisor", "running");
+		/* between a gateway's death and its supervisor reaping it, the status
+		 * file still says up: the pid says otherwise, and s6 acts next */
+		if (hermes_gateway_status_get_state(status) == HERMES_GATEWAY_STATE_UP &&
+		    st->pid != 0 && !pid_alive) {
+			hermes_gateway_status_set_state(status,
+							st->wantup ? HERMES_GATEWAY_STATE_STARTING
+								   : HERMES_GATEWAY_STATE_STOPPING);
+			hermes_gateway_status_set_pid(status, 0);
+			hermes_gateway_status_set_ready(status, HERMES_TRISTATE_UNKNOWN, 0);
+		}
 		return;
 	}
 	hermes_gateway_status_set_raw(status, "s6.supervisor", "gone");
