@@ -61,6 +61,8 @@ test_state_symlink(void **state)
 		{{"--json", "status", NULL}, HOSTILE_CODES(0, 65, 77)},
 	};
 
+	/* p2 is the bystander whose gateway must not notice */
+	assert_true(g_file_test(p2, G_FILE_TEST_IS_DIR));
 	hostile_symlink(target, link);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree gchar *what = g_strjoinv(" ", (gchar **)cases[i].args);
@@ -175,7 +177,7 @@ svscan_log_case(HostileFixture *fx, const gchar *target_name)
 
 	/* the same through a start on demand */
 	{
-		g_autofree gchar *p1 = hostile_make_profile(fx, NULL, "p1");
+		g_free(hostile_make_profile(fx, NULL, "p1"));
 		hostile_run(fx, "-p", "p1", "gateway", "start");
 		hostile_assert_result(fx, "gateway start", HOSTILE_CODES(0, 65, 69, 77));
 		g_usleep(300000);

@@ -35,7 +35,7 @@ static gchar *
 two_profiles(HostileFixture *fx, GPid *g2)
 {
 	gchar *p1 = hostile_make_profile(fx, NULL, "p1");
-	g_autofree gchar *p2 = hostile_make_profile(fx, NULL, "p2");
+	g_free(hostile_make_profile(fx, NULL, "p2"));
 	*g2 = hostile_start_gateway(fx, NULL, "p2");
 	return p1;
 }
