@@ -110,6 +110,16 @@ hermes_s6_waiter_tick_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* an 'O' (finish said: down for good) counts only after this start's 'u': a
+ * restart's previous gateway, stopped on purpose, may announce its own 'O'
+ * just after the stop's wait returned and this waiter subscribed */
+static gboolean
+hermes_s6_waiter_saw_final_exit(HermesS6Waiter *waiter)
+{
+	const gchar *up = strchr(waiter->seen->str, 'u');
+	return up != NULL && strchr(up, 'O') != NULL;
+}
+
 gboolean
 hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 		      HermesS6WaitFor what,
@@ -131,7 +141,7 @@ hermes_s6_waiter_wait(HermesS6Waiter *waiter,
 	g_source_set_callback(recheck, hermes_s6_waiter_tick_cb, NULL, NULL);
 	g_source_attach(recheck, waiter->context);
 	while (!hermes_s6_waiter_done(waiter, what, old_pid)) {
-		if (what == HERMES_S6_WAIT_READY && strchr(waiter->seen->str, 'O') != NULL) {
+		if (what == HERMES_S6_WAIT_READY && hermes_s6_waiter_saw_final_exit(waiter)) {
 			g_autofree gchar *name = g_path_get_basename(waiter->slot_dir);
 			g_source_destroy(timeout);
 			g_source_destroy(recheck);
