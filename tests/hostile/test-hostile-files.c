@@ -272,7 +272,7 @@ test_profile_symlink_other_home(void **state)
 	other_state = g_build_filename(other_p1, "gateway_state.json", NULL);
 	gateway = hostile_start_gateway(fx, other, "p1");
 	/* the attacker's home: its own tree, and p1 a link to the other home's p1 */
-	hostile_make_profile(fx, NULL, "mine");
+	g_free(hostile_make_profile(fx, NULL, "mine"));
 	hostile_start_gateway(fx, NULL, "mine");
 	hostile_symlink(other_p1, link);
 	g_file_get_contents(other_state, &state_before, NULL, NULL);
@@ -312,7 +312,7 @@ test_delete_not_a_profile(void **state)
 	g_autofree gchar *before = NULL;
 	g_autofree gchar *after = NULL;
 
-	hostile_make_profile(fx, NULL, "p1");
+	g_free(hostile_make_profile(fx, NULL, "p1"));
 	hostile_write(data, "not a profile\n", 0644);
 	before = hostile_snapshot(junk);
 	hostile_run(fx, "profile", "delete", "junk", "--yes");

@@ -157,7 +157,7 @@ test_planted_slot_in_user_home(void **state)
 	scandir = g_build_filename(fx->home, "run", "service", NULL);
 	marker = g_build_filename(fx->home, "evil-marker", NULL);
 	assert_int_equal(chown(fx->home, pw->pw_uid, pw->pw_gid), 0);
-	hostile_make_profile(fx, NULL, "p1");
+	g_free(hostile_make_profile(fx, NULL, "p1"));
 	mkdir_owned(scandir, pw, 0755);
 	{
 		g_autofree gchar *run = g_path_get_dirname(scandir);
@@ -195,7 +195,7 @@ test_user_scandir_in_root_home(void **state)
 	marker = g_build_filename(marks, "evil-marker", NULL);
 	g_mkdir(marks, 0755);
 	g_chmod(marks, 01777);
-	hostile_make_profile(fx, NULL, "p1");
+	g_free(hostile_make_profile(fx, NULL, "p1"));
 	g_mkdir_with_parents(run, 0755);
 	mkdir_owned(scandir, pw, 0755);
 	plant_slot(scandir, marker, pw);
@@ -220,7 +220,7 @@ test_user_log_dir_in_root_home(void **state)
 	if (pw == NULL)
 		return;
 	logs = g_build_filename(fx->home, "logs", "gateways", NULL);
-	hostile_make_profile(fx, NULL, "p1");
+	g_free(hostile_make_profile(fx, NULL, "p1"));
 	mkdir_owned(logs, pw, 0755);
 	hostile_run(fx, "-p", "p1", "gateway", "start");
 	hostile_assert_result(fx, "gateway start", HOSTILE_CODES(0, 77));
@@ -244,7 +244,7 @@ test_world_writable_home(void **state)
 		{"profile", "delete", "p1", "--yes", NULL},
 	};
 
-	hostile_make_profile(fx, NULL, "p1");
+	g_free(hostile_make_profile(fx, NULL, "p1"));
 	g_chmod(fx->home, 0777);
 	before = hostile_snapshot(fx->home);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -186,7 +186,7 @@ test_fifo_svscan_log(void **state)
 		{{"-p", "p1", "gateway", "start", NULL}, HOSTILE_CODES(0, 65, 69, 77)},
 		{{"supervisor", "stop", NULL}, HOSTILE_CODES(0, 2, 65, 69, 77)},
 	};
-	hostile_make_profile(fx, NULL, "p1");
+	g_free(hostile_make_profile(fx, NULL, "p1"));
 	g_mkdir_with_parents(fx->home, 0755);
 	{
 		g_autofree gchar *logs = g_path_get_dirname(fifo);
