@@ -31,6 +31,7 @@
 
 #include "hermes-error.h"
 #include "hermes-home-trust.h"
+#include "hermes-platform-private.h"
 #include "hermes-profile.h"
 
 /**
@@ -84,8 +85,8 @@ hermes_home_trust_in_container(HermesContext *ctx)
 {
 	g_autofree gchar *comm_path = hermes_context_build_path(ctx, "/proc/1/comm");
 	g_autofree gchar *basedir = hermes_context_build_path(ctx, "/run/s6/basedir");
-	g_autofree gchar *comm = NULL;
-	if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+	g_autofree gchar *comm = hermes_platform_read_proc(comm_path, NULL);
+	if (comm == NULL)
 		return FALSE;
 	g_strchomp(comm);
 	return g_strcmp0(comm, "s6-svscan") == 0 && g_file_test(basedir, G_FILE_TEST_IS_DIR);
