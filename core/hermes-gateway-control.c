@@ -7,7 +7,8 @@
  * The one place a gateway is started, stopped or restarted, whoever asks
  * (`hermes gateway start`, hermes-svcd's Start): normalise and validate the
  * name; refuse stop/restart from inside a gateway (upstream #92560);
- * register a missing slot for an existing profile; record `desired_state`
+ * register a missing slot for an existing profile and bring an outdated one
+ * up to date; record `desired_state`
  * durably before the supervisor hears of it; leave the planned-stop marker
  * in the target's home before a stop or restart; signal, and put the intent
  * back if the supervisor refuses; with a timeout, await the asked state.
@@ -25,26 +26,11 @@
 
 #include "hermes-error.h"
 #include "hermes-gateway-control.h"
+#include "hermes-gateway-result-private.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-state.h"
 #include "hermes-planned-stop.h"
 #include "hermes-profile.h"
-
-struct _HermesGatewayResult {
-	gatomicrefcount refcount;
-	HermesGatewayAction action;
-	gchar *profile;
-	HermesGatewayOutcome outcome;
-	gchar *message;
-	GError *error; /* NULL when done */
-	gboolean registered;
-	GPtrArray *notes; /* NULL-terminated */
-};
-
-G_DEFINE_BOXED_TYPE(HermesGatewayResult,
-		    hermes_gateway_result,
-		    hermes_gateway_result_ref,
-		    hermes_gateway_result_unref)
 
 struct _HermesGatewayControl {
 	GObject parent_instance;
@@ -64,166 +50,11 @@ typedef struct {
 	guint32 owner_uid;
 	guint32 owner_gid;
 	HermesGatewayStatus *before; /* the status read on the way, if any */
+	gint64 marked_pid;	     /* the gateway a planned-stop marker names, or 0 */
 } HermesGatewayRun;		     /* one action in progress */
 
 static const gchar *hermes_gateway_action_verbs[] = {"start", "stop", "restart"};
 static const gchar *hermes_gateway_action_done[] = {"Started", "Stopped", "Restarted"};
-
-/*****************************************************************************/
-/* the result */
-
-static HermesGatewayResult *
-hermes_gateway_result_new(HermesGatewayAction action, const gchar *profile)
-{
-	HermesGatewayResult *self = g_new0(HermesGatewayResult, 1);
-	g_atomic_ref_count_init(&self->refcount);
-	self->action = action;
-	self->profile = g_strdup(profile);
-	self->outcome = HERMES_GATEWAY_OUTCOME_DONE;
-	self->notes = g_ptr_array_new_null_terminated(0, g_free, TRUE);
-	return self;
-}
-
-/* takes @error; its message becomes the result's */
-static void
-hermes_gateway_result_fail(HermesGatewayResult *self, HermesGatewayOutcome outcome, GError *error)
-{
-	hermes_error_convert(&error);
-	self->outcome = outcome;
-	g_clear_error(&self->error);
-	self->error = error;
-	g_free(self->message);
-	self->message = g_strdup(error->message);
-}
-
-/**
- * hermes_gateway_result_ref:
- * @self: a #HermesGatewayResult
- * Returns: (transfer full): @self
- */
-HermesGatewayResult *
-hermes_gateway_result_ref(HermesGatewayResult *self)
-{
-	g_return_val_if_fail(self != NULL, NULL);
-	g_atomic_ref_count_inc(&self->refcount);
-	return self;
-}
-
-/**
- * hermes_gateway_result_unref:
- * @self: (transfer full): a #HermesGatewayResult
- */
-void
-hermes_gateway_result_unref(HermesGatewayResult *self)
-{
-	g_return_if_fail(self != NULL);
-	if (!g_atomic_ref_count_dec(&self->refcount))
-		return;
-	g_free(self->profile);
-	g_free(self->message);
-	g_clear_error(&self->error);
-	g_ptr_array_unref(self->notes);
-	g_free(self);
-}
-
-/**
- * hermes_gateway_result_get_action:
- * @self: a #HermesGatewayResult
- * Returns: what was asked
- */
-HermesGatewayAction
-hermes_gateway_result_get_action(const HermesGatewayResult *self)
-{
-	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_ACTION_START);
-	return self->action;
-}
-
-/**
- * hermes_gateway_result_get_profile:
- * @self: a #HermesGatewayResult
- * Returns: the profile, normalised (as given when it was invalid)
- */
-const gchar *
-hermes_gateway_result_get_profile(const HermesGatewayResult *self)
-{
-	g_return_val_if_fail(self != NULL, NULL);
-	return self->profile;
-}
-
-/**
- * hermes_gateway_result_get_outcome:
- * @self: a #HermesGatewayResult
- * Returns: how it ended
- */
-HermesGatewayOutcome
-hermes_gateway_result_get_outcome(const HermesGatewayResult *self)
-{
-	g_return_val_if_fail(self != NULL, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
-	return self->outcome;
-}
-
-/**
- * hermes_gateway_result_get_message:
- * @self: a #HermesGatewayResult
- * Returns: one line for a person: `Started gateway 'demo' (backend s6)`, or
- *   what went wrong, naming the action, the profile, the backend and the code
- */
-const gchar *
-hermes_gateway_result_get_message(const HermesGatewayResult *self)
-{
-	g_return_val_if_fail(self != NULL, NULL);
-	return self->message;
-}
-
-/**
- * hermes_gateway_result_get_registered:
- * @self: a #HermesGatewayResult
- * Returns: whether a missing slot was registered on the way
- */
-gboolean
-hermes_gateway_result_get_registered(const HermesGatewayResult *self)
-{
-	g_return_val_if_fail(self != NULL, FALSE);
-	return self->registered;
-}
-
-/**
- * hermes_gateway_result_get_notes:
- * @self: a #HermesGatewayResult
- *
- * Things a person may want to know besides the outcome: a slot that was
- * registered, an intent that could not be put back.
- *
- * Returns: (transfer none) (array zero-terminated=1): the notes, in order
- */
-const gchar *const *
-hermes_gateway_result_get_notes(const HermesGatewayResult *self)
-{
-	static const gchar *const none[] = {NULL};
-	g_return_val_if_fail(self != NULL, NULL);
-	/* an empty array has no storage yet */
-	if (self->notes->pdata == NULL)
-		return none;
-	return (const gchar *const *)self->notes->pdata;
-}
-
-/**
- * hermes_gateway_result_propagate_error:
- * @self: a #HermesGatewayResult
- * @error: return location for a #GError
- *
- * Returns: %TRUE when the outcome is %HERMES_GATEWAY_OUTCOME_DONE, else
- *   %FALSE with a copy of the #HERMES_ERROR it ended with
- */
-gboolean
-hermes_gateway_result_propagate_error(const HermesGatewayResult *self, GError **error)
-{
-	g_return_val_if_fail(self != NULL, FALSE);
-	if (self->error == NULL)
-		return TRUE;
-	g_propagate_error(error, g_error_copy(self->error));
-	return FALSE;
-}
 
 /*****************************************************************************/
 /* the steps */
@@ -349,8 +180,30 @@ hermes_gateway_run_set_desired(HermesGatewayRun *run,
 }
 
 /*
+ * The slot as this hermes would write it now. One written by another hermes
+ * (an older release, a build dir since removed, another prefix) can name a
+ * binary that is gone: start would then only trip the circuit breaker.
+ * Backends leave an identical registration alone (REPLACE is a no-op then),
+ * so this costs a few reads; a changed one takes effect at the next spawn.
+ */
+static gboolean
+hermes_gateway_run_refresh(HermesGatewayRun *run, HermesGatewaySpec *spec, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	if (hermes_service_manager_register_gateway(
+		    run->self->manager, spec, HERMES_REGISTER_FLAG_REPLACE, NULL, &error_local))
+		return TRUE;
+	g_propagate_prefixed_error(error,
+				   g_steal_pointer(&error_local),
+				   "cannot bring the registration of gateway '%s' up to date: ",
+				   run->result->profile);
+	return FALSE;
+}
+
+/*
  * A profile that exists but has no slot (created before the backend was
- * here, or on the host against a mounted home) gets one, so start just works.
+ * here, or on the host against a mounted home) gets one, so start just
+ * works; one that has a slot gets it refreshed.
  */
 static gboolean
 hermes_gateway_run_ensure_registered(HermesGatewayRun *run, GError **error)
@@ -365,7 +218,7 @@ hermes_gateway_run_ensure_registered(HermesGatewayRun *run, GError **error)
 		return TRUE;
 	/* kept: the planned-stop marker needs the pid, and supervisors are not asked twice */
 	run->before = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
-	if (run->before != NULL ||
+	if (run->before == NULL &&
 	    !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED))
 		return TRUE;
 	/* a slot without a profile is for the backend to refuse */
@@ -375,6 +228,8 @@ hermes_gateway_run_ensure_registered(HermesGatewayRun *run, GError **error)
 	spec = hermes_gateway_spec_new_default(run->self->ctx, profile, error);
 	if (spec == NULL)
 		return FALSE;
+	if (run->before != NULL)
+		return hermes_gateway_run_refresh(run, spec, error);
 	if (!hermes_service_manager_register_gateway(
 		    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
 		g_prefix_error(error, "cannot register gateway '%s': ", profile);
@@ -408,7 +263,8 @@ hermes_gateway_run_mark_planned_stop(HermesGatewayRun *run)
 	if (pid <= 0)
 		return;
 	if (hermes_gateway_run_become(run, &saved, &error_local)) {
-		hermes_planned_stop_write(run->home, pid, &error_local);
+		if (hermes_planned_stop_write(run->home, pid, &error_local))
+			run->marked_pid = pid;
 		hermes_gateway_run_unbecome(&saved);
 	}
 	if (error_local != NULL)
@@ -484,6 +340,13 @@ hermes_gateway_run_refused(HermesGatewayRun *run,
 			   GError *error_local)
 {
 	g_autoptr(GError) error_restore = NULL;
+	HermesGatewayIdentity saved;
+
+	/* a marker left behind would turn the gateway's next, unplanned death into a stop */
+	if (run->marked_pid > 0 && hermes_gateway_run_become(run, &saved, NULL)) {
+		hermes_planned_stop_withdraw(run->home, run->marked_pid);
+		hermes_gateway_run_unbecome(&saved);
+	}
 	if (run->home != NULL && g_strcmp0(previous, desired) != 0 &&
 	    !hermes_gateway_run_set_desired(run, NULL, previous, &error_restore))
 		g_ptr_array_add(run->result->notes,
@@ -578,7 +441,7 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 			   guint timeout_ms,
 			   GCancellable *cancellable)
 {
-	HermesGatewayRun run = {self, NULL, NULL, NULL, FALSE, 0, 0, NULL};
+	HermesGatewayRun run = {self, NULL, NULL, NULL, FALSE, 0, 0, NULL, 0};
 	g_autofree gchar *name = NULL;
 	GError *error_local = NULL;
 

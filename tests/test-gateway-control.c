@@ -123,10 +123,38 @@ test_control_start_registers(void **state)
 	desired = desired_of(f, "demo");
 	assert_string_equal(desired, "running");
 
-	/* a second start finds the slot: nothing registered */
+	/* a second start finds the slot: nothing registered, the running gateway kept */
 	act(f, HERMES_GATEWAY_ACTION_START, "demo");
 	hermes_assert_no_error(f->error);
 	assert_false(hermes_gateway_result_get_registered(f->result));
+	g_clear_pointer(&status, hermes_gateway_status_unref);
+	status = hermes_service_manager_get_status(f->manager, "demo", NULL, &f->error);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_UP);
+}
+
+/* start brings an existing slot up to date first; when that fails nothing is signalled */
+static void
+test_control_start_refreshes(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "demo");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "demo");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", "register:demo");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_COMMAND_FAILED);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result),
+			 HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
+	hermes_assert_str_contains(hermes_gateway_result_get_message(f->result),
+				   "cannot bring the registration of gateway 'demo' up to date");
+	status = hermes_service_manager_get_status(f->manager, "demo", NULL, &f->error);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_DOWN);
+	/* not attempted: the intent is not touched */
+	desired = desired_of(f, "demo");
+	assert_null(desired);
 }
 
 /* names are normalised as upstream does, then validated */
@@ -158,19 +186,25 @@ test_control_names(void **state)
 			 HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
 }
 
-/* a refusal puts the intent back; a stop writes the planned-stop marker first */
+/* a refusal puts the intent and the marker back; a stop writes the planned-stop marker first */
 static void
 test_control_refused_and_marker(void **state)
 {
 	Fixture *f = *state;
 	g_autofree gchar *home = NULL;
 	g_autofree gchar *marker = NULL;
+	g_autofree gchar *other_home = NULL;
+	g_autofree gchar *other_marker = NULL;
 	g_autofree gchar *desired = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
 
 	create_profile(f, "demo");
+	create_profile(f, "other");
 	home = home_of(f, "demo");
 	marker = g_build_filename(home, HERMES_PLANNED_STOP_FILE, NULL);
-	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", "restart");
+	other_home = home_of(f, "other");
+	other_marker = g_build_filename(other_home, HERMES_PLANNED_STOP_FILE, NULL);
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", "restart,stop:other");
 	use_fake(f);
 	act(f, HERMES_GATEWAY_ACTION_START, "demo");
 	hermes_assert_no_error(f->error);
@@ -186,9 +220,19 @@ test_control_refused_and_marker(void **state)
 	desired = desired_of(f, "demo");
 	assert_string_equal(desired, "stopped");
 	g_clear_pointer(&desired, g_free);
-	/* the marker names the running pid, in the target's home */
-	assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
-	g_unlink(marker);
+	/* the refused restart took its marker back: a later crash must not pass for a stop */
+	assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+
+	/* the same for a refused stop, and the gateway keeps running */
+	act(f, HERMES_GATEWAY_ACTION_START, "other");
+	hermes_assert_no_error(f->error);
+	act(f, HERMES_GATEWAY_ACTION_STOP, "other");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_COMMAND_FAILED);
+	assert_false(g_file_test(other_marker, G_FILE_TEST_EXISTS));
+	g_clear_error(&f->error);
+	status = hermes_service_manager_get_status(f->manager, "other", NULL, &f->error);
+	hermes_assert_no_error(f->error);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_UP);
 
 	act(f, HERMES_GATEWAY_ACTION_STOP, "demo");
 	hermes_assert_no_error(f->error);
@@ -282,6 +326,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_control_start_registers),
+		T(test_control_start_refreshes),
 		T(test_control_names),
 		T(test_control_refused_and_marker),
 		T(test_control_inside),

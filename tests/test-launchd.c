@@ -1748,6 +1748,23 @@ test_cli_lifecycle(void **state)
 	}
 	g_unlink(marker);
 
+	/* a plist another hermes wrote (a binary since moved): start rewrites it, launchd reloads */
+	{
+		g_autoptr(GString) stale = g_string_new(rendered);
+		g_autofree gchar *calls = NULL;
+		g_autofree gchar *now = NULL;
+		g_string_replace(stale, hermes_test_env("HERMES_TEST_HERMES"), "/gone/hermes", 0);
+		assert_string_not_equal(stale->str, rendered);
+		assert_true(g_file_set_contents(plist_path, stale->str, -1, NULL));
+		fake_reset(f);
+		fake_file(f->fake_dir, "print.out", running);
+		assert_ok(f, hermes(f, "--backend", "launchd", "-p", "demo", "gateway", "start"));
+		now = cli_read_plist(f, "demo");
+		assert_string_equal(now, rendered);
+		calls = fake_calls(f->fake_dir);
+		hermes_assert_str_contains(calls, "bootout\t");
+	}
+
 	/* stop: the marker in the profile's own home first, then bootout */
 	fake_reset(f);
 	fake_file(f->fake_dir, "print.out", running);

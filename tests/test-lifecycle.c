@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +191,48 @@ test_lifecycle_profile_hooks(void **state)
 	assert_false(hermes_platform_process_alive(pid));
 	/* the default profile cannot be deleted */
 	assert_int_equal(run(f, "profile", "delete", "default", "--yes"), 64);
+}
+
+/*
+ * A slot written by another hermes (an older release, a build directory
+ * since removed) names a binary that is gone; start rewrites it instead of
+ * parking the gateway, and a second start leaves the running gateway alone.
+ */
+static void
+test_lifecycle_start_refreshes_outdated_slot(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = slot(f, "demo");
+	g_autofree gchar *run_path = g_build_filename(dir, "run", NULL);
+	g_autofree gchar *script = NULL;
+	g_autoptr(GRegex) exec_line = g_regex_new("^exec .*$", G_REGEX_MULTILINE, 0, NULL);
+	g_autofree gchar *stale = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 pid;
+
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+	assert_true(g_file_get_contents(run_path, &script, NULL, &error));
+	stale = g_regex_replace_literal(exec_line,
+					script,
+					-1,
+					0,
+					"exec /nonexistent/old-build/hermes -p demo gateway run",
+					0,
+					&error);
+	hermes_assert_no_error(error);
+	assert_true(g_file_set_contents_full(
+		run_path, stale, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0755, &error));
+
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
+	assert_string_equal(f->out, "Started gateway 'demo' (backend s6)\n");
+	assert_state(f, "demo", "up");
+	pid = pid_of(f, "demo");
+	g_clear_pointer(&script, g_free);
+	assert_true(g_file_get_contents(run_path, &script, NULL, &error));
+	assert_null(strstr(script, "/nonexistent/"));
+
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start"), 0);
+	assert_int_equal(pid_of(f, "demo"), pid);
 }
 
 static void
@@ -420,6 +463,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_lifecycle_profile_hooks),
+		T(test_lifecycle_start_refreshes_outdated_slot),
 		T(test_lifecycle_delete_respects_foreign_pid_record),
 		T(test_lifecycle_stop_all_with_one_failure),
 		T(test_lifecycle_status_and_health),

@@ -164,6 +164,22 @@ hermes_launchd_manager_write(GPtrArray *steps, GError **error)
 	return TRUE;
 }
 
+/* the plist on disk already is what the plan would write */
+static gboolean
+hermes_launchd_manager_unchanged(GPtrArray *steps, const gchar *path)
+{
+	for (guint i = 0; i < steps->len; i++) {
+		HermesRenderStep *step = g_ptr_array_index(steps, i);
+		g_autofree gchar *contents = NULL;
+		if (hermes_render_step_get_kind(step) != HERMES_RENDER_STEP_FILE ||
+		    g_strcmp0(hermes_render_step_get_path(step), path) != 0)
+			continue;
+		contents = hermes_safe_file_read(NULL, path, HERMES_SAFE_MAX_TEXT, NULL, NULL);
+		return g_strcmp0(contents, hermes_render_step_get_contents(step)) == 0;
+	}
+	return FALSE;
+}
+
 /*
  * What launchd should do with the written plist. A job that is loaded
  * already (a reinstall over a running gateway) is reloaded so the new
@@ -235,6 +251,10 @@ hermes_launchd_manager_register_gateway(HermesServiceManager *manager,
 				    path);
 			return FALSE;
 		}
+		/* a refresh (gateway start) must neither reload a running job nor disable it */
+		if ((flags & (HERMES_REGISTER_FLAG_START | HERMES_REGISTER_FLAG_ENABLE)) == 0 &&
+		    hermes_launchd_manager_unchanged(steps, path))
+			return TRUE;
 	}
 	job = hermes_launchd_manager_job(self, profile, existing, FALSE, error);
 	if (job == NULL)

@@ -304,9 +304,13 @@ hermes_fake_manager_add(HermesFakeManager *self,
 			    profile);
 		return FALSE;
 	}
-	gw = g_new0(HermesFakeGateway, 1);
-	gw->enabled = (flags & HERMES_REGISTER_FLAG_ENABLE) != 0;
-	g_hash_table_replace(self->gateways, g_strdup(profile), gw);
+	/* a fake slot has no contents that could be outdated: REPLACE keeps it as it is */
+	gw = g_hash_table_lookup(self->gateways, profile);
+	if (gw == NULL) {
+		gw = g_new0(HermesFakeGateway, 1);
+		g_hash_table_replace(self->gateways, g_strdup(profile), gw);
+	}
+	gw->enabled |= (flags & HERMES_REGISTER_FLAG_ENABLE) != 0;
 	if (flags & HERMES_REGISTER_FLAG_START)
 		hermes_fake_manager_set_up(self, gw, TRUE);
 	hermes_fake_manager_changed(self, profile);
