@@ -69,42 +69,14 @@ hermes_cli_run_s6_mode(HermesCli *cli, HermesServiceManager **manager_out)
 	return g_strdup(hermes_service_manager_get_mode(manager));
 }
 
+/* the same start as `hermes gateway start`: core registers, records the intent, signals */
 static gboolean
-hermes_cli_run_start_supervised(HermesCli *cli,
-				HermesServiceManager *manager,
-				const gchar *profile,
-				const gchar *home,
-				GError **error)
+hermes_cli_run_start_supervised(HermesServiceManager *manager, const gchar *profile, GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(HermesGatewayStatus) status = NULL;
-	g_autofree gchar *previous = hermes_gateway_state_get_desired(home);
-
-	status = hermes_service_manager_get_status(manager, profile, NULL, &error_local);
-	if (status == NULL &&
-	    g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED)) {
-		g_autoptr(HermesGatewaySpec) spec =
-			hermes_gateway_spec_new_default(cli->ctx, profile, error);
-		if (spec == NULL)
-			return FALSE;
-		if (!hermes_service_manager_register_gateway(
-			    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
-			g_prefix_error(error, "cannot register gateway '%s' with s6: ", profile);
-			return FALSE;
-		}
-	}
-	/* the intent first, so a reboot brings it back even if the start races one */
-	if (!hermes_gateway_state_set_desired(home, "running", error)) {
-		g_prefix_error(error, "cannot record the desired state of '%s': ", profile);
-		return FALSE;
-	}
-	if (!hermes_service_manager_start(manager, profile, NULL, error)) {
-		if (g_strcmp0(previous, "running") != 0)
-			hermes_gateway_state_set_desired(home, previous, NULL);
-		g_prefix_error(error, "cannot start gateway '%s' under s6: ", profile);
-		return FALSE;
-	}
-	return TRUE;
+	g_autoptr(HermesGatewayControl) control = hermes_gateway_control_new(manager);
+	g_autoptr(HermesGatewayResult) result =
+		hermes_gateway_control_run(control, HERMES_GATEWAY_ACTION_START, profile, 0, NULL);
+	return hermes_gateway_result_propagate_error(result, error);
 }
 
 static void
@@ -162,8 +134,7 @@ hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error)
 		g_printerr("hermes: %s\n", warning);
 	g_debug("gateway run: %s", hermes_run_redirect_to_string(decision));
 	if (decision == HERMES_RUN_REDIRECT_START_SUPERVISED) {
-		if (!hermes_cli_run_start_supervised(
-			    cli, manager, name, hermes_profile_get_home(profile), error))
+		if (!hermes_cli_run_start_supervised(manager, name, error))
 			return HERMES_EXIT_FAILED;
 		g_printerr("hermes: gateway '%s' now runs supervised by s6 and restarts if it "
 			   "crashes (to run it in the foreground instead, use --no-supervise or "
