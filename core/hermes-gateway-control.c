@@ -193,6 +193,18 @@ hermes_gateway_run_refresh(HermesGatewayRun *run, HermesGatewaySpec *spec, GErro
 	if (hermes_service_manager_register_gateway(
 		    run->self->manager, spec, HERMES_REGISTER_FLAG_REPLACE, NULL, &error_local))
 		return TRUE;
+	/*
+	 * Whoever may start a gateway need not be who may write its slot (a
+	 * member of a root tree's group): the slot stays as it is, and the
+	 * backend's start applies its own trust rules all the same (a refusal
+	 * is said once, by the start).
+	 */
+	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED)) {
+		g_debug("registration of %s kept as it is: %s",
+			run->result->profile,
+			error_local->message);
+		return TRUE;
+	}
 	g_propagate_prefixed_error(error,
 				   g_steal_pointer(&error_local),
 				   "cannot bring the registration of gateway '%s' up to date: ",

@@ -26,6 +26,8 @@ G_BEGIN_DECLS
 #define HERMES_RUNNER_PAYLOAD_STOP_MS 10000
 /* a hash-derived port taken between the probe and the bind is retried */
 #define HERMES_RUNNER_BIND_TRIES 3
+/* how often a runner without a directory monitor looks for a planned-stop marker */
+#define HERMES_RUNNER_MARKER_POLL_SEC 2
 
 struct _HermesRunner {
 	GObject parent_instance;
@@ -44,7 +46,8 @@ struct _HermesRunner {
 	GMainLoop *loop;
 	guint signal_ids[3];
 	GFileMonitor *marker_monitor;
-	guint marker_id; /* the grace before a marker alone stops us */
+	guint marker_id;      /* the grace before a marker alone stops us */
+	guint marker_poll_id; /* only where the kernel refuses a monitor */
 	HermesPayload *payload;
 	GSubprocess *child;
 	gboolean child_exited;

@@ -323,6 +323,22 @@ hermes_runner_marker_changed_cb(GFileMonitor *monitor,
 			HERMES_PLANNED_STOP_GRACE_SEC, hermes_runner_marker_grace_cb, self);
 }
 
+/*
+ * Without a monitor (inotify instances are limited per user, 128 by
+ * default: a user's 129th gateway gets none) a look every few seconds
+ * keeps the contract; the grace after it is the same.
+ */
+static gboolean
+hermes_runner_marker_poll_cb(gpointer user_data)
+{
+	HermesRunner *self = HERMES_RUNNER(user_data);
+	if (!self->stopping && self->marker_id == 0 &&
+	    hermes_planned_stop_peek(self->home, self->pid, self->start_time))
+		self->marker_id = g_timeout_add_seconds(
+			HERMES_PLANNED_STOP_GRACE_SEC, hermes_runner_marker_grace_cb, self);
+	return G_SOURCE_CONTINUE;
+}
+
 static void
 hermes_runner_watch_markers(HermesRunner *self)
 {
@@ -333,9 +349,13 @@ hermes_runner_watch_markers(HermesRunner *self)
 		g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error_local);
 	if (self->marker_monitor == NULL) {
 		hermes_runner_say(self,
-				  "gateway: cannot watch %s for a planned-stop marker: %s",
+				  "gateway: cannot watch %s for a planned-stop marker (%s); "
+				  "looking for one every %u s instead",
 				  self->home,
-				  error_local->message);
+				  error_local->message,
+				  HERMES_RUNNER_MARKER_POLL_SEC);
+		self->marker_poll_id = g_timeout_add_seconds(
+			HERMES_RUNNER_MARKER_POLL_SEC, hermes_runner_marker_poll_cb, self);
 		return;
 	}
 	g_signal_connect(
@@ -373,6 +393,7 @@ hermes_runner_dispose(GObject *object)
 		g_clear_handle_id(&self->signal_ids[i], g_source_remove);
 	g_clear_handle_id(&self->kill_id, g_source_remove);
 	g_clear_handle_id(&self->marker_id, g_source_remove);
+	g_clear_handle_id(&self->marker_poll_id, g_source_remove);
 	if (self->marker_monitor != NULL)
 		g_file_monitor_cancel(self->marker_monitor);
 	g_clear_object(&self->marker_monitor);
@@ -634,6 +655,7 @@ hermes_runner_run(HermesRunner *self, GError **error)
 	}
 	if (self->marker_monitor != NULL)
 		g_file_monitor_cancel(self->marker_monitor);
+	g_clear_handle_id(&self->marker_poll_id, g_source_remove);
 	hermes_runner_persist_final(self);
 	hermes_runner_release(self);
 	hermes_runner_say(self, "gateway: %s, exiting %d", self->exit_reason, self->exit_code);

@@ -172,6 +172,9 @@ create_profile(Fixture *f, const gchar *name)
 		fail_msg("hermes profile create %s failed: %s", name, err);
 }
 
+/* a command the next gateways are run under, e.g. in a namespace; NULL for none */
+static const gchar *const *run_prefix;
+
 /* `hermes -p PROFILE gateway run [ARGS]`; output goes to <tmp>/<log>.out and .err */
 static GSubprocess *
 spawn_run(Fixture *f,
@@ -199,6 +202,8 @@ spawn_run(Fixture *f,
 		g_ptr_array_add(cmd, (gpointer)args[i]);
 	g_ptr_array_add(cmd, NULL);
 	argv = hermes_argv((const gchar *const *)cmd->pdata, TRUE);
+	for (guint i = 0; run_prefix != NULL && run_prefix[i] != NULL; i++)
+		g_ptr_array_insert(argv, (gint)i, g_strdup(run_prefix[i]));
 	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
 		envp = g_environ_setenv(envp, env[i], env[i + 1], TRUE);
 	g_subprocess_launcher_set_environ(launcher, envp);
@@ -1151,6 +1156,52 @@ test_runner_planned_stop_without_signal(void **state)
 	hermes_assert_str_contains(out, "planned-stop marker seen without a signal");
 }
 
+/*
+ * Where the kernel refuses a directory monitor (inotify instances are
+ * limited per user: 128 by default), a marker alone still stops the
+ * gateway. The gateway runs in its own user namespace whose inotify limit
+ * is 0, so nothing else on the machine loses its monitors.
+ */
+static void
+test_runner_planned_stop_without_monitor(void **state)
+{
+	static const gchar *const no_inotify[] = {
+		"unshare",
+		"--user",
+		"--map-root-user",
+		"sh",
+		"-c",
+		"echo 0 >/proc/sys/user/max_inotify_instances && exec \"$@\"",
+		"sh",
+		NULL,
+	};
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *home = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *unshare = g_find_program_in_path("unshare");
+	GSubprocess *proc;
+
+	if (unshare == NULL || geteuid() != 0) {
+		print_message("# skipped: needs root and unshare(1) for a user namespace\n");
+		return;
+	}
+	create_profile(f, "nomon");
+	home = home_of(f, "nomon");
+	run_prefix = no_inotify;
+	proc = start_gateway(f, "nomon", "nomon", NULL);
+	run_prefix = NULL;
+	assert_true(hermes_planned_stop_write(home, pid_of(proc), &error));
+	hermes_assert_no_error(error);
+	assert_int_equal(wait_exit(proc), 0);
+	assert_final_state(f, "nomon", "stopped", "operator stop");
+	assert_false(file_exists(f, "nomon", HERMES_PLANNED_STOP_FILE));
+	/* and it was the fallback that saw the marker */
+	out = read_log(f, "nomon", "out");
+	hermes_assert_str_contains(out, "looking for one every 2 s instead");
+	hermes_assert_str_contains(out, "planned-stop marker seen without a signal");
+}
+
 /* a hostile gateway_state.json (100 000 nested '[') costs a refusal, never a crash */
 static void
 test_runner_deep_state_file(void **state)
@@ -1240,6 +1291,7 @@ main(void)
 		T(test_runner_port_busy),
 		T(test_runner_replace_escalates_to_sigkill),
 		T(test_runner_planned_stop_without_signal),
+		T(test_runner_planned_stop_without_monitor),
 		T(test_runner_deep_state_file),
 		T(test_runner_linked_profile_dir),
 	};

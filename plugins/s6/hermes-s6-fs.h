@@ -23,13 +23,6 @@ HermesS6LockState
 hermes_s6_lock_state(const gchar *scandir, const gchar *dir);
 gboolean
 hermes_s6_path_exists(const gchar *scandir, const gchar *path);
-gboolean
-hermes_s6_trust_tree(const gchar *scandir,
-		     const gchar *slot_dir,
-		     gboolean for_svscan,
-		     GError **error);
-gboolean
-hermes_s6_trust_dir_fd(gint fd, const gchar *path, const gchar *scandir, GError **error);
 GArray *
 hermes_s6_slot_processes(const gchar *slot_dir);
 gchar *

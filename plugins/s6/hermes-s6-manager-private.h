@@ -135,6 +135,10 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 gboolean
 hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error);
 gboolean
+hermes_s6_manager_trust_log(HermesS6Manager *self, HermesGatewaySpec *spec, GError **error);
+gboolean
+hermes_s6_manager_trust_log_of(HermesS6Manager *self, const gchar *profile, GError **error);
+gboolean
 hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 				   HermesGatewaySpec *spec,
 				   HermesRegisterFlags flags,

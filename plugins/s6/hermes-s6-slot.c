@@ -25,6 +25,7 @@
 #include "hermes-s6-manager-private.h"
 #include "hermes-s6-render.h"
 #include "hermes-s6-status.h"
+#include "hermes-s6-trust.h"
 
 /*
  * Who `run` and `log/run` drop to when started as root: the spec's user,
@@ -50,6 +51,49 @@ hermes_s6_manager_run_as(HermesS6Manager *self, HermesGatewaySpec *spec)
 	if (getpwuid(st.st_uid) == NULL)
 		return g_strdup_printf("%u:%u", (guint)st.st_uid, (guint)st.st_gid);
 	return hermes_s6_user_name(st.st_uid);
+}
+
+/**
+ * hermes_s6_manager_trust_log:
+ * @self: the backend
+ * @spec: the gateway whose `log/run` is checked
+ * @error: return location for a #GError
+ *
+ * `log/run` drops to the run-as user where there is one; otherwise s6-log
+ * writes as root, and then only into a directory only root can change.
+ *
+ * Returns: %TRUE when the gateway's s6-log may start
+ */
+gboolean
+hermes_s6_manager_trust_log(HermesS6Manager *self, HermesGatewaySpec *spec, GError **error)
+{
+	const gchar *explicit_dir = hermes_gateway_spec_get_log_directory(spec);
+	g_autofree gchar *user = NULL;
+	g_autofree gchar *log_dir = NULL;
+
+	if (hermes_platform_get_euid() != 0)
+		return TRUE;
+	user = hermes_s6_manager_run_as(self, spec);
+	if (user != NULL)
+		return TRUE;
+	log_dir = explicit_dir != NULL ? g_strdup(explicit_dir)
+				       : g_build_filename(self->root,
+							  "logs",
+							  "gateways",
+							  hermes_gateway_spec_get_profile(spec),
+							  NULL);
+	return hermes_s6_trust_log_dir(log_dir, error);
+}
+
+/* the same for a slot started without a spec at hand: the default one is what was registered */
+gboolean
+hermes_s6_manager_trust_log_of(HermesS6Manager *self, const gchar *profile, GError **error)
+{
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+	if (hermes_platform_get_euid() != 0)
+		return TRUE;
+	spec = hermes_gateway_spec_new_default(self->ctx, profile, error);
+	return spec != NULL && hermes_s6_manager_trust_log(self, spec, error);
 }
 
 static gboolean
@@ -528,7 +572,8 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
 	gint64 gid = -1;
 
-	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error))
+	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error) ||
+	    !hermes_s6_manager_trust_log(self, spec, error))
 		return FALSE;
 	steps = hermes_s6_manager_plan(self, spec, flags, error);
 	if (steps == NULL)

@@ -23,6 +23,7 @@
 #include "hermes-s6-manager-private.h"
 #include "hermes-s6-render.h"
 #include "hermes-s6-status.h"
+#include "hermes-s6-trust.h"
 
 static gchar *
 hermes_s6_manager_pidfile(HermesS6Manager *self)
@@ -56,6 +57,23 @@ hermes_s6_manager_need_embedded(HermesS6Manager *self, GError **error)
 	return FALSE;
 }
 
+/* every slot's s6-log starts with the scanner */
+static gboolean
+hermes_s6_manager_trust_logs(HermesS6Manager *self, GCancellable *cancellable, GError **error)
+{
+	g_auto(GStrv) names = NULL;
+	if (hermes_platform_get_euid() != 0)
+		return TRUE;
+	names = hermes_s6_manager_list_gateways(HERMES_SERVICE_MANAGER(self), cancellable, error);
+	if (names == NULL)
+		return FALSE;
+	for (guint i = 0; names[i] != NULL; i++) {
+		if (!hermes_s6_manager_trust_log_of(self, names[i], error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 				   GCancellable *cancellable,
@@ -77,8 +95,9 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 		return FALSE;
 	if (hermes_s6_scanner_is_running(self->scandir))
 		return TRUE;
-	/* root's s6-svscan runs every run script of the tree as root */
-	if (!hermes_s6_trust_tree(self->scandir, NULL, TRUE, error))
+	/* root's s6-svscan runs every run script of the tree as root, and their s6-logs */
+	if (!hermes_s6_trust_tree(self->scandir, NULL, TRUE, error) ||
+	    !hermes_s6_manager_trust_logs(self, cancellable, error))
 		return FALSE;
 	if (!hermes_s6_manager_ensure_scandir(self, error))
 		return FALSE;

@@ -24,6 +24,7 @@
 #include "hermes-s6-manager-private.h"
 #include "hermes-s6-render.h"
 #include "hermes-s6-status.h"
+#include "hermes-s6-trust.h"
 
 /* the slot must be under a running s6-supervise before it can be told anything */
 gboolean
@@ -68,7 +69,8 @@ hermes_s6_manager_bring_up(HermesS6Manager *self,
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return FALSE;
-	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error))
+	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error) ||
+	    !hermes_s6_manager_trust_log_of(self, profile, error))
 		return FALSE;
 	if (!hermes_s6_manager_ensure_supervised(self, slot_dir, rescan, cancellable, error))
 		return FALSE;
