@@ -490,25 +490,6 @@ hermes_gateway_status_set_reason(HermesGatewayStatus *self,
 	self->reason_text = text != NULL ? g_utf8_make_valid(text, -1) : NULL;
 }
 
-/* s6 records its verdict only as a raw key today: mapped here, in one place, until it fills the reason */
-static HermesGatewayReason
-hermes_gateway_status_reason_from_s6(const HermesGatewayStatus *self, gchar **text)
-{
-	const gchar *raw = g_hash_table_lookup(self->raw, "s6.finish_reason");
-	const gchar *colon;
-	if (raw == NULL)
-		return HERMES_GATEWAY_REASON_NONE;
-	colon = strstr(raw, ": ");
-	*text = g_strdup(colon != NULL ? colon + 2 : raw);
-	if (strstr(*text, "deaths within") != NULL)
-		return HERMES_GATEWAY_REASON_CRASH_LOOP;
-	if (strstr(*text, "78") != NULL || strstr(*text, "fatal configuration") != NULL)
-		return HERMES_GATEWAY_REASON_FATAL_CONFIG;
-	if (strstr(*text, "signal") != NULL || strstr(*text, "killed") != NULL)
-		return HERMES_GATEWAY_REASON_KILLED;
-	return HERMES_GATEWAY_REASON_EXITED;
-}
-
 /* what every backend reports anyway: the last exit code or signal */
 static HermesGatewayReason
 hermes_gateway_status_reason_from_exit(const HermesGatewayStatus *self, gchar **text)
@@ -553,10 +534,8 @@ hermes_gateway_status_get_reason(const HermesGatewayStatus *self, gchar **text)
 	if (self->reason != HERMES_GATEWAY_REASON_NONE) {
 		reason = self->reason;
 		line = g_strdup(self->reason_text);
-	} else {
-		reason = hermes_gateway_status_reason_from_s6(self, &line);
-		if (reason == HERMES_GATEWAY_REASON_NONE && down)
-			reason = hermes_gateway_status_reason_from_exit(self, &line);
+	} else if (down) {
+		reason = hermes_gateway_status_reason_from_exit(self, &line);
 	}
 	if (reason == HERMES_GATEWAY_REASON_NONE && (self->state == HERMES_GATEWAY_STATE_FAILED ||
 						     self->state == HERMES_GATEWAY_STATE_PARKED))

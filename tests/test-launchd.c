@@ -423,6 +423,8 @@ test_parse_print_clean_exit(void **state)
 	assert_int_equal(hermes_gateway_status_get_wanted(st), HERMES_GATEWAY_WANTED_DOWN);
 	assert_int_equal(hermes_gateway_status_get_last_exit_code(st), 0);
 	assert_null(hermes_gateway_status_get_raw(st, "launchd.crash_loop"));
+	/* typed by the backend: a clean exit that KeepAlive leaves down is a stop */
+	assert_int_equal(hermes_gateway_status_get_reason(st, NULL), HERMES_GATEWAY_REASON_STOPPED);
 }
 
 static void

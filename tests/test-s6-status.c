@@ -306,6 +306,14 @@ test_assert_state(HermesGatewayStatus *status, HermesGatewayState expected)
 }
 
 static void
+test_assert_reason(HermesGatewayStatus *status, HermesGatewayReason expected, const gchar *text)
+{
+	g_autofree gchar *got = NULL;
+	assert_int_equal(hermes_gateway_status_get_reason(status, &got), expected);
+	assert_string_equal(got, text);
+}
+
+static void
 test_map_up_ready(void **state)
 {
 	StatusFixture *fx = *state;
@@ -461,6 +469,10 @@ test_map_down_parked(void **state)
 	assert_int_equal(hermes_gateway_status_get_pid(status), 0);
 	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.finish_reason"),
 			    "parked: 5 deaths within 60 s, the last exited 1");
+	/* typed by the backend: consumers never parse the raw key */
+	test_assert_reason(status,
+			   HERMES_GATEWAY_REASON_CRASH_LOOP,
+			   "5 deaths within 60 s, the last exited 1");
 }
 
 static void
@@ -485,6 +497,9 @@ test_map_down_failed(void **state)
 	assert_int_equal(hermes_gateway_status_get_last_exit_code(status), 78);
 	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.finish_reason"),
 			    "failed: exited 78 (fatal configuration error)");
+	test_assert_reason(status,
+			   HERMES_GATEWAY_REASON_FATAL_CONFIG,
+			   "exited 78 (fatal configuration error)");
 }
 
 static void
@@ -504,9 +519,11 @@ test_map_down_stale_reason(void **state)
 	facts.reason_text = "5 deaths within 60 s, the last exited 1";
 	status = test_map(fx, &st, &facts);
 	test_assert_state(status, HERMES_GATEWAY_STATE_DOWN);
-	/* the old verdict is still shown for what it is */
+	/* the old verdict is still shown for what it is, but it no longer explains the state */
 	assert_string_equal(hermes_gateway_status_get_raw(status, "s6.finish_reason"),
 			    "parked: 5 deaths within 60 s, the last exited 1");
+	assert_int_not_equal(hermes_gateway_status_get_reason(status, NULL),
+			     HERMES_GATEWAY_REASON_CRASH_LOOP);
 
 	/* the boundary: reason_time * 1e6 < stamp_us - 1e6 is stale, == is not */
 	st.stamp_us = G_GINT64_CONSTANT(1700000001000001);
@@ -539,6 +556,7 @@ test_map_down_stopped(void **state)
 	assert_int_equal(hermes_gateway_status_get_ready(status), HERMES_TRISTATE_NO);
 	assert_int_equal(hermes_gateway_status_get_last_exit_code(status), 0);
 	assert_int_equal(hermes_gateway_status_get_last_signal(status), 0);
+	test_assert_reason(status, HERMES_GATEWAY_REASON_STOPPED, "exited 0 (intentional stop)");
 }
 
 static void

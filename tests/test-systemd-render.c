@@ -583,6 +583,15 @@ test_facts_init(HermesSystemdUnitFacts *facts,
 	facts->start_limit_interval_us = 60 * G_USEC_PER_SEC;
 }
 
+/* typed by the backend: consumers never parse systemd's raw keys */
+static void
+assert_reason(HermesGatewayStatus *status, HermesGatewayReason expected, const gchar *text)
+{
+	g_autofree gchar *got = NULL;
+	assert_int_equal(hermes_gateway_status_get_reason(status, &got), expected);
+	assert_string_equal(got, text);
+}
+
 static void
 test_systemd_status_running(void **state)
 {
@@ -605,6 +614,8 @@ test_systemd_status_running(void **state)
 	assert_int_equal(hermes_gateway_status_get_last_exit_code(status), -1);
 	assert_string_equal(hermes_gateway_status_get_raw(status, "systemd.sub_state"), "running");
 	assert_null(hermes_gateway_status_get_raw(status, "systemd.reason"));
+	assert_int_equal(hermes_gateway_status_get_reason(status, NULL),
+			 HERMES_GATEWAY_REASON_NONE);
 
 	/* without readiness, active says nothing about ready */
 	g_free(facts.type);
@@ -649,6 +660,25 @@ test_systemd_status_fatal_config(void **state)
 	assert_int_equal(hermes_gateway_status_get_last_exit_code(status), 78);
 	assert_string_equal(hermes_gateway_status_get_raw(status, "systemd.reason"),
 			    "main process exited 78 (fatal configuration)");
+	assert_reason(status,
+		      HERMES_GATEWAY_REASON_FATAL_CONFIG,
+		      "main process exited 78 (fatal configuration)");
+
+	/* a stop systemd counts as clean, SIGTERM included, is a stop */
+	g_clear_pointer(&status, hermes_gateway_status_unref);
+	g_free(facts.active_state);
+	g_free(facts.sub_state);
+	g_free(facts.result);
+	facts.active_state = g_strdup("inactive");
+	facts.sub_state = g_strdup("dead");
+	facts.result = g_strdup("success");
+	facts.exec_main_code = HERMES_SYSTEMD_CLD_KILLED;
+	facts.exec_main_status = SIGTERM;
+	status = hermes_systemd_status_to_gateway("demo", &facts);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_DOWN);
+	assert_reason(status,
+		      HERMES_GATEWAY_REASON_STOPPED,
+		      "main process killed by signal 15 (SIGTERM)");
 }
 
 static void
@@ -667,6 +697,10 @@ test_systemd_status_parked(void **state)
 	assert_string_equal(hermes_gateway_status_get_raw(status, "systemd.reason"),
 			    "circuit breaker: 5 starts within 60 s hit the start limit; a start "
 			    "gives it a fresh chance; the last main process exited 3");
+	assert_reason(status,
+		      HERMES_GATEWAY_REASON_CRASH_LOOP,
+		      "circuit breaker: 5 starts within 60 s hit the start limit; a start "
+		      "gives it a fresh chance; the last main process exited 3");
 }
 
 /* systemd 252 keeps the last death's result when the start limit refuses a restart */

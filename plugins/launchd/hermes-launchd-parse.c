@@ -365,9 +365,13 @@ hermes_launchd_job_info_to_status(const gchar *profile, const HermesLaunchdJobIn
 		   g_strcmp0(info->state, "waiting") == 0 ||
 		   g_strcmp0(info->state, "exited") == 0) {
 		state = HERMES_GATEWAY_STATE_DOWN;
-		if (info->last_exit_code == 0 && info->last_signal == 0)
+		if (info->last_exit_code == 0 && info->last_signal == 0) {
 			wanted = HERMES_GATEWAY_WANTED_DOWN;
-		else if (hermes_launchd_info_exited(info))
+			/* any other exit, core explains from the code itself */
+			hermes_gateway_status_set_reason(status,
+							 HERMES_GATEWAY_REASON_STOPPED,
+							 "exited 0 (intentional stop)");
+		} else if (hermes_launchd_info_exited(info))
 			wanted = HERMES_GATEWAY_WANTED_UP;
 	}
 	hermes_gateway_status_set_state(status, state);

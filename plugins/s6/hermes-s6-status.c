@@ -40,6 +40,42 @@ hermes_s6_tai64n_to_us(const guint8 *p)
 	return (gint64)(label - HERMES_S6_TAI_OFFSET) * G_USEC_PER_SEC + nano / 1000;
 }
 
+/* a finish verdict counts only if it is not older than the last transition */
+static gboolean
+hermes_s6_status_verdict_current(const HermesS6Status *st, const HermesS6SlotFacts *facts)
+{
+	return facts->reason_kind != NULL && facts->reason_time >= 0 &&
+	       facts->reason_time <= G_MAXINT64 / G_USEC_PER_SEC &&
+	       facts->reason_time * G_USEC_PER_SEC >= st->stamp_us - G_USEC_PER_SEC;
+}
+
+/*
+ * The finish script's verdict, typed: it knows what the exit meant (a
+ * clean stop, the fatal-configuration code, the circuit breaker), which an
+ * exit status alone cannot say. Only while it explains the present state.
+ */
+static void
+hermes_s6_status_set_reason(HermesGatewayStatus *status,
+			    const HermesS6Status *st,
+			    const HermesS6SlotFacts *facts,
+			    HermesGatewayState state)
+{
+	HermesGatewayReason reason = HERMES_GATEWAY_REASON_EXITED;
+	if ((state != HERMES_GATEWAY_STATE_DOWN && state != HERMES_GATEWAY_STATE_FAILED &&
+	     state != HERMES_GATEWAY_STATE_PARKED) ||
+	    !hermes_s6_status_verdict_current(st, facts))
+		return;
+	if (g_strcmp0(facts->reason_kind, "parked") == 0)
+		reason = HERMES_GATEWAY_REASON_CRASH_LOOP;
+	else if (g_strcmp0(facts->reason_kind, "stopped") == 0)
+		reason = HERMES_GATEWAY_REASON_STOPPED;
+	else if (WIFSIGNALED(st->wstat))
+		reason = HERMES_GATEWAY_REASON_KILLED;
+	else if (WEXITSTATUS(st->wstat) == HERMES_EXIT_FATAL_CONFIG)
+		reason = HERMES_GATEWAY_REASON_FATAL_CONFIG;
+	hermes_gateway_status_set_reason(status, reason, facts->reason_text);
+}
+
 /**
  * hermes_s6_status_parse:
  * @data: the bytes of supervise/status
@@ -105,10 +141,7 @@ hermes_s6_status_state(const HermesS6Status *st, const HermesS6SlotFacts *facts)
 		return st->wantup ? HERMES_GATEWAY_STATE_STARTING : HERMES_GATEWAY_STATE_STOPPING;
 	if (st->wantup)
 		return HERMES_GATEWAY_STATE_STARTING; /* between a death and the throttled respawn */
-	/* a finish verdict counts only if it is not older than the last transition */
-	if (facts->reason_kind != NULL && facts->reason_time >= 0 &&
-	    facts->reason_time <= G_MAXINT64 / G_USEC_PER_SEC &&
-	    facts->reason_time * G_USEC_PER_SEC >= st->stamp_us - G_USEC_PER_SEC) {
+	if (hermes_s6_status_verdict_current(st, facts)) {
 		if (g_strcmp0(facts->reason_kind, "parked") == 0)
 			return HERMES_GATEWAY_STATE_PARKED;
 		if (g_strcmp0(facts->reason_kind, "failed") == 0)
@@ -147,6 +180,7 @@ hermes_s6_status_to_gateway(const gchar *profile,
 	hermes_gateway_status_set_raw(status, "s6.supervised", "true");
 	state = hermes_s6_status_state(st, facts);
 	hermes_gateway_status_set_state(status, state);
+	hermes_s6_status_set_reason(status, st, facts, state);
 	hermes_gateway_status_set_wanted(
 		status, st->wantup ? HERMES_GATEWAY_WANTED_UP : HERMES_GATEWAY_WANTED_DOWN);
 	hermes_gateway_status_set_pid(status, st->finishing ? 0 : st->pid);

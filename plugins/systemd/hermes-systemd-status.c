@@ -283,6 +283,40 @@ hermes_systemd_set_raw_int(HermesGatewayStatus *status, const gchar *key, gint64
  *
  * Returns: (transfer full): the status
  */
+/*
+ * Why a unit that is not up is not up, typed: the start limit is the
+ * circuit breaker, `success` is a stop systemd counts as clean (SIGTERM
+ * included), and the exit code contract says the rest.
+ */
+static void
+hermes_systemd_status_set_reason(HermesGatewayStatus *status,
+				 const HermesSystemdUnitFacts *facts,
+				 HermesGatewayState state,
+				 const gchar *text)
+{
+	HermesGatewayReason reason = HERMES_GATEWAY_REASON_UNKNOWN;
+	gboolean exited = facts->exec_main_code == HERMES_SYSTEMD_CLD_EXITED;
+	gboolean killed = facts->exec_main_code == HERMES_SYSTEMD_CLD_KILLED ||
+			  facts->exec_main_code == HERMES_SYSTEMD_CLD_DUMPED;
+
+	if (state != HERMES_GATEWAY_STATE_DOWN && state != HERMES_GATEWAY_STATE_FAILED &&
+	    state != HERMES_GATEWAY_STATE_PARKED)
+		return;
+	if (state == HERMES_GATEWAY_STATE_PARKED)
+		reason = HERMES_GATEWAY_REASON_CRASH_LOOP;
+	else if (exited && facts->exec_main_status == HERMES_EXIT_FATAL_CONFIG)
+		reason = HERMES_GATEWAY_REASON_FATAL_CONFIG;
+	else if (g_strcmp0(facts->result, "success") == 0 && (exited || killed))
+		reason = HERMES_GATEWAY_REASON_STOPPED;
+	else if (killed)
+		reason = HERMES_GATEWAY_REASON_KILLED;
+	else if (exited)
+		reason = HERMES_GATEWAY_REASON_EXITED;
+	else if (text == NULL)
+		return; /* never ran: nothing to explain */
+	hermes_gateway_status_set_reason(status, reason, text);
+}
+
 HermesGatewayStatus *
 hermes_systemd_status_to_gateway(const gchar *profile, const HermesSystemdUnitFacts *facts)
 {
@@ -307,6 +341,7 @@ hermes_systemd_status_to_gateway(const gchar *profile, const HermesSystemdUnitFa
 	};
 
 	hermes_gateway_status_set_state(status, state);
+	hermes_systemd_status_set_reason(status, facts, state, reason);
 	hermes_gateway_status_set_wanted(status, wanted);
 	hermes_gateway_status_set_pid(status, facts->main_pid);
 	if (state == HERMES_GATEWAY_STATE_UP && facts->active_enter_us > 0)
