@@ -481,6 +481,39 @@ test_daemon_tree_matches_status(void **state)
 	daemon_stop(f);
 }
 
+/*
+ * A hostile gateway_state.json (100 000 nested '[') once made hermes-svcd
+ * segfault at start, recursing in the JSON parser: now it is one refused
+ * file, the daemon exports every gateway and stops cleanly.
+ */
+static void
+test_daemon_deep_state_file(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *deep = g_strnfill(100000, '[');
+	g_autofree gchar *path = NULL;
+	g_autoptr(GHashTable) tree = NULL;
+	g_autoptr(GError) error = NULL;
+
+	HERMES_OK(f, "profile", "create", "alpha");
+	HERMES_OK(f, "profile", "create", "beta");
+	HERMES_OK(f, "-p", "alpha", "gateway", "start");
+	path = g_build_filename(f->root, "profiles", "beta", "gateway_state.json", NULL);
+	assert_true(g_file_set_contents(path, deep, -1, &error));
+	daemon_start(f, FALSE);
+	wait_string(f, "alpha", "State", "up");
+	wait_string(f, "beta", "State", "down");
+	tree = tree_profiles(f);
+	assert_true(g_hash_table_contains(tree, "beta"));
+	/* the file is left as it was: refusing to read it is not a licence to rewrite it */
+	{
+		g_autofree gchar *after = NULL;
+		assert_true(g_file_get_contents(path, &after, NULL, &error));
+		assert_string_equal(after, deep);
+	}
+	daemon_stop(f);
+}
+
 /* kills, profiles created and deleted, control calls and their errors, as signals */
 static void
 test_daemon_events_and_control(void **state)
@@ -819,6 +852,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_daemon_tree_matches_status),
+		T(test_daemon_deep_state_file),
 		T(test_daemon_events_and_control),
 		T(test_daemon_valgrind),
 		T(test_daemon_name_and_usage),
