@@ -20,8 +20,6 @@ gboolean
 hermes_platform_check_trusted_dir(const gchar *path, GError **error);
 gboolean
 hermes_platform_fsync_dir(const gchar *dir, GError **error);
-gchar *
-hermes_platform_read_proc(const gchar *path, gsize *length);
 gboolean
 hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time);
 gint64

@@ -167,9 +167,17 @@ hermes_platform_fsync_dir(const gchar *dir, GError **error)
 	return TRUE;
 }
 
-/*
- * The one way this library reads a kernel file (/proc, /sys): they are not
- * under anybody's home, but they are capped all the same.
+/**
+ * hermes_platform_read_proc:
+ * @path: a kernel file, e.g. `/proc/1/comm` or `/proc/<pid>/environ`
+ * @length: (out) (optional): how many bytes were read
+ *
+ * The one way hermes-svc and its backends read a kernel file (/proc,
+ * /sys): they are under nobody's home, so not through the safe file
+ * layer, but they are capped (1 MiB) all the same.
+ *
+ * Returns: (transfer full) (nullable): the contents, NUL-terminated, or
+ *   %NULL when unreadable or too large
  */
 gchar *
 hermes_platform_read_proc(const gchar *path, gsize *length)

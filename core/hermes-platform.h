@@ -45,6 +45,8 @@ gboolean
 hermes_platform_rename_noreplace(const gchar *from, const gchar *to, GError **error);
 gboolean
 hermes_platform_process_alive(gint64 pid);
+gchar *
+hermes_platform_read_proc(const gchar *path, gsize *length);
 gboolean
 hermes_platform_spawn_detached(const gchar *const *argv,
 			       const gchar *const *envp,

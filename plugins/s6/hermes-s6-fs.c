@@ -162,8 +162,8 @@ hermes_s6_slot_processes(const gchar *slot_dir)
 		if (!g_ascii_isdigit(entry[0]))
 			continue;
 		path = g_strdup_printf("/proc/%s/environ", entry);
-		/* /proc, not a user's tree: a plain read is fine here */
-		if (!g_file_get_contents(path, &block, &len, NULL))
+		block = hermes_platform_read_proc(path, &len);
+		if (block == NULL)
 			continue;
 		value = hermes_s6_environ_get(block, len, "HERMES_S6_SLOT");
 		if (value == NULL || g_strcmp0(value, real) != 0)

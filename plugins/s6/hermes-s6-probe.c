@@ -30,9 +30,9 @@ hermes_s6_is_overlay(HermesContext *ctx)
 {
 	g_autofree gchar *comm_path = hermes_context_build_path(ctx, "/proc/1/comm");
 	g_autofree gchar *basedir = hermes_context_build_path(ctx, "/run/s6/basedir");
-	g_autofree gchar *comm = NULL;
 	/* /proc/1/comm, never /proc/1/exe: that is unreadable to non-root users */
-	if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+	g_autofree gchar *comm = hermes_platform_read_proc(comm_path, NULL);
+	if (comm == NULL)
 		return FALSE;
 	g_strstrip(comm);
 	return g_strcmp0(comm, "s6-svscan") == 0 && g_file_test(basedir, G_FILE_TEST_IS_DIR);

@@ -163,7 +163,8 @@ hermes_s6_count_supervisors(const gchar *scandir)
 		if (!g_ascii_isdigit(entry[0]))
 			continue;
 		comm_path = g_strdup_printf("/proc/%s/comm", entry);
-		if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+		comm = hermes_platform_read_proc(comm_path, NULL);
+		if (comm == NULL)
 			continue;
 		g_strstrip(comm);
 		if (g_strcmp0(comm, "s6-supervise") != 0)
