@@ -30,6 +30,7 @@
 #include "hermes-planned-stop.h"
 #include "hermes-platform.h"
 #include "hermes-profile.h"
+#include "hermes-registration-watch.h"
 #include "hermes-render-step.h"
 #include "hermes-safe-file.h"
 #include "hermes-service-manager.h"

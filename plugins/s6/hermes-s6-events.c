@@ -111,71 +111,42 @@ hermes_s6_profile_from_slot(const gchar *name)
 	return g_strdup(name + strlen("gateway-"));
 }
 
+static gchar *
+hermes_s6_manager_slot_profile_cb(const gchar *entry, gpointer user_data)
+{
+	return hermes_s6_profile_from_slot(entry);
+}
+
 static void
-hermes_s6_manager_scandir_changed_cb(GFileMonitor *monitor,
-				     GFile *file,
-				     GFile *other,
-				     GFileMonitorEvent event,
-				     gpointer user_data)
+hermes_s6_manager_registration_cb(HermesRegistrationWatch *watch,
+				  const gchar *profile,
+				  gboolean present,
+				  gpointer user_data)
 {
 	HermesS6Manager *self = HERMES_S6_MANAGER(user_data);
-	g_autofree gchar *name = NULL;
-	g_autofree gchar *profile = NULL;
-	GFile *subject = file;
-
-	if (event == G_FILE_MONITOR_EVENT_MOVED_IN || event == G_FILE_MONITOR_EVENT_RENAMED)
-		subject = other != NULL && event == G_FILE_MONITOR_EVENT_RENAMED ? other : file;
-	name = g_file_get_basename(subject);
-	profile = hermes_s6_profile_from_slot(name);
-	if (profile == NULL) {
-		/* a slot renamed away (unregister) leaves under its old name */
-		if (event == G_FILE_MONITOR_EVENT_RENAMED) {
-			g_autofree gchar *old = g_file_get_basename(file);
-			g_autofree gchar *gone = hermes_s6_profile_from_slot(old);
-			if (gone != NULL && g_hash_table_remove(self->watches, gone))
-				hermes_service_manager_emit_gateway_changed(
-					HERMES_SERVICE_MANAGER(self), gone, NULL);
-		}
-		return;
-	}
-	switch (event) {
-	case G_FILE_MONITOR_EVENT_CREATED:
-	case G_FILE_MONITOR_EVENT_MOVED_IN:
-	case G_FILE_MONITOR_EVENT_RENAMED:
+	if (present) {
 		hermes_s6_manager_watch_slot(self, profile);
 		hermes_s6_manager_emit(self, profile);
-		break;
-	case G_FILE_MONITOR_EVENT_DELETED:
-	case G_FILE_MONITOR_EVENT_MOVED_OUT:
-		if (g_hash_table_remove(self->watches, profile))
-			hermes_service_manager_emit_gateway_changed(
-				HERMES_SERVICE_MANAGER(self), profile, NULL);
-		break;
-	case G_FILE_MONITOR_EVENT_CHANGED:
-	case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
-	case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
-	case G_FILE_MONITOR_EVENT_PRE_UNMOUNT:
-	case G_FILE_MONITOR_EVENT_UNMOUNTED:
-	case G_FILE_MONITOR_EVENT_MOVED:
-	default:
-		break;
+	} else if (g_hash_table_remove(self->watches, profile)) {
+		hermes_service_manager_emit_gateway_changed(
+			HERMES_SERVICE_MANAGER(self), profile, NULL);
 	}
 }
 
 void
 hermes_s6_manager_watch_scandir(HermesS6Manager *self)
 {
-	g_autoptr(GFile) dir = NULL;
 	g_autoptr(GError) error_local = NULL;
-	if (self->monitor != NULL || !hermes_s6_manager_has_listeners(self))
+	if (self->registrations != NULL || !hermes_s6_manager_has_listeners(self))
 		return;
-	dir = g_file_new_for_path(self->scandir);
-	self->monitor =
-		g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error_local);
-	if (self->monitor == NULL) {
-		g_debug("cannot watch %s: %s", self->scandir, error_local->message);
+	self->registrations = hermes_registration_watch_new(
+		self->scandir, hermes_s6_manager_slot_profile_cb, self, NULL, &error_local);
+	if (self->registrations == NULL) {
+		g_debug("%s", error_local->message);
 		return;
 	}
-	g_signal_connect(
-		self->monitor, "changed", G_CALLBACK(hermes_s6_manager_scandir_changed_cb), self);
+	g_signal_connect(self->registrations,
+			 "changed",
+			 G_CALLBACK(hermes_s6_manager_registration_cb),
+			 self);
 }

@@ -28,7 +28,7 @@ struct _HermesS6Manager {
 	gchar *root;
 	GMainContext *context; /* where gateway-changed is emitted */
 	GHashTable *watches;   /* profile -> HermesS6Watch */
-	GFileMonitor *monitor; /* the scan directory, for slots coming and going */
+	HermesRegistrationWatch *registrations; /* slots coming and going */
 };
 
 typedef struct {

@@ -266,10 +266,7 @@ hermes_s6_manager_finalize(GObject *object)
 {
 	HermesS6Manager *self = HERMES_S6_MANAGER(object);
 	g_hash_table_unref(self->watches);
-	if (self->monitor != NULL) {
-		g_file_monitor_cancel(self->monitor);
-		g_object_unref(self->monitor);
-	}
+	g_clear_object(&self->registrations);
 	g_clear_object(&self->ctx);
 	g_clear_pointer(&self->context, g_main_context_unref);
 	g_free(self->scandir);

@@ -125,71 +125,49 @@ hermes_systemd_manager_watch_unit(HermesSystemdManager *self, const gchar *profi
 	g_hash_table_insert(self->watches, g_strdup(profile), watch);
 }
 
+static gchar *
+hermes_systemd_manager_unit_profile_cb(const gchar *entry, gpointer user_data)
+{
+	return hermes_systemd_profile_from_unit(entry);
+}
+
 static void
-hermes_systemd_manager_unit_dir_changed_cb(GFileMonitor *monitor,
-					   GFile *file,
-					   GFile *other,
-					   GFileMonitorEvent event,
-					   gpointer user_data)
+hermes_systemd_manager_registration_cb(HermesRegistrationWatch *watch,
+				       const gchar *profile,
+				       gboolean present,
+				       gpointer user_data)
 {
 	HermesSystemdManager *self = user_data;
-	g_autofree gchar *name = NULL;
-	g_autofree gchar *profile = NULL;
-	g_autofree gchar *path = NULL;
-	GFile *subject = file;
+	g_autofree gchar *path = hermes_systemd_manager_unit_path(self, profile);
 
-	/* an atomic write is a rename of a temporary file onto the unit */
-	if (event == G_FILE_MONITOR_EVENT_RENAMED && other != NULL)
-		subject = other;
-	name = g_file_get_basename(subject);
-	profile = hermes_systemd_profile_from_unit(name);
-	if (profile == NULL)
-		return;
-	path = hermes_systemd_manager_unit_path(self, profile);
-	switch (event) {
-	case G_FILE_MONITOR_EVENT_CREATED:
-	case G_FILE_MONITOR_EVENT_MOVED_IN:
-	case G_FILE_MONITOR_EVENT_RENAMED:
-	case G_FILE_MONITOR_EVENT_DELETED:
-	case G_FILE_MONITOR_EVENT_MOVED_OUT:
-		if (g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-			hermes_systemd_manager_watch_unit(self, profile);
-			hermes_systemd_manager_emit(self, profile);
-		} else if (g_hash_table_remove(self->watches, profile)) {
-			hermes_service_manager_emit_gateway_changed(
-				HERMES_SERVICE_MANAGER(self), profile, NULL);
-		}
-		break;
-	case G_FILE_MONITOR_EVENT_CHANGED:
-	case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
-	case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
-	case G_FILE_MONITOR_EVENT_PRE_UNMOUNT:
-	case G_FILE_MONITOR_EVENT_UNMOUNTED:
-	case G_FILE_MONITOR_EVENT_MOVED:
-	default:
-		break;
+	/* a unit is a regular file: anything else there is not one systemd would load */
+	if (present && g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+		hermes_systemd_manager_watch_unit(self, profile);
+		hermes_systemd_manager_emit(self, profile);
+	} else if (g_hash_table_remove(self->watches, profile)) {
+		hermes_service_manager_emit_gateway_changed(
+			HERMES_SERVICE_MANAGER(self), profile, NULL);
 	}
 }
 
 void
 hermes_systemd_manager_watch_unit_dir(HermesSystemdManager *self)
 {
-	g_autoptr(GFile) dir = NULL;
 	g_autoptr(GError) error_local = NULL;
-	if (self->monitor != NULL || !hermes_systemd_manager_has_listeners(self) ||
+	if (self->registrations != NULL || !hermes_systemd_manager_has_listeners(self) ||
 	    !g_file_test(self->unit_dir, G_FILE_TEST_IS_DIR))
 		return;
-	dir = g_file_new_for_path(self->unit_dir);
-	g_main_context_push_thread_default(self->context);
-	self->monitor =
-		g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error_local);
-	g_main_context_pop_thread_default(self->context);
-	if (self->monitor == NULL) {
-		g_debug("cannot watch %s: %s", self->unit_dir, error_local->message);
+	self->registrations = hermes_registration_watch_new(self->unit_dir,
+							    hermes_systemd_manager_unit_profile_cb,
+							    self,
+							    self->context,
+							    &error_local);
+	if (self->registrations == NULL) {
+		g_debug("%s", error_local->message);
 		return;
 	}
-	g_signal_connect(self->monitor,
+	g_signal_connect(self->registrations,
 			 "changed",
-			 G_CALLBACK(hermes_systemd_manager_unit_dir_changed_cb),
+			 G_CALLBACK(hermes_systemd_manager_registration_cb),
 			 self);
 }

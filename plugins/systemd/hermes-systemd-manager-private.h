@@ -29,7 +29,7 @@ struct _HermesSystemdManager {
 	gchar *linger_source;
 	GMainContext *context; /* where gateway-changed is emitted */
 	GHashTable *watches;   /* profile -> HermesSystemdWatch */
-	GFileMonitor *monitor; /* the unit directory, for units coming and going */
+	HermesRegistrationWatch *registrations; /* units coming and going */
 	gchar *last_install;   /* created, updated or unchanged */
 };
 

@@ -233,10 +233,7 @@ static void
 hermes_systemd_manager_finalize(GObject *object)
 {
 	HermesSystemdManager *self = HERMES_SYSTEMD_MANAGER(object);
-	if (self->monitor != NULL) {
-		g_file_monitor_cancel(self->monitor);
-		g_object_unref(self->monitor);
-	}
+	g_clear_object(&self->registrations);
 	/* subscriptions first: they need the connection */
 	g_hash_table_unref(self->watches);
 	g_clear_pointer(&self->bus, hermes_systemd_bus_free);
