@@ -49,6 +49,11 @@ hermes_render_step_get_argv(const HermesRenderStep *self);
 const gchar *
 hermes_render_step_get_description(const HermesRenderStep *self);
 
+gboolean
+hermes_render_step_is_applied(HermesRenderStep *step);
+gboolean
+hermes_render_steps_apply(GPtrArray *steps, gboolean *changed, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesRenderStep, hermes_render_step_unref)
 
 G_END_DECLS

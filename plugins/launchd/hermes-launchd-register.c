@@ -123,59 +123,15 @@ hermes_launchd_manager_plan(HermesLaunchdManager *self,
 	return g_steal_pointer(&steps);
 }
 
-static gboolean
-hermes_launchd_manager_mkdir(const gchar *path, guint mode, GError **error)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR))
-		return TRUE;
-	if (g_mkdir_with_parents(path, (gint)mode) != 0) {
-		hermes_error_set_errno(error, errno, "cannot create %s", path);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* the directories and the plist; the launchctl steps are the job's */
-static gboolean
-hermes_launchd_manager_write(GPtrArray *steps, GError **error)
-{
-	for (guint i = 0; i < steps->len; i++) {
-		HermesRenderStep *step = g_ptr_array_index(steps, i);
-		switch (hermes_render_step_get_kind(step)) {
-		case HERMES_RENDER_STEP_DIRECTORY:
-			if (!hermes_launchd_manager_mkdir(hermes_render_step_get_path(step),
-							  hermes_render_step_get_mode(step),
-							  error))
-				return FALSE;
-			break;
-		case HERMES_RENDER_STEP_FILE:
-			if (!hermes_file_write_atomic(hermes_render_step_get_path(step),
-						      hermes_render_step_get_contents(step),
-						      -1,
-						      hermes_render_step_get_mode(step),
-						      error))
-				return FALSE;
-			break;
-		case HERMES_RENDER_STEP_COMMAND:
-		default:
-			break;
-		}
-	}
-	return TRUE;
-}
-
 /* the plist on disk already is what the plan would write */
 static gboolean
 hermes_launchd_manager_unchanged(GPtrArray *steps, const gchar *path)
 {
 	for (guint i = 0; i < steps->len; i++) {
 		HermesRenderStep *step = g_ptr_array_index(steps, i);
-		g_autofree gchar *contents = NULL;
-		if (hermes_render_step_get_kind(step) != HERMES_RENDER_STEP_FILE ||
-		    g_strcmp0(hermes_render_step_get_path(step), path) != 0)
-			continue;
-		contents = hermes_safe_file_read(NULL, path, HERMES_SAFE_MAX_TEXT, NULL, NULL);
-		return g_strcmp0(contents, hermes_render_step_get_contents(step)) == 0;
+		if (hermes_render_step_get_kind(step) == HERMES_RENDER_STEP_FILE &&
+		    g_strcmp0(hermes_render_step_get_path(step), path) == 0)
+			return hermes_render_step_is_applied(step);
 	}
 	return FALSE;
 }
@@ -262,7 +218,7 @@ hermes_launchd_manager_register_gateway(HermesServiceManager *manager,
 	if ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) == 0 &&
 	    !hermes_launchd_job_query(job, &loaded, &info, error))
 		return FALSE;
-	if (!hermes_launchd_manager_write(steps, error))
+	if (!hermes_render_steps_apply(steps, NULL, error))
 		return FALSE;
 	if (!hermes_launchd_manager_apply(job, loaded, flags, &error_local)) {
 		/* a new registration that launchd did not take leaves nothing behind */

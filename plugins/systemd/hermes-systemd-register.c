@@ -113,7 +113,16 @@ hermes_systemd_manager_plan(HermesSystemdManager *self,
 	return g_steal_pointer(&steps);
 }
 
-/* the unit file; an identical unit is left alone: no write, no reload */
+/* one directory or file of the plan, through the SDK; an identical unit is left alone */
+static gboolean
+hermes_systemd_manager_apply_step(HermesRenderStep *step, gboolean *changed, GError **error)
+{
+	g_autoptr(GPtrArray) one = g_ptr_array_new();
+	g_ptr_array_add(one, step);
+	return hermes_render_steps_apply(one, changed, error);
+}
+
+/* the unit file: no write and so no reload when it is what systemd has already */
 static gboolean
 hermes_systemd_manager_write_unit(HermesSystemdManager *self,
 				  HermesRenderStep *step,
@@ -121,20 +130,13 @@ hermes_systemd_manager_write_unit(HermesSystemdManager *self,
 				  gboolean *changed,
 				  GError **error)
 {
-	const gchar *target = hermes_render_step_get_path(step);
-	*changed =
-		existing == NULL || g_strcmp0(existing, hermes_render_step_get_contents(step)) != 0;
+	if (!hermes_systemd_manager_apply_step(step, changed, error))
+		return FALSE;
 	g_free(self->last_install);
 	self->last_install = g_strdup(existing == NULL ? "created"
 				      : *changed       ? "updated"
 						       : "unchanged");
-	g_debug("%s: %s", target, self->last_install);
-	if (*changed && !hermes_file_write_atomic(target,
-						  hermes_render_step_get_contents(step),
-						  -1,
-						  hermes_render_step_get_mode(step),
-						  error))
-		return FALSE;
+	g_debug("%s: %s", hermes_render_step_get_path(step), self->last_install);
 	return TRUE;
 }
 
@@ -219,14 +221,10 @@ hermes_systemd_manager_register_gateway(HermesServiceManager *manager,
 		return FALSE;
 	for (guint i = 0; i < steps->len; i++) {
 		HermesRenderStep *step = g_ptr_array_index(steps, i);
-		const gchar *target = hermes_render_step_get_path(step);
 		switch (hermes_render_step_get_kind(step)) {
 		case HERMES_RENDER_STEP_DIRECTORY:
-			if (g_mkdir_with_parents(target, (gint)hermes_render_step_get_mode(step)) !=
-			    0) {
-				hermes_error_set_errno(error, errno, "cannot create %s", target);
+			if (!hermes_systemd_manager_apply_step(step, NULL, error))
 				return FALSE;
-			}
 			break;
 		case HERMES_RENDER_STEP_FILE:
 			if (!hermes_systemd_manager_write_unit(
