@@ -378,6 +378,23 @@ hermes_safe_check_regular(gint fd, gsize max_size, const gchar *display, GError 
 	return TRUE;
 }
 
+/* the contents of an opened @fd, checked as hermes_safe_file_read() promises */
+static gchar *
+hermes_safe_read_opened(
+	gint fd, gsize max_size, gsize *length, const gchar *display, GError **error)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	gboolean ok = hermes_safe_check_regular(fd, max_size, display, error) &&
+		      hermes_safe_read_fd(fd, max_size, buf, display, error);
+	close(fd);
+	if (!ok)
+		return NULL;
+	if (length != NULL)
+		*length = buf->len;
+	g_byte_array_append(buf, (const guint8 *)"", 1);
+	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+}
+
 /**
  * hermes_safe_file_read:
  * @root: (nullable): the trusted root; %NULL for the parent of @path
@@ -398,9 +415,7 @@ hermes_safe_file_read(
 	const gchar *root, const gchar *path, gsize max_size, gsize *length, GError **error)
 {
 	HermesSafePath p;
-	g_autoptr(GByteArray) buf = NULL;
 	gint fd;
-	gboolean ok;
 
 	g_return_val_if_fail(path != NULL, NULL);
 	if (!hermes_safe_path_init(&p, root, path, error)) {
@@ -414,16 +429,7 @@ hermes_safe_file_read(
 		return NULL;
 	}
 	hermes_safe_path_clear(&p);
-	buf = g_byte_array_new();
-	ok = hermes_safe_check_regular(fd, max_size, path, error) &&
-	     hermes_safe_read_fd(fd, max_size, buf, path, error);
-	close(fd);
-	if (!ok)
-		return NULL;
-	if (length != NULL)
-		*length = buf->len;
-	g_byte_array_append(buf, (const guint8 *)"", 1);
-	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+	return hermes_safe_read_opened(fd, max_size, length, path, error);
 }
 
 /**
@@ -451,5 +457,138 @@ hermes_safe_file_stat(const gchar *root, const gchar *path, struct stat *st, GEr
 	if (rc != 0)
 		hermes_error_set_errno(error, errno, "cannot stat %s", path);
 	close(dir_fd);
+	return rc == 0;
+}
+
+/*****************************************************************************/
+/* many files of one directory: the walk from the root is paid once */
+
+static gboolean
+hermes_safe_rel_check(const gchar *dir_path, const gchar *rel, GError **error)
+{
+	if (!g_path_is_absolute(rel) && rel[0] != '\0' && hermes_safe_rel_is_clean(rel))
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_PERMISSION_DENIED,
+		    "refusing %s below %s: not a relative path beneath it",
+		    rel,
+		    dir_path);
+	return FALSE;
+}
+
+/**
+ * hermes_safe_open_dir_at:
+ * @dir_fd: a directory opened through the safe file layer (hermes_safe_open_dir()
+ *   or this function): the trusted root for @rel
+ * @dir_path: the path @dir_fd was opened at, for messages
+ * @rel: a relative path beneath @dir_fd, without `..`
+ * @error: return location for a #GError
+ *
+ * Resolves @rel beneath @dir_fd by the rules of hermes_safe_open_dir() (no
+ * link followed, nothing outside @dir_fd), so a caller reading many files
+ * of one tree walks from its root once instead of once per file.
+ *
+ * Returns: an O_PATH directory fd (close-on-exec), enough to resolve
+ *   beneath and to stat, and openable where only search permission is
+ *   granted (a 0710 directory); -1 with @error set
+ */
+gint
+hermes_safe_open_dir_at(gint dir_fd, const gchar *dir_path, const gchar *rel, GError **error)
+{
+	gint fd;
+	g_return_val_if_fail(dir_fd >= 0, -1);
+	g_return_val_if_fail(dir_path != NULL, -1);
+	g_return_val_if_fail(rel != NULL, -1);
+	if (!hermes_safe_rel_check(dir_path, rel, error))
+		return -1;
+	fd = hermes_safe_openat(dir_fd, rel, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0) {
+		g_autofree gchar *display = g_build_filename(dir_path, rel, NULL);
+		hermes_safe_set_open_error(error, errno, display);
+	}
+	return fd;
+}
+
+/**
+ * hermes_safe_file_read_at:
+ * @dir_fd: a directory opened through the safe file layer: the trusted root for @rel
+ * @dir_path: the path @dir_fd was opened at, for messages
+ * @rel: a regular file beneath @dir_fd, as a relative path without `..`
+ * @max_size: the most bytes the file may hold (a HERMES_SAFE_MAX_* cap)
+ * @length: (out) (optional): bytes read
+ * @error: return location for a #GError
+ *
+ * hermes_safe_file_read() beneath an already opened directory: the same
+ * refusals (links, FIFOs, devices, files over @max_size) and errors.
+ *
+ * Returns: (transfer full): the contents, NUL-terminated, or %NULL
+ */
+gchar *
+hermes_safe_file_read_at(gint dir_fd,
+			 const gchar *dir_path,
+			 const gchar *rel,
+			 gsize max_size,
+			 gsize *length,
+			 GError **error)
+{
+	g_autofree gchar *display = NULL;
+	gint fd;
+	g_return_val_if_fail(dir_fd >= 0, NULL);
+	g_return_val_if_fail(dir_path != NULL, NULL);
+	g_return_val_if_fail(rel != NULL, NULL);
+	if (!hermes_safe_rel_check(dir_path, rel, error))
+		return NULL;
+	display = g_build_filename(dir_path, rel, NULL);
+	fd = hermes_safe_openat(dir_fd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0) {
+		hermes_safe_set_open_error(error, errno, display);
+		return NULL;
+	}
+	return hermes_safe_read_opened(fd, max_size, length, display, error);
+}
+
+/**
+ * hermes_safe_file_stat_at: (skip)
+ * @dir_fd: a directory opened through the safe file layer: the trusted root for @rel
+ * @dir_path: the path @dir_fd was opened at, for messages
+ * @rel: a path beneath @dir_fd, relative, without `..`
+ * @st: (out caller-allocates): what lstat(2) would say of it
+ * @error: return location for a #GError
+ *
+ * hermes_safe_file_stat() beneath an already opened directory.
+ *
+ * Returns: %TRUE when @rel exists (a link is reported as a link, never followed)
+ */
+gboolean
+hermes_safe_file_stat_at(
+	gint dir_fd, const gchar *dir_path, const gchar *rel, struct stat *st, GError **error)
+{
+	g_autofree gchar *parent = NULL;
+	g_autofree gchar *base = NULL;
+	gint parent_fd = dir_fd;
+	gint rc;
+
+	g_return_val_if_fail(dir_fd >= 0, FALSE);
+	g_return_val_if_fail(dir_path != NULL, FALSE);
+	g_return_val_if_fail(rel != NULL, FALSE);
+	g_return_val_if_fail(st != NULL, FALSE);
+	if (!hermes_safe_rel_check(dir_path, rel, error))
+		return FALSE;
+	base = g_path_get_basename(rel);
+	/* one component needs no walk: fstatat never follows the last link here */
+	if (strchr(rel, '/') != NULL) {
+		parent = g_path_get_dirname(rel);
+		parent_fd = hermes_safe_open_dir_at(dir_fd, dir_path, parent, error);
+		if (parent_fd < 0)
+			return FALSE;
+	}
+	rc = fstatat(parent_fd, base, st, AT_SYMLINK_NOFOLLOW);
+	if (rc != 0) {
+		g_autofree gchar *display = g_build_filename(dir_path, rel, NULL);
+		hermes_error_set_errno(error, errno, "cannot stat %s", display);
+	}
+	if (parent_fd != dir_fd)
+		close(parent_fd);
 	return rc == 0;
 }

@@ -50,6 +50,18 @@ gboolean
 hermes_safe_file_unlink(const gchar *root, const gchar *path, GError **error);
 gboolean
 hermes_safe_remove_tree(const gchar *root, const gchar *path, GError **error);
+gint
+hermes_safe_open_dir_at(gint dir_fd, const gchar *dir_path, const gchar *rel, GError **error);
+gchar *
+hermes_safe_file_read_at(gint dir_fd,
+			 const gchar *dir_path,
+			 const gchar *rel,
+			 gsize max_size,
+			 gsize *length,
+			 GError **error);
+gboolean
+hermes_safe_file_stat_at(
+	gint dir_fd, const gchar *dir_path, const gchar *rel, struct stat *st, GError **error);
 gboolean
 hermes_safe_fd_is_volatile(gint fd);
 void

@@ -416,6 +416,126 @@ test_json_int_range(void **state)
 	assert_int_equal(hermes_json_get_int_in_range(object, "none", 1, 65535, 9), 9);
 }
 
+/* @rel beneath @fd is refused with @code, and nothing is read */
+static void
+assert_read_at_refused(gint fd, const gchar *dir, const gchar *rel, gint code)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	/* a FIFO must be refused, never waited on: the alarm makes a hang a failure */
+	alarm(10);
+	text = hermes_safe_file_read_at(fd, dir, rel, 1024, NULL, &error);
+	alarm(0);
+	assert_null(text);
+	hermes_assert_error(error, HERMES_ERROR, code);
+}
+
+/* the _at functions: the same refusals beneath a directory fd the layer opened */
+static void
+test_at_refuses_what_read_refuses(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *dir = test_path(fx, "profiles/p1");
+	g_autofree gchar *plain = test_path(fx, "profiles/p1/state.json");
+	g_autofree gchar *link = test_path(fx, "profiles/p1/link.json");
+	g_autofree gchar *fifo = test_path(fx, "profiles/p1/.env");
+	g_autofree gchar *big = test_path(fx, "profiles/p1/big");
+	g_autofree gchar *bytes = g_strnfill(2048, ' ');
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	gint fd;
+
+	g_mkdir(dir, 0755);
+	hermes_test_write_file(plain, "{}", 0644);
+	hermes_test_write_file(big, bytes, 0644);
+	assert_int_equal(symlink(fx->secret, link), 0);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	fd = hermes_safe_open_dir(fx->root, dir, &error);
+	hermes_assert_no_error(error);
+	assert_true(fd >= 0);
+
+	text = hermes_safe_file_read_at(fd, dir, "state.json", 1024, &len, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(text, "{}");
+	assert_int_equal(len, 2);
+	g_clear_pointer(&text, g_free);
+	/* refusals name the whole path, as hermes_safe_file_read() does */
+	text = hermes_safe_file_read_at(fd, dir, "link.json", 1024, NULL, &error);
+	assert_null(text);
+	hermes_assert_str_contains(error->message, link);
+	assert_read_at_refused(fd, dir, "link.json", HERMES_ERROR_PERMISSION_DENIED);
+	assert_read_at_refused(fd, dir, ".env", HERMES_ERROR_INVALID_DATA);
+	assert_read_at_refused(fd, dir, "big", HERMES_ERROR_INVALID_DATA);
+	assert_read_at_refused(fd, dir, "missing", HERMES_ERROR_NOT_FOUND);
+	/* nothing climbs out of the directory, nor starts from / */
+	assert_read_at_refused(fd, dir, "../../../x", HERMES_ERROR_PERMISSION_DENIED);
+	assert_read_at_refused(fd, dir, fx->secret, HERMES_ERROR_PERMISSION_DENIED);
+	close(fd);
+}
+
+static void
+test_at_never_follows_a_directory_link(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *profiles = test_path(fx, "profiles");
+	g_autofree gchar *link = test_path(fx, "profiles/p1");
+	g_autoptr(GError) error = NULL;
+	struct stat st;
+	gint fd;
+
+	/* a profile directory that is a link into another home */
+	assert_int_equal(symlink(fx->outside, link), 0);
+	fd = hermes_safe_open_dir(fx->root, profiles, &error);
+	hermes_assert_no_error(error);
+	assert_int_equal(hermes_safe_open_dir_at(fd, profiles, "p1", &error), -1);
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	assert_read_at_refused(fd, profiles, "p1/secret.json", HERMES_ERROR_PERMISSION_DENIED);
+	assert_false(hermes_safe_file_stat_at(fd, profiles, "p1/secret.json", &st, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	/* the link itself is reported as a link */
+	assert_true(hermes_safe_file_stat_at(fd, profiles, "p1", &st, &error));
+	hermes_assert_no_error(error);
+	assert_true(S_ISLNK(st.st_mode));
+	close(fd);
+}
+
+static void
+test_at_opens_a_search_only_directory(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *dir = test_path(fx, "profiles/p1");
+	g_autofree gchar *inner = test_path(fx, "profiles/p1/supervise");
+	g_autofree gchar *file = test_path(fx, "profiles/p1/supervise/status");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	struct stat st;
+	gint fd;
+	gint sub;
+
+	g_mkdir(dir, 0755);
+	g_mkdir(inner, 0755);
+	hermes_test_write_file(file, "up", 0644);
+	fd = hermes_safe_open_dir(fx->root, dir, &error);
+	hermes_assert_no_error(error);
+	/* O_PATH: a group that may only traverse supervise/ (0710) still reaches status */
+	sub = hermes_safe_open_dir_at(fd, dir, "supervise", &error);
+	hermes_assert_no_error(error);
+	assert_true(sub >= 0);
+	text = hermes_safe_file_read_at(sub, inner, "status", 64, NULL, &error);
+	hermes_assert_no_error(error);
+	assert_string_equal(text, "up");
+	assert_true(hermes_safe_file_stat_at(fd, dir, "supervise/status", &st, &error));
+	hermes_assert_no_error(error);
+	assert_true(S_ISREG(st.st_mode));
+	assert_false(hermes_safe_file_stat_at(fd, dir, "supervise/lock", &st, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
+	close(sub);
+	close(fd);
+}
+
 #define SAFE_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
 #define WALK_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup_walk, test_teardown)
 #define BOTH(fn)      SAFE_TEST(fn), WALK_TEST(fn)
@@ -440,6 +560,9 @@ main(void)
 		BOTH(test_remove_tree_never_follows),
 		BOTH(test_remove_tree_through_linked_parent_refused),
 		BOTH(test_stat_reports_link),
+		BOTH(test_at_refuses_what_read_refuses),
+		BOTH(test_at_never_follows_a_directory_link),
+		BOTH(test_at_opens_a_search_only_directory),
 		BOTH(test_json_deep_nesting_refused),
 		BOTH(test_json_update_refuses_linked_state),
 		SAFE_TEST(test_json_int_range),
