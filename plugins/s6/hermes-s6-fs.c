@@ -68,6 +68,23 @@ hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gi
 	return fd;
 }
 
+/* F_GETLK on @fd, which it closes */
+static HermesS6LockState
+hermes_s6_lock_test(gint fd)
+{
+	struct flock fl = {0};
+	gboolean held;
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) != 0) {
+		close(fd);
+		return HERMES_S6_LOCK_UNKNOWN;
+	}
+	held = fl.l_type != F_UNLCK;
+	close(fd);
+	return held ? HERMES_S6_LOCK_HELD : HERMES_S6_LOCK_FREE;
+}
+
 /**
  * hermes_s6_lock_state:
  * @scandir: the scan directory
@@ -82,20 +99,30 @@ hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gi
 HermesS6LockState
 hermes_s6_lock_state(const gchar *scandir, const gchar *dir)
 {
-	struct flock fl = {0};
 	gint fd = hermes_s6_open_beneath(scandir, dir, "supervise/lock", O_RDONLY | O_NONBLOCK);
-	gboolean held;
 	if (fd < 0)
 		return errno == ENOENT ? HERMES_S6_LOCK_ABSENT : HERMES_S6_LOCK_UNKNOWN;
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_GETLK, &fl) != 0) {
-		close(fd);
-		return HERMES_S6_LOCK_UNKNOWN;
-	}
-	held = fl.l_type != F_UNLCK;
-	close(fd);
-	return held ? HERMES_S6_LOCK_HELD : HERMES_S6_LOCK_FREE;
+	return hermes_s6_lock_test(fd);
+}
+
+/**
+ * hermes_s6_lock_state_at:
+ * @supervise_fd: a slot's supervise/ opened through the safe file layer, or -1
+ *
+ * hermes_s6_lock_state() for a reader that holds supervise/ open already.
+ *
+ * Returns: what the lock says (%HERMES_S6_LOCK_ABSENT for -1)
+ */
+HermesS6LockState
+hermes_s6_lock_state_at(gint supervise_fd)
+{
+	gint fd;
+	if (supervise_fd < 0)
+		return HERMES_S6_LOCK_ABSENT;
+	fd = openat(supervise_fd, "lock", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? HERMES_S6_LOCK_ABSENT : HERMES_S6_LOCK_UNKNOWN;
+	return hermes_s6_lock_test(fd);
 }
 
 /* lstat beneath @scandir: a link counts as present, never followed */

@@ -21,6 +21,8 @@ gint
 hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gint flags);
 HermesS6LockState
 hermes_s6_lock_state(const gchar *scandir, const gchar *dir);
+HermesS6LockState
+hermes_s6_lock_state_at(gint supervise_fd);
 gboolean
 hermes_s6_path_exists(const gchar *scandir, const gchar *path);
 GArray *

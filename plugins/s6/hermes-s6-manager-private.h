@@ -8,6 +8,7 @@
 /* shared by the files of the s6 backend; never installed */
 
 #include "hermes-s6-control.h"
+#include "hermes-s6-fs.h"
 #include "hermes-s6-manager.h"
 #include "hermes-s6-status.h"
 
@@ -65,6 +66,7 @@ hermes_s6_manager_read(const gchar *scandir,
 		       gboolean *have_status,
 		       HermesS6SlotFacts *facts,
 		       gchar **reason_buf,
+		       HermesS6LockState *lock,
 		       GError **error);
 gchar *
 hermes_s6_manager_repair_hint(HermesS6Manager *self);

@@ -17,6 +17,7 @@
 
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -190,35 +191,41 @@ hermes_s6_manager_list_gateways(HermesServiceManager *manager,
 {
 	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-	g_autoptr(GDir) dir = NULL;
 	g_autoptr(GError) error_local = NULL;
-	GStrv names;
-	const gchar *entry;
+	struct dirent *entry;
+	DIR *dir;
+	gint fd;
 
-	dir = g_dir_open(self->scandir, 0, &error_local);
-	if (dir == NULL) {
+	/* the scan directory itself is the caller's choice (it may be a link) */
+	fd = hermes_safe_open_dir(self->scandir, self->scandir, &error_local);
+	if (fd < 0) {
 		/* no scan directory yet: nothing is registered */
-		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
 			return g_new0(gchar *, 1);
 		g_propagate_prefixed_error(
 			error, g_steal_pointer(&error_local), "cannot list slots: ");
-		hermes_error_convert(error);
+		return NULL;
+	}
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		hermes_error_set_errno(error, errno, "cannot list slots in %s", self->scandir);
+		close(fd);
 		return NULL;
 	}
 	hermes_s6_manager_watch_scandir(self);
-	while ((entry = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *path = g_build_filename(self->scandir, entry, NULL);
-		g_autofree gchar *profile = hermes_s6_profile_from_slot(entry);
+	while ((entry = readdir(dir)) != NULL) {
+		g_autofree gchar *profile = hermes_s6_profile_from_slot(entry->d_name);
 		struct stat st;
 		/* dot entries (staging, removal) are invisible to s6-svscan and to us */
-		if (profile == NULL || !hermes_safe_file_stat(self->scandir, path, &st, NULL) ||
+		if (profile == NULL ||
+		    !hermes_safe_file_stat_at(fd, self->scandir, entry->d_name, &st, NULL) ||
 		    !S_ISDIR(st.st_mode))
 			continue;
 		hermes_s6_manager_watch_slot(self, profile);
 		g_strv_builder_add(builder, profile);
 	}
-	names = g_strv_builder_end(builder);
-	return names;
+	closedir(dir);
+	return g_strv_builder_end(builder);
 }
 
 static GPtrArray *

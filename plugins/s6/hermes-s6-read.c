@@ -25,19 +25,42 @@
 #include "hermes-s6-render.h"
 #include "hermes-s6-status.h"
 
+/*
+ * A slot's files are read beneath one fd of the slot, opened once through the
+ * safe file layer, and its supervise/ and data/ beneath fds opened from it:
+ * the same rules (no link followed, regular files, capped) for a tenth of the
+ * opens a walk from / per file costs, which `status --all` pays per slot.
+ */
+typedef struct {
+	gint fd;
+	const gchar *path;
+} HermesS6Dir;
+
+static void
+hermes_s6_dir_close(HermesS6Dir *dir)
+{
+	if (dir->fd >= 0)
+		close(dir->fd);
+	dir->fd = -1;
+}
+
+static gboolean
+hermes_s6_dir_has(const HermesS6Dir *dir, const gchar *name, struct stat *st)
+{
+	struct stat local;
+	return dir->fd >= 0 &&
+	       hermes_safe_file_stat_at(dir->fd, dir->path, name, st != NULL ? st : &local, NULL);
+}
+
 /* finish could not write its reason (disk full): an empty data/finish-reason.<kind> says which */
 static void
-hermes_s6_read_reason_marker(const gchar *scandir,
-			     const gchar *slot_dir,
-			     HermesS6SlotFacts *facts,
-			     gchar **buf)
+hermes_s6_read_reason_marker(const HermesS6Dir *data, HermesS6SlotFacts *facts, gchar **buf)
 {
 	const gchar *kinds[] = {"parked", "failed", "stopped", NULL};
 	for (guint i = 0; kinds[i] != NULL; i++) {
 		g_autofree gchar *name = g_strdup_printf("finish-reason.%s", kinds[i]);
-		g_autofree gchar *path = g_build_filename(slot_dir, "data", name, NULL);
 		struct stat st;
-		if (!hermes_safe_file_stat(scandir, path, &st, NULL))
+		if (!hermes_s6_dir_has(data, name, &st))
 			continue;
 		*buf = g_strdup_printf(
 			"%s%c(the reason could not be written: is the disk full?)", kinds[i], 0);
@@ -49,16 +72,14 @@ hermes_s6_read_reason_marker(const gchar *scandir,
 }
 
 static void
-hermes_s6_read_reason(const gchar *scandir,
-		      const gchar *slot_dir,
-		      HermesS6SlotFacts *facts,
-		      gchar **buf)
+hermes_s6_read_reason(const HermesS6Dir *data, HermesS6SlotFacts *facts, gchar **buf)
 {
-	g_autofree gchar *path = g_build_filename(slot_dir, "data", "finish-reason", NULL);
 	gchar **parts;
-	*buf = hermes_safe_file_read(scandir, path, 4096, NULL, NULL);
+	*buf = data->fd >= 0 ? hermes_safe_file_read_at(
+				       data->fd, data->path, "finish-reason", 4096, NULL, NULL)
+			     : NULL;
 	if (*buf == NULL) {
-		hermes_s6_read_reason_marker(scandir, slot_dir, facts, buf);
+		hermes_s6_read_reason_marker(data, facts, buf);
 		return;
 	}
 	g_strchomp(*buf);
@@ -74,34 +95,46 @@ hermes_s6_read_reason(const gchar *scandir,
 	g_strfreev(parts);
 }
 
-/* reads everything status needs; *have_status is FALSE when not supervised yet */
-gboolean
-hermes_s6_manager_read(const gchar *scandir,
-		       const gchar *slot_dir,
-		       HermesS6Status *st,
-		       gboolean *have_status,
-		       HermesS6SlotFacts *facts,
-		       gchar **reason_buf,
-		       GError **error)
+/* the slot's files around supervise/status: a missing one is a default, never an error */
+static void
+hermes_s6_read_facts(const HermesS6Dir *slot,
+		     const HermesS6Dir *supervise,
+		     HermesS6SlotFacts *facts,
+		     gchar **reason_buf)
 {
-	g_autofree gchar *status_path = g_build_filename(slot_dir, "supervise", "status", NULL);
-	g_autofree gchar *down_path = g_build_filename(slot_dir, "down", NULL);
-	g_autofree gchar *notify_path = g_build_filename(slot_dir, "notification-fd", NULL);
-	g_autofree gchar *tally_path = g_build_filename(slot_dir, "supervise", "death_tally", NULL);
-	g_autofree gchar *data = NULL;
-	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *data_path = g_build_filename(slot->path, "data", NULL);
+	HermesS6Dir data = {-1, data_path};
 	struct stat tally;
-	gsize len = 0;
 
 	memset(facts, 0, sizeof(*facts));
-	facts->normally_up = !hermes_s6_path_exists(scandir, down_path);
-	facts->notifies = hermes_s6_path_exists(scandir, notify_path);
-	facts->deaths = hermes_safe_file_stat(scandir, tally_path, &tally, NULL)
+	facts->normally_up = !hermes_s6_dir_has(slot, "down", NULL);
+	facts->notifies = hermes_s6_dir_has(slot, "notification-fd", NULL);
+	facts->deaths = hermes_s6_dir_has(supervise, "death_tally", &tally)
 				? (gint)(tally.st_size / HERMES_S6_DTALLY_SIZE)
 				: -1;
-	hermes_s6_read_reason(scandir, slot_dir, facts, reason_buf);
-	*have_status = FALSE;
-	data = hermes_safe_file_read(scandir, status_path, 4096, &len, &error_local);
+	if (slot->fd >= 0)
+		data.fd = hermes_safe_open_dir_at(slot->fd, slot->path, "data", NULL);
+	hermes_s6_read_reason(&data, facts, reason_buf);
+	hermes_s6_dir_close(&data);
+}
+
+/* supervise/status; *have_status stays FALSE when s6 has not written it yet */
+static gboolean
+hermes_s6_read_status(const HermesS6Dir *supervise,
+		      GError *open_error,
+		      HermesS6Status *st,
+		      gboolean *have_status,
+		      GError **error)
+{
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error_local = NULL;
+	gsize len = 0;
+
+	if (supervise->fd >= 0)
+		data = hermes_safe_file_read_at(
+			supervise->fd, supervise->path, "status", 4096, &len, &error_local);
+	else
+		error_local = g_error_copy(open_error);
 	if (data == NULL) {
 		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
 			return TRUE;
@@ -114,11 +147,41 @@ hermes_s6_manager_read(const gchar *scandir,
 	if (len == 0)
 		return TRUE;
 	if (!hermes_s6_status_parse((const guint8 *)data, len, st, error)) {
-		g_prefix_error(error, "%s: ", status_path);
+		g_prefix_error(error, "%s/status: ", supervise->path);
 		return FALSE;
 	}
 	*have_status = TRUE;
 	return TRUE;
+}
+
+/* reads everything status needs; *have_status is FALSE when not supervised yet */
+gboolean
+hermes_s6_manager_read(const gchar *scandir,
+		       const gchar *slot_dir,
+		       HermesS6Status *st,
+		       gboolean *have_status,
+		       HermesS6SlotFacts *facts,
+		       gchar **reason_buf,
+		       HermesS6LockState *lock,
+		       GError **error)
+{
+	g_autofree gchar *supervise_path = g_build_filename(slot_dir, "supervise", NULL);
+	g_autoptr(GError) open_error = NULL;
+	HermesS6Dir slot = {-1, slot_dir};
+	HermesS6Dir supervise = {-1, supervise_path};
+	gboolean ok;
+
+	*have_status = FALSE;
+	slot.fd = hermes_safe_open_dir(scandir, slot_dir, &open_error);
+	if (slot.fd >= 0)
+		supervise.fd = hermes_safe_open_dir_at(slot.fd, slot_dir, "supervise", &open_error);
+	hermes_s6_read_facts(&slot, &supervise, facts, reason_buf);
+	ok = hermes_s6_read_status(&supervise, open_error, st, have_status, error);
+	if (lock != NULL)
+		*lock = hermes_s6_lock_state_at(supervise.fd);
+	hermes_s6_dir_close(&supervise);
+	hermes_s6_dir_close(&slot);
+	return ok;
 }
 
 /* what brings a lost s6-supervise back, as exact as we can say it */
@@ -148,18 +211,18 @@ hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError 
 	HermesS6SlotFacts facts;
 	HermesS6Status st;
 	HermesGatewayStatus *status;
+	HermesS6LockState lock = HERMES_S6_LOCK_ABSENT;
 	gboolean have_status = FALSE;
 
 	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return NULL;
 	if (!hermes_s6_manager_read(
-		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, error))
+		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, &lock, error))
 		return NULL;
 	status = hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
 	/* only a lock that exists and that nobody holds proves the supervisor dead */
 	if (have_status) {
-		gboolean held =
-			hermes_s6_lock_state(self->scandir, slot_dir) != HERMES_S6_LOCK_FREE;
+		gboolean held = lock != HERMES_S6_LOCK_FREE;
 		g_autofree gchar *hint = held ? NULL : hermes_s6_manager_repair_hint(self);
 		hermes_s6_status_judge_supervisor(status,
 						  &st,
@@ -179,7 +242,7 @@ hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
 	HermesS6Status st;
 	gboolean have_status = FALSE;
 	if (!hermes_s6_manager_read(
-		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, NULL) ||
+		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, NULL, NULL) ||
 	    !have_status || st.finishing)
 		return 0;
 	return st.pid;

@@ -75,6 +75,7 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 	g_autofree gchar *reason_buf = NULL;
 	HermesS6SlotFacts facts;
 	HermesS6Status st;
+	HermesS6LockState lock = HERMES_S6_LOCK_ABSENT;
 	gboolean have_status = FALSE;
 
 	if (!hermes_s6_manager_read(waiter->scandir,
@@ -83,17 +84,15 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 				    &have_status,
 				    &facts,
 				    &reason_buf,
+				    what == HERMES_S6_WAIT_SUPERVISED ? &lock : NULL,
 				    NULL))
 		return FALSE;
-	return hermes_s6_wait_reached(
-		what,
-		have_status ? &st : NULL,
-		&facts,
-		waiter->seen->str,
-		what == HERMES_S6_WAIT_SUPERVISED &&
-			hermes_s6_lock_state(waiter->scandir, waiter->slot_dir) ==
-				HERMES_S6_LOCK_HELD,
-		old_pid);
+	return hermes_s6_wait_reached(what,
+				      have_status ? &st : NULL,
+				      &facts,
+				      waiter->seen->str,
+				      lock == HERMES_S6_LOCK_HELD,
+				      old_pid);
 }
 
 gboolean
