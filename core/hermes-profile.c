@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -587,36 +588,41 @@ GPtrArray *
 hermes_profile_list(HermesContext *ctx, GError **error)
 {
 	g_autoptr(GPtrArray) profiles = g_ptr_array_new_with_free_func(g_object_unref);
-	g_autoptr(GDir) dir = NULL;
-	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *root = NULL;
 	g_autofree gchar *profiles_dir = NULL;
-	const gchar *entry;
+	struct dirent *entry;
+	DIR *dir;
+	gint fd;
 
 	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
 	root = hermes_profile_get_root(ctx);
 	g_ptr_array_add(profiles, hermes_profile_new(HERMES_PROFILE_DEFAULT, root));
 	profiles_dir = g_build_filename(root, "profiles", NULL);
-	/* a linked profiles/ is not listed: nothing under it would be trusted */
-	if (!hermes_profile_check_dir(root, profiles_dir, NULL))
+	/* a linked profiles/ is not listed: nothing under it would be trusted; the
+	 * markers are looked up beneath this one fd, not walked to from / each */
+	fd = hermes_safe_open_dir(root, profiles_dir, NULL);
+	if (fd < 0)
 		return g_steal_pointer(&profiles);
-	dir = g_dir_open(profiles_dir, 0, &error_local);
+	dir = fdopendir(fd);
 	if (dir == NULL) {
-		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			return g_steal_pointer(&profiles);
-		g_propagate_error(error, g_steal_pointer(&error_local));
-		hermes_error_convert(error);
+		hermes_error_set_errno(error, errno, "cannot list %s", profiles_dir);
+		close(fd);
 		return NULL;
 	}
-	while ((entry = g_dir_read_name(dir)) != NULL) {
-		g_autoptr(HermesProfile) profile = NULL;
-		if (g_strcmp0(entry, HERMES_PROFILE_DEFAULT) == 0 ||
-		    !hermes_profile_name_validate(entry, NULL))
+	while ((entry = readdir(dir)) != NULL) {
+		g_autofree gchar *marker = NULL;
+		struct stat st;
+		if (entry->d_name[0] == '.' ||
+		    g_strcmp0(entry->d_name, HERMES_PROFILE_DEFAULT) == 0 ||
+		    !hermes_profile_name_validate(entry->d_name, NULL))
 			continue;
-		profile = hermes_profile_new(entry, root);
-		if (hermes_profile_exists(profile))
-			g_ptr_array_add(profiles, g_steal_pointer(&profile));
+		marker = g_build_filename(entry->d_name, HERMES_PROFILE_MARKER, NULL);
+		/* the rule of hermes_profile_exists(), beneath the listed directory */
+		if (hermes_safe_file_stat_at(fd, profiles_dir, marker, &st, NULL) &&
+		    S_ISREG(st.st_mode))
+			g_ptr_array_add(profiles, hermes_profile_new(entry->d_name, root));
 	}
+	closedir(dir);
 	/* keep default first, the rest by name */
 	if (profiles->len > 2)
 		qsort(profiles->pdata + 1, profiles->len - 1, sizeof(gpointer), hermes_profile_cmp);
