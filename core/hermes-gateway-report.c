@@ -274,20 +274,40 @@ hermes_gateway_report_diagnose(HermesGatewayReport *self, const gchar *mode, GPt
 					self->profile));
 }
 
-static HermesGatewayReport *
-hermes_gateway_report_build(HermesServiceManager *manager,
-			    const gchar *profile,
-			    HermesGatewayStatus *known,
-			    GHashTable *collisions,
-			    GCancellable *cancellable)
+/**
+ * hermes_gateway_report_new_with_ports:
+ * @manager: the backend, set up with its context
+ * @profile: a valid profile name
+ * @known: (nullable): the status the backend just reported, if any; else it is read
+ * @ports: (nullable): the root's ports, read once for many reports; %NULL for
+ *   no port-collision problems
+ * @cancellable: (nullable): a #GCancellable
+ *
+ * hermes_gateway_report_new() for a caller that builds many reports, or
+ * keeps @ports current itself (hermes_port_table_update()): no `.env` is
+ * read here.
+ *
+ * Returns: (transfer full): the report
+ */
+HermesGatewayReport *
+hermes_gateway_report_new_with_ports(HermesServiceManager *manager,
+				     const gchar *profile,
+				     HermesGatewayStatus *known,
+				     HermesPortTable *ports,
+				     GCancellable *cancellable)
 {
-	HermesGatewayReport *self = hermes_gateway_report_alloc(profile);
+	HermesGatewayReport *self;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
+	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
+	g_return_val_if_fail(profile != NULL, NULL);
+	g_return_val_if_fail(ports == NULL || HERMES_IS_PORT_TABLE(ports), NULL);
+	self = hermes_gateway_report_alloc(profile);
 	hermes_gateway_report_read_status(self, manager, known, cancellable);
 	hermes_gateway_report_read_state(self, hermes_service_manager_get_context(manager));
-	hermes_gateway_report_diagnose(self,
-				       hermes_service_manager_get_mode(manager),
-				       collisions != NULL ? g_hash_table_lookup(collisions, profile)
-							  : NULL);
+	hermes_gateway_report_diagnose(
+		self,
+		hermes_service_manager_get_mode(manager),
+		ports != NULL ? hermes_port_table_get_collisions(ports, profile) : NULL);
 	return self;
 }
 
@@ -300,7 +320,8 @@ hermes_gateway_report_build(HermesServiceManager *manager,
  *
  * The report of one gateway. A status that cannot be read is not an error
  * here: it is in the report (hermes_gateway_report_propagate_error()), and
- * among its problems.
+ * among its problems. Port collisions need every profile's `.env`: to build
+ * many reports, read them once (hermes_gateway_report_new_with_ports()).
  *
  * Returns: (transfer full): the report
  */
@@ -310,13 +331,11 @@ hermes_gateway_report_new(HermesServiceManager *manager,
 			  HermesGatewayStatus *known,
 			  GCancellable *cancellable)
 {
-	g_autoptr(GHashTable) collisions = NULL;
+	g_autoptr(HermesPortTable) ports = NULL;
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
 	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
-	g_return_val_if_fail(profile != NULL, NULL);
-	collisions = hermes_port_collisions_by_profile(hermes_service_manager_get_context(manager),
-						       NULL);
-	return hermes_gateway_report_build(manager, profile, known, collisions, cancellable);
+	ports = hermes_port_table_new(hermes_service_manager_get_context(manager), NULL);
+	return hermes_gateway_report_new_with_ports(manager, profile, known, ports, cancellable);
 }
 
 static gint
@@ -332,6 +351,91 @@ hermes_gateway_report_cmp(gconstpointer a, gconstpointer b)
 	return g_strcmp0(ra->profile, rb->profile);
 }
 
+/* the root's profiles: as the table listed them, else listed now */
+static GStrv
+hermes_gateway_report_profiles(HermesContext *ctx, HermesPortTable *ports)
+{
+	g_autoptr(GPtrArray) profiles = NULL;
+	GStrv names;
+	if (ports != NULL)
+		return hermes_port_table_get_profiles(ports);
+	profiles = hermes_profile_list(ctx, NULL);
+	names = g_new0(gchar *, profiles != NULL ? profiles->len + 1 : 1);
+	for (guint i = 0; profiles != NULL && i < profiles->len; i++)
+		names[i] = g_strdup(hermes_profile_get_name(g_ptr_array_index(profiles, i)));
+	return names;
+}
+
+/* where slots are registered at run time, a profile without one is a row too */
+static void
+hermes_gateway_report_add_unregistered(HermesServiceManager *manager,
+				       HermesPortTable *ports,
+				       GHashTable *seen,
+				       GPtrArray *rows,
+				       GCancellable *cancellable)
+{
+	HermesContext *ctx = hermes_service_manager_get_context(manager);
+	g_auto(GStrv) names = NULL;
+
+	if (!hermes_service_manager_supports_registration(manager))
+		return;
+	names = hermes_gateway_report_profiles(ctx, ports);
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_autoptr(HermesProfile) p = NULL;
+		if (g_hash_table_contains(seen, names[i]))
+			continue;
+		/* a listed named profile exists; the default one is listed regardless */
+		p = hermes_profile_lookup(ctx, names[i], NULL);
+		if (p == NULL || (hermes_profile_is_default(p) && !hermes_profile_exists(p)))
+			continue;
+		g_ptr_array_add(rows,
+				hermes_gateway_report_new_with_ports(
+					manager, names[i], NULL, ports, cancellable));
+	}
+}
+
+/**
+ * hermes_gateway_report_collect_with_ports:
+ * @manager: the backend, set up with its context
+ * @ports: (nullable): the root's ports (hermes_port_table_new()); %NULL for no
+ *   port-collision problems
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * hermes_gateway_report_collect() of every gateway, with ports the caller
+ * read (and may keep current with hermes_port_table_update()).
+ *
+ * Returns: (transfer full) (element-type HermesGatewayReport): the reports,
+ *   or %NULL when the backend cannot list its gateways
+ */
+GPtrArray *
+hermes_gateway_report_collect_with_ports(HermesServiceManager *manager,
+					 HermesPortTable *ports,
+					 GCancellable *cancellable,
+					 GError **error)
+{
+	g_autoptr(GPtrArray) rows =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_report_unref);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_auto(GStrv) names = NULL;
+
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
+	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
+	g_return_val_if_fail(ports == NULL || HERMES_IS_PORT_TABLE(ports), NULL);
+	names = hermes_service_manager_list_gateways(manager, cancellable, error);
+	if (names == NULL)
+		return NULL;
+	for (guint i = 0; names[i] != NULL; i++) {
+		g_hash_table_add(seen, names[i]);
+		g_ptr_array_add(rows,
+				hermes_gateway_report_new_with_ports(
+					manager, names[i], NULL, ports, cancellable));
+	}
+	hermes_gateway_report_add_unregistered(manager, ports, seen, rows, cancellable);
+	g_ptr_array_sort(rows, hermes_gateway_report_cmp);
+	return g_steal_pointer(&rows);
+}
+
 /**
  * hermes_gateway_report_collect:
  * @manager: the backend, set up with its context
@@ -341,7 +445,8 @@ hermes_gateway_report_cmp(gconstpointer a, gconstpointer b)
  *
  * The rows of `hermes status`: every gateway the backend lists and, where
  * it registers slots at run time, every profile that has none yet; the
- * default profile first, then by name.
+ * default profile first, then by name. Every `.env` is read once for all
+ * rows.
  *
  * Returns: (transfer full) (element-type HermesGatewayReport): the reports,
  *   or %NULL when the backend cannot list its gateways
@@ -353,49 +458,20 @@ hermes_gateway_report_collect(HermesServiceManager *manager,
 			      GError **error)
 {
 	HermesContext *ctx;
-	g_autoptr(GPtrArray) rows =
-		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_report_unref);
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) collisions = NULL;
-	g_autoptr(GPtrArray) profiles = NULL;
-	g_auto(GStrv) names = NULL;
+	g_autoptr(HermesPortTable) ports = NULL;
+	GPtrArray *rows;
 
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
 	ctx = hermes_service_manager_get_context(manager);
 	g_return_val_if_fail(ctx != NULL, NULL);
-	if (profile != NULL) {
-		g_ptr_array_add(rows,
-				hermes_gateway_report_new(manager, profile, NULL, cancellable));
-		return g_steal_pointer(&rows);
-	}
-	names = hermes_service_manager_list_gateways(manager, cancellable, error);
-	if (names == NULL)
-		return NULL;
-	/* read once for every row */
-	collisions = hermes_port_collisions_by_profile(ctx, NULL);
-	for (guint i = 0; names[i] != NULL; i++) {
-		g_hash_table_add(seen, names[i]);
-		g_ptr_array_add(rows,
-				hermes_gateway_report_build(
-					manager, names[i], NULL, collisions, cancellable));
-	}
-	/* only where slots are registered at run time is a missing one worth a row */
-	if (hermes_service_manager_supports_registration(manager))
-		profiles = hermes_profile_list(ctx, NULL);
-	for (guint i = 0; profiles != NULL && i < profiles->len; i++) {
-		HermesProfile *p = g_ptr_array_index(profiles, i);
-		if (!hermes_profile_exists(p) ||
-		    g_hash_table_contains(seen, hermes_profile_get_name(p)))
-			continue;
-		g_ptr_array_add(rows,
-				hermes_gateway_report_build(manager,
-							    hermes_profile_get_name(p),
-							    NULL,
-							    collisions,
-							    cancellable));
-	}
-	g_ptr_array_sort(rows, hermes_gateway_report_cmp);
-	return g_steal_pointer(&rows);
+	ports = hermes_port_table_new(ctx, NULL);
+	if (profile == NULL)
+		return hermes_gateway_report_collect_with_ports(manager, ports, cancellable, error);
+	rows = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_report_unref);
+	g_ptr_array_add(
+		rows,
+		hermes_gateway_report_new_with_ports(manager, profile, NULL, ports, cancellable));
+	return rows;
 }
 
 /*****************************************************************************/

@@ -11,6 +11,7 @@
 #include "hermes-gateway-problem.h"
 #include "hermes-gateway-status.h"
 #include "hermes-intent.h"
+#include "hermes-port-table.h"
 #include "hermes-service-manager.h"
 
 G_BEGIN_DECLS
@@ -30,11 +31,22 @@ hermes_gateway_report_new(HermesServiceManager *manager,
 			  const gchar *profile,
 			  HermesGatewayStatus *known,
 			  GCancellable *cancellable);
+HermesGatewayReport *
+hermes_gateway_report_new_with_ports(HermesServiceManager *manager,
+				     const gchar *profile,
+				     HermesGatewayStatus *known,
+				     HermesPortTable *ports,
+				     GCancellable *cancellable);
 GPtrArray *
 hermes_gateway_report_collect(HermesServiceManager *manager,
 			      const gchar *profile,
 			      GCancellable *cancellable,
 			      GError **error);
+GPtrArray *
+hermes_gateway_report_collect_with_ports(HermesServiceManager *manager,
+					 HermesPortTable *ports,
+					 GCancellable *cancellable,
+					 GError **error);
 HermesGatewayReport *
 hermes_gateway_report_new_from_dbus(const gchar *profile, GVariant *properties);
 

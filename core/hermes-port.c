@@ -22,6 +22,7 @@
 
 #include "hermes-dotenv.h"
 #include "hermes-error.h"
+#include "hermes-port-private.h"
 #include "hermes-port.h"
 #include "hermes-profile.h"
 
@@ -123,17 +124,38 @@ hermes_port_is_bound(guint port)
 	return bound;
 }
 
-typedef struct {
-	gchar *name;
-	guint explicit_port;
-	guint port;
-} HermesPortEntry;
+HermesPortEntry *
+hermes_port_entry_new(const gchar *name, const gchar *home)
+{
+	HermesPortEntry *entry = g_new0(HermesPortEntry, 1);
+	entry->name = g_strdup(name);
+	entry->explicit_port = hermes_profile_explicit_port(home);
+	return entry;
+}
 
-static void
+void
 hermes_port_entry_free(HermesPortEntry *entry)
 {
 	g_free(entry->name);
 	g_free(entry);
+}
+
+/* every profile of the root, in the profile list's order, with its explicit port */
+GPtrArray *
+hermes_port_entries_read(HermesContext *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) profiles = hermes_profile_list(ctx, error);
+	GPtrArray *entries;
+	if (profiles == NULL)
+		return NULL;
+	entries = g_ptr_array_new_full(profiles->len, (GDestroyNotify)hermes_port_entry_free);
+	for (guint i = 0; i < profiles->len; i++) {
+		HermesProfile *profile = g_ptr_array_index(profiles, i);
+		g_ptr_array_add(entries,
+				hermes_port_entry_new(hermes_profile_get_name(profile),
+						      hermes_profile_get_home(profile)));
+	}
+	return entries;
 }
 
 /*
@@ -145,34 +167,22 @@ hermes_port_entry_free(HermesPortEntry *entry)
 static GPtrArray *
 hermes_port_assign_all(HermesContext *ctx, const gchar *extra, GError **error)
 {
-	g_autoptr(GPtrArray) profiles = hermes_profile_list(ctx, error);
-	g_autoptr(GPtrArray) entries =
-		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_port_entry_free);
+	g_autoptr(GPtrArray) entries = hermes_port_entries_read(ctx, error);
 	g_autoptr(GHashTable) taken = g_hash_table_new(g_direct_hash, g_direct_equal);
 	gboolean have_extra = extra == NULL;
 
-	if (profiles == NULL)
+	if (entries == NULL)
 		return NULL;
-	for (guint i = 0; i < profiles->len; i++) {
-		HermesProfile *profile = g_ptr_array_index(profiles, i);
-		HermesPortEntry *entry = g_new0(HermesPortEntry, 1);
-		entry->name = g_strdup(hermes_profile_get_name(profile));
-		entry->explicit_port =
-			hermes_profile_explicit_port(hermes_profile_get_home(profile));
-		if (g_strcmp0(entry->name, extra) == 0)
-			have_extra = TRUE;
-		g_ptr_array_add(entries, entry);
+	for (guint i = 0; i < entries->len && !have_extra; i++) {
+		HermesPortEntry *entry = g_ptr_array_index(entries, i);
+		have_extra = g_strcmp0(entry->name, extra) == 0;
 	}
 	if (!have_extra) {
 		g_autoptr(HermesProfile) profile = hermes_profile_lookup(ctx, extra, error);
-		HermesPortEntry *entry;
 		if (profile == NULL)
 			return NULL;
-		entry = g_new0(HermesPortEntry, 1);
-		entry->name = g_strdup(extra);
-		entry->explicit_port =
-			hermes_profile_explicit_port(hermes_profile_get_home(profile));
-		g_ptr_array_add(entries, entry);
+		g_ptr_array_add(entries,
+				hermes_port_entry_new(extra, hermes_profile_get_home(profile)));
 	}
 	for (guint i = 0; i < entries->len; i++) {
 		HermesPortEntry *entry = g_ptr_array_index(entries, i);
@@ -288,126 +298,4 @@ hermes_profile_port(HermesContext *ctx,
 		    GError **error)
 {
 	return hermes_profile_port_full(ctx, profile, HERMES_PORT_FLAG_NONE, explicit_port, error);
-}
-
-static gint
-hermes_port_cmp(gconstpointer a, gconstpointer b)
-{
-	guint pa = GPOINTER_TO_UINT(*(gpointer const *)a);
-	guint pb = GPOINTER_TO_UINT(*(gpointer const *)b);
-	return pa < pb ? -1 : pa > pb ? 1 : 0;
-}
-
-/* each explicit port shared by two or more profiles: its line and the names on it */
-static gboolean
-hermes_port_collision_groups(HermesContext *ctx,
-			     GPtrArray **lines_out,
-			     GPtrArray **names_out,
-			     GError **error)
-{
-	g_autoptr(GPtrArray) entries = NULL;
-	g_autoptr(GHashTable) by_port = g_hash_table_new_full(
-		g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
-	g_autoptr(GPtrArray) ports = g_ptr_array_new();
-	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
-
-	entries = hermes_port_assign_all(ctx, NULL, error);
-	if (entries == NULL)
-		return FALSE;
-	for (guint i = 0; i < entries->len; i++) {
-		HermesPortEntry *entry = g_ptr_array_index(entries, i);
-		GPtrArray *names;
-		if (entry->explicit_port == 0)
-			continue;
-		names = g_hash_table_lookup(by_port, GUINT_TO_POINTER(entry->explicit_port));
-		if (names == NULL) {
-			names = g_ptr_array_new();
-			g_hash_table_insert(by_port, GUINT_TO_POINTER(entry->explicit_port), names);
-			g_ptr_array_add(ports, GUINT_TO_POINTER(entry->explicit_port));
-		}
-		g_ptr_array_add(names, entry->name);
-	}
-	g_ptr_array_sort(ports, hermes_port_cmp);
-	for (guint i = 0; i < ports->len; i++) {
-		GPtrArray *names = g_hash_table_lookup(by_port, g_ptr_array_index(ports, i));
-		g_autoptr(GString) who = g_string_new(NULL);
-		GStrv group;
-		if (names->len < 2)
-			continue;
-		group = g_new0(gchar *, names->len + 1);
-		for (guint j = 0; j < names->len; j++) {
-			if (j > 0)
-				g_string_append(who, j + 1 == names->len ? " and " : ", ");
-			g_string_append(who, g_ptr_array_index(names, j));
-			group[j] = g_strdup(g_ptr_array_index(names, j));
-		}
-		g_ptr_array_add(lines,
-				g_strdup_printf("profiles %s %s use port %u (API_SERVER_PORT)",
-						who->str,
-						names->len == 2 ? "both" : "all",
-						GPOINTER_TO_UINT(g_ptr_array_index(ports, i))));
-		g_ptr_array_add(groups, group);
-	}
-	*lines_out = g_steal_pointer(&lines);
-	if (names_out != NULL)
-		*names_out = g_steal_pointer(&groups);
-	return TRUE;
-}
-
-/**
- * hermes_port_collisions:
- * @ctx: a #HermesContext
- * @error: return location for a #GError
- *
- * Profiles of the root whose `API_SERVER_PORT` values are the same (only
- * explicit ports can collide: derived ones step past each other), one
- * line each, by port: `profiles a and b both use port 8642 (API_SERVER_PORT)`.
- *
- * Returns: (transfer container) (element-type utf8) (nullable): the lines,
- * empty when there is no collision
- */
-GPtrArray *
-hermes_port_collisions(HermesContext *ctx, GError **error)
-{
-	GPtrArray *lines = NULL;
-	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
-	if (!hermes_port_collision_groups(ctx, &lines, NULL, error))
-		return NULL;
-	return lines;
-}
-
-/**
- * hermes_port_collisions_by_profile: (skip)
- * @ctx: a #HermesContext
- * @error: return location for a #GError
- *
- * The same as hermes_port_collisions(), keyed by the profiles each line
- * names, so a status can put the warning on every row it concerns.
- *
- * Returns: (transfer full) (nullable): profile name → #GPtrArray of lines
- */
-GHashTable *
-hermes_port_collisions_by_profile(HermesContext *ctx, GError **error)
-{
-	g_autoptr(GPtrArray) lines = NULL;
-	g_autoptr(GPtrArray) groups = NULL;
-	GHashTable *by_profile;
-	g_return_val_if_fail(HERMES_IS_CONTEXT(ctx), NULL);
-	if (!hermes_port_collision_groups(ctx, &lines, &groups, error))
-		return NULL;
-	by_profile = g_hash_table_new_full(
-		g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-	for (guint i = 0; i < lines->len; i++) {
-		GStrv group = g_ptr_array_index(groups, i);
-		for (guint j = 0; group[j] != NULL; j++) {
-			GPtrArray *mine = g_hash_table_lookup(by_profile, group[j]);
-			if (mine == NULL) {
-				mine = g_ptr_array_new_with_free_func(g_free);
-				g_hash_table_insert(by_profile, g_strdup(group[j]), mine);
-			}
-			g_ptr_array_add(mine, g_strdup(g_ptr_array_index(lines, i)));
-		}
-	}
-	return by_profile;
 }

@@ -7,6 +7,7 @@
 
 #include "hermes-context.h"
 #include "hermes-dotenv.h"
+#include "hermes-port-table.h"
 
 G_BEGIN_DECLS
 
@@ -46,9 +47,5 @@ hermes_profile_port_full(HermesContext *ctx,
 			 HermesPortFlags flags,
 			 gboolean *explicit_port,
 			 GError **error);
-GPtrArray *
-hermes_port_collisions(HermesContext *ctx, GError **error);
-GHashTable *
-hermes_port_collisions_by_profile(HermesContext *ctx, GError **error);
 
 G_END_DECLS

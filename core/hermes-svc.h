@@ -26,6 +26,7 @@
 #include "hermes-payload.h"
 #include "hermes-planned-stop.h"
 #include "hermes-plugin.h"
+#include "hermes-port-table.h"
 #include "hermes-port.h"
 #include "hermes-profile.h"
 #include "hermes-reconciler.h"

@@ -51,7 +51,8 @@ struct _HermesStatusService {
 	GDBusConnection *connection;
 	GDBusObjectManagerServer *object_manager;
 	HermesDBusServiceManager1 *root;
-	GHashTable *gateways; /* profile -> HermesDBusObjectSkeleton */
+	GHashTable *gateways;	/* profile -> HermesDBusObjectSkeleton */
+	HermesPortTable *ports; /* every profile's port, read once, kept current per row */
 	gulong changed_id;
 	gchar *root_dir;
 	gchar *profiles_dir;
@@ -581,20 +582,16 @@ hermes_status_service_object_new(HermesStatusService *self, const gchar *profile
 	return object;
 }
 
-/* the one place a row is added, updated or dropped */
+/* the one place a row is added, updated or dropped: as @report (taken) says */
 static void
-hermes_status_service_refresh(HermesStatusService *self,
-			      const gchar *profile,
-			      HermesGatewayStatus *known)
+hermes_status_service_show(HermesStatusService *self, HermesGatewayReport *report)
 {
-	g_autoptr(HermesGatewayReport) report = NULL;
+	g_autoptr(HermesGatewayReport) owned = report;
 	g_autoptr(HermesDBusServiceManager1Gateway) gw = NULL;
+	const gchar *profile = hermes_gateway_report_get_profile(report);
 	HermesDBusObjectSkeleton *object;
 	gboolean added = FALSE;
 
-	if (!hermes_profile_name_validate(profile, NULL))
-		return;
-	report = hermes_gateway_report_new(self->manager, profile, known, NULL);
 	/* no status and no error: the profile has no slot */
 	if (!hermes_gateway_report_get_registered(report) &&
 	    hermes_gateway_report_propagate_error(report, NULL)) {
@@ -612,11 +609,40 @@ hermes_status_service_refresh(HermesStatusService *self,
 		added = TRUE;
 	}
 	gw = hermes_dbus_object_get_service_manager1_gateway(HERMES_DBUS_OBJECT(object));
-	hermes_status_service_fill(gw, report);
+	hermes_status_service_fill(gw, owned);
 	/* exported once filled, so InterfacesAdded carries the whole row */
 	if (added)
 		g_dbus_object_manager_server_export(self->object_manager,
 						    G_DBUS_OBJECT_SKELETON(object));
+}
+
+/*
+ * One row read again. Its profile's .env is read again with it (a port
+ * change shows on the next event of that gateway, as a restart after
+ * editing it gives), and the rows whose port collisions that changed are
+ * drawn again too; no other profile's files are read.
+ */
+static void
+hermes_status_service_refresh(HermesStatusService *self,
+			      const gchar *profile,
+			      HermesGatewayStatus *known)
+{
+	g_auto(GStrv) others = NULL;
+
+	if (!hermes_profile_name_validate(profile, NULL))
+		return;
+	if (self->ports != NULL)
+		others = hermes_port_table_update(self->ports, profile);
+	hermes_status_service_show(self,
+				   hermes_gateway_report_new_with_ports(
+					   self->manager, profile, known, self->ports, NULL));
+	for (guint i = 0; others != NULL && others[i] != NULL; i++) {
+		if (g_hash_table_contains(self->gateways, others[i]))
+			hermes_status_service_show(
+				self,
+				hermes_gateway_report_new_with_ports(
+					self->manager, others[i], NULL, self->ports, NULL));
+	}
 }
 
 static void
@@ -763,7 +789,7 @@ hermes_status_service_watch_profiles(HermesStatusService *self)
 gboolean
 hermes_status_service_export(HermesStatusService *self, GDBusConnection *connection, GError **error)
 {
-	g_auto(GStrv) names = NULL;
+	g_autoptr(GPtrArray) reports = NULL;
 	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), FALSE);
 	g_return_val_if_fail(G_IS_DBUS_CONNECTION(connection), FALSE);
 	g_return_val_if_fail(self->connection == NULL, FALSE);
@@ -785,15 +811,18 @@ hermes_status_service_export(HermesStatusService *self, GDBusConnection *connect
 					    "gateway-changed",
 					    G_CALLBACK(hermes_status_service_gateway_changed_cb),
 					    self);
-	names = hermes_service_manager_list_gateways(self->manager, NULL, error);
-	if (names == NULL) {
+	/* watching first: a profile made while the rows are built is seen after */
+	hermes_status_service_watch_profiles(self);
+	/* the rows of `hermes status`, every .env read once for all of them */
+	self->ports = hermes_port_table_new(self->ctx, NULL);
+	reports = hermes_gateway_report_collect_with_ports(self->manager, self->ports, NULL, error);
+	if (reports == NULL) {
 		hermes_status_service_unexport(self);
 		return FALSE;
 	}
-	for (guint i = 0; names[i] != NULL; i++)
-		hermes_status_service_refresh(self, names[i], NULL);
-	hermes_status_service_watch_profiles(self);
-	hermes_status_service_scan_profiles(self);
+	for (guint i = 0; i < reports->len; i++)
+		hermes_status_service_show(
+			self, hermes_gateway_report_ref(g_ptr_array_index(reports, i)));
 
 	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->root),
 					      connection,
@@ -847,6 +876,7 @@ hermes_status_service_unexport(HermesStatusService *self)
 		g_clear_object(&self->object_manager);
 	}
 	g_hash_table_remove_all(self->gateways);
+	g_clear_object(&self->ports);
 	g_clear_object(&self->connection);
 }
 

@@ -230,6 +230,36 @@ test_report_port_collision(void **state)
 			       "port collision: profiles b and port both use port 8642",
 			       "set a free API_SERVER_PORT in ");
 	}
+
+	/* the same rows from a table read once, which the caller keeps current */
+	{
+		g_autoptr(HermesPortTable) ports = hermes_port_table_new(f->ctx, &f->error);
+		g_autoptr(GPtrArray) rows = NULL;
+		g_autofree gchar *env = home_file(f, "b", ".env");
+		hermes_assert_no_error(f->error);
+		rows = hermes_gateway_report_collect_with_ports(f->manager, ports, NULL, &f->error);
+		hermes_assert_no_error(f->error);
+		assert_int_equal(rows->len, f->reports->len);
+		for (guint i = 0; i < rows->len; i++) {
+			HermesGatewayReport *a = g_ptr_array_index(rows, i);
+			HermesGatewayReport *b = g_ptr_array_index(f->reports, i);
+			assert_string_equal(hermes_gateway_report_get_profile(a),
+					    hermes_gateway_report_get_profile(b));
+			assert_int_equal(hermes_gateway_report_get_problems(a)->len,
+					 hermes_gateway_report_get_problems(b)->len);
+		}
+		/* b moves off the port: the table says so once b is read again */
+		hermes_test_write_file(env, "API_SERVER_PORT=8643\n", 0600);
+		g_clear_pointer(&f->report, hermes_gateway_report_unref);
+		f->report =
+			hermes_gateway_report_new_with_ports(f->manager, "port", NULL, ports, NULL);
+		assert_int_equal(hermes_gateway_report_get_problems(f->report)->len, 1);
+		g_strfreev(hermes_port_table_update(ports, "b"));
+		g_clear_pointer(&f->report, hermes_gateway_report_unref);
+		f->report =
+			hermes_gateway_report_new_with_ports(f->manager, "port", NULL, ports, NULL);
+		assert_int_equal(hermes_gateway_report_get_problems(f->report)->len, 0);
+	}
 }
 
 /* a pid that surely is gone: a child that exited and was reaped */

@@ -361,6 +361,78 @@ test_port_collisions(void **state)
 			    "profiles default and c both use port 8700 (API_SERVER_PORT)");
 }
 
+/* a table read once, kept current one profile at a time */
+static void
+test_port_table_update(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesPortTable) table = NULL;
+	g_autofree gchar *a = create_profile(f, "a");
+	g_autofree gchar *b = create_profile(f, "b");
+	g_autofree gchar *c = create_profile(f, "c");
+	g_auto(GStrv) profiles = NULL;
+	g_auto(GStrv) others = NULL;
+	GPtrArray *lines;
+
+	write_env(a, "API_SERVER_PORT=8642\n");
+	write_env(b, "API_SERVER_PORT=8700\n");
+	write_env(c, "OTHER=1\n");
+	table = hermes_port_table_new(f->ctx, &error);
+	hermes_assert_no_error(error);
+	profiles = hermes_port_table_get_profiles(table);
+	assert_int_equal(g_strv_length(profiles), 4);
+	assert_string_equal(profiles[0], "default");
+	assert_null(hermes_port_table_get_collisions(table, "a"));
+
+	/* b's .env now says a's port: nothing shows until b is read again */
+	write_env(b, "API_SERVER_PORT=8642\n");
+	assert_null(hermes_port_table_get_collisions(table, "b"));
+	others = hermes_port_table_update(table, "b");
+	assert_int_equal(g_strv_length(others), 1);
+	assert_string_equal(others[0], "a");
+	g_clear_pointer(&others, g_strfreev);
+	lines = hermes_port_table_get_collisions(table, "a");
+	assert_non_null(lines);
+	assert_int_equal(lines->len, 1);
+	assert_string_equal(g_ptr_array_index(lines, 0),
+			    "profiles a and b both use port 8642 (API_SERVER_PORT)");
+	assert_non_null(hermes_port_table_get_collisions(table, "b"));
+
+	/* nothing changed on disk: nothing to redraw */
+	others = hermes_port_table_update(table, "c");
+	assert_int_equal(g_strv_length(others), 0);
+	g_clear_pointer(&others, g_strfreev);
+
+	/* a new profile on the same port joins the line of both others */
+	{
+		g_autofree gchar *d = create_profile(f, "d");
+		write_env(d, "API_SERVER_PORT=8642\n");
+	}
+	others = hermes_port_table_update(table, "d");
+	assert_int_equal(g_strv_length(others), 2);
+	g_clear_pointer(&others, g_strfreev);
+	lines = hermes_port_table_get_collisions(table, "d");
+	assert_string_equal(g_ptr_array_index(lines, 0),
+			    "profiles a, b and d all use port 8642 (API_SERVER_PORT)");
+
+	/* a deleted profile leaves the table, and its collisions with it */
+	assert_true(hermes_profile_delete(f->ctx, "d", &error));
+	hermes_assert_no_error(error);
+	write_env(b, "API_SERVER_PORT=8700\n");
+	others = hermes_port_table_update(table, "d");
+	assert_int_equal(g_strv_length(others), 2);
+	g_clear_pointer(&others, g_strfreev);
+	others = hermes_port_table_update(table, "b");
+	assert_int_equal(g_strv_length(others), 1);
+	assert_string_equal(others[0], "a");
+	assert_null(hermes_port_table_get_collisions(table, "a"));
+	assert_null(hermes_port_table_get_collisions(table, "d"));
+	g_clear_pointer(&profiles, g_strfreev);
+	profiles = hermes_port_table_get_profiles(table);
+	assert_int_equal(g_strv_length(profiles), 4);
+}
+
 static void
 test_port_hostile_env(void **state)
 {
@@ -429,6 +501,7 @@ main(void)
 		T(test_port_wraps_in_range),
 		T(test_port_steps_past_bound),
 		T(test_port_collisions),
+		T(test_port_table_update),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

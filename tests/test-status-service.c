@@ -473,6 +473,54 @@ test_status_service_kill_is_signalled(void **state)
 }
 
 /* gateways and profiles coming and going while the service runs */
+/* a port changed in one .env shows with that gateway's next event, on both rows it concerns */
+static void
+test_status_service_port_change(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesProfile) one = NULL;
+	g_autoptr(HermesProfile) two = NULL;
+	g_autofree gchar *one_env = NULL;
+	g_autofree gchar *two_env = NULL;
+	const gchar *line = "port collision: profiles one and two both use port 8642 "
+			    "(API_SERVER_PORT)";
+
+	create_profile(f, "one");
+	create_profile(f, "two");
+	register_gateway(f, "one", HERMES_REGISTER_FLAG_NONE);
+	register_gateway(f, "two", HERMES_REGISTER_FLAG_NONE);
+	one = hermes_profile_lookup(f->ctx, "one", NULL);
+	two = hermes_profile_lookup(f->ctx, "two", NULL);
+	one_env = g_build_filename(hermes_profile_get_home(one), ".env", NULL);
+	two_env = g_build_filename(hermes_profile_get_home(two), ".env", NULL);
+	hermes_test_write_file(one_env, "API_SERVER_PORT=8642\n", 0600);
+	export(f);
+	wait_string(f, "one", "State", "down");
+	wait_string(f, "two", "State", "down");
+	{
+		g_autofree gchar *problem = get_string(f, "one", "Problem");
+		assert_null(strstr(problem, "port collision"));
+	}
+
+	/* two asks for one's port; its gateway's event reads its .env again */
+	hermes_test_write_file(two_env, "API_SERVER_PORT=8642\n", 0600);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HermesGatewayStatus) status =
+			hermes_service_manager_get_status(f->manager, "two", NULL, &error);
+		hermes_assert_no_error(error);
+		hermes_service_manager_emit_gateway_changed(f->manager, "two", status);
+	}
+	wait_string(f, "two", "Problem", line);
+	wait_string(f, "one", "Problem", line);
+
+	/* and a fix goes the same way */
+	hermes_test_write_file(two_env, "API_SERVER_PORT=8643\n", 0600);
+	hermes_service_manager_emit_gateway_changed(f->manager, "two", NULL);
+	wait_string(f, "two", "Problem", "");
+	wait_string(f, "one", "Problem", "");
+}
+
 static void
 test_status_service_added_removed(void **state)
 {
@@ -771,6 +819,7 @@ main(void)
 		T(test_status_service_tree),
 		T(test_status_service_kill_is_signalled),
 		T(test_status_service_added_removed),
+		T(test_status_service_port_change),
 		T(test_status_service_control),
 		T(test_status_service_start_registers),
 		T(test_status_service_check_caller),
