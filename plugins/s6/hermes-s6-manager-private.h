@@ -67,6 +67,7 @@ hermes_s6_manager_read(const gchar *scandir,
 		       HermesS6SlotFacts *facts,
 		       gchar **reason_buf,
 		       HermesS6LockState *lock,
+		       gboolean *have_slot,
 		       GError **error);
 gchar *
 hermes_s6_manager_repair_hint(HermesS6Manager *self);

@@ -154,7 +154,11 @@ hermes_s6_read_status(const HermesS6Dir *supervise,
 	return TRUE;
 }
 
-/* reads everything status needs; *have_status is FALSE when not supervised yet */
+/*
+ * Reads everything status needs; *have_status is FALSE when not supervised
+ * yet, and *have_slot (optional) FALSE when the slot itself could not be
+ * opened, which then reads as a slot with none of its files.
+ */
 gboolean
 hermes_s6_manager_read(const gchar *scandir,
 		       const gchar *slot_dir,
@@ -163,6 +167,7 @@ hermes_s6_manager_read(const gchar *scandir,
 		       HermesS6SlotFacts *facts,
 		       gchar **reason_buf,
 		       HermesS6LockState *lock,
+		       gboolean *have_slot,
 		       GError **error)
 {
 	g_autofree gchar *supervise_path = g_build_filename(slot_dir, "supervise", NULL);
@@ -173,6 +178,8 @@ hermes_s6_manager_read(const gchar *scandir,
 
 	*have_status = FALSE;
 	slot.fd = hermes_safe_open_dir(scandir, slot_dir, &open_error);
+	if (have_slot != NULL)
+		*have_slot = slot.fd >= 0;
 	if (slot.fd >= 0)
 		supervise.fd = hermes_safe_open_dir_at(slot.fd, slot_dir, "supervise", &open_error);
 	hermes_s6_read_facts(&slot, &supervise, facts, reason_buf);
@@ -213,12 +220,25 @@ hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError 
 	HermesGatewayStatus *status;
 	HermesS6LockState lock = HERMES_S6_LOCK_ABSENT;
 	gboolean have_status = FALSE;
+	gboolean have_slot = FALSE;
+	g_autoptr(GError) error_local = NULL;
+	gboolean ok = hermes_s6_manager_read(self->scandir,
+					     slot_dir,
+					     &st,
+					     &have_status,
+					     &facts,
+					     &reason_buf,
+					     &lock,
+					     &have_slot,
+					     &error_local);
 
-	if (!hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+	/* only a slot that could not be opened is looked at again, to say why */
+	if (!have_slot && !hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return NULL;
-	if (!hermes_s6_manager_read(
-		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, &lock, error))
+	if (!ok) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
 		return NULL;
+	}
 	status = hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
 	/* only a lock that exists and that nobody holds proves the supervisor dead */
 	if (have_status) {
@@ -241,8 +261,15 @@ hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
 	HermesS6SlotFacts facts;
 	HermesS6Status st;
 	gboolean have_status = FALSE;
-	if (!hermes_s6_manager_read(
-		    self->scandir, slot_dir, &st, &have_status, &facts, &reason_buf, NULL, NULL) ||
+	if (!hermes_s6_manager_read(self->scandir,
+				    slot_dir,
+				    &st,
+				    &have_status,
+				    &facts,
+				    &reason_buf,
+				    NULL,
+				    NULL,
+				    NULL) ||
 	    !have_status || st.finishing)
 		return 0;
 	return st.pid;

@@ -85,6 +85,7 @@ hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_p
 				    &facts,
 				    &reason_buf,
 				    what == HERMES_S6_WAIT_SUPERVISED ? &lock : NULL,
+				    NULL,
 				    NULL))
 		return FALSE;
 	return hermes_s6_wait_reached(what,
