@@ -229,6 +229,18 @@ hermes_gateway_report_diagnose_status(HermesGatewayReport *self, const gchar *mo
 			hermes_gateway_report_fix(self, "restart"));
 }
 
+/* gateway_state says running, and its pid is gone */
+static gboolean
+hermes_gateway_report_runtime_gone(const HermesGatewayReport *self, gboolean up)
+{
+	if (g_strcmp0(self->runtime, "running") != 0 || self->runtime_pid <= 0)
+		return FALSE;
+	/* the supervisor has just reported this very pid up: no second look at /proc */
+	if (up && hermes_gateway_status_get_pid(self->status) == self->runtime_pid)
+		return FALSE;
+	return !hermes_platform_process_alive(self->runtime_pid);
+}
+
 /* the problems a person should see without reading the columns */
 void
 hermes_gateway_report_diagnose(HermesGatewayReport *self, const gchar *mode, GPtrArray *collisions)
@@ -251,8 +263,7 @@ hermes_gateway_report_diagnose(HermesGatewayReport *self, const gchar *mode, GPt
 						? self->desired
 						: self->runtime),
 			hermes_gateway_report_fix(self, "start"));
-	if (g_strcmp0(self->runtime, "running") == 0 && self->runtime_pid > 0 &&
-	    !hermes_platform_process_alive(self->runtime_pid))
+	if (hermes_gateway_report_runtime_gone(self, up))
 		hermes_gateway_report_add(
 			self,
 			HERMES_GATEWAY_PROBLEM_STALE_RUNTIME,
