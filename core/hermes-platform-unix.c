@@ -202,8 +202,8 @@ hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time)
 {
 	g_autofree gchar *path = NULL;
 	g_autofree gchar *contents = NULL;
-	g_auto(GStrv) fields = NULL;
-	const gchar *tail;
+	const gchar *field;
+	gchar letter;
 
 	if (pid <= 0 || pid > G_MAXINT32)
 		return FALSE;
@@ -211,17 +211,22 @@ hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time)
 	contents = hermes_platform_read_proc(path, NULL);
 	if (contents == NULL)
 		return FALSE;
-	tail = strrchr(contents, ')');
-	if (tail == NULL || tail[1] != ' ' || tail[2] == '\0')
+	field = strrchr(contents, ')');
+	if (field == NULL || field[1] != ' ' || field[2] == '\0')
 		return FALSE;
-	fields = g_strsplit(tail + 2, " ", -1);
-	/* fields[0] is field 3 (state), so field 22 is fields[19] */
-	if (g_strv_length(fields) < 20)
-		return FALSE;
+	/* field 3 (state) follows the ')'; step to field 22 without splitting the rest:
+	 * a status of every gateway reads this once per running gateway */
+	field += 2;
+	letter = field[0];
+	for (guint n = 3; n < 22; n++) {
+		field = strchr(field, ' ');
+		if (field == NULL || *++field == '\0')
+			return FALSE;
+	}
 	if (state != NULL)
-		*state = fields[0][0];
+		*state = letter;
 	if (start_time != NULL)
-		*start_time = g_ascii_strtoll(fields[19], NULL, 10);
+		*start_time = g_ascii_strtoll(field, NULL, 10);
 	return TRUE;
 }
 
