@@ -140,10 +140,16 @@ hermes_gateway_report_read_state(HermesGatewayReport *self, HermesContext *ctx)
 	g_autoptr(JsonObject) state = NULL;
 	gint64 port;
 
-	if (p == NULL || !g_file_test(hermes_profile_get_home(p), G_FILE_TEST_IS_DIR))
+	if (p == NULL)
+		return;
+	/* the common case in one read (the safe layer refuses what lstat would);
+	 * only a file that is not there or not readable is looked at again */
+	state = hermes_gateway_state_load(hermes_profile_get_home(p), NULL);
+	if (state == NULL && !g_file_test(hermes_profile_get_home(p), G_FILE_TEST_IS_DIR))
 		return;
 	self->home = g_strdup(hermes_profile_get_home(p));
-	state = hermes_gateway_report_load_state(self->home, &error_local);
+	if (state == NULL)
+		state = hermes_gateway_report_load_state(self->home, &error_local);
 	if (state == NULL) {
 		if (!g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
 			hermes_gateway_report_add(
