@@ -33,12 +33,8 @@ hermes_cli_dbus_report_cmp(gconstpointer a, gconstpointer b)
 {
 	const gchar *pa = hermes_gateway_report_get_profile(*(HermesGatewayReport *const *)a);
 	const gchar *pb = hermes_gateway_report_get_profile(*(HermesGatewayReport *const *)b);
-	gboolean da = g_strcmp0(pa, HERMES_PROFILE_DEFAULT) == 0;
-	gboolean db = g_strcmp0(pb, HERMES_PROFILE_DEFAULT) == 0;
 	/* default first, as in `hermes status`, then by name */
-	if (da != db)
-		return da ? -1 : 1;
-	return g_strcmp0(pa, pb);
+	return hermes_profile_name_compare(pa, pb);
 }
 
 /*****************************************************************************/

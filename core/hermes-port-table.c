@@ -127,17 +127,6 @@ hermes_port_table_new(HermesContext *ctx, GError **error)
 	return g_steal_pointer(&self);
 }
 
-/* the profile list's order: default first, then by name */
-static gint
-hermes_port_table_cmp(const gchar *a, const gchar *b)
-{
-	gboolean da = g_strcmp0(a, HERMES_PROFILE_DEFAULT) == 0;
-	gboolean db = g_strcmp0(b, HERMES_PROFILE_DEFAULT) == 0;
-	if (da != db)
-		return da ? -1 : 1;
-	return g_strcmp0(a, b);
-}
-
 /* where @profile is, or would go; *found says which */
 static guint
 hermes_port_table_find(HermesPortTable *self, const gchar *profile, gboolean *found)
@@ -146,7 +135,7 @@ hermes_port_table_find(HermesPortTable *self, const gchar *profile, gboolean *fo
 	*found = FALSE;
 	for (; i < self->entries->len; i++) {
 		HermesPortEntry *entry = g_ptr_array_index(self->entries, i);
-		gint cmp = hermes_port_table_cmp(entry->name, profile);
+		gint cmp = hermes_profile_name_compare(entry->name, profile);
 		if (cmp >= 0) {
 			*found = cmp == 0;
 			break;

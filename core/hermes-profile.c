@@ -565,12 +565,30 @@ hermes_profile_delete(HermesContext *ctx, const gchar *name, GError **error)
 	return TRUE;
 }
 
+/**
+ * hermes_profile_name_compare:
+ * @a: a profile name
+ * @b: a profile name
+ *
+ * The order profiles are listed and shown in: `default` first, then by name.
+ *
+ * Returns: less than, equal to or greater than zero, as strcmp()
+ */
+gint
+hermes_profile_name_compare(const gchar *a, const gchar *b)
+{
+	gboolean da = g_strcmp0(a, HERMES_PROFILE_DEFAULT) == 0;
+	gboolean db = g_strcmp0(b, HERMES_PROFILE_DEFAULT) == 0;
+	if (da != db)
+		return da ? -1 : 1;
+	return g_strcmp0(a, b);
+}
+
 static gint
 hermes_profile_cmp(gconstpointer a, gconstpointer b)
 {
-	HermesProfile *pa = *(HermesProfile **)a;
-	HermesProfile *pb = *(HermesProfile **)b;
-	return g_strcmp0(pa->name, pb->name);
+	return hermes_profile_name_compare((*(HermesProfile **)a)->name,
+					   (*(HermesProfile **)b)->name);
 }
 
 /**
@@ -623,9 +641,7 @@ hermes_profile_list(HermesContext *ctx, GError **error)
 			g_ptr_array_add(profiles, hermes_profile_new(entry->d_name, root));
 	}
 	closedir(dir);
-	/* keep default first, the rest by name */
-	if (profiles->len > 2)
-		qsort(profiles->pdata + 1, profiles->len - 1, sizeof(gpointer), hermes_profile_cmp);
+	g_ptr_array_sort(profiles, hermes_profile_cmp);
 	return g_steal_pointer(&profiles);
 }
 

@@ -35,6 +35,8 @@ gboolean
 hermes_profile_stop_stray_gateway(HermesProfile *self, gchar **warning, GError **error);
 GPtrArray *
 hermes_profile_list(HermesContext *ctx, GError **error);
+gint
+hermes_profile_name_compare(const gchar *a, const gchar *b);
 
 const gchar *
 hermes_profile_get_name(HermesProfile *self);
