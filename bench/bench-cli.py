@@ -239,6 +239,34 @@ def wait_states(tree, want_up, timeout=60):
         time.sleep(0.1)
 
 
+def wait_loggers(tree, timeout=120):
+    """Every slot's s6-log up: the scanner has finished starting the tree (3000
+    processes for 1000 slots), so what is timed next is not its start-up."""
+    deadline = time.monotonic() + timeout
+    slots = [d for d in os.listdir(tree.scandir) if d.startswith("gateway-")]
+    while True:
+        waiting = 0
+        for d in slots:
+            try:
+                with open(os.path.join(tree.scandir, d, "log", "supervise", "status"), "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = b""
+            if len(data) < 32 or int.from_bytes(data[24:32], "big") == 0:
+                waiting += 1
+        if waiting == 0:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{waiting} of {len(slots)} loggers not up")
+        time.sleep(0.2)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # ---------------------------------------------------------------- 1. reconcile
 
 
@@ -361,6 +389,7 @@ def bench_svcd():
         tree.register_fast(n, running_every=0)
         tree.svscan()
         wait_states(tree, 0)
+        wait_loggers(tree)
         # no service directories: nothing installed may be activated in the daemon's place
         busconf = os.path.join(tree.root, "bus.conf")
         with open(busconf, "w") as f:
@@ -388,6 +417,7 @@ def bench_svcd():
                    f"{vm(daemon.pid, 'VmRSS'):.1f} MiB while still exporting", "<= 12 MiB")
             return finish()
         exported = time.perf_counter() - t0
+        cpu_exported = cpu_seconds(daemon.pid)
         rss_exported = vm(daemon.pid, "VmRSS")
         out = subprocess.run(["gdbus", "call", "--session", "--dest", "ai.hermes.ServiceManager1",
                               "--object-path", "/ai/hermes/ServiceManager1", "--method",
@@ -399,8 +429,8 @@ def bench_svcd():
         if objects < n + 1:
             raise RuntimeError(f"{objects} gateway objects on the bus, expected {n + 1}")
         print(f"hermes-svcd over {n + 1} registered s6 slots (supervised, down), private bus")
-        target("start to name owned (objects exported)", exported <= 1.0, f"{exported:.2f} s",
-               "<= 1 s")
+        target("start to name owned (objects exported)", exported <= 1.0,
+               f"{exported:.2f} s ({cpu_exported:.2f} s of CPU)", "<= 1 s")
         target("RSS after GetManagedObjects", rss <= 12.0,
                f"{rss:.1f} MiB (at export {rss_exported:.1f}, peak {hwm:.1f})", "<= 12 MiB")
         return finish()
