@@ -27,8 +27,8 @@ struct _HermesS6Manager {
 	gchar *scandir;
 	gchar *bin_dir; /* NULL when s6 is not installed */
 	gchar *root;
-	GMainContext *context; /* where gateway-changed is emitted */
-	GHashTable *watches;   /* profile -> HermesS6Watch */
+	GMainContext *context;			/* where gateway-changed is emitted */
+	GHashTable *watches;			/* profile -> HermesS6Watch */
 	HermesRegistrationWatch *registrations; /* slots coming and going */
 };
 

@@ -27,10 +27,10 @@ struct _HermesSystemdManager {
 	HermesSystemdBus *bus;
 	gchar *linger; /* "yes"/"no", looked up once; user scope only */
 	gchar *linger_source;
-	GMainContext *context; /* where gateway-changed is emitted */
-	GHashTable *watches;   /* profile -> HermesSystemdWatch */
+	GMainContext *context;			/* where gateway-changed is emitted */
+	GHashTable *watches;			/* profile -> HermesSystemdWatch */
 	HermesRegistrationWatch *registrations; /* units coming and going */
-	gchar *last_install;   /* created, updated or unchanged */
+	gchar *last_install;			/* created, updated or unchanged */
 };
 
 /* hermes-systemd-calls.c */
