@@ -75,7 +75,7 @@ hermes_cli_format_int(gint64 value)
 }
 
 /* colour only for a person at a terminal, and never when NO_COLOR is set */
-static gboolean
+gboolean
 hermes_cli_use_colour(HermesCli *cli)
 {
 	const gchar *no_colour = hermes_context_getenv(cli->ctx, "NO_COLOR");

@@ -217,6 +217,32 @@ hermes_cli_run_command(HermesCli *cli,
 			{NULL}};
 		g_option_context_add_main_entries(octx, install, NULL);
 	}
+	if (cmd->options & HERMES_CLI_OPT_LOGS) {
+		const GOptionEntry logs[] = {
+			{"follow",
+			 'f',
+			 0,
+			 G_OPTION_ARG_NONE,
+			 &cli->follow,
+			 "Go on printing lines as they are written",
+			 NULL},
+			{"lines",
+			 'n',
+			 0,
+			 G_OPTION_ARG_INT,
+			 &cli->lines,
+			 "Show the last N lines",
+			 "N"},
+			{"since",
+			 0,
+			 0,
+			 G_OPTION_ARG_STRING,
+			 &cli->since,
+			 "Only lines from TIME on (ISO 8601, or an age: 10m, 2h, 1d)",
+			 "TIME"},
+			{NULL}};
+		g_option_context_add_main_entries(octx, logs, NULL);
+	}
 	if (cmd->options & HERMES_CLI_OPT_ALL) {
 		const GOptionEntry all[] = {{"all",
 					     'a',
@@ -345,6 +371,7 @@ main(int argc, char **argv)
 	HermesCli cli = {0};
 	gint ret;
 
+	cli.lines = G_MININT;
 	setlocale(LC_ALL, "");
 	g_set_prgname("hermes");
 	cli.ctx = hermes_context_new();
@@ -357,5 +384,6 @@ main(int argc, char **argv)
 	g_clear_object(&cli.ctx);
 	g_free(cli.profile);
 	g_free(cli.backend);
+	g_free(cli.since);
 	return ret;
 }

@@ -37,6 +37,9 @@ typedef struct {
 	gboolean enable;
 	gboolean dbus;	 /* --dbus: read the status from hermes-svcd */
 	gboolean system; /* --system: the system-wide scope of systemd/launchd */
+	gboolean follow; /* gateway logs -f */
+	gint lines;	 /* gateway logs -n, G_MININT when not given */
+	gchar *since;	 /* gateway logs --since */
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
@@ -48,6 +51,7 @@ typedef enum {
 	HERMES_CLI_OPT_DRY_RUN = 1 << 3,
 	HERMES_CLI_OPT_INSTALL = 1 << 4,
 	HERMES_CLI_OPT_DBUS = 1 << 5,
+	HERMES_CLI_OPT_LOGS = 1 << 6,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -85,6 +89,10 @@ gint
 hermes_cli_reports_exit_code(GPtrArray *reports);
 gint
 hermes_cli_gateway_health(HermesCli *cli, gchar **args, GError **error);
+gboolean
+hermes_cli_use_colour(HermesCli *cli);
+gint
+hermes_cli_gateway_logs(HermesCli *cli, gchar **args, GError **error);
 gint
 hermes_cli_gateway_install(HermesCli *cli, gchar **args, GError **error);
 gint

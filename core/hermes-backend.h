@@ -26,6 +26,7 @@
 #include "hermes-error.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-status.h"
+#include "hermes-log-source.h"
 #include "hermes-pid-record.h"
 #include "hermes-planned-stop.h"
 #include "hermes-platform.h"
@@ -43,7 +44,7 @@ G_BEGIN_DECLS
 /* bump the minor when only appending (descriptor fields, interface vfuncs
  * taken from padding); bump the major for anything else */
 #define HERMES_BACKEND_ABI_MAJOR 1
-#define HERMES_BACKEND_ABI_MINOR 0
+#define HERMES_BACKEND_ABI_MINOR 1
 
 /* probe scores: the highest wins; 0 means "not on this machine" */
 #define HERMES_BACKEND_SCORE_NONE     0

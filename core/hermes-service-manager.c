@@ -284,6 +284,38 @@ hermes_service_manager_get_status(HermesServiceManager *self,
 }
 
 /**
+ * hermes_service_manager_get_log_source:
+ * @self: a #HermesServiceManager
+ * @profile: a profile name
+ * @error: return location for a #GError
+ *
+ * Where the gateway's log is kept; core reads it (`hermes gateway logs`).
+ * A backend built before ABI 1.1 leaves this out: its logs are not supported.
+ *
+ * Returns: (transfer full) (nullable): the log's source
+ */
+HermesLogSource *
+hermes_service_manager_get_log_source(HermesServiceManager *self,
+				      const gchar *profile,
+				      GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	HermesLogSource *source;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	g_return_val_if_fail(profile != NULL, NULL);
+	if (!hermes_service_manager_check(profile, NULL, error))
+		return NULL;
+	iface = hermes_service_manager_iface(self);
+	if (iface->get_log_source == NULL) {
+		hermes_service_manager_not_supported(self, "logs", error);
+		return NULL;
+	}
+	source = iface->get_log_source(self, profile, error);
+	hermes_service_manager_finish(self, source != NULL, error);
+	return source;
+}
+
+/**
  * hermes_service_manager_list_gateways:
  * @self: a #HermesServiceManager
  * @cancellable: (nullable): a #GCancellable

@@ -10,6 +10,7 @@
 #include "hermes-context.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-status.h"
+#include "hermes-log-source.h"
 #include "hermes-render-step.h"
 
 G_BEGIN_DECLS
@@ -112,9 +113,13 @@ struct _HermesServiceManagerInterface {
 				      gchar **detail,
 				      GCancellable *cancellable,
 				      GError **error);
+	/* ABI 1.1: taken from the padding */
+	HermesLogSource *(*get_log_source)(HermesServiceManager *self,
+					   const gchar *profile,
+					   GError **error);
 
 	/*< private >*/
-	gpointer padding[8];
+	gpointer padding[7];
 };
 
 gboolean
@@ -190,6 +195,10 @@ hermes_service_manager_supervisor_status(HermesServiceManager *self,
 					 gchar **detail,
 					 GCancellable *cancellable,
 					 GError **error);
+HermesLogSource *
+hermes_service_manager_get_log_source(HermesServiceManager *self,
+				      const gchar *profile,
+				      GError **error);
 void
 hermes_service_manager_emit_gateway_changed(HermesServiceManager *self,
 					    const gchar *profile,

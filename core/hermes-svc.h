@@ -23,6 +23,8 @@
 #include "hermes-gateway-status.h"
 #include "hermes-home-trust.h"
 #include "hermes-intent.h"
+#include "hermes-log-reader.h"
+#include "hermes-log-source.h"
 #include "hermes-payload.h"
 #include "hermes-planned-stop.h"
 #include "hermes-plugin.h"

@@ -41,7 +41,7 @@ test_abi_version(void **state)
 {
 	/* the header and the build system (install path, pkg-config) must agree */
 	assert_int_equal(HERMES_BACKEND_ABI_MAJOR, 1);
-	assert_int_equal(HERMES_BACKEND_ABI_MINOR, 0);
+	assert_int_equal(HERMES_BACKEND_ABI_MINOR, 1);
 	assert_int_equal(HERMES_BACKEND_ABI_MAJOR, HERMES_BACKEND_ABI_MAJOR_CONF);
 	assert_int_equal(HERMES_BACKEND_ABI_MINOR, HERMES_BACKEND_ABI_MINOR_CONF);
 }
@@ -109,11 +109,11 @@ test_abi_service_manager_iface_size(void **state)
 {
 	/* GTypeInterface is two GTypes; GType is a gsize */
 	assert_int_equal(sizeof(GTypeInterface), 2 * sizeof(gsize));
-	/* 17 vfuncs + 8 padding slots: taking a slot from padding keeps this constant */
+	/* 18 vfuncs + 7 padding slots: taking a slot from padding keeps this constant */
 	assert_int_equal(sizeof(HermesServiceManagerInterface),
 			 2 * sizeof(gsize) + 25 * sizeof(gpointer));
 	assert_int_equal(G_SIZEOF_MEMBER(HermesServiceManagerInterface, padding),
-			 8 * sizeof(gpointer));
+			 7 * sizeof(gpointer));
 }
 
 static void
@@ -147,7 +147,10 @@ test_abi_service_manager_iface_offsets(void **state)
 			 HERMES_IFACE_OFFSET(15));
 	assert_int_equal(offsetof(HermesServiceManagerInterface, supervisor_status),
 			 HERMES_IFACE_OFFSET(16));
-	assert_int_equal(offsetof(HermesServiceManagerInterface, padding), HERMES_IFACE_OFFSET(17));
+	/* ABI 1.1 */
+	assert_int_equal(offsetof(HermesServiceManagerInterface, get_log_source),
+			 HERMES_IFACE_OFFSET(17));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, padding), HERMES_IFACE_OFFSET(18));
 }
 
 static int

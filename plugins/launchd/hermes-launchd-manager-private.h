@@ -70,4 +70,10 @@ hermes_launchd_manager_unregister_gateway(HermesServiceManager *manager,
 					  GCancellable *cancellable,
 					  GError **error);
 
+/* hermes-launchd-logs.c */
+HermesLogSource *
+hermes_launchd_manager_get_log_source(HermesServiceManager *manager,
+				      const gchar *profile,
+				      GError **error);
+
 G_END_DECLS

@@ -268,6 +268,7 @@ hermes_launchd_manager_iface_init(HermesServiceManagerInterface *iface)
 	iface->uninstall = hermes_launchd_manager_unregister_gateway;
 	iface->render = hermes_launchd_manager_render;
 	iface->supervisor_status = hermes_launchd_manager_supervisor_status;
+	iface->get_log_source = hermes_launchd_manager_get_log_source;
 }
 
 static void

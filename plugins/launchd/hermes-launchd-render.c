@@ -304,8 +304,8 @@ hermes_launchd_render_plist(const HermesLaunchdRenderOptions *opts,
 		return NULL;
 	if (workdir == NULL)
 		workdir = opts->home;
-	stdout_path = g_build_filename(log_dir, "gateway.log", NULL);
-	stderr_path = g_build_filename(log_dir, "gateway.error.log", NULL);
+	stdout_path = g_build_filename(log_dir, HERMES_LAUNCHD_STDOUT_LOG, NULL);
+	stderr_path = g_build_filename(log_dir, HERMES_LAUNCHD_STDERR_LOG, NULL);
 
 	g_string_append(out,
 			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 
 /* the label of the default profile; every other profile is `<base>-<profile>` */
 #define HERMES_LAUNCHD_LABEL_BASE "ai.hermes.gateway"
+/* StandardOutPath and StandardErrorPath, in the log directory */
+#define HERMES_LAUNCHD_STDOUT_LOG "gateway.log"
+#define HERMES_LAUNCHD_STDERR_LOG "gateway.error.log"
 
 typedef struct {
 	const gchar *home;	/* the profile's HERMES_HOME, absolute */

@@ -172,4 +172,10 @@ hermes_s6_manager_supervisor_status(HermesServiceManager *manager,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesS6Waiter, hermes_s6_waiter_free)
 
+/* hermes-s6-logs.c */
+HermesLogSource *
+hermes_s6_manager_get_log_source(HermesServiceManager *manager,
+				 const gchar *profile,
+				 GError **error);
+
 G_END_DECLS

@@ -266,6 +266,7 @@ hermes_s6_manager_iface_init(HermesServiceManagerInterface *iface)
 	iface->supervisor_start = hermes_s6_manager_supervisor_start;
 	iface->supervisor_stop = hermes_s6_manager_supervisor_stop;
 	iface->supervisor_status = hermes_s6_manager_supervisor_status;
+	iface->get_log_source = hermes_s6_manager_get_log_source;
 }
 
 static void
