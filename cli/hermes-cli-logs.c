@@ -130,21 +130,24 @@ static gint
 hermes_cli_logs_follow(HermesCliLogs *logs, GPtrArray *readers, GError **error)
 {
 	guint sigint, sigterm;
+	gboolean ok = TRUE;
 	logs->loop = g_main_loop_new(NULL, FALSE);
-	for (guint i = 0; i < readers->len; i++) {
+	/* Ctrl-C or a stop ends following cleanly (exit 0), from the first line on */
+	sigint = g_unix_signal_add(SIGINT, hermes_cli_logs_signal_cb, logs);
+	sigterm = g_unix_signal_add(SIGTERM, hermes_cli_logs_signal_cb, logs);
+	for (guint i = 0; i < readers->len && ok; i++) {
 		HermesLogReader *reader = g_ptr_array_index(readers, i);
 		g_signal_connect(reader, "line", G_CALLBACK(hermes_cli_logs_line_cb), logs);
 		g_signal_connect(reader, "failed", G_CALLBACK(hermes_cli_logs_failed_cb), logs);
-		if (!hermes_log_reader_follow(reader, error))
-			return HERMES_EXIT_FAILED;
+		ok = hermes_log_reader_follow(reader, error);
 	}
-	sigint = g_unix_signal_add(SIGINT, hermes_cli_logs_signal_cb, logs);
-	sigterm = g_unix_signal_add(SIGTERM, hermes_cli_logs_signal_cb, logs);
-	if (logs->error == NULL)
+	if (ok && logs->error == NULL)
 		g_main_loop_run(logs->loop);
 	g_source_remove(sigint);
 	g_source_remove(sigterm);
 	g_clear_pointer(&logs->loop, g_main_loop_unref);
+	if (!ok)
+		return HERMES_EXIT_FAILED;
 	if (logs->error != NULL) {
 		g_propagate_error(error, g_steal_pointer(&logs->error));
 		return HERMES_EXIT_FAILED;

@@ -208,18 +208,20 @@ hermes_log_reader_open_file(HermesLogReader *self, const gchar *name, GError **e
 	return fd;
 }
 
-/* text for a terminal: valid UTF-8, control characters (an escape sequence) shown as '?' */
+/* text for a terminal: control characters (an escape sequence, a NUL) shown as '?', valid UTF-8 */
 static gchar *
 hermes_log_line_clean(const gchar *data, gsize length)
 {
-	gchar *text = g_utf8_make_valid(data, (gssize)length);
-	for (gchar *p = text; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20 && *p != '\t')
-			*p = '?';
-		else if ((guchar)*p == 0x7f)
-			*p = '?';
+	g_autofree gchar *bytes = NULL;
+	if (length == 0)
+		return g_strdup("");
+	bytes = g_memdup2(data, length);
+	for (gsize i = 0; i < length; i++) {
+		guchar c = (guchar)bytes[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			bytes[i] = '?';
 	}
-	return text;
+	return g_utf8_make_valid(bytes, (gssize)length);
 }
 
 HermesLogLine *
