@@ -724,6 +724,33 @@ test_cli_follow(void **state)
 	assert_string_equal(next_line(f, in), "<eof>");
 }
 
+/* launchd through the built hermes: its StandardOutPath and StandardErrorPath,
+ * as files on disk (launchd itself does not run here) */
+static void
+test_cli_launchd(void **state)
+{
+	Fixture *f = *state;
+	g_auto(GStrv) envp = cli_env(f);
+	g_autofree gchar *logs = g_build_filename(f->root, "profiles", "demo", "logs", NULL);
+	g_autofree gchar *out_log = g_build_filename(logs, "gateway.log", NULL);
+	g_autofree gchar *err_log = g_build_filename(logs, "gateway.error.log", NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	const gchar *args[] = {
+		"--backend", "launchd", "-p", "demo", "gateway", "logs", "-n", "2", NULL};
+
+	if (strstr(hermes_test_env("HERMES_TEST_BACKEND_DIRS"), "launchd") == NULL) {
+		skip(); /* built without the launchd backend */
+		return;
+	}
+	g_assert_cmpint(g_mkdir_with_parents(logs, 0755), ==, 0);
+	hermes_test_write_file(out_log, "o1\no2\no3\n", 0644);
+	hermes_test_write_file(err_log, "e1\n", 0644);
+	assert_int_equal(hermes_test_run_hermes((const gchar *const *)envp, NULL, args, &out, &err),
+			 0);
+	assert_string_equal(out, "o2\no3\ne1\n");
+}
+
 int
 main(void)
 {
@@ -743,6 +770,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plain_files, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_logs, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_follow, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_launchd, fixture_setup, fixture_teardown),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
