@@ -187,6 +187,8 @@ hermes_log_reader_follow(HermesLogReader *self, GError **error)
 	g_autoptr(GFile) dir = NULL;
 	g_return_val_if_fail(HERMES_IS_LOG_READER(self), FALSE);
 	g_return_val_if_fail(self->monitor == NULL, FALSE);
+	if (self->journal != NULL)
+		return hermes_log_journal_follow(self, error);
 	dir = g_file_new_for_path(hermes_log_source_get_directory(self->source));
 	self->monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
 	if (self->monitor == NULL) {

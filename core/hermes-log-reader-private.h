@@ -31,6 +31,9 @@ struct _HermesLogReader {
 	guint64 bytes_read;
 	GFileMonitor *monitor;
 	gboolean failed;
+	gpointer journal;     /* sd_journal, for a journal source */
+	gchar *cursor;	      /* the journal entry the tail ended at */
+	guint journal_source; /* the journal fd's watch while following */
 };
 
 gint
@@ -42,5 +45,15 @@ hermes_log_reader_make_line(HermesLogReader *self,
 			    gsize length);
 void
 hermes_log_stream_free(HermesLogStream *stream);
+
+/* hermes-log-journal.c */
+gboolean
+hermes_log_journal_open(HermesLogReader *self, GError **error);
+GPtrArray *
+hermes_log_journal_tail(HermesLogReader *self, guint n, gint64 since_us, GError **error);
+gboolean
+hermes_log_journal_follow(HermesLogReader *self, GError **error);
+void
+hermes_log_journal_close(HermesLogReader *self);
 
 G_END_DECLS

@@ -80,6 +80,7 @@ hermes_log_reader_finalize(GObject *object)
 {
 	HermesLogReader *self = HERMES_LOG_READER(object);
 	g_clear_object(&self->monitor);
+	hermes_log_journal_close(self);
 	g_ptr_array_unref(self->streams);
 	if (self->dir_fd >= 0)
 		close(self->dir_fd);
@@ -144,12 +145,13 @@ hermes_log_reader_add_stream(HermesLogReader *self, const gchar *live)
 
 /**
  * hermes_log_reader_new:
- * @source: where the log is (files; a journal is not read here)
+ * @source: where the log is
  * @profile: (nullable): the gateway's profile, copied into each line
  * @error: return location for a #GError
  *
  * Opens the log directory beneath the source's trusted root, without
- * following a link.
+ * following a link, or the journal (%HERMES_ERROR_NOT_SUPPORTED in a build
+ * without libsystemd).
  *
  * Returns: (transfer full) (nullable): a reader, or %NULL with
  * %HERMES_ERROR_NOT_FOUND when the directory does not exist
@@ -161,17 +163,15 @@ hermes_log_reader_new(HermesLogSource *source, const gchar *profile, GError **er
 	HermesLogFormat format;
 	g_return_val_if_fail(source != NULL, NULL);
 	format = hermes_log_source_get_format(source);
-	if (format == HERMES_LOG_FORMAT_JOURNAL) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_NOT_SUPPORTED,
-			    "the journal of %s is not read by the file reader",
-			    hermes_log_source_get_unit(source));
-		return NULL;
-	}
 	self = g_object_new(HERMES_TYPE_LOG_READER, NULL);
 	self->source = hermes_log_source_ref(source);
 	self->profile = g_strdup(profile);
+	if (format == HERMES_LOG_FORMAT_JOURNAL) {
+		hermes_log_reader_add_stream(self, hermes_log_source_get_unit(source));
+		if (!hermes_log_journal_open(self, error))
+			return NULL;
+		return g_steal_pointer(&self);
+	}
 	self->dir_fd = hermes_safe_open_dir(
 		hermes_log_source_get_root(source), hermes_log_source_get_directory(source), error);
 	if (self->dir_fd < 0) {
@@ -479,8 +479,10 @@ hermes_log_reader_tail(HermesLogReader *self, guint n, gint64 since_us, GError *
 	g_autoptr(GPtrArray) lines =
 		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_log_line_free);
 	g_return_val_if_fail(HERMES_IS_LOG_READER(self), NULL);
+	if (self->journal != NULL)
+		return hermes_log_journal_tail(self, MIN(n, HERMES_LOG_MAX_LINES), since_us, error);
 	if (since_us != HERMES_LOG_NO_TIME &&
-	    hermes_log_source_get_format(self->source) != HERMES_LOG_FORMAT_S6) {
+	    hermes_log_source_get_format(self->source) == HERMES_LOG_FORMAT_PLAIN) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_NOT_SUPPORTED,

@@ -751,6 +751,36 @@ test_cli_launchd(void **state)
 	assert_string_equal(out, "o2\no3\ne1\n");
 }
 
+/* systemd: the unit's journal through sd-journal. No journald runs here (nor in
+ * the systemd --user harness, see tests/systemd-user-harness.sh), so no entry of
+ * a real unit can be read back: this checks only that an empty journal opens,
+ * tails to nothing and can be watched, and says so */
+static void
+test_journal(void **state)
+{
+	g_autoptr(HermesLogSource) source =
+		hermes_log_source_new_journal("hermes-gateway-logs-test-none.service", FALSE);
+	g_autoptr(HermesLogReader) reader = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	g_autoptr(GError) error = NULL;
+
+	reader = hermes_log_reader_new(source, "demo", &error);
+	if (!HAVE_LIBSYSTEMD) {
+		hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);
+		hermes_assert_str_contains(error->message, "without libsystemd");
+		skip(); /* built without libsystemd: the journal reader is not there */
+		return;
+	}
+	hermes_assert_no_error(error);
+	print_message("# journal: no journald here; only an empty journal is read, "
+		      "no unit's entries are verified\n");
+	lines = hermes_log_reader_tail(reader, 10, HERMES_LOG_NO_TIME, &error);
+	hermes_assert_no_error(error);
+	assert_int_equal(lines->len, 0);
+	assert_true(hermes_log_reader_follow(reader, &error));
+	hermes_assert_no_error(error);
+}
+
 int
 main(void)
 {
@@ -771,6 +801,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cli_logs, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_follow, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_launchd, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_journal, fixture_setup, fixture_teardown),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

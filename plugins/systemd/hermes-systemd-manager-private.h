@@ -137,4 +137,10 @@ hermes_systemd_manager_unregister_gateway(HermesServiceManager *manager,
 					  GCancellable *cancellable,
 					  GError **error);
 
+/* hermes-systemd-logs.c */
+HermesLogSource *
+hermes_systemd_manager_get_log_source(HermesServiceManager *manager,
+				      const gchar *profile,
+				      GError **error);
+
 G_END_DECLS
