@@ -38,7 +38,7 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
-echo "1..10"
+echo "1..12"
 check "hermes pro" "profile"
 check "hermes profile " "create delete list"
 check "hermes gateway st" "start stop status"
@@ -49,4 +49,6 @@ check "hermes gateway restart --a" "--all"
 check "hermes supervisor s" "start stop status"
 check "hermes boot " "reconcile"
 check "hermes gateway run --r" "--replace"
+check "hermes gateway lo" "logs"
+check "hermes gateway logs --f" "--follow"
 exit $((failed > 0))

@@ -42,7 +42,7 @@ _hermes()
 	elif [[ -z $command ]]; then
 		case $group in
 		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;
-		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status health run install uninstall render" -- "$cur") ;;
+		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status health logs run install uninstall render" -- "$cur") ;;
 		boot) mapfile -t COMPREPLY < <(compgen -W "reconcile" -- "$cur") ;;
 		supervisor) mapfile -t COMPREPLY < <(compgen -W "start stop status" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
@@ -51,6 +51,7 @@ _hermes()
 		case $group/$command in
 		profile/delete) mapfile -t COMPREPLY < <(compgen -W "$(_hermes_profiles) --yes $opts" -- "$cur") ;;
 		gateway/run) mapfile -t COMPREPLY < <(compgen -W "--replace --no-supervise $opts" -- "$cur") ;;
+		gateway/logs) mapfile -t COMPREPLY < <(compgen -W "--follow --lines --since --all $opts" -- "$cur") ;;
 		gateway/*) mapfile -t COMPREPLY < <(compgen -W "--all $opts" -- "$cur") ;;
 		boot/reconcile) mapfile -t COMPREPLY < <(compgen -W "--dry-run $opts" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
