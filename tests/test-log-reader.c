@@ -781,6 +781,77 @@ test_journal(void **state)
 	hermes_assert_no_error(error);
 }
 
+/* end to end on a real s6-svscan: a gateway started by hermes writes through its
+ * s6-log, and `gateway logs -f` shows the payload's line, stamped, in local time */
+static void
+test_real_s6_gateway(void **state)
+{
+	Fixture *f = *state;
+	const gchar *bin = g_getenv("HERMES_TEST_S6_BIN_DIR");
+	g_autofree gchar *scandir = g_build_filename(f->tmp, "scan", NULL);
+	g_autofree gchar *conf =
+		g_build_filename(f->root, "profiles", "demo", "hermes-svc.conf", NULL);
+	g_auto(GStrv) envp = cli_env(f);
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GDataInputStream) in = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_local();
+	g_autofree gchar *year = g_date_time_format(now, "%Y-");
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	const gchar *start[] = {"-p", "demo", "gateway", "start", NULL};
+	const gchar *stop[] = {"-p", "demo", "gateway", "stop", NULL};
+	const gchar *line = NULL;
+	GPid svscan;
+
+	if (bin == NULL || *bin == '\0') {
+		skip(); /* no s6 here */
+		return;
+	}
+	g_assert_cmpint(mkdir(scandir, 0755), ==, 0);
+	hermes_test_rmtree(f->dir); /* s6-log creates it */
+	hermes_test_write_file(
+		conf, "[gateway]\ncommand=sh -c 'echo hello-from-gateway; exec sleep 600'\n", 0644);
+	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", scandir, TRUE);
+	envp = g_environ_setenv(envp, "HERMES_S6_BIN_DIR", bin, TRUE);
+	svscan = hermes_test_s6_start(scandir, f->root);
+	assert_int_equal(
+		hermes_test_run_hermes((const gchar *const *)envp, NULL, start, &out, &err), 0);
+	/* the log directory appears when s6-log starts: wait for it, boundedly */
+	for (guint i = 0; i < 100 && !g_file_test(f->dir, G_FILE_TEST_IS_DIR); i++)
+		g_usleep(100 * 1000);
+	g_subprocess_launcher_set_environ(launcher, envp);
+	proc = g_subprocess_launcher_spawn(launcher,
+					   &error,
+					   hermes_test_env("HERMES_TEST_HERMES"),
+					   "-p",
+					   "demo",
+					   "gateway",
+					   "logs",
+					   "-f",
+					   "-n",
+					   "100",
+					   NULL);
+	hermes_assert_no_error(error);
+	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+	do
+		line = next_line(f, in);
+	while (strstr(line, "hello-from-gateway") == NULL && f->seen->len < 50);
+	hermes_assert_str_contains(line, "  hello-from-gateway");
+	/* 2026-12-07 02:41:35.745  hello-from-gateway: the T stamp, in local time */
+	assert_true(g_str_has_prefix(line, year));
+	assert_int_equal(line[10], ' ');
+	assert_int_equal(line[19], '.');
+	g_subprocess_send_signal(proc, SIGTERM);
+	assert_true(g_subprocess_wait(proc, NULL, &error));
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	hermes_test_run_hermes((const gchar *const *)envp, NULL, stop, &out, &err);
+	hermes_test_s6_stop(scandir, &svscan);
+}
+
 int
 main(void)
 {
@@ -802,6 +873,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cli_follow, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_launchd, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_journal, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_real_s6_gateway, fixture_setup, fixture_teardown),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
