@@ -9,7 +9,7 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends \
-  meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libcmocka-dev libsystemd-dev \
+  meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libyaml-dev libcmocka-dev libsystemd-dev \
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 s6 dbus systemd \
   >/dev/null
 prefix=${PREFIX:-/usr/local}

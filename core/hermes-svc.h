@@ -25,6 +25,7 @@
 #include "hermes-intent.h"
 #include "hermes-log-reader.h"
 #include "hermes-log-source.h"
+#include "hermes-multiplex.h"
 #include "hermes-payload.h"
 #include "hermes-planned-stop.h"
 #include "hermes-plugin.h"
