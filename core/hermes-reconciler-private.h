@@ -12,6 +12,7 @@
  * hermes-container-command.c: the container's command line).
  */
 
+#include "hermes-multiplex.h"
 #include "hermes-reconciler.h"
 
 G_BEGIN_DECLS
@@ -38,6 +39,7 @@ struct _HermesReconciler {
 	/* per run */
 	gchar *root;
 	gchar *boot_id;
+	HermesMultiplex *multiplex;
 	HermesContainerCommand command;
 	guint attempted;
 	guint failed;

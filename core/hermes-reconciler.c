@@ -18,6 +18,10 @@
  *   too deep) is no prior state, as upstream reads it: the slot is
  *   registered down and the reason says why.
  * - Prior state: hermes_gateway_state_prior(); only `running` starts.
+ * - Multiplexing (hermes-multiplex.c, read once per run): the default
+ *   profile's gateway serves the named ones, so each named slot is
+ *   registered down whatever its intent, and the reason says so; a
+ *   config.yaml that cannot be read is noted on the default profile.
  * - Registration: REPLACE | NO_RESCAN (+ START): the supervisor scans the
  *   directory after cont-init; a slot that is not started gets `down`.
  * - Stale runtime files: `gateway.pid` and `processes.json` name pids of a
@@ -82,6 +86,7 @@ hermes_reconciler_reset(HermesReconciler *self)
 	g_clear_pointer(&self->log_error, g_free);
 	g_clear_pointer(&self->root, g_free);
 	g_clear_pointer(&self->boot_id, g_free);
+	g_clear_pointer(&self->multiplex, hermes_multiplex_unref);
 	g_clear_error(&self->first_failure);
 	self->attempted = 0;
 	self->failed = 0;
@@ -365,6 +370,26 @@ hermes_reconciler_register(HermesReconciler *self, HermesReconcileAction *action
 		self->first_failure = g_steal_pointer(&error_local);
 }
 
+/* upstream: a named profile starts only when (not multiplexing) and prior == running */
+static void
+hermes_reconciler_multiplex(HermesReconciler *self, HermesReconcileAction *action)
+{
+	const gchar *warning = hermes_multiplex_get_warning(self->multiplex);
+	g_autofree gchar *why = NULL;
+
+	if (g_strcmp0(action->profile, HERMES_PROFILE_DEFAULT) == 0) {
+		if (warning != NULL)
+			hermes_reconcile_action_add_reason(action, warning);
+		return;
+	}
+	if (!hermes_multiplex_serves(self->multiplex, action->profile))
+		return;
+	action->kind = HERMES_RECONCILE_REGISTERED;
+	why = g_strdup_printf("multiplexed: served by the default profile's gateway (%s)",
+			      hermes_multiplex_get_reason(self->multiplex));
+	hermes_reconcile_action_add_reason(action, why);
+}
+
 static void
 hermes_reconciler_reconcile(HermesReconciler *self, HermesReconcileAction *action)
 {
@@ -372,6 +397,7 @@ hermes_reconciler_reconcile(HermesReconciler *self, HermesReconcileAction *actio
 	hermes_reconciler_prior(self, action);
 	if (action->kind == HERMES_RECONCILE_SKIPPED)
 		return;
+	hermes_reconciler_multiplex(self, action);
 	hermes_reconciler_sweep(self, action);
 	hermes_reconciler_register(self, action);
 }
@@ -549,6 +575,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	self->root = hermes_profile_get_root(self->ctx);
 	self->log_path = g_build_filename(self->root, "logs", HERMES_RECONCILE_LOG_NAME, NULL);
 	self->boot_id = hermes_reconciler_read_boot_id(self->ctx);
+	self->multiplex = hermes_multiplex_new(self->ctx);
 	if (!self->dry_run) {
 		lock = hermes_reconciler_lock(self, error);
 		if (lock == NULL)

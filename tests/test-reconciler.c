@@ -1844,6 +1844,129 @@ test_reconciler_parallel(void **state)
 	check_log_lines(log, 10 * 6);
 }
 
+/*****************************************************************************/
+/* multiplexing: upstream's four tests, through the real s6 backend */
+
+/*
+ * `default` and the named `coder` both meant to run, with @config as the
+ * home's config.yaml (NULL: none) and @env as GATEWAY_MULTIPLEX_PROFILES
+ * (NULL: unset); returns what became of `coder`, after checking that
+ * `default` was started as usual and that the slot on disk and the boot
+ * log agree with the action
+ */
+static HermesReconcileKind
+reconcile_multiplexed(Fixture *f, const gchar *config, const gchar *env, gchar **coder_line)
+{
+	g_autoptr(HermesReconciler) r = NULL;
+	g_autofree gchar *log = NULL;
+	g_autofree gchar *line = NULL;
+	HermesReconcileAction *coder;
+	HermesReconcileKind kind;
+
+	make_profile(f, "default", "{\"desired_state\":\"running\"}");
+	make_profile(f, "coder", "{\"desired_state\":\"running\"}");
+	if (config != NULL)
+		write_in_home(f, "default", "config.yaml", config);
+	hermes_context_setenv(f->ctx, "GATEWAY_MULTIPLEX_PROFILES", env);
+	r = reconcile(f, FALSE);
+
+	check_action(action_of(r, "default"), "default", "running", HERMES_RECONCILE_STARTED);
+	assert_false(slot_is_down(f, "default"));
+	coder = action_of(r, "coder");
+	kind = hermes_reconcile_action_get_kind(coder);
+	/* registered either way, down exactly when not started */
+	assert_true(slot_exists(f, "coder"));
+	assert_int_equal(slot_is_down(f, "coder"), kind == HERMES_RECONCILE_REGISTERED);
+	log = boot_log(f);
+	line = hermes_reconcile_action_to_string(coder);
+	hermes_assert_str_contains(log, line);
+	*coder_line = g_steal_pointer(&line);
+	return kind;
+}
+
+/* what became of `coder`, and a piece of its boot log line */
+static void
+check_multiplexed(Fixture *f,
+		  const gchar *config,
+		  const gchar *env,
+		  HermesReconcileKind expected,
+		  const gchar *in_line)
+{
+	g_autofree gchar *line = NULL;
+	HermesReconcileKind kind = reconcile_multiplexed(f, config, env, &line);
+	if (kind != expected || strstr(line, in_line) == NULL)
+		fail_msg("expected action=%s and '%s', got: %s",
+			 hermes_reconcile_kind_to_string(expected),
+			 in_line,
+			 line);
+	/* a started slot says nothing of multiplexing; a multiplexed one says why */
+	assert_int_equal(strstr(line,
+				"reason=\"multiplexed: served by the default profile's "
+				"gateway (") != NULL,
+			 expected == HERMES_RECONCILE_REGISTERED);
+}
+
+/* test_config_multiplexing_registers_running_named_profile_down */
+static void
+test_reconciler_multiplex_config(void **state)
+{
+	check_multiplexed(*state,
+			  "model:\n  default: x\ngateway:\n  multiplex_profiles: true\n",
+			  NULL,
+			  HERMES_RECONCILE_REGISTERED,
+			  "profile=coder prior_state=running action=registered");
+}
+
+/* test_multiplex_environment_override_wins_over_config */
+static void
+test_reconciler_multiplex_env_false(void **state)
+{
+	check_multiplexed(*state,
+			  "multiplex_profiles: true\n",
+			  "false",
+			  HERMES_RECONCILE_STARTED,
+			  "profile=coder prior_state=running action=started");
+}
+
+/* test_multiplex_true_environment_override_wins_over_config */
+static void
+test_reconciler_multiplex_env_true(void **state)
+{
+	check_multiplexed(*state,
+			  "multiplex_profiles: false\n",
+			  " TRUE ",
+			  HERMES_RECONCILE_REGISTERED,
+			  "(GATEWAY_MULTIPLEX_PROFILES=TRUE)");
+}
+
+/* test_config_load_failure_uses_multiplex_environment_override */
+static void
+test_reconciler_multiplex_config_unreadable(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *log = NULL;
+	/* upstream's yaml.safe_load() refuses a tab between tokens; libyaml alone would not */
+	check_multiplexed(f,
+			  "multiplex_profiles:\tfalse\n",
+			  "yes",
+			  HERMES_RECONCILE_REGISTERED,
+			  "(GATEWAY_MULTIPLEX_PROFILES=yes)");
+
+	/* and without the variable the same file leaves it off, saying why on default */
+	wipe_scandir(f);
+	check_multiplexed(f,
+			  "multiplex_profiles:\ttrue\n",
+			  NULL,
+			  HERMES_RECONCILE_STARTED,
+			  "profile=coder prior_state=running action=started");
+	log = boot_log(f);
+	hermes_assert_str_contains(log, "profile=default prior_state=running action=started");
+	hermes_assert_str_contains(log,
+				   "config.yaml (line 1: found a tab between tokens): "
+				   "multiplexing is off unless GATEWAY_MULTIPLEX_PROFILES "
+				   "turns it on");
+}
+
 static gint
 group_setup(void **state)
 {
@@ -1879,6 +2002,10 @@ main(void)
 		T(test_reconciler_restart_stopped),
 		T(test_reconciler_deep_state),
 		T(test_reconciler_parallel),
+		T(test_reconciler_multiplex_config),
+		T(test_reconciler_multiplex_env_false),
+		T(test_reconciler_multiplex_env_true),
+		T(test_reconciler_multiplex_config_unreadable),
 	};
 	/* the gateways' output must not interleave with TAP */
 	signal(SIGPIPE, SIG_IGN);
