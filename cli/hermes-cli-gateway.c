@@ -56,6 +56,7 @@ hermes_cli_gateway_all(HermesGatewayControl *control,
 	HermesServiceManager *manager = hermes_gateway_control_get_manager(control);
 	g_auto(GStrv) names = hermes_service_manager_list_gateways(manager, NULL, error);
 	guint failed = 0;
+	guint skipped = 0;
 	guint n;
 	if (names == NULL)
 		return HERMES_EXIT_FAILED;
@@ -71,6 +72,11 @@ hermes_cli_gateway_all(HermesGatewayControl *control,
 			hermes_gateway_control_run(control, action, names[i], 0, NULL);
 		if (hermes_cli_gateway_report(result, TRUE, &error_one)) {
 			g_print("%s gateway '%s'\n", done, names[i]);
+		} else if (g_error_matches(error_one, HERMES_ERROR, HERMES_ERROR_CONFIGURATION)) {
+			/* the multiplexer serves it: nothing for --all to do, not a failure */
+			g_print("Skipped gateway '%s': the default profile's gateway serves it\n",
+				names[i]);
+			skipped++;
 		} else {
 			g_printerr("hermes: %s\n", error_one->message);
 			failed++;
@@ -79,7 +85,7 @@ hermes_cli_gateway_all(HermesGatewayControl *control,
 	if (failed > 0) {
 		g_printerr("hermes: %u of %u gateways failed to %s\n",
 			   failed,
-			   n,
+			   n - skipped,
 			   hermes_gateway_action_to_string(action));
 		return HERMES_EXIT_FAILED;
 	}
@@ -125,6 +131,8 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
 	control = hermes_gateway_control_new(manager);
+	if (cli->force)
+		hermes_gateway_control_set_flags(control, HERMES_GATEWAY_CONTROL_FLAG_FORCE);
 	if (cli->all)
 		return hermes_cli_gateway_all(control, action, done, error);
 	result = hermes_gateway_control_run(control, action, profile, 0, NULL);
@@ -163,19 +171,19 @@ const HermesCliCommand hermes_cli_gateway_commands[] = {
 	 NULL,
 	 0,
 	 "Start the gateway of a profile",
-	 HERMES_CLI_OPT_ALL,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE,
 	 hermes_cli_gateway_start},
 	{"stop",
 	 NULL,
 	 0,
 	 "Stop the gateway of a profile",
-	 HERMES_CLI_OPT_ALL,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE,
 	 hermes_cli_gateway_stop},
 	{"restart",
 	 NULL,
 	 0,
 	 "Restart the gateway of a profile (starts a stopped one)",
-	 HERMES_CLI_OPT_ALL,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE,
 	 hermes_cli_gateway_restart},
 	{"status",
 	 NULL,

@@ -254,6 +254,18 @@ hermes_cli_run_command(HermesCli *cli,
 					    {NULL}};
 		g_option_context_add_main_entries(octx, all, NULL);
 	}
+	if (cmd->options & HERMES_CLI_OPT_FORCE) {
+		const GOptionEntry force[] = {{"force",
+					       0,
+					       0,
+					       G_OPTION_ARG_NONE,
+					       &cli->force,
+					       "Act on a named profile's own gateway even while "
+					       "the default one serves it",
+					       NULL},
+					      {NULL}};
+		g_option_context_add_main_entries(octx, force, NULL);
+	}
 	if (!g_option_context_parse(octx, &argc, &argv, &error))
 		return hermes_cli_usage_error(error->message, hint);
 	if (version) {

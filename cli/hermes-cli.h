@@ -21,6 +21,8 @@ typedef enum {
 	HERMES_EXIT_DATA = 65,
 	HERMES_EXIT_UNAVAILABLE = 69,
 	HERMES_EXIT_PERMISSION = 77,
+	HERMES_EXIT_CONFIG =
+		78, /* sysexits' EX_CONFIG, as upstream exits for a multiplexed profile */
 } HermesExit;
 
 typedef struct {
@@ -40,6 +42,7 @@ typedef struct {
 	gboolean follow; /* gateway logs -f */
 	gint lines;	 /* gateway logs -n, G_MININT when not given */
 	gchar *since;	 /* gateway logs --since */
+	gboolean force;	 /* --force: a named profile's own gateway while multiplexing */
 } HermesCli;
 
 /* options a command accepts beyond the common ones */
@@ -52,6 +55,7 @@ typedef enum {
 	HERMES_CLI_OPT_INSTALL = 1 << 4,
 	HERMES_CLI_OPT_DBUS = 1 << 5,
 	HERMES_CLI_OPT_LOGS = 1 << 6,
+	HERMES_CLI_OPT_FORCE = 1 << 7,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);

@@ -28,6 +28,7 @@ static const GDBusErrorEntry hermes_error_entries[] = {
 	{HERMES_ERROR_BUSY, "ai.hermes.ServiceManager1.Error.Busy"},
 	{HERMES_ERROR_INVALID_DATA, "ai.hermes.ServiceManager1.Error.InvalidData"},
 	{HERMES_ERROR_CANCELLED, "ai.hermes.ServiceManager1.Error.Cancelled"},
+	{HERMES_ERROR_CONFIGURATION, "ai.hermes.ServiceManager1.Error.Configuration"},
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(hermes_error_entries) == HERMES_ERROR_LAST);

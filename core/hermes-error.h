@@ -27,6 +27,9 @@ G_BEGIN_DECLS
  * @HERMES_ERROR_BUSY: another process holds the resource
  * @HERMES_ERROR_INVALID_DATA: a state file is corrupt or truncated
  * @HERMES_ERROR_CANCELLED: the operation was cancelled
+ * @HERMES_ERROR_CONFIGURATION: the home's configuration rules the request out
+ *   (a named profile that hermes-agent's multiplexer serves); retrying cannot
+ *   help until the configuration changes
  *
  * The one error domain of hermes-svc. Backends return only these codes
  * across the #HermesServiceManager interface; every boundary converts
@@ -47,6 +50,7 @@ typedef enum {
 	HERMES_ERROR_BUSY,
 	HERMES_ERROR_INVALID_DATA,
 	HERMES_ERROR_CANCELLED,
+	HERMES_ERROR_CONFIGURATION,
 	/*< private >*/
 	HERMES_ERROR_LAST
 } HermesError;

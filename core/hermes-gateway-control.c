@@ -6,7 +6,8 @@
 /*
  * The one place a gateway is started, stopped or restarted, whoever asks
  * (`hermes gateway start`, hermes-svcd's Start): normalise and validate the
- * name; refuse stop/restart from inside a gateway (upstream #92560);
+ * name; refuse stop/restart from inside a gateway (upstream #92560); refuse
+ * a named profile hermes-agent's multiplexer serves, unless forced;
  * register a missing slot for an existing profile and bring an outdated one
  * up to date; record `desired_state`
  * durably before the supervisor hears of it; leave the planned-stop marker
@@ -29,6 +30,7 @@
 #include "hermes-gateway-result-private.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-state.h"
+#include "hermes-multiplex.h"
 #include "hermes-planned-stop.h"
 #include "hermes-profile.h"
 
@@ -92,6 +94,43 @@ hermes_gateway_control_check_inside(HermesGatewayControl *self,
 		HERMES_ERROR_PERMISSION_DENIED,
 		"refusing to stop or restart a gateway from inside a supervised gateway "
 		"(HERMES_SUPERVISED_CHILD is set); run it from a shell outside the gateway");
+	return FALSE;
+}
+
+/*
+ * The default profile's gateway serves every named profile while hermes-
+ * agent's multiplexer is on: one of their own would be a second listener for
+ * the same messages. Refused before anything is registered or recorded; the
+ * refusal is the configuration's, so it is %HERMES_ERROR_CONFIGURATION (exit
+ * 78, as upstream's guard), which no retry changes.
+ */
+static gboolean
+hermes_gateway_control_check_multiplex(HermesGatewayControl *self,
+				       HermesGatewayAction action,
+				       const gchar *profile,
+				       GError **error)
+{
+	const gchar *verb = hermes_gateway_action_verbs[action];
+	g_autoptr(HermesMultiplex) multiplex = NULL;
+
+	if ((self->flags & HERMES_GATEWAY_CONTROL_FLAG_FORCE) != 0 ||
+	    g_strcmp0(profile, HERMES_PROFILE_DEFAULT) == 0)
+		return TRUE;
+	multiplex = hermes_multiplex_new(self->ctx);
+	if (!hermes_multiplex_serves(multiplex, profile))
+		return TRUE;
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_CONFIGURATION,
+		    "%s gateway '%s' refused: the default profile's gateway serves it "
+		    "(multiplexing is on: %s); use 'hermes gateway %s' for that gateway, or "
+		    "'hermes -p %s gateway %s --force' for one of its own",
+		    verb,
+		    profile,
+		    hermes_multiplex_get_reason(multiplex),
+		    verb,
+		    profile,
+		    verb);
 	return FALSE;
 }
 
@@ -464,7 +503,8 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 	run.verb = hermes_gateway_action_verbs[action];
 	name = hermes_profile_name_normalize(profile, &error_local);
 	run.result = hermes_gateway_result_new(action, name != NULL ? name : profile);
-	if (name == NULL || !hermes_gateway_control_check_inside(self, action, &error_local)) {
+	if (name == NULL || !hermes_gateway_control_check_inside(self, action, &error_local) ||
+	    !hermes_gateway_control_check_multiplex(self, action, name, &error_local)) {
 		hermes_gateway_result_fail(
 			run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
 		return run.result;

@@ -30,8 +30,9 @@ typedef enum {
  * @HERMES_GATEWAY_OUTCOME_DONE: the supervisor took the command (and, with a
  *   timeout, the gateway reached the asked state)
  * @HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED: nothing was signalled: the name is
- *   invalid, the caller is inside a gateway, the slot could not be registered
- *   or the intent could not be recorded
+ *   invalid, the caller is inside a gateway, the multiplexer serves the
+ *   profile, the slot could not be registered or the intent could not be
+ *   recorded
  * @HERMES_GATEWAY_OUTCOME_REFUSED: the supervisor refused; the intent was put back
  * @HERMES_GATEWAY_OUTCOME_TIMED_OUT: the supervisor took the command, but the
  *   gateway did not reach the asked state within the timeout
@@ -51,12 +52,16 @@ typedef enum {
  * @HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER: write into the profile's home
  *   with the file-system identity of the home's owner (a root daemon acting
  *   for a user; Linux only, a no-op elsewhere and when not root)
+ * @HERMES_GATEWAY_CONTROL_FLAG_FORCE: act on a named profile even when
+ *   hermes-agent's multiplexer serves it (`--force`), which is otherwise
+ *   refused with %HERMES_ERROR_CONFIGURATION
  *
- * How a #HermesGatewayControl writes what it records.
+ * How a #HermesGatewayControl writes what it records, and what it allows.
  */
 typedef enum /*< flags >*/ {
 	HERMES_GATEWAY_CONTROL_FLAG_NONE = 0,
 	HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER = 1 << 0,
+	HERMES_GATEWAY_CONTROL_FLAG_FORCE = 1 << 1,
 } HermesGatewayControlFlags;
 
 #define HERMES_TYPE_GATEWAY_RESULT (hermes_gateway_result_get_type())

@@ -44,6 +44,7 @@ fixture_setup(void **state)
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_FAKE_STATES");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_SUPERVISED_CHILD");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_S6_SUPERVISED_CHILD");
+	f->envp = g_environ_unsetenv(f->envp, "GATEWAY_MULTIPLEX_PROFILES");
 	f->envp = g_environ_setenv(f->envp, "HERMES_FAKE_SCORE", "1000", TRUE);
 	*state = f;
 	return 0;
@@ -595,6 +596,55 @@ test_cli_gateway_all(void **state)
 	hermes_assert_str_contains(f->out, "alpha");
 }
 
+/*
+ * hermes-agent's multiplexer on: a named profile's start, stop and restart
+ * exit 78 with one line of guidance (as upstream's guard), unless --force;
+ * --all passes over the profiles the default gateway serves
+ */
+static void
+test_cli_gateway_multiplexed(void **state)
+{
+	Fixture *f = *state;
+	const gchar *verbs[] = {"start", "stop", "restart"};
+	g_autofree gchar *config = g_build_filename(f->root, "config.yaml", NULL);
+	g_autofree gchar *coder = profile_dir(f, "coder");
+	g_autofree gchar *coder_state = g_build_filename(coder, "gateway_state.json", NULL);
+
+	assert_int_equal(run(f, "profile", "create", "coder"), 0);
+	hermes_test_write_file(config, "gateway:\n  multiplex_profiles: true\n", 0644);
+	set_env(f, "HERMES_FAKE_GATEWAYS", "coder,default");
+	for (guint i = 0; i < G_N_ELEMENTS(verbs); i++) {
+		g_autofree gchar *line = g_strdup_printf("hermes: %s gateway 'coder' refused: the "
+							 "default profile's gateway serves it",
+							 verbs[i]);
+		g_autofree gchar *hint =
+			g_strdup_printf("or 'hermes -p coder gateway %s --force'", verbs[i]);
+		assert_int_equal(run(f, "-p", "coder", "gateway", verbs[i]), 78);
+		assert_one_line_error(f, line);
+		hermes_assert_str_contains(f->err, hint);
+		assert_string_equal(f->out, "");
+	}
+	/* refused before anything was recorded */
+	assert_false(g_file_test(coder_state, G_FILE_TEST_EXISTS));
+
+	assert_int_equal(run(f, "-p", "coder", "gateway", "start", "--force"), 0);
+	hermes_assert_str_contains(f->out, "Started gateway 'coder' (backend fake)");
+	assert_true(g_file_test(coder_state, G_FILE_TEST_EXISTS));
+
+	assert_int_equal(run(f, "gateway", "start", "--all"), 0);
+	hermes_assert_str_contains(
+		f->out, "Skipped gateway 'coder': the default profile's gateway serves it");
+	hermes_assert_str_contains(f->out, "Started gateway 'default'");
+	assert_string_equal(f->err, "");
+	assert_int_equal(run(f, "gateway", "restart", "--all", "--force"), 0);
+	hermes_assert_str_contains(f->out, "Restarted gateway 'coder'");
+
+	/* the variable beats the config */
+	set_env(f, "GATEWAY_MULTIPLEX_PROFILES", "off");
+	assert_int_equal(run(f, "-p", "coder", "gateway", "stop"), 0);
+	hermes_assert_str_contains(f->out, "Stopped gateway 'coder'");
+}
+
 static void
 test_cli_no_supervisor(void **state)
 {
@@ -670,6 +720,7 @@ main(void)
 		T(test_cli_status_port_collision),
 		T(test_cli_gateway_install_render),
 		T(test_cli_gateway_all),
+		T(test_cli_gateway_multiplexed),
 		T(test_cli_health_runtime_intent),
 		T(test_cli_status_reason),
 		T(test_cli_profile_name_normalized),

@@ -38,7 +38,7 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
-echo "1..12"
+echo "1..13"
 check "hermes pro" "profile"
 check "hermes profile " "create delete list"
 check "hermes gateway st" "start stop status"
@@ -46,6 +46,7 @@ check "hermes gateway re" "restart render"
 check "hermes -p " "default alpha beta"
 check "hermes profile delete a" "alpha"
 check "hermes gateway restart --a" "--all"
+check "hermes gateway stop --f" "--force"
 check "hermes supervisor s" "start stop status"
 check "hermes boot " "reconcile"
 check "hermes gateway run --r" "--replace"

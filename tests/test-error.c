@@ -33,6 +33,7 @@ static const struct {
 	{HERMES_ERROR_BUSY, "Busy"},
 	{HERMES_ERROR_INVALID_DATA, "InvalidData"},
 	{HERMES_ERROR_CANCELLED, "Cancelled"},
+	{HERMES_ERROR_CONFIGURATION, "Configuration"},
 };
 
 static int

@@ -36,6 +36,7 @@ fixture_setup(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_FAKE_FAIL", NULL);
 	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", NULL);
 	hermes_context_setenv(f->ctx, "HERMES_FAKE_REGISTRATION", NULL);
+	hermes_context_setenv(f->ctx, "GATEWAY_MULTIPLEX_PROFILES", NULL);
 	*state = f;
 	return 0;
 }
@@ -319,6 +320,108 @@ test_control_wait_and_no_slot(void **state)
 	assert_null(desired);
 }
 
+static void
+write_root_config(Fixture *f, const gchar *text)
+{
+	g_autofree gchar *path = g_build_filename(f->tmp, "config.yaml", NULL);
+	hermes_test_write_file(path, text, 0644);
+}
+
+static HermesGatewayState
+state_of(Fixture *f, const gchar *profile)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesGatewayStatus) status =
+		hermes_service_manager_get_status(f->manager, profile, NULL, &error);
+	if (status == NULL)
+		return HERMES_GATEWAY_STATE_UNKNOWN;
+	return hermes_gateway_status_get_state(status);
+}
+
+/*
+ * hermes-agent's multiplexer on: a named profile is refused start, stop and
+ * restart before anything is registered, recorded or signalled; the default
+ * profile, whose gateway serves it, is not
+ */
+static void
+test_control_multiplexed_refused(void **state)
+{
+	Fixture *f = *state;
+	const HermesGatewayAction actions[] = {HERMES_GATEWAY_ACTION_START,
+					       HERMES_GATEWAY_ACTION_STOP,
+					       HERMES_GATEWAY_ACTION_RESTART};
+	g_autofree gchar *desired = NULL;
+	g_autoptr(GError) error = NULL;
+
+	create_profile(f, "coder");
+	create_profile(f, "bare");
+	write_root_config(f, "gateway:\n  multiplex_profiles: true\n");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "coder");
+	use_fake(f);
+	for (guint i = 0; i < G_N_ELEMENTS(actions); i++) {
+		act(f, actions[i], "coder");
+		hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_CONFIGURATION);
+		assert_int_equal(hermes_gateway_result_get_outcome(f->result),
+				 HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
+		hermes_assert_str_contains(f->error->message,
+					   "gateway 'coder' refused: the default "
+					   "profile's gateway serves it");
+		hermes_assert_str_contains(f->error->message,
+					   "(multiplexing is on: gateway.multiplex_profiles in ");
+		hermes_assert_str_contains(f->error->message, "--force' for one of its own");
+		assert_null(strchr(f->error->message, '\n'));
+	}
+	hermes_assert_str_contains(f->error->message,
+				   "use 'hermes gateway restart' for that gateway, or 'hermes -p "
+				   "coder gateway restart --force'");
+	/* nothing signalled, nothing recorded */
+	assert_int_equal(state_of(f, "coder"), HERMES_GATEWAY_STATE_DOWN);
+	desired = desired_of(f, "coder");
+	assert_null(desired);
+	/* and nothing registered for a profile without a slot */
+	act(f, HERMES_GATEWAY_ACTION_START, "bare");
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_CONFIGURATION);
+	assert_false(hermes_gateway_result_get_registered(f->result));
+	assert_null(hermes_service_manager_get_status(f->manager, "bare", NULL, &error));
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED);
+	/* the multiplexer itself */
+	act(f, HERMES_GATEWAY_ACTION_START, "default");
+	hermes_assert_no_error(f->error);
+	assert_int_equal(state_of(f, "default"), HERMES_GATEWAY_STATE_UP);
+}
+
+/* --force acts on the named profile's own gateway; the variable turns the rule off too */
+static void
+test_control_multiplexed_force(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "coder");
+	write_root_config(f, "multiplex_profiles: yes\n");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "coder");
+	use_fake(f);
+	hermes_gateway_control_set_flags(f->control, HERMES_GATEWAY_CONTROL_FLAG_FORCE);
+	act(f, HERMES_GATEWAY_ACTION_START, "coder");
+	hermes_assert_no_error(f->error);
+	assert_int_equal(state_of(f, "coder"), HERMES_GATEWAY_STATE_UP);
+	desired = desired_of(f, "coder");
+	assert_string_equal(desired, "running");
+	g_clear_pointer(&desired, g_free);
+	act(f, HERMES_GATEWAY_ACTION_STOP, "coder");
+	hermes_assert_no_error(f->error);
+	assert_int_equal(state_of(f, "coder"), HERMES_GATEWAY_STATE_DOWN);
+
+	/* without force, but GATEWAY_MULTIPLEX_PROFILES=0 beats the config */
+	g_clear_object(&f->control);
+	g_clear_object(&f->manager);
+	hermes_context_setenv(f->ctx, "GATEWAY_MULTIPLEX_PROFILES", "0");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, "coder");
+	hermes_assert_no_error(f->error);
+	assert_int_equal(state_of(f, "coder"), HERMES_GATEWAY_STATE_UP);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int
@@ -332,6 +435,8 @@ main(void)
 		T(test_control_inside),
 		T(test_control_corrupt_state),
 		T(test_control_wait_and_no_slot),
+		T(test_control_multiplexed_refused),
+		T(test_control_multiplexed_force),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -715,6 +715,40 @@ test_status_service_start_registers(void **state)
 	}
 }
 
+/* while the multiplexer serves a named profile, D-Bus Start is refused as the CLI's is */
+static void
+test_status_service_start_multiplexed(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *path = path_of("coder");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error_status = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree gchar *remote = NULL;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "coder");
+	hermes_context_setenv(f->ctx, "GATEWAY_MULTIPLEX_PROFILES", "true");
+	export(f);
+	wait_string(f, "coder", "State", "unregistered");
+
+	reply = call(f, path, GATEWAY_IFACE, "Start", NULL, G_VARIANT_TYPE("()"), &error);
+	assert_null(reply);
+	assert_non_null(error);
+	remote = g_dbus_error_get_remote_error(error);
+	assert_string_equal(remote, "ai.hermes.ServiceManager1.Error.Configuration");
+	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_CONFIGURATION);
+	hermes_assert_str_contains(
+		error->message,
+		"start gateway 'coder' refused: the default profile's gateway "
+		"serves it (multiplexing is on: GATEWAY_MULTIPLEX_PROFILES=true)");
+	/* refused before anything: no slot, no intent */
+	assert_null(hermes_service_manager_get_status(f->manager, "coder", NULL, &error_status));
+	hermes_assert_error(error_status, HERMES_ERROR, HERMES_ERROR_NOT_REGISTERED);
+	desired = desired_on_disk(f, "coder");
+	assert_null(desired);
+}
+
 /* root and the owner of the profile's home may control a gateway, nobody else */
 static void
 test_status_service_check_caller(void **state)
@@ -822,6 +856,7 @@ main(void)
 		T(test_status_service_port_change),
 		T(test_status_service_control),
 		T(test_status_service_start_registers),
+		T(test_status_service_start_multiplexed),
 		T(test_status_service_check_caller),
 		T(test_status_service_unexport_in_flight),
 	};

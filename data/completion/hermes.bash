@@ -52,6 +52,7 @@ _hermes()
 		profile/delete) mapfile -t COMPREPLY < <(compgen -W "$(_hermes_profiles) --yes $opts" -- "$cur") ;;
 		gateway/run) mapfile -t COMPREPLY < <(compgen -W "--replace --no-supervise $opts" -- "$cur") ;;
 		gateway/logs) mapfile -t COMPREPLY < <(compgen -W "--follow --lines --since --all $opts" -- "$cur") ;;
+		gateway/start | gateway/stop | gateway/restart) mapfile -t COMPREPLY < <(compgen -W "--all --force $opts" -- "$cur") ;;
 		gateway/*) mapfile -t COMPREPLY < <(compgen -W "--all $opts" -- "$cur") ;;
 		boot/reconcile) mapfile -t COMPREPLY < <(compgen -W "--dry-run $opts" -- "$cur") ;;
 		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
