@@ -34,6 +34,7 @@ typedef struct {
 	const gchar *desired;
 	const gchar *runtime;
 	GPtrArray *problems; /* HermesGatewayProblem */
+	const gchar *note;   /* why it is down when that is no problem (multiplexed) */
 } HermesCliTableRow;
 
 static gchar *
@@ -170,6 +171,8 @@ hermes_cli_print_status_table(HermesCli *cli,
 			port,
 			row->desired != NULL ? row->desired : "-",
 			row->runtime != NULL ? row->runtime : "-");
+		if (row->note != NULL)
+			g_print("  note: %s\n", row->note);
 		for (guint j = 0; j < row->problems->len; j++) {
 			HermesGatewayProblem *problem = g_ptr_array_index(row->problems, j);
 			const gchar *fix = hermes_gateway_problem_get_fix(problem);
@@ -203,6 +206,9 @@ hermes_cli_table_row(HermesGatewayReport *report)
 	cell.desired = hermes_gateway_report_get_desired_state(report);
 	cell.runtime = hermes_gateway_report_get_runtime_state(report);
 	cell.problems = hermes_gateway_report_get_problems(report);
+	if (hermes_gateway_report_get_reason(report, &cell.note) !=
+	    HERMES_GATEWAY_REASON_MULTIPLEXED)
+		cell.note = NULL;
 	return cell;
 }
 

@@ -60,9 +60,9 @@ hermes_gateway_report_add_unregistered(HermesServiceManager *manager,
 		p = hermes_profile_lookup(ctx, names[i], NULL);
 		if (p == NULL || (hermes_profile_is_default(p) && !hermes_profile_exists(p)))
 			continue;
-		g_ptr_array_add(rows,
-				hermes_gateway_report_new_with_ports(
-					manager, names[i], NULL, ports, cancellable));
+		g_ptr_array_add(
+			rows,
+			hermes_gateway_report_build(manager, names[i], NULL, ports, cancellable));
 	}
 }
 
@@ -99,11 +99,13 @@ hermes_gateway_report_collect_with_ports(HermesServiceManager *manager,
 		return NULL;
 	for (guint i = 0; names[i] != NULL; i++) {
 		g_hash_table_add(seen, names[i]);
-		g_ptr_array_add(rows,
-				hermes_gateway_report_new_with_ports(
-					manager, names[i], NULL, ports, cancellable));
+		g_ptr_array_add(
+			rows,
+			hermes_gateway_report_build(manager, names[i], NULL, ports, cancellable));
 	}
 	hermes_gateway_report_add_unregistered(manager, ports, seen, rows, cancellable);
+	/* config.yaml once for all rows */
+	hermes_gateway_report_apply_multiplex(rows, manager, cancellable);
 	g_ptr_array_sort(rows, hermes_gateway_report_cmp);
 	return g_steal_pointer(&rows);
 }

@@ -24,11 +24,27 @@ struct _HermesGatewayReport {
 	HermesGatewayReason reason;
 	gchar *reason_text;
 	GPtrArray *problems; /* HermesGatewayProblem */
+	/* the default profile's gateway serves it (hermes-gateway-report-multiplex.c) */
+	gboolean multiplexed;
+	HermesGatewayState server_state;
+	HermesTristate server_ready;
 };
 
 HermesGatewayReport *
 hermes_gateway_report_alloc(const gchar *profile);
 void
 hermes_gateway_report_diagnose(HermesGatewayReport *self, const gchar *mode, GPtrArray *collisions);
+HermesGatewayReport *
+hermes_gateway_report_build(HermesServiceManager *manager,
+			    const gchar *profile,
+			    HermesGatewayStatus *known,
+			    HermesPortTable *ports,
+			    GCancellable *cancellable);
+void
+hermes_gateway_report_apply_multiplex(GPtrArray *rows,
+				      HermesServiceManager *manager,
+				      GCancellable *cancellable);
+gboolean
+hermes_gateway_report_served_health(const HermesGatewayReport *self, gchar **why);
 
 G_END_DECLS

@@ -168,6 +168,11 @@ hermes_gateway_report_new_from_dbus(const gchar *profile, GVariant *properties)
 	if (g_variant_dict_lookup(dict, "Registered", "b", &registered) && registered) {
 		self->status = hermes_gateway_report_status_from_dbus(profile, dict);
 		self->reason = hermes_gateway_status_get_reason(self->status, &self->reason_text);
+	} else {
+		/* without a slot only the report can explain it (a multiplexed profile) */
+		self->reason = hermes_gateway_reason_from_string(
+			hermes_gateway_report_dict_string(dict, "Reason"));
+		self->reason_text = hermes_gateway_report_dict_dup(dict, "ReasonText");
 	}
 	self->desired = hermes_gateway_report_dict_dup(dict, "DesiredState");
 	self->runtime = hermes_gateway_report_dict_dup(dict, "RuntimeState");

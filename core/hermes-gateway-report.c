@@ -291,6 +291,24 @@ hermes_gateway_report_diagnose(HermesGatewayReport *self, const gchar *mode, GPt
 					self->profile));
 }
 
+/* without the multiplexer's view: a set of rows gets it once (report-multiplex.c) */
+HermesGatewayReport *
+hermes_gateway_report_build(HermesServiceManager *manager,
+			    const gchar *profile,
+			    HermesGatewayStatus *known,
+			    HermesPortTable *ports,
+			    GCancellable *cancellable)
+{
+	HermesGatewayReport *self = hermes_gateway_report_alloc(profile);
+	hermes_gateway_report_read_status(self, manager, known, cancellable);
+	hermes_gateway_report_read_state(self, hermes_service_manager_get_context(manager));
+	hermes_gateway_report_diagnose(
+		self,
+		hermes_service_manager_get_mode(manager),
+		ports != NULL ? hermes_port_table_get_collisions(ports, profile) : NULL);
+	return self;
+}
+
 /**
  * hermes_gateway_report_new_with_ports:
  * @manager: the backend, set up with its context
@@ -313,18 +331,15 @@ hermes_gateway_report_new_with_ports(HermesServiceManager *manager,
 				     HermesPortTable *ports,
 				     GCancellable *cancellable)
 {
+	g_autoptr(GPtrArray) rows = g_ptr_array_new();
 	HermesGatewayReport *self;
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
 	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
 	g_return_val_if_fail(profile != NULL, NULL);
 	g_return_val_if_fail(ports == NULL || HERMES_IS_PORT_TABLE(ports), NULL);
-	self = hermes_gateway_report_alloc(profile);
-	hermes_gateway_report_read_status(self, manager, known, cancellable);
-	hermes_gateway_report_read_state(self, hermes_service_manager_get_context(manager));
-	hermes_gateway_report_diagnose(
-		self,
-		hermes_service_manager_get_mode(manager),
-		ports != NULL ? hermes_port_table_get_collisions(ports, profile) : NULL);
+	self = hermes_gateway_report_build(manager, profile, known, ports, cancellable);
+	g_ptr_array_add(rows, self);
+	hermes_gateway_report_apply_multiplex(rows, manager, cancellable);
 	return self;
 }
 
@@ -543,7 +558,8 @@ hermes_gateway_report_propagate_error(const HermesGatewayReport *self, GError **
  * @why: (out) (optional) (transfer full) (nullable): what is wrong, one line
  *
  * The rule of `hermes gateway health`: a gateway meant to run must be up
- * and not unready; one not meant to run is healthy.
+ * and not unready; one not meant to run is healthy. A named profile the
+ * multiplexer serves is healthy when the default profile's gateway is.
  *
  * Returns: whether the gateway is healthy
  */
@@ -556,6 +572,8 @@ hermes_gateway_report_is_healthy(const HermesGatewayReport *self, gchar **why)
 		return TRUE;
 	state = self->status != NULL ? hermes_gateway_status_get_state(self->status)
 				     : HERMES_GATEWAY_STATE_UNKNOWN;
+	if (state != HERMES_GATEWAY_STATE_UP && self->multiplexed)
+		return hermes_gateway_report_served_health(self, why);
 	if (state != HERMES_GATEWAY_STATE_UP) {
 		const HermesGatewayProblem *first =
 			self->problems->len > 0 ? g_ptr_array_index(self->problems, 0) : NULL;

@@ -553,10 +553,17 @@ hermes_gateway_status_get_reason(const HermesGatewayStatus *self, gchar **text)
  * hermes_gateway_reason_to_string:
  * @reason: a #HermesGatewayReason
  *
- * Returns: `none`, `unknown`, `stopped`, `exited`, `killed`, `fatal-config` or `crash-loop`
+ * Returns: `none`, `unknown`, `stopped`, `exited`, `killed`, `fatal-config`,
+ *   `crash-loop` or `multiplexed`
  */
-static const gchar *hermes_gateway_reason_names[] = {
-	"none", "unknown", "stopped", "exited", "killed", "fatal-config", "crash-loop"};
+static const gchar *hermes_gateway_reason_names[] = {"none",
+						     "unknown",
+						     "stopped",
+						     "exited",
+						     "killed",
+						     "fatal-config",
+						     "crash-loop",
+						     "multiplexed"};
 
 const gchar *
 hermes_gateway_reason_to_string(HermesGatewayReason reason)

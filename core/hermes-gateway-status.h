@@ -65,6 +65,9 @@ typedef enum {
  * @HERMES_GATEWAY_REASON_KILLED: the process was killed by a signal
  * @HERMES_GATEWAY_REASON_FATAL_CONFIG: the process exited 78 (fatal configuration error)
  * @HERMES_GATEWAY_REASON_CRASH_LOOP: the circuit breaker tripped (too many deaths)
+ * @HERMES_GATEWAY_REASON_MULTIPLEXED: not a backend's: a named profile whose gateway
+ *   is down because hermes-agent's multiplexer, the default profile's gateway,
+ *   serves it (set by #HermesGatewayReport)
  *
  * Why a gateway is down, parked or failed, the same for every backend.
  */
@@ -76,6 +79,7 @@ typedef enum {
 	HERMES_GATEWAY_REASON_KILLED,
 	HERMES_GATEWAY_REASON_FATAL_CONFIG,
 	HERMES_GATEWAY_REASON_CRASH_LOOP,
+	HERMES_GATEWAY_REASON_MULTIPLEXED,
 } HermesGatewayReason;
 
 #define HERMES_TYPE_GATEWAY_STATUS (hermes_gateway_status_get_type())

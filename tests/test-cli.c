@@ -645,6 +645,51 @@ test_cli_gateway_multiplexed(void **state)
 	hermes_assert_str_contains(f->out, "Stopped gateway 'coder'");
 }
 
+/*
+ * status says why a named profile the multiplexer serves is down, and
+ * health counts it healthy exactly when the default profile's gateway is up
+ */
+static void
+test_cli_status_multiplexed(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *config = g_build_filename(f->root, "config.yaml", NULL);
+	g_autofree gchar *coder = profile_dir(f, "coder");
+	g_autofree gchar *coder_state = g_build_filename(coder, "gateway_state.json", NULL);
+
+	assert_int_equal(run(f, "profile", "create", "coder"), 0);
+	hermes_test_write_file(coder_state, "{\"desired_state\":\"running\"}", 0644);
+	hermes_test_write_file(config, "multiplex_profiles: on\n", 0644);
+	set_env(f, "HERMES_FAKE_GATEWAYS", "coder");
+	set_env(f, "HERMES_FAKE_STATES", "default=up");
+
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(
+		f->out,
+		"\n  note: served by the default profile's gateway (multiplexing "
+		"is on: multiplex_profiles in ");
+	assert_null(strstr(f->out, "! meant to run"));
+	assert_int_equal(run(f, "gateway", "health", "--all"), 0);
+	hermes_assert_str_contains(f->out, "healthy: 1 gateway meant to run, all up");
+	assert_int_equal(run(f, "--json", "-p", "coder", "status"), 0);
+	hermes_assert_str_contains(f->out, "\"code\" : \"multiplexed\"");
+
+	/* the default gateway down: coder is unhealthy, and health says why */
+	set_env(f, "HERMES_FAKE_STATES", NULL);
+	set_env(f, "HERMES_FAKE_GATEWAYS", "coder,default");
+	assert_int_equal(run(f, "gateway", "health", "--all"), 1);
+	assert_one_line_error(f,
+			      "hermes: unhealthy: gateway 'coder' is served by the default "
+			      "profile's gateway, which is down");
+	assert_int_equal(run(f, "-p", "coder", "gateway", "health"), 1);
+
+	/* without multiplexing it is a gateway meant to run that is down */
+	set_env(f, "GATEWAY_MULTIPLEX_PROFILES", "no");
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(f->out, "! meant to run (desired_state=running) but not up");
+	assert_null(strstr(f->out, "note:"));
+}
+
 static void
 test_cli_no_supervisor(void **state)
 {
@@ -721,6 +766,7 @@ main(void)
 		T(test_cli_gateway_install_render),
 		T(test_cli_gateway_all),
 		T(test_cli_gateway_multiplexed),
+		T(test_cli_status_multiplexed),
 		T(test_cli_health_runtime_intent),
 		T(test_cli_status_reason),
 		T(test_cli_profile_name_normalized),

@@ -475,6 +475,110 @@ test_report_profile_normalize(void **state)
 	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 }
 
+static HermesGatewayReport *
+row_named(GPtrArray *rows, const gchar *profile)
+{
+	for (guint i = 0; i < rows->len; i++) {
+		HermesGatewayReport *row = g_ptr_array_index(rows, i);
+		if (g_strcmp0(hermes_gateway_report_get_profile(row), profile) == 0)
+			return row;
+	}
+	fail_msg("no row for '%s'", profile);
+	return NULL;
+}
+
+/* the reason of @report is the multiplexer's, and it has no problem */
+static void
+assert_multiplexed(HermesGatewayReport *report)
+{
+	const gchar *text = NULL;
+	assert_int_equal(hermes_gateway_report_get_reason(report, &text),
+			 HERMES_GATEWAY_REASON_MULTIPLEXED);
+	hermes_assert_str_contains(text,
+				   "served by the default profile's gateway (multiplexing is on: "
+				   "gateway.multiplex_profiles in ");
+	assert_int_equal(hermes_gateway_report_get_problems(report)->len, 0);
+}
+
+/*
+ * hermes-agent's multiplexer on: a named gateway that is down (or has no
+ * slot) is no problem, the reason says who serves it, and its health is the
+ * default gateway's; one forced up is reported as any other
+ */
+static void
+test_report_multiplexed(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *config = g_build_filename(f->tmp, "config.yaml", NULL);
+	g_autofree gchar *why = NULL;
+	HermesGatewayReport *coder;
+
+	create_profile(f, "coder");
+	create_profile(f, "bare");
+	create_profile(f, "solo");
+	hermes_test_write_file(config, "gateway:\n  multiplex_profiles: true\n", 0644);
+	write_state(f, "coder", "{\"desired_state\":\"running\"}");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "coder,default");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_STATES", "solo=up");
+	use_fake(f);
+
+	f->reports = hermes_gateway_report_collect(f->manager, NULL, NULL, &f->error);
+	hermes_assert_no_error(f->error);
+	coder = row_named(f->reports, "coder");
+	assert_string_equal(hermes_gateway_report_get_state(coder), "down");
+	assert_multiplexed(coder);
+	assert_multiplexed(row_named(f->reports, "bare"));
+	assert_int_equal(hermes_gateway_report_get_reason(row_named(f->reports, "solo"), NULL),
+			 HERMES_GATEWAY_REASON_NONE);
+	/* meant to run, served by a gateway that is down: unhealthy, and it says why */
+	assert_false(hermes_gateway_report_is_healthy(coder, &why));
+	assert_string_equal(
+		why, "gateway 'coder' is served by the default profile's gateway, which is down");
+	f->json = hermes_gateway_report_to_json(coder);
+	f->text = json_to_string(f->json, FALSE);
+	hermes_assert_str_contains(f->text, "\"reason\":{\"code\":\"multiplexed\"");
+	hermes_assert_str_contains(f->text, "\"problems\":[]");
+
+	/* once the default gateway is up, coder is healthy; one report alone says the same */
+	assert_true(hermes_service_manager_start(f->manager, "default", NULL, &f->error));
+	hermes_assert_no_error(f->error);
+	report_of(f, "coder");
+	assert_multiplexed(f->report);
+	assert_true(hermes_gateway_report_is_healthy(f->report, NULL));
+
+	/* the variable turns it off: coder is a gateway meant to run that is not up again */
+	hermes_context_setenv(f->ctx, "GATEWAY_MULTIPLEX_PROFILES", "0");
+	report_of(f, "coder");
+	assert_problem(f->report,
+		       0,
+		       HERMES_GATEWAY_PROBLEM_NOT_UP,
+		       "meant to run (desired_state=running) but not up",
+		       "hermes -p coder gateway start");
+	assert_false(hermes_gateway_report_is_healthy(f->report, NULL));
+}
+
+/* hermes-svcd publishes the reason of a multiplexed profile without a slot too */
+static void
+test_report_multiplexed_from_dbus(void **state)
+{
+	Fixture *f = *state;
+	g_auto(GVariantBuilder) props = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+	g_autoptr(GVariant) variant = NULL;
+	const gchar *text = NULL;
+
+	g_variant_builder_add(&props, "{sv}", "Profile", g_variant_new_string("bare"));
+	g_variant_builder_add(&props, "{sv}", "Registered", g_variant_new_boolean(FALSE));
+	g_variant_builder_add(&props, "{sv}", "Reason", g_variant_new_string("multiplexed"));
+	g_variant_builder_add(
+		&props, "{sv}", "ReasonText", g_variant_new_string("served by the default"));
+	variant = g_variant_ref_sink(g_variant_builder_end(&props));
+	f->report = hermes_gateway_report_new_from_dbus(NULL, variant);
+	assert_string_equal(hermes_gateway_report_get_state(f->report), "unregistered");
+	assert_int_equal(hermes_gateway_report_get_reason(f->report, &text),
+			 HERMES_GATEWAY_REASON_MULTIPLEXED);
+	assert_string_equal(text, "served by the default");
+}
+
 int
 main(void)
 {
@@ -498,6 +602,10 @@ main(void)
 			test_report_from_dbus, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_report_profile_normalize, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_report_multiplexed, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_report_multiplexed_from_dbus, fixture_setup, fixture_teardown),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

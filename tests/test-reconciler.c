@@ -1967,6 +1967,70 @@ test_reconciler_multiplex_config_unreadable(void **state)
 				   "turns it on");
 }
 
+/* `hermes ARGS…` until it exits 0, or fail after WAIT_MS */
+static gchar *
+run_cli_until_ok(Fixture *f, const gchar *const *args)
+{
+	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	for (;;) {
+		g_autofree gchar *out = NULL;
+		if (run_cli(f, &out, args) == 0)
+			return g_steal_pointer(&out);
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("hermes %s never succeeded: %s", args[0], out);
+		g_usleep(100000);
+	}
+}
+
+/*
+ * A multiplexing container from boot to a user's commands, on a real s6
+ * tree: the default gateway comes up and the named one stays down; status
+ * says why, health is green, a plain start is refused (78) and changes
+ * nothing, --force starts it
+ */
+static void
+test_reconciler_multiplex_container(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesReconciler) r = NULL;
+	g_autoptr(HermesGatewayStatus) up = NULL;
+	g_autoptr(HermesGatewayStatus) coder = NULL;
+	g_autoptr(HermesGatewayStatus) forced = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *health = NULL;
+
+	make_profile(f, "default", "{\"desired_state\":\"running\"}");
+	make_profile(f, "coder", "{\"desired_state\":\"running\"}");
+	write_in_home(f, "default", "config.yaml", "gateway:\n  multiplex_profiles: true\n");
+	r = reconcile(f, FALSE);
+	check_action(action_of(r, "coder"), "coder", "running", HERMES_RECONCILE_REGISTERED);
+	start_svscan(f);
+	up = wait_state(f, "default", HERMES_GATEWAY_STATE_UP);
+
+	health = run_cli_until_ok(f, (const gchar *[]){"gateway", "health", "--all", NULL});
+	hermes_assert_str_contains(health, "healthy: 2 gateways meant to run, all up");
+	coder = hermes_service_manager_get_status(f->manager, "coder", NULL, &error);
+	hermes_assert_no_error(error);
+	assert_int_equal(hermes_gateway_status_get_state(coder), HERMES_GATEWAY_STATE_DOWN);
+	assert_int_equal(run_cli(f, &out, (const gchar *[]){"status", NULL}), 0);
+	hermes_assert_str_contains(out, "note: served by the default profile's gateway");
+	assert_null(strstr(out, "! meant to run"));
+	g_clear_pointer(&out, g_free);
+
+	assert_int_equal(
+		run_cli(f, &out, (const gchar *[]){"-p", "coder", "gateway", "start", NULL}), 78);
+	assert_true(slot_is_down(f, "coder"));
+	g_clear_pointer(&out, g_free);
+	assert_int_equal(
+		run_cli(f,
+			&out,
+			(const gchar *[]){"-p", "coder", "gateway", "start", "--force", NULL}),
+		0);
+	forced = wait_state(f, "coder", HERMES_GATEWAY_STATE_UP);
+	assert_true(hermes_gateway_status_get_pid(forced) != hermes_gateway_status_get_pid(up));
+}
+
 static gint
 group_setup(void **state)
 {
@@ -2006,6 +2070,7 @@ main(void)
 		T(test_reconciler_multiplex_env_false),
 		T(test_reconciler_multiplex_env_true),
 		T(test_reconciler_multiplex_config_unreadable),
+		T(test_reconciler_multiplex_container),
 	};
 	/* the gateways' output must not interleave with TAP */
 	signal(SIGPIPE, SIG_IGN);

@@ -10,9 +10,10 @@
  *   HERMES_FAKE_SCORE     probe score (default 1)
  *   HERMES_FAKE_GATEWAYS  comma-separated profiles registered at setup (down)
  *   HERMES_FAKE_REGISTRATION  "0": slots cannot be registered at run time
- *   HERMES_FAKE_STATES    comma-separated PROFILE=parked or PROFILE=failed:
- *                         registered at setup in that state (parked with a
- *                         typed reason, failed with only an exit code)
+ *   HERMES_FAKE_STATES    comma-separated PROFILE=parked, PROFILE=failed or
+ *                         PROFILE=up: registered at setup in that state
+ *                         (parked with a typed reason, failed with only an
+ *                         exit code, up and ready)
  *   HERMES_FAKE_FAIL      comma-separated OP or OP:PROFILE that fail with
  *                         CommandFailed; OP "foreign" makes every call fail
  *                         with a G_IO_ERROR to prove the wrappers convert it;
@@ -173,6 +174,8 @@ hermes_fake_manager_setup(HermesServiceManager *manager, HermesContext *ctx, GEr
 			gw = g_new0(HermesFakeGateway, 1);
 			gw->verdict = g_strcmp0(kv[1], "parked") == 0 ? HERMES_GATEWAY_STATE_PARKED
 								      : HERMES_GATEWAY_STATE_FAILED;
+			if (g_strcmp0(kv[1], "up") == 0)
+				hermes_fake_manager_set_up(self, gw, TRUE);
 			g_hash_table_insert(self->gateways, g_strdup(kv[0]), gw);
 		}
 	}
