@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "hermes-context.h"
+#include "hermes-platform.h"
 
 /*
  * Everything a probe or a backend reads from the machine goes through this
@@ -167,6 +168,32 @@ hermes_context_build_path(HermesContext *self, const gchar *path)
 	if (g_strcmp0(self->root, "/") == 0)
 		return g_strdup(path);
 	return g_build_filename(self->root, path, NULL);
+}
+
+/**
+ * hermes_context_get_boot_id:
+ * @self: (nullable): a #HermesContext; %NULL for the real machine
+ *
+ * The one reader of the kernel's boot id, which tells a pid or a record
+ * from this boot from one of an earlier boot (pids are reused across
+ * reboots). Under a context with another root (tests) it is that root's
+ * file, so a reboot can be staged.
+ *
+ * Returns: (transfer full) (nullable): the boot id, or %NULL when unknown
+ */
+gchar *
+hermes_context_get_boot_id(HermesContext *self)
+{
+	static const gchar *path = "/proc/sys/kernel/random/boot_id";
+	g_autofree gchar *where = NULL;
+	g_autofree gchar *text = NULL;
+
+	g_return_val_if_fail(self == NULL || HERMES_IS_CONTEXT(self), NULL);
+	where = self != NULL ? hermes_context_build_path(self, path) : g_strdup(path);
+	text = hermes_platform_read_proc(where, NULL);
+	if (text == NULL || g_strstrip(text)[0] == '\0')
+		return NULL;
+	return g_steal_pointer(&text);
 }
 
 /**

@@ -33,6 +33,8 @@ const gchar *
 hermes_context_get_root(HermesContext *self);
 gchar *
 hermes_context_build_path(HermesContext *self, const gchar *path);
+gchar *
+hermes_context_get_boot_id(HermesContext *self);
 const gchar *
 hermes_context_getenv(HermesContext *self, const gchar *name);
 void

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "hermes-context.h"
 #include "hermes-error.h"
 #include "hermes-pid-record-private.h"
 #include "hermes-platform-private.h"
@@ -54,14 +55,11 @@ hermes_pid_max(void)
 	return (gint64)value;
 }
 
-/* this kernel's boot id, or NULL */
+/* this kernel's boot id, or NULL: hermes_context_get_boot_id() is the one reader */
 gchar *
 hermes_pid_boot_id(void)
 {
-	g_autofree gchar *text = hermes_platform_read_proc("/proc/sys/kernel/random/boot_id", NULL);
-	if (text == NULL || g_strstrip(text)[0] == '\0')
-		return NULL;
-	return g_steal_pointer(&text);
+	return hermes_context_get_boot_id(NULL);
 }
 
 /*

@@ -36,8 +36,6 @@ static const gchar *hermes_profile_reserved[] = {"hermes", "test", "tmp", "root"
 static const gchar *hermes_profile_subdirs[] = {
 	"logs", "memories", "sessions", "skills", "skins", "plans", "workspace", "cron", "home"};
 
-#define HERMES_PROFILE_MARKER "SOUL.md"
-
 static const gchar hermes_profile_env_seed[] =
 	"# Secrets for this Hermes profile only (API keys, tokens).\n"
 	"# Values here win over the shell environment of the gateway.\n"
@@ -311,9 +309,9 @@ hermes_profile_check_dir(const gchar *root, const gchar *dir, GError **error)
 static gboolean
 hermes_profile_populate(const gchar *staging, const gchar *root, GError **error)
 {
-	g_autofree gchar *soul_path = g_build_filename(staging, HERMES_PROFILE_MARKER, NULL);
+	g_autofree gchar *soul_path = g_build_filename(staging, HERMES_PROFILE_SOUL_FILE, NULL);
 	g_autofree gchar *env_path = g_build_filename(staging, ".env", NULL);
-	g_autofree gchar *root_soul = g_build_filename(root, HERMES_PROFILE_MARKER, NULL);
+	g_autofree gchar *root_soul = g_build_filename(root, HERMES_PROFILE_SOUL_FILE, NULL);
 	g_autofree gchar *soul = NULL;
 
 	for (guint i = 0; i < G_N_ELEMENTS(hermes_profile_subdirs); i++) {
@@ -634,7 +632,7 @@ hermes_profile_list(HermesContext *ctx, GError **error)
 		    g_strcmp0(entry->d_name, HERMES_PROFILE_DEFAULT) == 0 ||
 		    !hermes_profile_name_validate(entry->d_name, NULL))
 			continue;
-		marker = g_build_filename(entry->d_name, HERMES_PROFILE_MARKER, NULL);
+		marker = g_build_filename(entry->d_name, HERMES_PROFILE_SOUL_FILE, NULL);
 		/* the rule of hermes_profile_exists(), beneath the listed directory */
 		if (hermes_safe_file_stat_at(fd, profiles_dir, marker, &st, NULL) &&
 		    S_ISREG(st.st_mode))
@@ -703,7 +701,7 @@ hermes_profile_exists(HermesProfile *self)
 		return g_file_test(self->home, G_FILE_TEST_IS_DIR);
 	/* resolved beneath the root without links: a profile directory that is a
 	 * link into another home is not a profile of this one */
-	marker = g_build_filename(self->home, HERMES_PROFILE_MARKER, NULL);
+	marker = g_build_filename(self->home, HERMES_PROFILE_SOUL_FILE, NULL);
 	return hermes_safe_file_stat(self->root, marker, &st, NULL) && S_ISREG(st.st_mode);
 }
 

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 #define HERMES_PROFILE_DEFAULT	"default"
 #define HERMES_PROFILE_NAME_MAX 64
+/* the file that makes a directory of profiles/ a profile (hermes-agent writes it) */
+#define HERMES_PROFILE_SOUL_FILE "SOUL.md"
 
 #define HERMES_TYPE_PROFILE (hermes_profile_get_type())
 G_DECLARE_FINAL_TYPE(HermesProfile, hermes_profile, HERMES, PROFILE, GObject)

@@ -68,7 +68,6 @@
 #include "hermes-safe-file.h"
 #include "hermes-state.h"
 
-#define HERMES_RECONCILE_MARKER	   "SOUL.md"
 #define HERMES_RECONCILE_PID_FILE  "gateway.pid"
 #define HERMES_RECONCILE_PROC_FILE "processes.json"
 
@@ -428,7 +427,7 @@ hermes_reconciler_list_names(const gchar *profiles_dir, GError **error)
 		g_autofree gchar *marker = NULL;
 		if (entry[0] == '.')
 			continue;
-		marker = g_build_filename(profiles_dir, entry, HERMES_RECONCILE_MARKER, NULL);
+		marker = g_build_filename(profiles_dir, entry, HERMES_PROFILE_SOUL_FILE, NULL);
 		if (!g_file_test(marker, G_FILE_TEST_IS_REGULAR))
 			continue;
 		g_ptr_array_add(names, g_strdup(entry));
@@ -498,16 +497,6 @@ hermes_reconciler_reconcile_named(HermesReconciler *self)
 	}
 }
 
-static gchar *
-hermes_reconciler_read_boot_id(HermesContext *ctx)
-{
-	g_autofree gchar *path = hermes_context_build_path(ctx, "/proc/sys/kernel/random/boot_id");
-	g_autofree gchar *contents = hermes_platform_read_proc(path, NULL);
-	if (contents == NULL)
-		return NULL;
-	return g_strdup(g_strstrip(contents));
-}
-
 /* one reconcile per home at a time: they replace the same slots */
 static HermesHomeLock *
 hermes_reconciler_lock(HermesReconciler *self, GError **error)
@@ -574,7 +563,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	}
 	self->root = hermes_profile_get_root(self->ctx);
 	self->log_path = g_build_filename(self->root, "logs", HERMES_RECONCILE_LOG_NAME, NULL);
-	self->boot_id = hermes_reconciler_read_boot_id(self->ctx);
+	self->boot_id = hermes_context_get_boot_id(self->ctx);
 	self->multiplex = hermes_multiplex_new(self->ctx);
 	if (!self->dry_run) {
 		lock = hermes_reconciler_lock(self, error);
