@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every file hermes-svc opens under a home, a scandir or a backend directory
-# goes through the safe file layer (core/hermes-safe-file.c) or an
+# goes through the safe file layer (core/platform/hermes-safe-file.c) or an
 # openat(O_NOFOLLOW) beneath a directory fd it already verified. This check
 # fails on any other way of opening a file by name in the product's code,
 # unless tests/safe-io-allow.txt lists the line with the reason it is safe
@@ -14,7 +14,7 @@ pattern='(g_file_get_contents|g_file_set_contents|g_file_new_for_path|g_fopen|g_
 status=0
 found=0
 for file in $(cd "$root" && find core plugins cli daemon -name '*.c' | sort); do
-	case $file in core/hermes-safe-file.c) continue ;; esac
+	case $file in core/platform/hermes-safe-file.c) continue ;; esac
 	grep -n -E "$pattern" "$root/$file" | while IFS= read -r hit; do
 		line=${hit#*:}
 		# comments mention calls they do not make
@@ -34,7 +34,7 @@ done
 if [ -s "${TMPDIR:-/tmp}/check-safe-io.$$" ]; then
 	found=$(wc -l <"${TMPDIR:-/tmp}/check-safe-io.$$")
 	rm -f "${TMPDIR:-/tmp}/check-safe-io.$$"
-	echo "$found raw open(s) outside the safe file layer; use core/hermes-safe-file.h or list the line, with why it is safe, in tests/safe-io-allow.txt" >&2
+	echo "$found raw open(s) outside the safe file layer; use core/platform/hermes-safe-file.h or list the line, with why it is safe, in tests/safe-io-allow.txt" >&2
 	exit 1
 fi
 rm -f "${TMPDIR:-/tmp}/check-safe-io.$$"

@@ -14,7 +14,7 @@
  * you changed the ABI: either undo the change, or bump
  * HERMES_BACKEND_ABI_MAJOR (anything but appending) or _MINOR (appending a
  * descriptor field, or taking a vfunc out of the interface padding) in
- * core/hermes-backend.h and meson.build, update docs/plugin-abi.md and only
+ * core/sdk/hermes-backend.h and meson.build, update docs/plugin-abi.md and only
  * then these numbers.
  */
 

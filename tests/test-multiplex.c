@@ -4,7 +4,7 @@
  */
 
 /*
- * The multiplex rule (core/hermes-multiplex.c) and the bounded YAML reader
+ * The multiplex rule (core/gateway/hermes-multiplex.c) and the bounded YAML reader
  * under it: the values upstream's `yaml.safe_load()` + `_coerce_bool()`
  * turn on (checked against PyYAML 6 when these cases were written; the
  * gi-python suite compares many more, generated), what upstream cannot

@@ -5,7 +5,7 @@
 
 /*
  * The safe file layer, written and read: what the two halves share
- * (core/hermes-safe-file.c resolves and reads, core/hermes-safe-write.c
+ * (core/platform/hermes-safe-file.c resolves and reads, core/platform/hermes-safe-write.c
  * replaces, appends and removes). Not installed.
  */
 
