@@ -223,6 +223,25 @@ hermes_test_snapshot_tree(const gchar *path)
 	return hermes_test_join_sorted(names, "\n");
 }
 
+void
+hermes_test_fill_disk(const gchar *dir)
+{
+	g_autofree gchar *path = g_build_filename(dir, ".filler", NULL);
+	gchar block[4096];
+	gint fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fail_msg("cannot create %s: %s", path, g_strerror(errno));
+	memset(block, 'x', sizeof(block));
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	/* the last partial block */
+	while (write(fd, block, 1) > 0)
+		;
+	if (errno != ENOSPC)
+		fail_msg("filling %s stopped with %s, not ENOSPC", path, g_strerror(errno));
+	close(fd);
+}
+
 static gboolean
 hermes_test_s6_send(const gchar *scandir, const gchar *command)
 {

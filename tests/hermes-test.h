@@ -40,6 +40,10 @@ gchar *
 hermes_test_list_dir(const gchar *path);
 gchar *
 hermes_test_snapshot_tree(const gchar *path);
+/* fills the file system holding @dir to the last byte with `@dir/.filler` (a dot file, which
+ * s6-svscan and listings skip); hermes_test_rmtree() of it frees the space again */
+void
+hermes_test_fill_disk(const gchar *dir);
 
 #define hermes_assert_no_error(e)                                 \
 	do {                                                      \

@@ -627,23 +627,6 @@ test_faults_root_refuses_user_tree(void **state)
 	}
 }
 
-/* fills a filesystem to the last byte; the filler is a dot file, which s6-svscan ignores */
-static void
-fill_disk(const gchar *dir)
-{
-	g_autofree gchar *path = g_build_filename(dir, ".filler", NULL);
-	gchar block[1024];
-	gint fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	memset(block, 'x', sizeof(block));
-	while (write(fd, block, sizeof(block)) > 0)
-		;
-	while (write(fd, block, 1) > 0)
-		;
-	assert_int_equal(errno, ENOSPC);
-	close(fd);
-}
-
 /* a crash loop on a full disk: finish cannot write its tally, the breaker still parks */
 static void
 test_faults_enospc_breaker_parks(void **state)
@@ -685,7 +668,7 @@ test_faults_enospc_breaker_parks(void **state)
 			g_usleep(20000);
 		assert_true(supervisor_of(dir) > 0);
 	}
-	fill_disk(f->scandir);
+	hermes_test_fill_disk(f->scandir);
 	/* it dies at once; s6 says 'u' first, so the start itself succeeds */
 	assert_true(hermes_service_manager_start(manager, "crash", NULL, &error));
 	hermes_assert_no_error(error);

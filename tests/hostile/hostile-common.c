@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -26,19 +27,6 @@ gboolean
 hostile_pending_enabled(void)
 {
 	return g_strcmp0(g_getenv("HERMES_HOSTILE_PENDING"), "1") == 0;
-}
-
-static const gchar *
-hostile_wrapper(void)
-{
-	const gchar *wrapper = g_getenv("HERMES_TEST_WRAPPER");
-	return wrapper != NULL && wrapper[0] != '\0' ? wrapper : NULL;
-}
-
-guint
-hostile_timeout_seconds(void)
-{
-	return hostile_wrapper() != NULL ? 200 : 20;
 }
 
 void
@@ -315,223 +303,6 @@ hostile_assert_result(HostileFixture *fx, const gchar *what, const gint *allowed
 	hostile_assert_victim_alive(fx, what);
 }
 
-static void
-hostile_child_setup(gpointer user_data)
-{
-	/* its own group, so a hang can be killed with everything it started */
-	setpgid(0, 0);
-}
-
-static void
-hostile_drain(gint fd, GString *buf)
-{
-	gchar chunk[4096];
-	gssize n;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		g_string_append_len(buf, chunk, n);
-}
-
-/* runs @argv; returns FALSE if it was still running at @deadline_us (it is then killed) */
-static gboolean
-hostile_spawn_bounded(gchar **argv,
-		      gchar **envp,
-		      const gchar *cwd,
-		      gint64 timeout_us,
-		      GString *out,
-		      GString *err,
-		      gint *wait_status)
-{
-	g_autoptr(GError) error = NULL;
-	gint in_fd = -1;
-	gint out_fd = -1;
-	gint err_fd = -1;
-	GPid pid = 0;
-	gint64 deadline = g_get_monotonic_time() + timeout_us;
-	gboolean exited = FALSE;
-	gboolean out_open = TRUE;
-	gboolean err_open = TRUE;
-	gint64 drain_deadline = 0;
-
-	if (!g_spawn_async_with_pipes(cwd,
-				      argv,
-				      envp,
-				      G_SPAWN_DO_NOT_REAP_CHILD,
-				      hostile_child_setup,
-				      NULL,
-				      &pid,
-				      &in_fd,
-				      &out_fd,
-				      &err_fd,
-				      &error))
-		fail_msg("cannot run %s: %s", argv[0], error->message);
-	close(in_fd);
-	g_unix_set_fd_nonblocking(out_fd, TRUE, NULL);
-	g_unix_set_fd_nonblocking(err_fd, TRUE, NULL);
-	for (;;) {
-		struct pollfd fds[2];
-		nfds_t n = 0;
-		gint64 now = g_get_monotonic_time();
-		if (!exited && waitpid(pid, wait_status, WNOHANG) == pid) {
-			exited = TRUE;
-			/* something it started may keep the pipes: read what is there, briefly */
-			drain_deadline = now + G_USEC_PER_SEC;
-		}
-		if (exited && ((!out_open && !err_open) || now > drain_deadline))
-			break;
-		if (!exited && now > deadline) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, wait_status, 0);
-			hostile_drain(out_fd, out);
-			hostile_drain(err_fd, err);
-			close(out_fd);
-			close(err_fd);
-			return FALSE;
-		}
-		if (out_open)
-			fds[n++] = (struct pollfd){.fd = out_fd, .events = POLLIN};
-		if (err_open)
-			fds[n++] = (struct pollfd){.fd = err_fd, .events = POLLIN};
-		if (n > 0 && poll(fds, n, 20) > 0) {
-			for (nfds_t i = 0; i < n; i++) {
-				gchar chunk[4096];
-				gssize got;
-				if (fds[i].revents == 0)
-					continue;
-				got = read(fds[i].fd, chunk, sizeof(chunk));
-				if (got > 0) {
-					g_string_append_len(
-						fds[i].fd == out_fd ? out : err, chunk, got);
-				} else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-					if (fds[i].fd == out_fd)
-						out_open = FALSE;
-					else
-						err_open = FALSE;
-				}
-			}
-		} else if (n == 0) {
-			g_usleep(10000);
-		}
-	}
-	close(out_fd);
-	close(err_fd);
-	return TRUE;
-}
-
-/* valgrind's own notes ("--PID-- WARNING: unhandled syscall", "==PID== …") are not hermes'
- * stderr; its errors still show as exit 99 */
-static void
-hostile_strip_valgrind(gchar **text)
-{
-	g_auto(GStrv) lines = g_strsplit(*text, "\n", -1);
-	g_autoptr(GString) kept = g_string_new(NULL);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		const gchar *l = lines[i];
-		gboolean ours = FALSE;
-		if ((l[0] == '-' && l[1] == '-') || (l[0] == '=' && l[1] == '=')) {
-			const gchar *p = l + 2;
-			while (g_ascii_isdigit(*p))
-				p++;
-			ours = p > l + 2 && p[0] == l[0] && p[1] == l[0];
-		}
-		if (ours)
-			continue;
-		g_string_append(kept, l);
-		if (lines[i + 1] != NULL)
-			g_string_append_c(kept, '\n');
-	}
-	g_free(*text);
-	*text = g_string_free(g_steal_pointer(&kept), FALSE);
-}
-
-gint
-hostile_run_full(HostileFixture *fx,
-		 const gchar *home,
-		 gchar **extra_env,
-		 guint64 vmem_kib,
-		 const gchar *const *args)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GString) out = g_string_new(NULL);
-	g_autoptr(GString) err = g_string_new(NULL);
-	g_autoptr(GString) line = g_string_new(NULL);
-	g_auto(GStrv) envp = g_strdupv(fx->envp);
-	const gchar *wrapper = hostile_wrapper();
-	gint64 started = g_get_monotonic_time();
-	gint wait_status = 0;
-
-	envp = g_environ_setenv(envp, "HERMES_HOME", home != NULL ? home : fx->home, TRUE);
-	for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++) {
-		g_auto(GStrv) kv = g_strsplit(extra_env[i], "=", 2);
-		if (kv[1] == NULL)
-			envp = g_environ_unsetenv(envp, kv[0]);
-		else
-			envp = g_environ_setenv(envp, kv[0], kv[1], TRUE);
-	}
-	/* AddressSanitizer reserves terabytes of address space for its shadow memory,
-	 * so an address-space limit cannot apply to an ASan build; the no-hang and
-	 * exit-code checks still hold there */
-	if (vmem_kib > 0 &&
-	    strstr(g_getenv("HERMES_TEST_SANITIZER") != NULL ? g_getenv("HERMES_TEST_SANITIZER")
-							     : "",
-		   "address") == NULL) {
-		g_ptr_array_add(argv, g_strdup("/bin/sh"));
-		g_ptr_array_add(argv, g_strdup("-c"));
-		g_ptr_array_add(argv,
-				g_strdup_printf("ulimit -v %" G_GUINT64_FORMAT " && exec \"$@\"",
-						vmem_kib));
-		g_ptr_array_add(argv, g_strdup("sh"));
-	}
-	if (wrapper != NULL) {
-		g_auto(GStrv) parts = g_strsplit(wrapper, " ", -1);
-		for (guint i = 0; parts[i] != NULL; i++)
-			g_ptr_array_add(argv, g_strdup(parts[i]));
-		g_ptr_array_add(argv, g_strdup("--quiet"));
-	}
-	g_ptr_array_add(argv, g_strdup(hermes_test_env("HERMES_TEST_HERMES")));
-	for (guint i = 0; args[i] != NULL; i++) {
-		g_ptr_array_add(argv, g_strdup(args[i]));
-		g_string_append_printf(line, "%s%s", i > 0 ? " " : "", args[i]);
-	}
-	g_ptr_array_add(argv, NULL);
-
-	g_clear_pointer(&fx->out, g_free);
-	g_clear_pointer(&fx->err, g_free);
-	if (!hostile_spawn_bounded((gchar **)argv->pdata,
-				   envp,
-				   fx->tmp,
-				   (gint64)hostile_timeout_seconds() * G_USEC_PER_SEC,
-				   out,
-				   err,
-				   &wait_status)) {
-		hostile_kill_strays(fx->tmp);
-		fail_msg("'hermes %s' hung: killed after %u s; stderr so far: %s",
-			 line->str,
-			 hostile_timeout_seconds(),
-			 err->str);
-	}
-	fx->seconds = (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
-	fx->out = g_string_free(g_steal_pointer(&out), FALSE);
-	fx->err = g_string_free(g_steal_pointer(&err), FALSE);
-	if (wrapper != NULL)
-		hostile_strip_valgrind(&fx->err);
-	if (WIFSIGNALED(wait_status)) {
-		fx->signal = WTERMSIG(wait_status);
-		fx->status = 128 + fx->signal;
-	} else {
-		fx->signal = 0;
-		fx->status = WEXITSTATUS(wait_status);
-	}
-	if (g_getenv("HERMES_HOSTILE_VERBOSE") != NULL)
-		print_message("# hermes %s -> %d (%.2f s)\n# stdout: %s\n# stderr: %s\n",
-			      line->str,
-			      fx->status,
-			      fx->seconds,
-			      fx->out,
-			      fx->err);
-	return fx->status;
-}
-
 gboolean
 hostile_reconcile_line_is(const gchar *line, const gchar *profile)
 {
@@ -699,6 +470,7 @@ hostile_setup(void **state)
 
 	fx->homes = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(fx->homes, g_strdup(fx->home));
+	fx->mounts = g_ptr_array_new_with_free_func(g_free);
 	fx->envp = hermes_test_hermes_environ(fx->home);
 	fx->envp = g_environ_setenv(fx->envp, "HOME", fx->tmp, TRUE);
 	fx->envp = g_environ_setenv(fx->envp, "NO_COLOR", "1", TRUE);
@@ -740,12 +512,15 @@ hostile_teardown(void **state)
 	}
 	hostile_kill_strays(fx->tmp);
 	hostile_reap(&fx->victim);
+	for (guint i = 0; i < fx->mounts->len; i++)
+		umount2(g_ptr_array_index(fx->mounts, i), MNT_DETACH);
 	hermes_test_rmtree(fx->tmp);
 	g_free(fx->tmp);
 	g_free(fx->home);
 	g_free(fx->outside);
 	g_free(fx->outside_snapshot);
 	g_ptr_array_unref(fx->homes);
+	g_ptr_array_unref(fx->mounts);
 	g_strfreev(fx->envp);
 	g_free(fx->out);
 	g_free(fx->err);

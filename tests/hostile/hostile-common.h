@@ -21,7 +21,8 @@ typedef struct {
 	gchar *home;	/* tmp/home: the HERMES_HOME under attack */
 	gchar *outside; /* tmp/outside: a sibling no command may write to */
 	gchar *outside_snapshot;
-	GPtrArray *homes; /* every home whose embedded tree teardown must stop */
+	GPtrArray *homes;  /* every home whose embedded tree teardown must stop */
+	GPtrArray *mounts; /* file systems a case mounted below tmp, unmounted at teardown */
 	gchar **envp;
 	GPid victim; /* a `sleep 1000` of the test: "another process" */
 	gchar *out;
@@ -40,6 +41,10 @@ hostile_teardown(void **state);
 gboolean
 hostile_pending_enabled(void);
 
+/* HERMES_TEST_WRAPPER (valgrind and its options) when the suite runs under it, else NULL */
+const gchar *
+hostile_wrapper(void);
+
 /* the per-command bound: 20 s, times 10 under HERMES_TEST_WRAPPER (valgrind) */
 guint
 hostile_timeout_seconds(void);
@@ -56,6 +61,48 @@ hostile_run_full(HostileFixture *fx,
 	hostile_run_full(fx, NULL, NULL, 0, (const gchar *const[]){__VA_ARGS__, NULL})
 #define hostile_run_home(fx, home, ...) \
 	hostile_run_full(fx, home, NULL, 0, (const gchar *const[]){__VA_ARGS__, NULL})
+
+/* the same without the valgrind wrapper, for a case's own look at the state around the
+ * commands under test (which valgrind watches): under valgrind each look costs seconds */
+gint
+hostile_observe_full(HostileFixture *fx, const gchar *home, const gchar *const *args);
+#define hostile_observe_home(fx, home, ...) \
+	hostile_observe_full(fx, home, (const gchar *const[]){__VA_ARGS__, NULL})
+
+/* runs @argv in its own process group; FALSE if it still ran after @timeout_us (then killed) */
+gboolean
+hostile_spawn_bounded(gchar **argv,
+		      gchar **envp,
+		      const gchar *cwd,
+		      gint64 timeout_us,
+		      GString *out,
+		      GString *err,
+		      gint *wait_status);
+
+/* a hermes running in the background, for cases that kill it midway or run many at once */
+typedef struct {
+	GPid pid;
+	gchar *line;	 /* its arguments, for messages */
+	gchar *out_path; /* its stdout and stderr, in files outside the home */
+	gchar *err_path;
+	gint64 started;
+} HostileChild;
+
+/* starts hermes on @home (NULL: fx->home) with @args, wrapped as hostile_run_full() does */
+HostileChild *
+hostile_spawn_full(HostileFixture *fx, const gchar *home, const gchar *const *args);
+#define hostile_spawn_home(fx, home, ...) \
+	hostile_spawn_full(fx, home, (const gchar *const[]){__VA_ARGS__, NULL})
+/* SIGKILL to that hermes alone, as `kill -9 PID` would send it */
+void
+hostile_child_kill(HostileChild *child);
+/* reaps it (a hang past the per-command bound fails the test) and records how it ended in
+ * @fx exactly as hostile_run_full() does; returns the exit code (128 + signal if killed) */
+gint
+hostile_child_finish(HostileFixture *fx, HostileChild *child);
+void
+hostile_child_free(HostileChild *child);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HostileChild, hostile_child_free)
 
 /* the result is a documented exit code from @allowed (terminated by -1), hermes was not
  * killed by a signal, a failure is exactly one line "hermes: …" on stderr, and nothing
