@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,6 +246,42 @@ test_replace_leaves_no_temporary(void **state)
 	hermes_assert_no_error(error);
 	listing = hermes_test_list_dir(profiles);
 	assert_string_equal(listing, "x.json");
+}
+
+/*
+ * A writer killed between naming its temporary and renaming it leaves
+ * `.<base>.<8 hex>`; the next replace of the same file removes it. One a live
+ * writer holds (its flock) stays, and so does anything not of that shape.
+ */
+static void
+test_replace_sweeps_killed_writers_temporaries(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *path = test_path(fx, "profiles/x.json");
+	g_autofree gchar *dead = test_path(fx, "profiles/.x.json.0123abcd");
+	g_autofree gchar *live = test_path(fx, "profiles/.x.json.89abcdef");
+	g_autofree gchar *profiles = test_path(fx, "profiles");
+	g_autofree gchar *listing = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *others[] = {".x.json.0123ABCD", ".x.json.tmp-0123abcd", ".y.json.0123abcd"};
+	gint live_fd;
+
+	hermes_test_write_file(dead, "half", 0600);
+	hermes_test_write_file(live, "being written", 0600);
+	for (guint i = 0; i < G_N_ELEMENTS(others); i++) {
+		g_autofree gchar *other = g_build_filename(profiles, others[i], NULL);
+		hermes_test_write_file(other, "not a temporary of x.json", 0600);
+	}
+	live_fd = open(live, O_RDONLY | O_CLOEXEC);
+	assert_true(live_fd >= 0);
+	assert_int_equal(flock(live_fd, LOCK_EX), 0);
+	assert_true(hermes_safe_file_replace(fx->root, path, "new", -1, 0600, &error));
+	hermes_assert_no_error(error);
+	close(live_fd);
+	listing = hermes_test_list_dir(profiles);
+	assert_string_equal(
+		listing,
+		".x.json.0123ABCD|.x.json.89abcdef|.x.json.tmp-0123abcd|.y.json.0123abcd|x.json");
 }
 
 static void
@@ -554,6 +591,7 @@ main(void)
 		BOTH(test_replace_replaces_link_not_target),
 		BOTH(test_replace_through_linked_dir_refused),
 		BOTH(test_replace_leaves_no_temporary),
+		BOTH(test_replace_sweeps_killed_writers_temporaries),
 		BOTH(test_append_refuses_link_and_fifo),
 		BOTH(test_append_refuses_hard_link),
 		BOTH(test_append_creates_and_appends),

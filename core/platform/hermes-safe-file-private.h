@@ -6,7 +6,8 @@
 /*
  * The safe file layer, written and read: what the two halves share
  * (core/platform/hermes-safe-file.c resolves and reads, core/platform/hermes-safe-write.c
- * replaces, appends and removes). Not installed.
+ * replaces, appends and removes, core/platform/hermes-safe-temp.c makes and sweeps the
+ * temporaries a replace goes through). Not installed.
  */
 
 #pragma once
@@ -21,5 +22,13 @@ gint
 hermes_safe_open_parent(const gchar *root, const gchar *path, gchar **base, GError **error);
 gboolean
 hermes_safe_check_regular(gint fd, gsize max_size, const gchar *display, GError **error);
+
+/* hermes-safe-temp.c: the temporary behind hermes_safe_file_replace() */
+gint
+hermes_safe_temp_create(gint dir_fd, const gchar *base, guint mode, gchar **name);
+gboolean
+hermes_safe_temp_publish(gint fd, const gchar *name, gint dir_fd, const gchar *base);
+void
+hermes_safe_temp_sweep(gint dir_fd, const gchar *base);
 
 G_END_DECLS

@@ -64,27 +64,6 @@ hermes_safe_write_all(gint fd, const gchar *data, gsize len, const gchar *displa
 	return TRUE;
 }
 
-/* a dot-prefixed temporary in @dir_fd, so scanners (s6-svscan, listings) skip it */
-static gint
-hermes_safe_create_temp(gint dir_fd, const gchar *base, guint mode, gchar **tmp_out)
-{
-	for (guint attempt = 0; attempt < 100; attempt++) {
-		g_autofree gchar *tmp = g_strdup_printf(".%s.%08x", base, g_random_int());
-		gint fd = openat(dir_fd,
-				 tmp,
-				 O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				 (mode_t)(mode & 07777));
-		if (fd >= 0) {
-			*tmp_out = g_steal_pointer(&tmp);
-			return fd;
-		}
-		if (errno != EEXIST)
-			return -1;
-	}
-	errno = EEXIST;
-	return -1;
-}
-
 static gboolean
 hermes_safe_fill_temp(gint fd,
 		      gboolean durable,
@@ -146,7 +125,9 @@ hermes_safe_file_replace(const gchar *root,
 	if (dir_fd < 0)
 		return FALSE;
 	durable = !hermes_safe_fd_is_volatile(dir_fd);
-	fd = hermes_safe_create_temp(dir_fd, base, mode, &tmp);
+	/* what a writer killed earlier left of this file goes first */
+	hermes_safe_temp_sweep(dir_fd, base);
+	fd = hermes_safe_temp_create(dir_fd, base, mode, &tmp);
 	if (fd < 0) {
 		hermes_error_set_errno(
 			error, errno, "cannot create a temporary file next to %s", path);
@@ -155,18 +136,20 @@ hermes_safe_file_replace(const gchar *root,
 	}
 	if (!hermes_safe_fill_temp(fd, durable, contents, len, mode, path, error)) {
 		close(fd);
-		unlinkat(dir_fd, tmp, 0);
+		if (tmp != NULL)
+			unlinkat(dir_fd, tmp, 0);
 		close(dir_fd);
 		return FALSE;
 	}
-	close(fd);
-	if (renameat(dir_fd, tmp, dir_fd, base) != 0) {
+	if (!hermes_safe_temp_publish(fd, tmp, dir_fd, base)) {
 		gint errsv = errno;
-		unlinkat(dir_fd, tmp, 0);
+		close(fd);
 		close(dir_fd);
 		hermes_error_set_errno(error, errsv, "cannot replace %s", path);
 		return FALSE;
 	}
+	/* the lock on the temporary ends only now that it has no name of its own */
+	close(fd);
 	if (durable && fsync(dir_fd) != 0) {
 		gint errsv = errno;
 		close(dir_fd);
