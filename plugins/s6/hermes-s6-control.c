@@ -153,6 +153,47 @@ hermes_s6_watch_name(void)
 	return g_strdup_printf("ftrig1:@%016" G_GINT64_MODIFIER "x%08x:%s", label, nano, rnd);
 }
 
+/*
+ * The subscription FIFO is made under its final name, never a hidden one
+ * renamed later: a `hermes` killed in between would leave a hidden FIFO
+ * nobody ever removes, while a published one without a reader is removed by
+ * s6-supervise at its next event (ENXIO). That same cleanup may take ours
+ * before we opened it; then a new name is tried.
+ */
+static gboolean
+hermes_s6_watch_open_fifo(HermesS6Watch *watch, const gchar *event_dir, GError **error)
+{
+	for (guint attempt = 0; attempt < 8; attempt++) {
+		g_autofree gchar *name = hermes_s6_watch_name();
+		/* group-writable: in a tree run by another account, s6-supervise writes as
+		 * that group */
+		if (mkfifoat(watch->dir_fd, name, 0620) != 0) {
+			if (errno == EEXIST)
+				continue;
+			break;
+		}
+		watch->read_fd =
+			openat(watch->dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (watch->read_fd < 0 && errno == ENOENT)
+			continue;
+		watch->write_fd = watch->read_fd >= 0
+					  ? openat(watch->dir_fd,
+						   name,
+						   O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+					  : -1;
+		if (watch->write_fd < 0) {
+			gint errsv = errno;
+			unlinkat(watch->dir_fd, name, 0);
+			errno = errsv;
+			break;
+		}
+		watch->name = g_steal_pointer(&name);
+		return TRUE;
+	}
+	hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
+	return FALSE;
+}
+
 /**
  * hermes_s6_watch_new:
  * @event_dir: a slot's event/ fifodir
@@ -173,8 +214,6 @@ hermes_s6_watch_new(const gchar *event_dir,
 		    gpointer user_data,
 		    GError **error)
 {
-	g_autofree gchar *name = hermes_s6_watch_name();
-	g_autofree gchar *hidden = g_strdup_printf(".%s", name);
 	g_autofree gchar *parent = g_path_get_dirname(event_dir);
 	g_autofree gchar *base = g_path_get_basename(event_dir);
 	HermesS6Watch *watch;
@@ -185,26 +224,14 @@ hermes_s6_watch_new(const gchar *event_dir,
 		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
 		return NULL;
 	}
-	/* group-writable: in a tree run by another account, s6-supervise writes as that group */
-	if (mkfifoat(dir_fd, hidden, 0620) != 0) {
-		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
-		close(dir_fd);
-		return NULL;
-	}
 	watch = g_new0(HermesS6Watch, 1);
 	watch->dir_fd = dir_fd;
-	watch->read_fd = openat(dir_fd, hidden, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	watch->write_fd =
-		watch->read_fd >= 0
-			? openat(dir_fd, hidden, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
-			: -1;
-	if (watch->write_fd < 0 || renameat(dir_fd, hidden, dir_fd, name) != 0) {
-		hermes_error_set_errno(error, errno, "cannot subscribe to %s", event_dir);
-		unlinkat(dir_fd, hidden, 0);
+	watch->read_fd = -1;
+	watch->write_fd = -1;
+	if (!hermes_s6_watch_open_fifo(watch, event_dir, error)) {
 		hermes_s6_watch_free(watch);
 		return NULL;
 	}
-	watch->name = g_steal_pointer(&name);
 	watch->func = func;
 	watch->user_data = user_data;
 	watch->source = g_unix_fd_source_new(watch->read_fd, G_IO_IN);
