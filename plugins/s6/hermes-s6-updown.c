@@ -56,6 +56,34 @@ hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
 				     error);
 }
 
+/* supervise/status as it is now; FALSE when there is none */
+static gboolean
+hermes_s6_manager_read_status(HermesS6Manager *self, const gchar *slot_dir, HermesS6Status *st)
+{
+	g_autofree gchar *reason_buf = NULL;
+	HermesS6SlotFacts facts;
+	gboolean have_status = FALSE;
+	return hermes_s6_manager_read(self->scandir,
+				      slot_dir,
+				      st,
+				      &have_status,
+				      &facts,
+				      &reason_buf,
+				      NULL,
+				      NULL,
+				      NULL) &&
+	       have_status;
+}
+
+/* a stop under way: s6 took a 'd' and the gateway drains, or finish runs */
+static gboolean
+hermes_s6_manager_going_down(HermesS6Manager *self, const gchar *slot_dir)
+{
+	HermesS6Status st;
+	return hermes_s6_manager_read_status(self, slot_dir, &st) &&
+	       (st.finishing || (st.pid != 0 && !st.wantup));
+}
+
 gboolean
 hermes_s6_manager_bring_up(HermesS6Manager *self,
 			   const gchar *profile,
@@ -77,6 +105,20 @@ hermes_s6_manager_bring_up(HermesS6Manager *self,
 	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, FALSE, error);
 	if (waiter == NULL)
 		return FALSE;
+	/* a 'u' sent while a stop is under way (one whose command was killed before
+	 * its wait, or one running beside us) is lost: the gateway exits 0, finish
+	 * ends the slot for good and s6 forgets it was wanted up. Let the stop end. */
+	if (hermes_s6_manager_going_down(self, slot_dir)) {
+		if (!hermes_s6_waiter_wait(waiter,
+					   HERMES_S6_WAIT_DOWN,
+					   0,
+					   hermes_s6_stop_timeout_ms(self->scandir, slot_dir),
+					   "finish the stop under way",
+					   cancellable,
+					   error))
+			return FALSE;
+		g_string_truncate(waiter->seen, 0);
+	}
 	if (!hermes_s6_control_slot(slot_dir, "u", error))
 		return FALSE;
 	/* like systemd's Type=notify: started means ready, where the gateway can say so */
@@ -103,7 +145,12 @@ hermes_s6_manager_bring_up(HermesS6Manager *self,
 	return FALSE;
 }
 
-/* a slot whose s6-supervise was killed: get one back before telling it anything */
+/*
+ * A slot no s6-supervise holds: one was killed (the lock is free), or none
+ * ever ran there (a slot registered while the tree was down, or published a
+ * moment ago by a reconcile or a start racing this command). Get one before
+ * telling it anything, else the command fails with "no s6-supervise".
+ */
 static gboolean
 hermes_s6_manager_repair(HermesS6Manager *self,
 			 const gchar *slot_dir,
@@ -111,20 +158,31 @@ hermes_s6_manager_repair(HermesS6Manager *self,
 			 GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
-	if (hermes_s6_lock_state(self->scandir, slot_dir) != HERMES_S6_LOCK_FREE)
+	HermesS6LockState lock = hermes_s6_lock_state(self->scandir, slot_dir);
+	if (lock != HERMES_S6_LOCK_FREE && lock != HERMES_S6_LOCK_ABSENT)
 		return TRUE;
 	if (hermes_s6_manager_ensure_supervised(self, slot_dir, TRUE, cancellable, &error_local))
 		return TRUE;
 	{
 		g_autofree gchar *name = g_path_get_basename(slot_dir);
 		g_autofree gchar *hint = hermes_s6_manager_repair_hint(self);
-		g_set_error(error,
-			    error_local->domain,
-			    error_local->code,
-			    "the s6-supervise of %s is gone and could not be brought back (%s); %s",
-			    name,
-			    error_local->message,
-			    hint);
+		if (lock == HERMES_S6_LOCK_FREE)
+			g_set_error(error,
+				    error_local->domain,
+				    error_local->code,
+				    "the s6-supervise of %s is gone and could not be brought back "
+				    "(%s); %s",
+				    name,
+				    error_local->message,
+				    hint);
+		else
+			g_set_error(
+				error,
+				error_local->domain,
+				error_local->code,
+				"no s6-supervise is running for %s and none could be started: %s",
+				name,
+				error_local->message);
 	}
 	return FALSE;
 }
