@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,6 +124,61 @@ hermes_s6_lock_state_at(gint supervise_fd)
 	if (fd < 0)
 		return errno == ENOENT ? HERMES_S6_LOCK_ABSENT : HERMES_S6_LOCK_UNKNOWN;
 	return hermes_s6_lock_test(fd);
+}
+
+/**
+ * hermes_s6_scandir_lock:
+ * @scandir: the scan directory
+ * @timeout_ms: how long to wait for another holder
+ * @error: %HERMES_ERROR_BUSY when the wait ran out
+ *
+ * One process at a time changes what s6-svscan is shown: building,
+ * publishing and sweeping slots, starting the embedded scanner. Without it,
+ * two `gateway start`s each start an s6-svscan (one dies at once and its
+ * command fails), and a registration sweeps another's staging directory as
+ * a leftover. The lock is an flock on the scan directory itself (s6 takes
+ * none there), so the kernel drops it when a holder is killed.
+ *
+ * Returns: the fd holding the lock (closing it unlocks), or -1 with @error set
+ */
+gint
+hermes_s6_scandir_lock(const gchar *scandir, guint timeout_ms, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	gint fd = hermes_safe_open_dir(NULL, scandir, error);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		gint errsv = errno;
+		if (errsv == EINTR)
+			continue;
+		if (errsv != EWOULDBLOCK || g_get_monotonic_time() >= deadline) {
+			close(fd);
+			if (errsv == EWOULDBLOCK)
+				g_set_error(
+					error,
+					HERMES_ERROR,
+					HERMES_ERROR_BUSY,
+					"another hermes has been changing %s for %u s; try again "
+					"when it is done",
+					scandir,
+					timeout_ms / 1000);
+			else
+				hermes_error_set_errno(error, errsv, "cannot lock %s", scandir);
+			return -1;
+		}
+		g_usleep(10 * 1000);
+	}
+	return fd;
+}
+
+/* no s6-supervise holds the slot or its logger */
+gboolean
+hermes_s6_slot_released(const gchar *scandir, const gchar *dir)
+{
+	g_autofree gchar *log_dir = g_build_filename(dir, "log", NULL);
+	return hermes_s6_lock_state(scandir, dir) != HERMES_S6_LOCK_HELD &&
+	       hermes_s6_lock_state(scandir, log_dir) != HERMES_S6_LOCK_HELD;
 }
 
 /* lstat beneath @scandir: a link counts as present, never followed */

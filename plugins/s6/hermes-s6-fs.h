@@ -24,6 +24,10 @@ hermes_s6_lock_state(const gchar *scandir, const gchar *dir);
 HermesS6LockState
 hermes_s6_lock_state_at(gint supervise_fd);
 gboolean
+hermes_s6_slot_released(const gchar *scandir, const gchar *dir);
+gint
+hermes_s6_scandir_lock(const gchar *scandir, guint timeout_ms, GError **error);
+gboolean
 hermes_s6_path_exists(const gchar *scandir, const gchar *path);
 GArray *
 hermes_s6_slot_processes(const gchar *slot_dir);

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
 #define HERMES_S6_SCAN_TIMEOUT_MS  5000
 #define HERMES_S6_SVSCAN_MAX	   1000
 #define HERMES_S6_GONE_TIMEOUT_MS  5000
+/* a scanner starting or a slot being published holds the scan directory this long at most */
+#define HERMES_S6_LOCK_TIMEOUT_MS 15000
 
 struct _HermesS6Manager {
 	GObject parent_instance;
@@ -152,6 +154,17 @@ hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
 				     const gchar *profile,
 				     GCancellable *cancellable,
 				     GError **error);
+
+/* hermes-s6-publish.c */
+void
+hermes_s6_manager_sweep_leftovers(HermesS6Manager *self);
+gboolean
+hermes_s6_manager_publish(HermesS6Manager *self,
+			  const gchar *profile,
+			  const gchar *slot_dir,
+			  GPtrArray *steps,
+			  gint64 gid,
+			  GError **error);
 
 /* hermes-s6-svscan.c */
 gboolean

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,158 +234,6 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 	return g_steal_pointer(&steps);
 }
 
-/* @path below @slot_dir as a path relative to the staging directory; "." for the slot */
-static const gchar *
-hermes_s6_relative(const gchar *path, const gchar *slot_dir)
-{
-	if (!g_str_has_prefix(path, slot_dir))
-		return NULL;
-	path += strlen(slot_dir);
-	while (*path == '/')
-		path++;
-	return *path == '\0' ? "." : path;
-}
-
-/* chmod through an fd opened without following links: a swapped entry is never changed */
-static gboolean
-hermes_s6_chmod_at(gint dir_fd, const gchar *rel, guint mode, gint64 gid, GError **error)
-{
-	gint fd = openat(dir_fd, rel, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		hermes_error_set_errno(error, errno, "cannot open %s", rel);
-		return FALSE;
-	}
-	if (gid >= 0 && fchown(fd, (uid_t)-1, (gid_t)gid) != 0) {
-		hermes_error_set_errno(
-			error, errno, "cannot give %s to group %" G_GINT64_FORMAT, rel, gid);
-		close(fd);
-		return FALSE;
-	}
-	/* after the chgrp, which clears setgid on some systems */
-	if (fchmod(fd, mode) != 0) {
-		hermes_error_set_errno(error, errno, "cannot set the mode of %s", rel);
-		close(fd);
-		return FALSE;
-	}
-	close(fd);
-	return TRUE;
-}
-
-static gboolean
-hermes_s6_execute_command(gint staging_fd,
-			  const gchar *const *argv,
-			  const gchar *slot_dir,
-			  gint64 gid,
-			  GError **error)
-{
-	if (g_strcmp0(argv[0], "mkfifo") == 0) {
-		const gchar *rel = hermes_s6_relative(argv[3], slot_dir);
-		/* mkfifo honours the umask: set the mode explicitly */
-		if (rel == NULL || mkfifoat(staging_fd, rel, 0600) != 0) {
-			hermes_error_set_errno(error, errno, "cannot create %s", argv[3]);
-			return FALSE;
-		}
-		return hermes_s6_chmod_at(staging_fd, rel, 0620, -1, error);
-	}
-	if (g_strcmp0(argv[0], "chgrp") == 0) {
-		for (guint j = 2; argv[j] != NULL; j++) {
-			const gchar *rel = hermes_s6_relative(argv[j], slot_dir);
-			struct stat st;
-			if (rel == NULL ||
-			    fstatat(staging_fd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-				hermes_error_set_errno(error, errno, "cannot stat %s", argv[j]);
-				return FALSE;
-			}
-			if (!hermes_s6_chmod_at(staging_fd, rel, st.st_mode & 07777, gid, error))
-				return FALSE;
-		}
-	}
-	/* the rescan is the caller's, after publishing */
-	return TRUE;
-}
-
-static gboolean
-hermes_s6_execute_step(gint staging_fd,
-		       const gchar *staging,
-		       HermesRenderStep *step,
-		       const gchar *slot_dir,
-		       gint64 gid,
-		       GError **error)
-{
-	const gchar *path = hermes_render_step_get_path(step);
-	const gchar *rel = path != NULL ? hermes_s6_relative(path, slot_dir) : NULL;
-
-	switch (hermes_render_step_get_kind(step)) {
-	case HERMES_RENDER_STEP_DIRECTORY:
-		/* the slot itself is the staging directory, made already */
-		if (rel == NULL ||
-		    (g_strcmp0(rel, ".") != 0 && mkdirat(staging_fd, rel, 0700) != 0)) {
-			hermes_error_set_errno(error, errno, "cannot create %s", path);
-			return FALSE;
-		}
-		return hermes_s6_chmod_at(
-			staging_fd, rel, hermes_render_step_get_mode(step), -1, error);
-	case HERMES_RENDER_STEP_FILE: {
-		g_autofree gchar *target =
-			rel != NULL ? g_build_filename(staging, rel, NULL) : NULL;
-		if (target == NULL) {
-			g_set_error(error,
-				    HERMES_ERROR,
-				    HERMES_ERROR_FAILED,
-				    "%s is outside the slot",
-				    path);
-			return FALSE;
-		}
-		return hermes_safe_file_replace(staging,
-						target,
-						hermes_render_step_get_contents(step),
-						-1,
-						hermes_render_step_get_mode(step),
-						error);
-	}
-	case HERMES_RENDER_STEP_COMMAND:
-		return hermes_s6_execute_command(
-			staging_fd, hermes_render_step_get_argv(step), slot_dir, gid, error);
-	default:
-		return TRUE;
-	}
-}
-
-/* carries out the plan below @staging instead of the final slot directory */
-static gboolean
-hermes_s6_manager_execute(GPtrArray *steps,
-			  const gchar *slot_dir,
-			  const gchar *staging,
-			  gint64 gid,
-			  const gchar *scandir,
-			  GError **error)
-{
-	gint staging_fd = hermes_safe_open_dir(scandir, staging, error);
-	if (staging_fd < 0)
-		return FALSE;
-	for (guint i = 0; i < steps->len; i++) {
-		if (!hermes_s6_execute_step(staging_fd,
-					    staging,
-					    g_ptr_array_index(steps, i),
-					    slot_dir,
-					    gid,
-					    error)) {
-			close(staging_fd);
-			return FALSE;
-		}
-	}
-	close(staging_fd);
-	return TRUE;
-}
-
-static gboolean
-hermes_s6_slot_released(const gchar *scandir, const gchar *dir)
-{
-	g_autofree gchar *log_dir = g_build_filename(dir, "log", NULL);
-	return hermes_s6_lock_state(scandir, dir) != HERMES_S6_LOCK_HELD &&
-	       hermes_s6_lock_state(scandir, log_dir) != HERMES_S6_LOCK_HELD;
-}
-
 /*
  * A supervised slot cannot be swapped under its s6-supervise: rewrite its
  * files atomically instead. s6 runs the new scripts from the next start;
@@ -441,81 +290,6 @@ hermes_s6_manager_ensure_scandir(HermesS6Manager *self, GError **error)
 	return FALSE;
 }
 
-/* staging, replaced or removed trees of this profile that a crash left behind */
-static void
-hermes_s6_manager_sweep_leftovers(HermesS6Manager *self, const gchar *profile)
-{
-	g_autoptr(GDir) dir = g_dir_open(self->scandir, 0, NULL);
-	g_autofree gchar *prefix = g_strdup_printf(".gateway-%s.", profile);
-	const gchar *entry;
-	if (dir == NULL)
-		return;
-	while ((entry = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *path = NULL;
-		const gchar *kind = entry + strlen(prefix);
-		if (!g_str_has_prefix(entry, prefix))
-			continue;
-		/* only our own suffixes, so a profile named like a suffix is never touched */
-		if (!g_str_has_prefix(kind, "new-") && !g_str_has_prefix(kind, "removing-") &&
-		    !g_str_has_prefix(kind, "replaced-"))
-			continue;
-		path = g_build_filename(self->scandir, entry, NULL);
-		hermes_safe_remove_tree(self->scandir, path, NULL);
-	}
-}
-
-/* builds the slot in a dot-prefixed staging directory and publishes it in one rename */
-static gboolean
-hermes_s6_manager_publish(HermesS6Manager *self,
-			  const gchar *profile,
-			  const gchar *slot_dir,
-			  GPtrArray *steps,
-			  gint64 gid,
-			  GError **error)
-{
-	g_autofree gchar *staging = NULL;
-	g_autoptr(GError) error_local = NULL;
-
-	hermes_s6_manager_sweep_leftovers(self, profile);
-	/* dot-prefixed: s6-svscan never supervises a half-built slot (upstream #54834) */
-	staging = g_strdup_printf("%s/.gateway-%s.new-XXXXXX", self->scandir, profile);
-	if (g_mkdtemp_full(staging, 0700) == NULL) {
-		hermes_error_set_errno(
-			error, errno, "cannot create a staging directory in %s", self->scandir);
-		return FALSE;
-	}
-	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
-		/* an unsupervised old slot (boot, a second reconcile): move it aside first */
-		g_autofree gchar *old = g_strdup_printf(
-			"%s/.gateway-%s.replaced-%08x", self->scandir, profile, g_random_int());
-		if (g_rename(slot_dir, old) != 0) {
-			hermes_error_set_errno(error, errno, "cannot replace %s", slot_dir);
-			hermes_safe_remove_tree(self->scandir, staging, NULL);
-			return FALSE;
-		}
-		if (!hermes_safe_remove_tree(self->scandir, old, error)) {
-			hermes_safe_remove_tree(self->scandir, staging, NULL);
-			return FALSE;
-		}
-	}
-	if (hermes_s6_manager_execute(steps, slot_dir, staging, gid, self->scandir, &error_local) &&
-	    hermes_platform_rename_noreplace(staging, slot_dir, &error_local))
-		return TRUE;
-	hermes_safe_remove_tree(self->scandir, staging, NULL);
-	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS)) {
-		g_set_error(error,
-			    HERMES_ERROR,
-			    HERMES_ERROR_ALREADY_EXISTS,
-			    "gateway '%s' is already registered at %s",
-			    profile,
-			    slot_dir);
-		return FALSE;
-	}
-	g_propagate_prefixed_error(
-		error, g_steal_pointer(&error_local), "cannot register gateway '%s': ", profile);
-	return FALSE;
-}
-
 /* s6-svscan picks the published slot up; an embedded tree that is not running does at start */
 static gboolean
 hermes_s6_manager_rescan_new(HermesS6Manager *self,
@@ -558,6 +332,56 @@ hermes_s6_manager_keep_unchanged(HermesS6Manager *self,
 					  error);
 }
 
+/* what a registration does with the slot on disk */
+typedef enum {
+	HERMES_S6_REGISTER_PUBLISH, /* build it in staging and rename it in */
+	HERMES_S6_REGISTER_KEEP,    /* it already is what the plan would write */
+	HERMES_S6_REGISTER_UPDATE,  /* it differs but is supervised: rewrite its files */
+} HermesS6RegisterWay;
+
+/*
+ * Under the scan directory's lock: sweep what killed commands left, decide,
+ * and publish a new slot. What follows (a rescan, bring-up waits) runs
+ * unlocked, so one slow start never holds up another profile's registration.
+ */
+static gboolean
+hermes_s6_manager_register_locked(HermesS6Manager *self,
+				  const gchar *profile,
+				  const gchar *slot_dir,
+				  GPtrArray *steps,
+				  gint64 gid,
+				  HermesRegisterFlags flags,
+				  HermesS6RegisterWay *way,
+				  GError **error)
+{
+	gint lock = hermes_s6_scandir_lock(self->scandir, HERMES_S6_LOCK_TIMEOUT_MS, error);
+	gboolean ok = TRUE;
+
+	if (lock < 0)
+		return FALSE;
+	hermes_s6_manager_sweep_leftovers(self);
+	*way = HERMES_S6_REGISTER_PUBLISH;
+	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
+		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_ALREADY_EXISTS,
+				    "gateway '%s' is already registered at %s",
+				    profile,
+				    slot_dir);
+			ok = FALSE;
+		} else if (hermes_s6_slot_matches(self->scandir, slot_dir, steps, gid)) {
+			*way = HERMES_S6_REGISTER_KEEP;
+		} else if (!hermes_s6_slot_released(self->scandir, slot_dir)) {
+			*way = HERMES_S6_REGISTER_UPDATE;
+		}
+	}
+	if (ok && *way == HERMES_S6_REGISTER_PUBLISH)
+		ok = hermes_s6_manager_publish(self, profile, slot_dir, steps, gid, error);
+	close(lock);
+	return ok;
+}
+
 gboolean
 hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 				   HermesGatewaySpec *spec,
@@ -570,6 +394,7 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
 	g_autoptr(GPtrArray) steps = NULL;
 	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
+	HermesS6RegisterWay way;
 	gint64 gid = -1;
 
 	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error) ||
@@ -582,25 +407,15 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 		return FALSE;
 	if (!hermes_s6_manager_ensure_scandir(self, error))
 		return FALSE;
-	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
-		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
-			g_set_error(error,
-				    HERMES_ERROR,
-				    HERMES_ERROR_ALREADY_EXISTS,
-				    "gateway '%s' is already registered at %s",
-				    profile,
-				    slot_dir);
-			return FALSE;
-		}
-		if (hermes_s6_slot_matches(self->scandir, slot_dir, steps, gid))
-			return hermes_s6_manager_keep_unchanged(
-				self, profile, slot_dir, flags, cancellable, error);
-		if (!hermes_s6_slot_released(self->scandir, slot_dir))
-			return hermes_s6_manager_update_in_place(
-				self, steps, slot_dir, flags, cancellable, error);
-	}
-	if (!hermes_s6_manager_publish(self, profile, slot_dir, steps, gid, error))
+	if (!hermes_s6_manager_register_locked(
+		    self, profile, slot_dir, steps, gid, flags, &way, error))
 		return FALSE;
+	if (way == HERMES_S6_REGISTER_KEEP)
+		return hermes_s6_manager_keep_unchanged(
+			self, profile, slot_dir, flags, cancellable, error);
+	if (way == HERMES_S6_REGISTER_UPDATE)
+		return hermes_s6_manager_update_in_place(
+			self, steps, slot_dir, flags, cancellable, error);
 	if ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) == 0 &&
 	    !hermes_s6_manager_rescan_new(self, profile, slot_dir, error))
 		return FALSE;

@@ -74,13 +74,11 @@ hermes_s6_manager_trust_logs(HermesS6Manager *self, GCancellable *cancellable, G
 	return TRUE;
 }
 
-gboolean
-hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
-				   GCancellable *cancellable,
-				   GError **error)
+/* s6-svscan on the scan directory, detached; returns once it reads its control FIFO */
+static gboolean
+hermes_s6_manager_spawn_scanner(HermesS6Manager *self, GError **error)
 {
-	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
-	g_autofree gchar *svscan = NULL;
+	g_autofree gchar *svscan = g_build_filename(self->bin_dir, "s6-svscan", NULL);
 	g_autofree gchar *max = g_strdup_printf("%d", HERMES_S6_SVSCAN_MAX);
 	g_autofree gchar *logs = g_build_filename(self->root, "logs", NULL);
 	g_autofree gchar *log_path = g_build_filename(logs, "s6-svscan.log", NULL);
@@ -90,22 +88,10 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 	gint64 pid = -1;
 	gint64 deadline;
 
-	if (!hermes_s6_manager_need_embedded(self, error) ||
-	    !hermes_s6_manager_need_bin_dir(self, error))
-		return FALSE;
-	if (hermes_s6_scanner_is_running(self->scandir))
-		return TRUE;
-	/* root's s6-svscan runs every run script of the tree as root, and their s6-logs */
-	if (!hermes_s6_trust_tree(self->scandir, NULL, TRUE, error) ||
-	    !hermes_s6_manager_trust_logs(self, cancellable, error))
-		return FALSE;
-	if (!hermes_s6_manager_ensure_scandir(self, error))
-		return FALSE;
 	if (g_mkdir_with_parents(logs, 0755) != 0) {
 		hermes_error_set_errno(error, errno, "cannot create %s", logs);
 		return FALSE;
 	}
-	svscan = g_build_filename(self->bin_dir, "s6-svscan", NULL);
 	envp = hermes_context_get_environ(self->ctx);
 	/* the slots' scripts expand $HERMES_HOME at run time: give them the root explicitly */
 	envp = g_environ_setenv(envp, "HERMES_HOME", self->root, TRUE);
@@ -145,6 +131,36 @@ hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
 		g_usleep(5000);
 	}
 	return TRUE;
+}
+
+gboolean
+hermes_s6_manager_supervisor_start(HermesServiceManager *manager,
+				   GCancellable *cancellable,
+				   GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	gboolean ok;
+	gint lock;
+
+	if (!hermes_s6_manager_need_embedded(self, error) ||
+	    !hermes_s6_manager_need_bin_dir(self, error))
+		return FALSE;
+	if (hermes_s6_scanner_is_running(self->scandir))
+		return TRUE;
+	/* root's s6-svscan runs every run script of the tree as root, and their s6-logs */
+	if (!hermes_s6_trust_tree(self->scandir, NULL, TRUE, error) ||
+	    !hermes_s6_manager_trust_logs(self, cancellable, error))
+		return FALSE;
+	if (!hermes_s6_manager_ensure_scandir(self, error))
+		return FALSE;
+	/* two commands starting the tree at once: the second finds the first's running */
+	lock = hermes_s6_scandir_lock(self->scandir, HERMES_S6_LOCK_TIMEOUT_MS, error);
+	if (lock < 0)
+		return FALSE;
+	ok = hermes_s6_scanner_is_running(self->scandir) ||
+	     hermes_s6_manager_spawn_scanner(self, error);
+	close(lock);
+	return ok;
 }
 
 static guint
