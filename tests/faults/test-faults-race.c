@@ -247,7 +247,7 @@ test_race_reconciles(void **state)
 int
 main(void)
 {
-	/* fixes not landed yet (both in core/hermes-gateway-control.c): see README.md */
+	/* fixes not landed yet (both in core/gateway/hermes-gateway-control.c): see README.md */
 	const gchar *const pending[] = {
 		"test_race_one_profile",
 		"start/stop are not serialised per home: a start's 'u' and a stop's 'd' "
