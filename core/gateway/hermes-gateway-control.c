@@ -30,6 +30,7 @@
 #include "hermes-gateway-result-private.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-state.h"
+#include "hermes-home-lock.h"
 #include "hermes-multiplex.h"
 #include "hermes-planned-stop.h"
 #include "hermes-profile.h"
@@ -281,9 +282,16 @@ hermes_gateway_run_ensure_registered(HermesGatewayRun *run, GError **error)
 		return FALSE;
 	if (run->before != NULL)
 		return hermes_gateway_run_refresh(run, spec, error);
+	g_clear_error(&error_local);
 	if (!hermes_service_manager_register_gateway(
-		    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, error)) {
-		g_prefix_error(error, "cannot register gateway '%s': ", profile);
+		    manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, &error_local)) {
+		/* registered by another command meanwhile (a profile create): what it wrote is ours */
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS))
+			return TRUE;
+		g_propagate_prefixed_error(error,
+					   g_steal_pointer(&error_local),
+					   "cannot register gateway '%s': ",
+					   profile);
 		return FALSE;
 	}
 	run->result->registered = TRUE;
@@ -469,6 +477,27 @@ hermes_gateway_run_steps(HermesGatewayRun *run, guint timeout_ms, GCancellable *
 					       hermes_service_manager_get_name(run->self->manager));
 }
 
+/*
+ * One action (or boot reconcile) per home at a time, from the intent it
+ * reads to the state it waits for: racing starts and stops otherwise end in
+ * a state nobody asked for last. Taken as the home's owner, so a root
+ * daemon leaves no root-owned lock file in a user's home.
+ */
+static HermesHomeLock *
+hermes_gateway_run_lock(HermesGatewayRun *run, GError **error)
+{
+	g_autofree gchar *root = hermes_profile_get_root(run->self->ctx);
+	HermesGatewayIdentity saved;
+	HermesHomeLock *lock;
+
+	if (!hermes_gateway_run_become(run, &saved, error))
+		return NULL;
+	lock = hermes_home_lock_acquire(
+		root, root, HERMES_HOME_LOCK_RECONCILE, HERMES_HOME_LOCK_WAIT_MS, error);
+	hermes_gateway_run_unbecome(&saved);
+	return lock;
+}
+
 /**
  * hermes_gateway_control_run:
  * @self: a #HermesGatewayControl
@@ -494,6 +523,7 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 {
 	HermesGatewayRun run = {self, NULL, NULL, NULL, FALSE, 0, 0, NULL, 0};
 	g_autofree gchar *name = NULL;
+	g_autoptr(HermesHomeLock) lock = NULL;
 	GError *error_local = NULL;
 
 	g_return_val_if_fail(HERMES_IS_GATEWAY_CONTROL(self), NULL);
@@ -510,6 +540,15 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 		return run.result;
 	}
 	hermes_gateway_control_find_home(&run);
+	if (run.home != NULL) {
+		lock = hermes_gateway_run_lock(&run, &error_local);
+		if (lock == NULL) {
+			hermes_gateway_result_fail(
+				run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
+			g_free(run.home);
+			return run.result;
+		}
+	}
 	hermes_gateway_run_steps(&run, timeout_ms, cancellable);
 	g_clear_pointer(&run.before, hermes_gateway_status_unref);
 	g_free(run.home);
