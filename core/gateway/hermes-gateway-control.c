@@ -164,17 +164,19 @@ typedef struct {
 	gint gid;
 } HermesGatewayIdentity;
 
+/* @uid and @gid for this thread's file accesses, when @active */
 static gboolean
-hermes_gateway_run_become(HermesGatewayRun *run, HermesGatewayIdentity *saved, GError **error)
+hermes_gateway_identity_become(
+	gboolean active, guint32 uid, guint32 gid, HermesGatewayIdentity *saved, GError **error)
 {
 	saved->active = FALSE;
 #ifdef __linux__
-	if (!run->as_owner)
+	if (!active)
 		return TRUE;
-	saved->gid = setfsgid(run->owner_gid);
-	saved->uid = setfsuid(run->owner_uid);
+	saved->gid = setfsgid(gid);
+	saved->uid = setfsuid(uid);
 	saved->active = TRUE;
-	if ((guint32)setfsuid((uid_t)-1) != run->owner_uid) {
+	if ((guint32)setfsuid((uid_t)-1) != uid) {
 		setfsuid(saved->uid);
 		setfsgid(saved->gid);
 		saved->active = FALSE;
@@ -182,15 +184,22 @@ hermes_gateway_run_become(HermesGatewayRun *run, HermesGatewayIdentity *saved, G
 			    HERMES_ERROR,
 			    HERMES_ERROR_PERMISSION_DENIED,
 			    "cannot act as uid %u on its home",
-			    run->owner_uid);
+			    uid);
 		return FALSE;
 	}
 #endif
 	return TRUE;
 }
 
+static gboolean
+hermes_gateway_run_become(HermesGatewayRun *run, HermesGatewayIdentity *saved, GError **error)
+{
+	return hermes_gateway_identity_become(
+		run->as_owner, run->owner_uid, run->owner_gid, saved, error);
+}
+
 static void
-hermes_gateway_run_unbecome(HermesGatewayIdentity *saved)
+hermes_gateway_identity_unbecome(HermesGatewayIdentity *saved)
 {
 #ifdef __linux__
 	if (saved->active) {
@@ -215,7 +224,7 @@ hermes_gateway_run_set_desired(HermesGatewayRun *run,
 	if (previous != NULL)
 		*previous = hermes_gateway_state_get_desired(run->home);
 	ret = hermes_gateway_state_set_desired(run->home, desired, error);
-	hermes_gateway_run_unbecome(&saved);
+	hermes_gateway_identity_unbecome(&saved);
 	return ret;
 }
 
@@ -324,7 +333,7 @@ hermes_gateway_run_mark_planned_stop(HermesGatewayRun *run)
 	if (hermes_gateway_run_become(run, &saved, &error_local)) {
 		if (hermes_planned_stop_write(run->home, pid, &error_local))
 			run->marked_pid = pid;
-		hermes_gateway_run_unbecome(&saved);
+		hermes_gateway_identity_unbecome(&saved);
 	}
 	if (error_local != NULL)
 		g_debug("no planned-stop marker for %s: %s",
@@ -404,7 +413,7 @@ hermes_gateway_run_refused(HermesGatewayRun *run,
 	/* a marker left behind would turn the gateway's next, unplanned death into a stop */
 	if (run->marked_pid > 0 && hermes_gateway_run_become(run, &saved, NULL)) {
 		hermes_planned_stop_withdraw(run->home, run->marked_pid);
-		hermes_gateway_run_unbecome(&saved);
+		hermes_gateway_identity_unbecome(&saved);
 	}
 	if (run->home != NULL && g_strcmp0(previous, desired) != 0 &&
 	    !hermes_gateway_run_set_desired(run, NULL, previous, &error_restore))
@@ -480,22 +489,42 @@ hermes_gateway_run_steps(HermesGatewayRun *run, guint timeout_ms, GCancellable *
 /*
  * One action (or boot reconcile) per home at a time, from the intent it
  * reads to the state it waits for: racing starts and stops otherwise end in
- * a state nobody asked for last. Taken as the home's owner, so a root
- * daemon leaves no root-owned lock file in a user's home.
+ * a state nobody asked for last. The lock lives in the root's run/ and is
+ * taken as the root's owner, so a root daemon leaves no root-owned file in
+ * a user's tree, and a user's profile in root's tree takes root's lock.
  */
-static HermesHomeLock *
-hermes_gateway_run_lock(HermesGatewayRun *run, GError **error)
+static gboolean
+hermes_gateway_run_lock(HermesGatewayRun *run, HermesHomeLock **lock, GError **error)
 {
 	g_autofree gchar *root = hermes_profile_get_root(run->self->ctx);
+	g_autoptr(GError) error_local = NULL;
 	HermesGatewayIdentity saved;
-	HermesHomeLock *lock;
+	gboolean as_owner = FALSE;
+	GStatBuf st = {0};
 
-	if (!hermes_gateway_run_become(run, &saved, error))
-		return NULL;
-	lock = hermes_home_lock_acquire(
-		root, root, HERMES_HOME_LOCK_RECONCILE, HERMES_HOME_LOCK_WAIT_MS, error);
-	hermes_gateway_run_unbecome(&saved);
-	return lock;
+#ifdef __linux__
+	as_owner = (run->self->flags & HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER) != 0 &&
+		   geteuid() == 0 && g_stat(root, &st) == 0 && st.st_uid != 0;
+#endif
+	if (!hermes_gateway_identity_become(as_owner, st.st_uid, st.st_gid, &saved, error))
+		return FALSE;
+	*lock = hermes_home_lock_acquire(
+		root, root, HERMES_HOME_LOCK_RECONCILE, HERMES_HOME_LOCK_WAIT_MS, &error_local);
+	hermes_gateway_identity_unbecome(&saved);
+	if (*lock != NULL)
+		return TRUE;
+	/*
+	 * A member of a root tree's group may control its gateways but not
+	 * create run/ or the lock in root's home: the supervisor's own
+	 * permissions decide for it, unserialised (the lock orders commands,
+	 * it guards nothing)
+	 */
+	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED)) {
+		g_debug("acting without the home lock: %s", error_local->message);
+		return TRUE;
+	}
+	g_propagate_error(error, g_steal_pointer(&error_local));
+	return FALSE;
 }
 
 /**
@@ -541,8 +570,7 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 	}
 	hermes_gateway_control_find_home(&run);
 	if (run.home != NULL) {
-		lock = hermes_gateway_run_lock(&run, &error_local);
-		if (lock == NULL) {
+		if (!hermes_gateway_run_lock(&run, &lock, &error_local)) {
 			hermes_gateway_result_fail(
 				run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
 			g_free(run.home);

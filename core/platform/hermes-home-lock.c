@@ -188,6 +188,7 @@ hermes_home_lock_acquire(
 {
 	g_autofree gchar *dir = NULL;
 	g_autofree gchar *text = NULL;
+	g_autoptr(GError) error_local = NULL;
 	HermesHomeLock *self;
 	gint fd;
 
@@ -196,9 +197,20 @@ hermes_home_lock_acquire(
 	if (!hermes_home_lock_ensure_dir(root, home, error))
 		return NULL;
 	dir = g_build_filename(home, HERMES_HOME_LOCK_DIR, NULL);
-	fd = hermes_home_lock_open_file(root, dir, name, O_RDWR | O_CREAT, 0644, error);
-	if (fd < 0)
+	fd = hermes_home_lock_open_file(root, dir, name, O_RDWR | O_CREAT, 0644, &error_local);
+	/*
+	 * flock() needs no write access: one who may act on the tree but not
+	 * write its run/ (a member of a root tree's group) waits on the same
+	 * lock through a read-only descriptor
+	 */
+	if (fd < 0 && g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED)) {
+		g_clear_error(&error_local);
+		fd = hermes_home_lock_open_file(root, dir, name, O_RDONLY, 0, &error_local);
+	}
+	if (fd < 0) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
 		return NULL;
+	}
 	self = g_new0(HermesHomeLock, 1);
 	self->fd = fd;
 	self->path = g_build_filename(dir, name, NULL);
