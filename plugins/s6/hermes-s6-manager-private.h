@@ -32,6 +32,7 @@ struct _HermesS6Manager {
 	GMainContext *context;			/* where gateway-changed is emitted */
 	GHashTable *watches;			/* profile -> HermesS6Watch */
 	HermesRegistrationWatch *registrations; /* slots coming and going */
+	gboolean leftovers_swept;		/* once a process: see sweep_leftovers */
 };
 
 typedef struct {

@@ -186,13 +186,19 @@ hermes_s6_is_transient(const gchar *entry, const gchar *kind)
  * under the scan directory's lock, so no staging or replaced tree in it can
  * be another command's work in progress; a tree being removed can be (an
  * unregister waits for its supervisors unlocked), so only one no
- * s6-supervise holds any more is taken.
+ * s6-supervise holds any more is taken. Once a process: what this process
+ * leaves it cleans itself, and a boot reconcile of N slots must not read the
+ * whole scan directory N times.
  */
 void
 hermes_s6_manager_sweep_leftovers(HermesS6Manager *self)
 {
-	g_autoptr(GDir) dir = g_dir_open(self->scandir, 0, NULL);
+	g_autoptr(GDir) dir = NULL;
 	const gchar *entry;
+	if (self->leftovers_swept)
+		return;
+	self->leftovers_swept = TRUE;
+	dir = g_dir_open(self->scandir, 0, NULL);
 	if (dir == NULL)
 		return;
 	while ((entry = g_dir_read_name(dir)) != NULL) {
