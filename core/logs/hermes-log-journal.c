@@ -6,8 +6,9 @@
 /*
  * `gateway logs` for the systemd backend: the unit's journal through
  * sd-journal, never journalctl's text. -f waits on the journal's own fd
- * (sd_journal_get_fd) in the main context. Built only with libsystemd; a
- * build without it says so instead.
+ * (sd_journal_get_fd) in the main context. Built only with libsystemd's
+ * headers (libsystemd itself is loaded on first use, hermes-journal-dl.c); a
+ * build without them, or a machine without libsystemd, says so instead.
  */
 
 #include "config.h"
@@ -18,7 +19,8 @@
 #if HAVE_LIBSYSTEMD
 
 #include <glib-unix.h>
-#include <systemd/sd-journal.h>
+
+#include "hermes-journal-dl.h"
 
 gboolean
 hermes_log_journal_open(HermesLogReader *self, GError **error)
@@ -30,22 +32,26 @@ hermes_log_journal_open(HermesLogReader *self, GError **error)
 		g_strdup_printf("%s=%s", system ? "_SYSTEMD_UNIT" : "_SYSTEMD_USER_UNIT", unit);
 	g_autofree gchar *about = g_strdup_printf("%s=%s", system ? "UNIT" : "USER_UNIT", unit);
 	sd_journal *journal = NULL;
-	gint r = sd_journal_open(&journal,
-				 SD_JOURNAL_LOCAL_ONLY |
-					 (system ? SD_JOURNAL_SYSTEM : SD_JOURNAL_CURRENT_USER));
+	const HermesJournalApi *sd = hermes_journal_api(error);
+	gint r;
+
+	if (sd == NULL)
+		return FALSE;
+	r = sd->open(&journal,
+		     SD_JOURNAL_LOCAL_ONLY |
+			     (system ? SD_JOURNAL_SYSTEM : SD_JOURNAL_CURRENT_USER));
 	if (r < 0) {
 		hermes_error_set_errno(error, -r, "cannot open the journal of %s", unit);
 		return FALSE;
 	}
-	if ((r = sd_journal_add_match(journal, own, 0)) < 0 ||
-	    (r = sd_journal_add_disjunction(journal)) < 0 ||
-	    (r = sd_journal_add_match(journal, about, 0)) < 0) {
-		sd_journal_close(journal);
+	if ((r = sd->add_match(journal, own, 0)) < 0 || (r = sd->add_disjunction(journal)) < 0 ||
+	    (r = sd->add_match(journal, about, 0)) < 0) {
+		sd->close(journal);
 		hermes_error_set_errno(error, -r, "cannot select %s in the journal", unit);
 		return FALSE;
 	}
 	/* a message is a line: the same cap as for files */
-	sd_journal_set_data_threshold(journal, HERMES_LOG_MAX_LINE + sizeof("MESSAGE="));
+	sd->set_data_threshold(journal, HERMES_LOG_MAX_LINE + sizeof("MESSAGE="));
 	self->journal = journal;
 	return TRUE;
 }
@@ -53,6 +59,7 @@ hermes_log_journal_open(HermesLogReader *self, GError **error)
 static HermesLogLine *
 hermes_log_journal_line(HermesLogReader *self)
 {
+	const HermesJournalApi *sd = hermes_journal_api(NULL); /* loaded: a journal is open */
 	sd_journal *journal = self->journal;
 	HermesLogStream *stream = g_ptr_array_index(self->streams, 0);
 	const void *data = NULL;
@@ -61,13 +68,13 @@ hermes_log_journal_line(HermesLogReader *self)
 	HermesLogLine *line;
 	const gsize prefix = strlen("MESSAGE=");
 
-	if (sd_journal_get_data(journal, "MESSAGE", &data, &length) < 0 || length < prefix) {
+	if (sd->get_data(journal, "MESSAGE", &data, &length) < 0 || length < prefix) {
 		data = "MESSAGE=";
 		length = prefix;
 	}
 	line = hermes_log_reader_make_line(
 		self, stream, (const gchar *)data + prefix, length - prefix);
-	if (sd_journal_get_realtime_usec(journal, &usec) >= 0 && usec <= G_MAXINT64)
+	if (sd->get_realtime_usec(journal, &usec) >= 0 && usec <= G_MAXINT64)
 		line->time_us = (gint64)usec;
 	return line;
 }
@@ -75,17 +82,18 @@ hermes_log_journal_line(HermesLogReader *self)
 GPtrArray *
 hermes_log_journal_tail(HermesLogReader *self, guint n, gint64 since_us, GError **error)
 {
+	const HermesJournalApi *sd = hermes_journal_api(NULL); /* loaded: a journal is open */
 	sd_journal *journal = self->journal;
 	g_autoptr(GPtrArray) newest_first =
 		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_log_line_free);
 	GPtrArray *lines = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_log_line_free);
-	gint r = sd_journal_seek_tail(journal);
+	gint r = sd->seek_tail(journal);
 
 	g_clear_pointer(&self->cursor, g_free);
-	while (r >= 0 && newest_first->len < n && (r = sd_journal_previous(journal)) > 0) {
+	while (r >= 0 && newest_first->len < n && (r = sd->previous(journal)) > 0) {
 		HermesLogLine *line = hermes_log_journal_line(self);
 		if (newest_first->len == 0)
-			sd_journal_get_cursor(journal, &self->cursor);
+			sd->get_cursor(journal, &self->cursor);
 		if (since_us != HERMES_LOG_NO_TIME && line->time_us < since_us) {
 			hermes_log_line_free(line);
 			break;
@@ -98,9 +106,8 @@ hermes_log_journal_tail(HermesLogReader *self, guint n, gint64 since_us, GError 
 		return NULL;
 	}
 	/* -f goes on after the newest entry there was, read or not (-n 0) */
-	if (self->cursor == NULL && sd_journal_seek_tail(journal) >= 0 &&
-	    sd_journal_previous(journal) > 0)
-		sd_journal_get_cursor(journal, &self->cursor);
+	if (self->cursor == NULL && sd->seek_tail(journal) >= 0 && sd->previous(journal) > 0)
+		sd->get_cursor(journal, &self->cursor);
 	for (guint i = newest_first->len; i > 0; i--)
 		g_ptr_array_add(lines, g_ptr_array_steal_index(newest_first, i - 1));
 	return lines;
@@ -109,7 +116,8 @@ hermes_log_journal_tail(HermesLogReader *self, guint n, gint64 since_us, GError 
 static void
 hermes_log_journal_drain(HermesLogReader *self)
 {
-	while (sd_journal_next(self->journal) > 0) {
+	const HermesJournalApi *sd = hermes_journal_api(NULL); /* loaded: a journal is open */
+	while (sd->next(self->journal) > 0) {
 		g_autoptr(HermesLogLine) line = hermes_log_journal_line(self);
 		g_signal_emit_by_name(self, "line", line);
 	}
@@ -118,8 +126,9 @@ hermes_log_journal_drain(HermesLogReader *self)
 static gboolean
 hermes_log_journal_ready_cb(gint fd, GIOCondition condition, gpointer data)
 {
+	const HermesJournalApi *sd = hermes_journal_api(NULL); /* loaded: a journal is open */
 	HermesLogReader *self = data;
-	sd_journal_process(self->journal);
+	sd->process(self->journal);
 	hermes_log_journal_drain(self);
 	return G_SOURCE_CONTINUE;
 }
@@ -127,7 +136,8 @@ hermes_log_journal_ready_cb(gint fd, GIOCondition condition, gpointer data)
 gboolean
 hermes_log_journal_follow(HermesLogReader *self, GError **error)
 {
-	gint fd = sd_journal_get_fd(self->journal);
+	const HermesJournalApi *sd = hermes_journal_api(NULL); /* loaded: a journal is open */
+	gint fd = sd->get_fd(self->journal);
 	gint r;
 	if (fd < 0) {
 		hermes_error_set_errno(error, -fd, "cannot watch the journal");
@@ -135,11 +145,11 @@ hermes_log_journal_follow(HermesLogReader *self, GError **error)
 	}
 	/* just past the newest entry the tail saw; an empty journal: from its end */
 	if (self->cursor != NULL) {
-		r = sd_journal_seek_cursor(self->journal, self->cursor);
+		r = sd->seek_cursor(self->journal, self->cursor);
 		if (r >= 0)
-			sd_journal_next(self->journal);
+			sd->next(self->journal);
 	} else {
-		r = sd_journal_seek_tail(self->journal);
+		r = sd->seek_tail(self->journal);
 	}
 	if (r < 0) {
 		hermes_error_set_errno(error, -r, "cannot seek in the journal");
@@ -157,8 +167,9 @@ hermes_log_journal_close(HermesLogReader *self)
 		g_source_remove(self->journal_source);
 	self->journal_source = 0;
 	g_clear_pointer(&self->cursor, g_free);
+	/* asked only with a journal open: a file reader must not load libsystemd */
 	if (self->journal != NULL)
-		sd_journal_close(self->journal);
+		hermes_journal_api(NULL)->close(self->journal);
 	self->journal = NULL;
 }
 
