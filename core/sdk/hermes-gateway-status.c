@@ -457,16 +457,15 @@ hermes_tristate_to_string(HermesTristate value)
 }
 
 static void
-hermes_gateway_status_add_int_or_null(JsonBuilder *builder,
+hermes_gateway_status_set_int_or_null(JsonObject *obj,
 				      const gchar *key,
 				      gint64 value,
 				      gint64 unknown)
 {
-	json_builder_set_member_name(builder, key);
 	if (value == unknown)
-		json_builder_add_null_value(builder);
+		json_object_set_null_member(obj, key);
 	else
-		json_builder_add_int_value(builder, value);
+		json_object_set_int_member(obj, key, value);
 }
 
 /**
@@ -603,34 +602,34 @@ hermes_gateway_reason_from_string(const gchar *name)
 JsonNode *
 hermes_gateway_status_to_json(const HermesGatewayStatus *self)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
+	/* objects set directly, not through a JsonBuilder: `status --all` renders
+	 * hundreds of these, and the builder's bookkeeping doubled the cost */
+	JsonNode *node;
+	JsonObject *obj;
+	JsonObject *raw;
 	g_auto(GStrv) keys = NULL;
 
 	g_return_val_if_fail(self != NULL, NULL);
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "profile");
-	json_builder_add_string_value(builder, self->profile);
-	json_builder_set_member_name(builder, "state");
-	json_builder_add_string_value(builder, hermes_gateway_state_to_string(self->state));
-	json_builder_set_member_name(builder, "wanted");
-	json_builder_add_string_value(builder, hermes_gateway_wanted_to_string(self->wanted));
-	hermes_gateway_status_add_int_or_null(builder, "pid", self->pid, -1);
-	hermes_gateway_status_add_int_or_null(builder, "since_us", self->since_us, 0);
-	json_builder_set_member_name(builder, "ready");
-	json_builder_add_string_value(builder, hermes_tristate_to_string(self->ready));
-	hermes_gateway_status_add_int_or_null(builder, "ready_since_us", self->ready_since_us, 0);
-	hermes_gateway_status_add_int_or_null(builder, "last_exit_code", self->last_exit_code, -1);
-	hermes_gateway_status_add_int_or_null(builder, "last_signal", self->last_signal, 0);
-	hermes_gateway_status_add_int_or_null(builder, "restarts", self->restarts, -1);
+	obj = json_object_new();
+	json_object_set_string_member(obj, "profile", self->profile);
+	json_object_set_string_member(obj, "state", hermes_gateway_state_to_string(self->state));
+	json_object_set_string_member(obj, "wanted", hermes_gateway_wanted_to_string(self->wanted));
+	hermes_gateway_status_set_int_or_null(obj, "pid", self->pid, -1);
+	hermes_gateway_status_set_int_or_null(obj, "since_us", self->since_us, 0);
+	json_object_set_string_member(obj, "ready", hermes_tristate_to_string(self->ready));
+	hermes_gateway_status_set_int_or_null(obj, "ready_since_us", self->ready_since_us, 0);
+	hermes_gateway_status_set_int_or_null(obj, "last_exit_code", self->last_exit_code, -1);
+	hermes_gateway_status_set_int_or_null(obj, "last_signal", self->last_signal, 0);
+	hermes_gateway_status_set_int_or_null(obj, "restarts", self->restarts, -1);
 
-	json_builder_set_member_name(builder, "raw");
-	json_builder_begin_object(builder);
+	/* JsonObject keeps insertion order: the keys sorted, as get_raw_keys gives */
+	raw = json_object_new();
 	keys = hermes_gateway_status_get_raw_keys(self);
-	for (guint i = 0; keys[i] != NULL; i++) {
-		json_builder_set_member_name(builder, keys[i]);
-		json_builder_add_string_value(builder, g_hash_table_lookup(self->raw, keys[i]));
-	}
-	json_builder_end_object(builder);
-	json_builder_end_object(builder);
-	return json_builder_get_root(builder);
+	for (guint i = 0; keys[i] != NULL; i++)
+		json_object_set_string_member(
+			raw, keys[i], g_hash_table_lookup(self->raw, keys[i]));
+	json_object_set_object_member(obj, "raw", raw);
+	node = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(node, obj);
+	return node;
 }
