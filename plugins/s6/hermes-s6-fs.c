@@ -15,12 +15,56 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hermes-platform.h"
 #include "hermes-s6-fs.h"
+
+/**
+ * hermes_s6_open_beneath_fd:
+ * @dir_fd: an opened directory (not closed)
+ * @rel: a relative path below @dir_fd; every component is opened O_NOFOLLOW
+ * @flags: open flags for the last component
+ *
+ * Returns: an fd, or -1 with errno set
+ */
+gint
+hermes_s6_open_beneath_fd(gint dir_fd, const gchar *rel, gint flags)
+{
+	gint fd = dir_fd;
+
+	for (const gchar *part = rel; part != NULL;) {
+		const gchar *slash = strchr(part, '/');
+		g_autofree gchar *name = slash != NULL ? g_strndup(part, slash - part) : NULL;
+		const gchar *component = name != NULL ? name : part;
+		gboolean last = slash == NULL;
+		gint next;
+		gint errsv;
+		if (component[0] == '\0' || g_strcmp0(component, "..") == 0) {
+			if (fd != dir_fd)
+				close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+		next = openat(fd,
+			      component,
+			      /* O_PATH: a group may traverse supervise/ (0710), not read it */
+			      (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+		errsv = errno;
+		if (fd != dir_fd)
+			close(fd);
+		if (next < 0) {
+			errno = errsv;
+			return -1;
+		}
+		fd = next;
+		part = slash != NULL ? slash + 1 : NULL;
+	}
+	return fd;
+}
 
 /**
  * hermes_s6_open_beneath:
@@ -35,8 +79,9 @@ gint
 hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gint flags)
 {
 	g_autoptr(GError) error_local = NULL;
-	g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
 	gint fd = hermes_safe_open_dir(root, dir, &error_local);
+	gint sub;
+	gint errsv;
 
 	if (fd < 0) {
 		errno = g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND) ? ENOENT
@@ -45,28 +90,11 @@ hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gi
 				: EIO;
 		return -1;
 	}
-	for (guint i = 0; parts[i] != NULL; i++) {
-		gboolean last = parts[i + 1] == NULL;
-		gint next;
-		gint errsv;
-		if (parts[i][0] == '\0' || g_strcmp0(parts[i], "..") == 0) {
-			close(fd);
-			errno = EINVAL;
-			return -1;
-		}
-		next = openat(fd,
-			      parts[i],
-			      /* O_PATH: a group may traverse supervise/ (0710), not read it */
-			      (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
-		errsv = errno;
-		close(fd);
-		if (next < 0) {
-			errno = errsv;
-			return -1;
-		}
-		fd = next;
-	}
-	return fd;
+	sub = hermes_s6_open_beneath_fd(fd, rel, flags);
+	errsv = errno;
+	close(fd);
+	errno = errsv;
+	return sub;
 }
 
 /* F_GETLK on @fd, which it closes */

@@ -18,6 +18,8 @@ typedef enum {
 } HermesS6LockState;
 
 gint
+hermes_s6_open_beneath_fd(gint dir_fd, const gchar *rel, gint flags);
+gint
 hermes_s6_open_beneath(const gchar *root, const gchar *dir, const gchar *rel, gint flags);
 HermesS6LockState
 hermes_s6_lock_state(const gchar *scandir, const gchar *dir);

@@ -149,13 +149,57 @@ hermes_s6_trust_link(gint fd,
 	return hermes_s6_trust_walk(next, scope, hops + 1, error);
 }
 
+/*
+ * Paths this process has walked to the end and found trusted. What the walk
+ * proves (every directory root's and writable by root alone, or sticky) only
+ * root can undo, so it holds for the rest of the process: a boot reconcile of
+ * 1000 profiles walks from / to the scan directory once, not 1000 times.
+ */
+static GHashTable *hermes_s6_trust_proven;
+G_LOCK_DEFINE_STATIC(hermes_s6_trust_proven);
+
+static gchar *
+hermes_s6_trust_key(const gchar *path, const HermesS6TrustScope *scope)
+{
+	return g_strconcat(scope->follow_links ? "L" : "N", path, NULL);
+}
+
+static gboolean
+hermes_s6_trust_is_proven(const gchar *path, const HermesS6TrustScope *scope)
+{
+	g_autofree gchar *key = hermes_s6_trust_key(path, scope);
+	gboolean proven;
+	G_LOCK(hermes_s6_trust_proven);
+	proven = hermes_s6_trust_proven != NULL &&
+		 g_hash_table_contains(hermes_s6_trust_proven, key);
+	G_UNLOCK(hermes_s6_trust_proven);
+	return proven;
+}
+
+static void
+hermes_s6_trust_set_proven(const gchar *path, const HermesS6TrustScope *scope)
+{
+	G_LOCK(hermes_s6_trust_proven);
+	if (hermes_s6_trust_proven == NULL)
+		hermes_s6_trust_proven =
+			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_add(hermes_s6_trust_proven, hermes_s6_trust_key(path, scope));
+	G_UNLOCK(hermes_s6_trust_proven);
+}
+
 /* every existing ancestor of @path: root-owned and not writable, or sticky (like /tmp) */
 static gboolean
 hermes_s6_trust_walk(const gchar *path, const HermesS6TrustScope *scope, guint hops, GError **error)
 {
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-	g_autoptr(GString) walked = g_string_new("");
-	gint fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g_auto(GStrv) parts = NULL;
+	g_autoptr(GString) walked = NULL;
+	gint fd;
+
+	if (hermes_s6_trust_is_proven(path, scope))
+		return TRUE;
+	parts = g_strsplit(path, "/", -1);
+	walked = g_string_new("");
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	for (guint i = 0; fd >= 0; i++) {
 		struct stat st;
@@ -174,7 +218,9 @@ hermes_s6_trust_walk(const gchar *path, const HermesS6TrustScope *scope, guint h
 		while (parts[i] != NULL && parts[i][0] == '\0')
 			i++;
 		if (parts[i] == NULL) {
+			/* only a walk to the very end: what was missing may appear later */
 			close(fd);
+			hermes_s6_trust_set_proven(path, scope);
 			return TRUE;
 		}
 		next = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -229,7 +275,8 @@ hermes_s6_trust_slot(gint scan_fd, const gchar *name, const gchar *scandir, GErr
 		g_autofree gchar *what = g_strcmp0(parts[i], ".") == 0
 						 ? g_strdup(slot)
 						 : g_build_filename(slot, parts[i], NULL);
-		gint sub = hermes_s6_open_beneath(scandir, slot, parts[i], O_RDONLY | O_NONBLOCK);
+		/* beneath the slot fd opened above: no walk from the scan directory per part */
+		gint sub = hermes_s6_open_beneath_fd(fd, parts[i], O_RDONLY | O_NONBLOCK);
 		gboolean ok;
 		if (sub < 0) {
 			if (errno == ENOENT)
