@@ -422,6 +422,76 @@ test_control_multiplexed_force(void **state)
 	assert_int_equal(state_of(f, "coder"), HERMES_GATEWAY_STATE_UP);
 }
 
+typedef struct {
+	guint calls;
+	guint last_done;
+	guint total;
+} BatchSeen;
+
+static void
+batch_seen_cb(HermesGatewayResult *result, guint done, guint total, gpointer user_data)
+{
+	BatchSeen *seen = user_data;
+	assert_non_null(result);
+	seen->calls++;
+	/* in the calling thread, counted up one by one */
+	assert_int_equal(done, seen->last_done + 1);
+	seen->last_done = done;
+	seen->total = total;
+}
+
+/* many at once: each gets exactly the single action's outcome, in the given order */
+static void
+test_control_run_many(void **state)
+{
+	Fixture *f = *state;
+	const gchar *names[] = {
+		"p1", "Bad/Name", "p2", "p3", " P1 ", "p4", "p5", "p6", "p7", "p8", "p9", NULL};
+	g_autoptr(GPtrArray) results = NULL;
+	BatchSeen seen = {0};
+
+	for (guint i = 1; i <= 9; i++) {
+		g_autofree gchar *name = g_strdup_printf("p%u", i);
+		create_profile(f, name);
+	}
+	use_fake(f);
+	results = hermes_gateway_control_run_many(
+		f->control, HERMES_GATEWAY_ACTION_START, names, 0, NULL, batch_seen_cb, &seen);
+	assert_int_equal(results->len, g_strv_length((gchar **)names));
+	/* the invalid name fails alone; " P1 " is p1 again, acted on once */
+	assert_int_equal(seen.calls, 10);
+	assert_int_equal(seen.total, 10);
+	for (guint i = 0; names[i] != NULL; i++) {
+		HermesGatewayResult *r = g_ptr_array_index(results, i);
+		if (i == 1) {
+			assert_int_equal(hermes_gateway_result_get_outcome(r),
+					 HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED);
+			continue;
+		}
+		assert_int_equal(hermes_gateway_result_get_outcome(r), HERMES_GATEWAY_OUTCOME_DONE);
+		assert_true(hermes_gateway_result_get_action(r) == HERMES_GATEWAY_ACTION_START);
+	}
+	assert_ptr_equal(g_ptr_array_index(results, 0), g_ptr_array_index(results, 4));
+	for (guint i = 1; i <= 9; i++) {
+		g_autofree gchar *name = g_strdup_printf("p%u", i);
+		g_autofree gchar *desired = desired_of(f, name);
+		assert_int_equal(state_of(f, name), HERMES_GATEWAY_STATE_UP);
+		assert_string_equal(desired, "running");
+	}
+
+	/* and back down, with the stop's planned-stop markers and intents */
+	g_clear_pointer(&results, g_ptr_array_unref);
+	results = hermes_gateway_control_run_many(
+		f->control, HERMES_GATEWAY_ACTION_STOP, names + 2, 0, NULL, NULL, NULL);
+	assert_int_equal(results->len, 9);
+	for (guint i = 1; i <= 9; i++) {
+		g_autofree gchar *name = g_strdup_printf("p%u", i);
+		g_autofree gchar *desired = desired_of(f, name);
+		assert_int_equal(state_of(f, name), HERMES_GATEWAY_STATE_DOWN);
+		assert_string_equal(desired, "stopped");
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int
@@ -437,6 +507,7 @@ main(void)
 		T(test_control_wait_and_no_slot),
 		T(test_control_multiplexed_refused),
 		T(test_control_multiplexed_force),
+		T(test_control_run_many),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

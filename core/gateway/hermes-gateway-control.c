@@ -26,6 +26,7 @@
 #endif
 
 #include "hermes-error.h"
+#include "hermes-gateway-control-private.h"
 #include "hermes-gateway-control.h"
 #include "hermes-gateway-result-private.h"
 #include "hermes-gateway-spec.h"
@@ -43,18 +44,6 @@ struct _HermesGatewayControl {
 };
 
 G_DEFINE_FINAL_TYPE(HermesGatewayControl, hermes_gateway_control, G_TYPE_OBJECT)
-
-typedef struct {
-	HermesGatewayControl *self;
-	HermesGatewayResult *result;
-	const gchar *verb;
-	gchar *home; /* NULL when the profile has none on disk */
-	gboolean as_owner;
-	guint32 owner_uid;
-	guint32 owner_gid;
-	HermesGatewayStatus *before; /* the status read on the way, if any */
-	gint64 marked_pid;	     /* the gateway a planned-stop marker names, or 0 */
-} HermesGatewayRun;		     /* one action in progress */
 
 static const gchar *hermes_gateway_action_verbs[] = {"start", "stop", "restart"};
 static const gchar *hermes_gateway_action_done[] = {"Started", "Stopped", "Restarted"};
@@ -436,7 +425,7 @@ hermes_gateway_run_refused(HermesGatewayRun *run,
 }
 
 /* steps 3 to 7; the name is valid and the caller may act */
-static void
+void
 hermes_gateway_run_steps(HermesGatewayRun *run, guint timeout_ms, GCancellable *cancellable)
 {
 	HermesGatewayAction action = run->result->action;
@@ -486,6 +475,39 @@ hermes_gateway_run_steps(HermesGatewayRun *run, guint timeout_ms, GCancellable *
 					       hermes_service_manager_get_name(run->self->manager));
 }
 
+/* steps 1 and 2: the name, and whether the caller may act; FALSE when the
+ * result already says why not */
+gboolean
+hermes_gateway_run_begin(HermesGatewayControl *self,
+			 HermesGatewayAction action,
+			 const gchar *profile,
+			 HermesGatewayRun *run)
+{
+	g_autofree gchar *name = NULL;
+	GError *error_local = NULL;
+
+	*run = (HermesGatewayRun){self, NULL, hermes_gateway_action_verbs[action]};
+	name = hermes_profile_name_normalize(profile, &error_local);
+	run->result = hermes_gateway_result_new(action, name != NULL ? name : profile);
+	if (name == NULL || !hermes_gateway_control_check_inside(self, action, &error_local) ||
+	    !hermes_gateway_control_check_multiplex(self, action, name, &error_local)) {
+		hermes_gateway_result_fail(
+			run->result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
+		return FALSE;
+	}
+	hermes_gateway_control_find_home(run);
+	return TRUE;
+}
+
+/* frees what @run holds; returns its result */
+HermesGatewayResult *
+hermes_gateway_run_end(HermesGatewayRun *run)
+{
+	g_clear_pointer(&run->before, hermes_gateway_status_unref);
+	g_clear_pointer(&run->home, g_free);
+	return run->result;
+}
+
 /*
  * One action (or boot reconcile) per home at a time, from the intent it
  * reads to the state it waits for: racing starts and stops otherwise end in
@@ -493,17 +515,17 @@ hermes_gateway_run_steps(HermesGatewayRun *run, guint timeout_ms, GCancellable *
  * taken as the root's owner, so a root daemon leaves no root-owned file in
  * a user's tree, and a user's profile in root's tree takes root's lock.
  */
-static gboolean
-hermes_gateway_run_lock(HermesGatewayRun *run, HermesHomeLock **lock, GError **error)
+gboolean
+hermes_gateway_control_lock(HermesGatewayControl *self, HermesHomeLock **lock, GError **error)
 {
-	g_autofree gchar *root = hermes_profile_get_root(run->self->ctx);
+	g_autofree gchar *root = hermes_profile_get_root(self->ctx);
 	g_autoptr(GError) error_local = NULL;
 	HermesGatewayIdentity saved;
 	gboolean as_owner = FALSE;
 	GStatBuf st = {0};
 
 #ifdef __linux__
-	as_owner = (run->self->flags & HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER) != 0 &&
+	as_owner = (self->flags & HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER) != 0 &&
 		   geteuid() == 0 && g_stat(root, &st) == 0 && st.st_uid != 0;
 #endif
 	if (!hermes_gateway_identity_become(as_owner, st.st_uid, st.st_gid, &saved, error))
@@ -550,8 +572,7 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 			   guint timeout_ms,
 			   GCancellable *cancellable)
 {
-	HermesGatewayRun run = {self, NULL, NULL, NULL, FALSE, 0, 0, NULL, 0};
-	g_autofree gchar *name = NULL;
+	HermesGatewayRun run;
 	g_autoptr(HermesHomeLock) lock = NULL;
 	GError *error_local = NULL;
 
@@ -559,28 +580,15 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 	g_return_val_if_fail(action <= HERMES_GATEWAY_ACTION_RESTART, NULL);
 	g_return_val_if_fail(profile != NULL, NULL);
 
-	run.verb = hermes_gateway_action_verbs[action];
-	name = hermes_profile_name_normalize(profile, &error_local);
-	run.result = hermes_gateway_result_new(action, name != NULL ? name : profile);
-	if (name == NULL || !hermes_gateway_control_check_inside(self, action, &error_local) ||
-	    !hermes_gateway_control_check_multiplex(self, action, name, &error_local)) {
+	if (!hermes_gateway_run_begin(self, action, profile, &run))
+		return hermes_gateway_run_end(&run);
+	if (run.home != NULL && !hermes_gateway_control_lock(self, &lock, &error_local)) {
 		hermes_gateway_result_fail(
 			run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
-		return run.result;
-	}
-	hermes_gateway_control_find_home(&run);
-	if (run.home != NULL) {
-		if (!hermes_gateway_run_lock(&run, &lock, &error_local)) {
-			hermes_gateway_result_fail(
-				run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error_local);
-			g_free(run.home);
-			return run.result;
-		}
+		return hermes_gateway_run_end(&run);
 	}
 	hermes_gateway_run_steps(&run, timeout_ms, cancellable);
-	g_clear_pointer(&run.before, hermes_gateway_status_unref);
-	g_free(run.home);
-	return run.result;
+	return hermes_gateway_run_end(&run);
 }
 
 /**

@@ -105,6 +105,19 @@ hermes_gateway_control_run(HermesGatewayControl *self,
 			   const gchar *profile,
 			   guint timeout_ms,
 			   GCancellable *cancellable);
+
+typedef void (*HermesGatewayResultFunc)(HermesGatewayResult *result,
+					guint done,
+					guint total,
+					gpointer user_data);
+GPtrArray *
+hermes_gateway_control_run_many(HermesGatewayControl *self,
+				HermesGatewayAction action,
+				const gchar *const *profiles,
+				guint timeout_ms,
+				GCancellable *cancellable,
+				HermesGatewayResultFunc func,
+				gpointer user_data);
 gchar *
 hermes_gateway_control_normalize_name(const gchar *name, GError **error);
 const gchar *

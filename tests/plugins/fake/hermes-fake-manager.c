@@ -406,19 +406,56 @@ hermes_fake_manager_supports_registration(HermesServiceManager *manager)
 	return HERMES_FAKE_MANAGER(manager)->registration;
 }
 
+/*
+ * One call at a time: the real backends take calls from several threads
+ * (hermes-svcd's workers, `gateway start --all`'s batch), and the fake's
+ * table is not made for that.
+ */
+static GRecMutex hermes_fake_lock;
+
+#define HERMES_FAKE_LOCKED(ret, name, params, args)    \
+	static ret hermes_fake_locked_##name params    \
+	{                                              \
+		ret r;                                 \
+		g_rec_mutex_lock(&hermes_fake_lock);   \
+		r = hermes_fake_manager_##name args;   \
+		g_rec_mutex_unlock(&hermes_fake_lock); \
+		return r;                              \
+	}
+
+#define HERMES_FAKE_PROFILE_PARAMS \
+	(HermesServiceManager * m, const gchar *p, GCancellable *c, GError **e)
+HERMES_FAKE_LOCKED(gboolean, start, HERMES_FAKE_PROFILE_PARAMS, (m, p, c, e))
+HERMES_FAKE_LOCKED(gboolean, stop, HERMES_FAKE_PROFILE_PARAMS, (m, p, c, e))
+HERMES_FAKE_LOCKED(gboolean, restart, HERMES_FAKE_PROFILE_PARAMS, (m, p, c, e))
+HERMES_FAKE_LOCKED(HermesGatewayStatus *, get_status, HERMES_FAKE_PROFILE_PARAMS, (m, p, c, e))
+HERMES_FAKE_LOCKED(gboolean, unregister_gateway, HERMES_FAKE_PROFILE_PARAMS, (m, p, c, e))
+HERMES_FAKE_LOCKED(GStrv,
+		   list_gateways,
+		   (HermesServiceManager * m, GCancellable *c, GError **e),
+		   (m, c, e))
+HERMES_FAKE_LOCKED(gboolean,
+		   register_gateway,
+		   (HermesServiceManager * m,
+		    HermesGatewaySpec *s,
+		    HermesRegisterFlags f,
+		    GCancellable *c,
+		    GError **e),
+		   (m, s, f, c, e))
+
 static void
 hermes_fake_manager_iface_init(HermesServiceManagerInterface *iface)
 {
 	iface->supports_registration = hermes_fake_manager_supports_registration;
 	iface->setup = hermes_fake_manager_setup;
 	iface->get_name = hermes_fake_manager_get_name;
-	iface->start = hermes_fake_manager_start;
-	iface->stop = hermes_fake_manager_stop;
-	iface->restart = hermes_fake_manager_restart;
-	iface->get_status = hermes_fake_manager_get_status;
-	iface->list_gateways = hermes_fake_manager_list_gateways;
-	iface->register_gateway = hermes_fake_manager_register_gateway;
-	iface->unregister_gateway = hermes_fake_manager_unregister_gateway;
+	iface->start = hermes_fake_locked_start;
+	iface->stop = hermes_fake_locked_stop;
+	iface->restart = hermes_fake_locked_restart;
+	iface->get_status = hermes_fake_locked_get_status;
+	iface->list_gateways = hermes_fake_locked_list_gateways;
+	iface->register_gateway = hermes_fake_locked_register_gateway;
+	iface->unregister_gateway = hermes_fake_locked_unregister_gateway;
 	iface->install = hermes_fake_manager_install;
 	iface->uninstall = hermes_fake_manager_uninstall;
 	iface->render = hermes_fake_manager_render;
