@@ -136,8 +136,8 @@ test_plugin_loader_fake_loads_beside_bad_ones(void **state)
 			    "fake backend for tests (score 1) second line");
 
 	assert_refused(
-		f->plugins, "abimajor", dir, "built for backend ABI 2.1, this core speaks 1.1");
-	assert_refused(f->plugins, "abiminor", dir, "built for a newer backend ABI 1.2");
+		f->plugins, "abimajor", dir, "built for backend ABI 2.2, this core speaks 1.2");
+	assert_refused(f->plugins, "abiminor", dir, "built for a newer backend ABI 1.3");
 	assert_refused(f->plugins, "shortstruct", dir, "descriptor is 16 bytes");
 	assert_refused(f->plugins, "nosymbol", dir, "does not export hermes_backend_query()");
 	assert_refused(f->plugins, "notamanager", dir, "does not implement HermesServiceManager");

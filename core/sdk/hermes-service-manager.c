@@ -316,6 +316,37 @@ hermes_service_manager_get_log_source(HermesServiceManager *self,
 }
 
 /**
+ * hermes_service_manager_doctor:
+ * @self: a #HermesServiceManager
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The backend's own checks for `hermes doctor` (the supervisor's control
+ * files, its environment, linger…). A backend built before ABI 1.2, or
+ * one without checks of its own, has none: an empty array.
+ *
+ * Returns: (transfer container) (element-type HermesDoctorFinding) (nullable):
+ *   the findings, %NULL on error
+ */
+GPtrArray *
+hermes_service_manager_doctor(HermesServiceManager *self,
+			      GCancellable *cancellable,
+			      GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	GPtrArray *findings;
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), NULL);
+	if (!hermes_service_manager_check(NULL, cancellable, error))
+		return NULL;
+	iface = hermes_service_manager_iface(self);
+	if (iface->doctor == NULL)
+		return g_ptr_array_new_with_free_func((GDestroyNotify)hermes_doctor_finding_unref);
+	findings = iface->doctor(self, cancellable, error);
+	hermes_service_manager_finish(self, findings != NULL, error);
+	return findings;
+}
+
+/**
  * hermes_service_manager_list_gateways:
  * @self: a #HermesServiceManager
  * @cancellable: (nullable): a #GCancellable

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "hermes-context.h"
+#include "hermes-doctor-finding.h"
 #include "hermes-gateway-spec.h"
 #include "hermes-gateway-status.h"
 #include "hermes-log-source.h"
@@ -51,6 +52,13 @@ G_DECLARE_INTERFACE(HermesServiceManager, hermes_service_manager, HERMES, SERVIC
  * @install: make the gateway persistent on this host (unit files, plists, tasks)
  * @uninstall: undo @install
  * @render: the exact files and commands @install/@register would write or run
+ * @get_mode: how the supervisor runs (`embedded`, `overlay`, `user`…)
+ * @supervisor_start: start the supervisor hermes-svc runs itself
+ * @supervisor_stop: stop it
+ * @supervisor_status: whether the supervisor runs, its pid and a line about it
+ * @get_log_source: where a gateway's log is (ABI 1.1)
+ * @doctor: the backend's own checks for `hermes doctor`, as
+ *   #HermesDoctorFinding (ABI 1.2; optional)
  *
  * Every backend implements this. The public wrappers validate profile
  * names, check the cancellable and convert errors, so a vfunc receives
@@ -118,8 +126,10 @@ struct _HermesServiceManagerInterface {
 					   const gchar *profile,
 					   GError **error);
 
+	/* ABI 1.2 */
+	GPtrArray *(*doctor)(HermesServiceManager *self, GCancellable *cancellable, GError **error);
 	/*< private >*/
-	gpointer padding[7];
+	gpointer padding[6];
 };
 
 gboolean
@@ -199,6 +209,10 @@ HermesLogSource *
 hermes_service_manager_get_log_source(HermesServiceManager *self,
 				      const gchar *profile,
 				      GError **error);
+GPtrArray *
+hermes_service_manager_doctor(HermesServiceManager *self,
+			      GCancellable *cancellable,
+			      GError **error);
 void
 hermes_service_manager_emit_gateway_changed(HermesServiceManager *self,
 					    const gchar *profile,
