@@ -40,6 +40,10 @@ static const HermesCliGroup hermes_cli_groups[] = {
 	 "List backend plugins and the one chosen here",
 	 NULL,
 	 &hermes_cli_backends_command},
+	{"doctor",
+	 "Check everything a gateway needs and say how to fix what is wrong",
+	 NULL,
+	 &hermes_cli_doctor_command},
 };
 
 /* a callback, not G_OPTION_ARG_STRING: the option may be given before and

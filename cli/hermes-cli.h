@@ -122,5 +122,6 @@ extern const HermesCliCommand hermes_cli_supervisor_commands[];
 extern const HermesCliCommand hermes_cli_boot_commands[];
 extern const HermesCliCommand hermes_cli_backends_command;
 extern const HermesCliCommand hermes_cli_status_command;
+extern const HermesCliCommand hermes_cli_doctor_command;
 
 G_END_DECLS

@@ -132,10 +132,12 @@ hermes_doctor_bus_found(HermesContext *ctx,
 		return TRUE;
 	}
 	g_string_append_printf(why,
-			       "%s%s unset and %s missing",
+			       "%s%s unset and %s",
 			       why->len > 0 ? "; " : "",
 			       variable,
-			       socket != NULL ? socket : "no XDG_RUNTIME_DIR/bus");
+			       socket != NULL ? socket : "XDG_RUNTIME_DIR unset");
+	if (socket != NULL)
+		g_string_append(why, " missing");
 	return FALSE;
 }
 

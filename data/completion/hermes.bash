@@ -38,7 +38,7 @@ _hermes()
 
 	local opts="--profile --backend --json --help"
 	if [[ -z $group ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "profile gateway supervisor boot status backends --version $opts" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "profile gateway supervisor boot status backends doctor --version $opts" -- "$cur")
 	elif [[ -z $command ]]; then
 		case $group in
 		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;

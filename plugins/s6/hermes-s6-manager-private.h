@@ -192,4 +192,10 @@ hermes_s6_manager_get_log_source(HermesServiceManager *manager,
 				 const gchar *profile,
 				 GError **error);
 
+/* hermes-s6-doctor.c */
+GPtrArray *
+hermes_s6_manager_doctor(HermesServiceManager *manager,
+			 GCancellable *cancellable,
+			 GError **error);
+
 G_END_DECLS

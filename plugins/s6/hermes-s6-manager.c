@@ -267,6 +267,7 @@ hermes_s6_manager_iface_init(HermesServiceManagerInterface *iface)
 	iface->supervisor_stop = hermes_s6_manager_supervisor_stop;
 	iface->supervisor_status = hermes_s6_manager_supervisor_status;
 	iface->get_log_source = hermes_s6_manager_get_log_source;
+	iface->doctor = hermes_s6_manager_doctor;
 }
 
 static void

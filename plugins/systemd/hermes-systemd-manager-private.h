@@ -143,4 +143,10 @@ hermes_systemd_manager_get_log_source(HermesServiceManager *manager,
 				      const gchar *profile,
 				      GError **error);
 
+/* hermes-systemd-doctor.c */
+GPtrArray *
+hermes_systemd_manager_doctor(HermesServiceManager *manager,
+			      GCancellable *cancellable,
+			      GError **error);
+
 G_END_DECLS

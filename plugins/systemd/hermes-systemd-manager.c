@@ -211,6 +211,7 @@ hermes_systemd_manager_iface_init(HermesServiceManagerInterface *iface)
 	iface->render = hermes_systemd_manager_render;
 	iface->supervisor_status = hermes_systemd_manager_supervisor_status;
 	iface->get_log_source = hermes_systemd_manager_get_log_source;
+	iface->doctor = hermes_systemd_manager_doctor;
 }
 
 static void
