@@ -11,9 +11,9 @@
 
 #include "hermes-backend-loader.h"
 #include "hermes-context.h"
-#include "hermes-dotenv.h"
 #include "hermes-doctor-finding.h"
 #include "hermes-doctor.h"
+#include "hermes-dotenv.h"
 #include "hermes-enum-types.h"
 #include "hermes-env.h"
 #include "hermes-error.h"

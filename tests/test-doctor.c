@@ -25,12 +25,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "hermes-doctor-private.h"
 #include "hermes-pid-record.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"
+
+#include <cmocka.h>
 
 /* one directory holding the fake backend for the whole binary: a process loads
  * a backend from one file only, so every test finds it in the same place */
@@ -74,7 +74,8 @@ fixture_setup(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_FAKE_STATES", NULL);
 	hermes_context_setenv(f->ctx, "HERMES_S6_SCANDIR", NULL);
 	hermes_context_setenv(f->ctx, "S6_PROFILE_GATEWAY_SCANDIR", NULL);
-	hermes_context_setenv(f->ctx, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"));
+	hermes_context_setenv(
+		f->ctx, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"));
 	hermes_context_setenv(f->ctx, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"));
 	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_USER", NULL);
 	hermes_context_setenv(f->ctx, "HERMES_SYSTEMD_SCOPE", NULL);
@@ -132,14 +133,14 @@ findings_text(GPtrArray *findings)
 	GString *text = g_string_new(NULL);
 	for (guint i = 0; i < findings->len; i++) {
 		HermesDoctorFinding *d = g_ptr_array_index(findings, i);
-		g_string_append_printf(text,
-				       "  %s %s [%s] %s | %s\n",
-				       hermes_doctor_status_to_string(
-					       hermes_doctor_finding_get_status(d)),
-				       hermes_doctor_finding_get_check(d),
-				       hermes_doctor_finding_get_subject(d),
-				       hermes_doctor_finding_get_cause(d),
-				       hermes_doctor_finding_get_fix(d));
+		g_string_append_printf(
+			text,
+			"  %s %s [%s] %s | %s\n",
+			hermes_doctor_status_to_string(hermes_doctor_finding_get_status(d)),
+			hermes_doctor_finding_get_check(d),
+			hermes_doctor_finding_get_subject(d),
+			hermes_doctor_finding_get_cause(d),
+			hermes_doctor_finding_get_fix(d));
 	}
 	return g_string_free(text, FALSE);
 }
@@ -215,14 +216,8 @@ dead_pid(void)
 	const gchar *argv[] = {"/bin/true", NULL};
 	GPid pid = 0;
 	gint status = 0;
-	g_spawn_async(NULL,
-		      (gchar **)argv,
-		      NULL,
-		      G_SPAWN_DO_NOT_REAP_CHILD,
-		      NULL,
-		      NULL,
-		      &pid,
-		      &error);
+	g_spawn_async(
+		NULL, (gchar **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error);
 	hermes_assert_no_error(error);
 	g_assert(waitpid(pid, &status, 0) == pid);
 	return pid;
@@ -277,8 +272,12 @@ test_doctor_home_world_writable(void **state)
 	g_chmod(f->home, 0777);
 	d = hermes_doctor_home_finding(f->home, 0);
 	g_ptr_array_add(one, d);
-	assert_line(
-		one, "home-owner", f->home, HERMES_DOCTOR_STATUS_FAIL, "every user may write it", fix);
+	assert_line(one,
+		    "home-owner",
+		    f->home,
+		    HERMES_DOCTOR_STATUS_FAIL,
+		    "every user may write it",
+		    fix);
 	g_chmod(f->home, 0755);
 }
 
@@ -294,8 +293,8 @@ test_doctor_backend_refused(void **state)
 		hermes_test_copy_file(abi_src, f->plugins, "libhermes-backend-abimajor.so", 0755);
 	g_autofree gchar *writable =
 		hermes_test_copy_file(min_src, f->plugins, "libhermes-backend-minimal.so", 0757);
-	g_autofree gchar *abi_fix =
-		g_strdup_printf("rm %s (then reinstall the backend built for this hermes-svc)", abi);
+	g_autofree gchar *abi_fix = g_strdup_printf(
+		"rm %s (then reinstall the backend built for this hermes-svc)", abi);
 	g_autofree gchar *perm_fix =
 		g_strdup_printf("chown root: %s && chmod go-w %s", writable, writable);
 
@@ -392,7 +391,8 @@ test_doctor_port_collision(void **state)
 	g_autofree gchar *b_home = profile_home(f, "beta");
 	g_autofree gchar *b_env = g_build_filename(b_home, ".env", NULL);
 	g_autofree gchar *fix = g_strdup_printf(
-		"set a free API_SERVER_PORT in %s/.env, then: hermes -p alpha gateway restart", a_home);
+		"set a free API_SERVER_PORT in %s/.env, then: hermes -p alpha gateway restart",
+		a_home);
 
 	create_profile(f, "alpha");
 	create_profile(f, "beta");
@@ -550,10 +550,11 @@ test_doctor_cli_fault(void **state)
 	create_profile(f, "alpha");
 	status = hermes_test_run_hermes((const gchar *const *)envp, NULL, args, &out, &err);
 	assert_int_equal(status, 1);
-	hermes_assert_str_contains(out,
-				   "fail   gateway-parked         alpha            parked: 5 deaths "
-				   "within 60 s (fake)\n"
-				   "       fix: hermes -p alpha gateway restart\n");
+	hermes_assert_str_contains(
+		out,
+		"fail   gateway-parked         alpha            parked: 5 deaths "
+		"within 60 s (fake)\n"
+		"       fix: hermes -p alpha gateway restart\n");
 	hermes_assert_str_contains(out, "1 of ");
 	status = hermes_test_run_hermes(
 		(const gchar *const *)envp, NULL, json_args, &json_out, &json_err);
@@ -666,9 +667,8 @@ test_doctor_s6_stale_pidfile(void **state)
 		    HERMES_DOCTOR_STATUS_FAIL,
 		    "stale pid file: ",
 		    "hermes supervisor start");
-	hermes_assert_str_contains(hermes_doctor_finding_get_cause(
-					   find(f->findings, "s6-pidfile", NULL)),
-				   pidfile);
+	hermes_assert_str_contains(
+		hermes_doctor_finding_get_cause(find(f->findings, "s6-pidfile", NULL)), pidfile);
 	/* a tree that runs, started by someone else: the stale file is removed */
 	f->svscan = hermes_test_s6_start(f->scandir, f->home);
 	backend_doctor(f);
@@ -712,7 +712,8 @@ test_doctor_s6_svscan_with_home(void **state)
 	use_s6(f);
 	f->svscan = hermes_test_s6_start(f->scandir, f->home);
 	backend_doctor(f);
-	assert_line(f->findings, "s6-svscan-env", "s6-svscan", HERMES_DOCTOR_STATUS_OK, cause, NULL);
+	assert_line(
+		f->findings, "s6-svscan-env", "s6-svscan", HERMES_DOCTOR_STATUS_OK, cause, NULL);
 	assert_line(f->findings,
 		    "s6-control-fifo",
 		    "s6-svscan",
@@ -720,8 +721,9 @@ test_doctor_s6_svscan_with_home(void **state)
 		    "this user may write",
 		    NULL);
 	for (guint i = 0; i < f->findings->len; i++)
-		assert_int_equal(hermes_doctor_finding_get_status(g_ptr_array_index(f->findings, i)),
-				 HERMES_DOCTOR_STATUS_OK);
+		assert_int_equal(
+			hermes_doctor_finding_get_status(g_ptr_array_index(f->findings, i)),
+			HERMES_DOCTOR_STATUS_OK);
 }
 
 /* a tree root started, and a user outside its group: the control FIFO is closed to it */
@@ -777,7 +779,8 @@ test_doctor_systemd_linger(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *flag = g_build_filename(f->tmp, "var", "lib", "systemd", "linger", "root", NULL);
+	g_autofree gchar *flag =
+		g_build_filename(f->tmp, "var", "lib", "systemd", "linger", "root", NULL);
 
 	hermes_context_setenv(
 		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
@@ -834,7 +837,8 @@ main(void)
 			test_doctor_no_backend, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_supervisor_unreachable, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_doctor_parked, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_doctor_parked, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_intent_running_but_down, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
@@ -843,7 +847,8 @@ main(void)
 			test_doctor_stale_gateway_pid, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_multiplex_wants_up, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_doctor_no_bus, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_doctor_no_bus, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_cli_all_pass, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -380,7 +380,7 @@ test_plugin_loader_forced(void **state)
 	assert_null(hermes_backend_loader_choose(f->plugins, "abimajor", &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
 	hermes_assert_str_contains(error->message, "backend 'abimajor' was refused");
-	hermes_assert_str_contains(error->message, "built for backend ABI 2.1");
+	hermes_assert_str_contains(error->message, "built for backend ABI 2.2");
 	hermes_assert_str_contains(error->message, "available backends: fake");
 }
 
@@ -447,8 +447,8 @@ test_plugin_loader_json(void **state)
 	node = hermes_plugin_to_json(find_plugin(f->plugins, "abimajor", NULL));
 	obj = json_node_get_object(node);
 	assert_string_equal(json_object_get_string_member(obj, "state"), "refused");
-	assert_string_equal(json_object_get_string_member(obj, "abi"), "2.1");
-	hermes_assert_str_contains(json_object_get_string_member(obj, "refusal"), "ABI 2.1");
+	assert_string_equal(json_object_get_string_member(obj, "abi"), "2.2");
+	hermes_assert_str_contains(json_object_get_string_member(obj, "refusal"), "ABI 2.2");
 	assert_true(json_object_get_null_member(obj, "reason"));
 	assert_false(json_object_get_boolean_member(obj, "chosen"));
 }
@@ -656,7 +656,7 @@ test_plugin_loader_sticky_tmp(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", tmp);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	/* the descriptor was read, so every check on the way passed */
-	assert_refused(f->plugins, "abimajor", tmp, "built for backend ABI 2.1");
+	assert_refused(f->plugins, "abimajor", tmp, "built for backend ABI 2.2");
 	g_clear_pointer(&f->plugins, g_ptr_array_unref);
 	hermes_test_rmtree(tmp);
 
@@ -697,7 +697,7 @@ test_plugin_loader_walks_directory_links(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", path);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	/* the descriptor was read, so every check on the way passed */
-	assert_refused(f->plugins, "abimajor", NULL, "built for backend ABI 2.1");
+	assert_refused(f->plugins, "abimajor", NULL, "built for backend ABI 2.2");
 	assert_int_equal(hermes_plugin_get_state(find_plugin(f->plugins, "abimajor", bad)),
 			 HERMES_PLUGIN_STATE_REFUSED);
 	hermes_assert_str_contains(
@@ -753,7 +753,7 @@ test_plugin_loader_loads_the_checked_file(void **state)
 	assert_int_equal(st_now.st_ino, st_evil.st_ino);
 	/* yet what was loaded is the checked file, and the attacker's constructor never ran */
 	p = find_plugin(f->plugins, "abimajor", f->swap_a);
-	assert_refused(f->plugins, "abimajor", f->swap_a, "built for backend ABI 2.1");
+	assert_refused(f->plugins, "abimajor", f->swap_a, "built for backend ABI 2.2");
 	assert_int_equal(hermes_plugin_get_abi_major(p), 2);
 	assert_null(g_getenv("HERMES_TEST_EVIL_CONSTRUCTOR_RAN"));
 }

@@ -29,22 +29,23 @@ hermes_doctor_add_problems(HermesGatewayReport *report, GPtrArray *findings)
 	const gchar *profile = hermes_gateway_report_get_profile(report);
 	for (guint i = 0; i < problems->len; i++) {
 		HermesGatewayProblem *problem = g_ptr_array_index(problems, i);
-		g_autofree gchar *check = g_strdup_printf(
-			"gateway-%s",
-			hermes_gateway_problem_code_to_string(hermes_gateway_problem_get_code(problem)));
+		g_autofree gchar *check =
+			g_strdup_printf("gateway-%s",
+					hermes_gateway_problem_code_to_string(
+						hermes_gateway_problem_get_code(problem)));
 		const gchar *fix = hermes_gateway_problem_get_fix(problem);
-		g_ptr_array_add(findings,
-				hermes_doctor_finding_new_fail(check,
-							       profile,
-							       hermes_gateway_problem_get_text(problem),
-							       fix != NULL ? fix : "hermes status"));
+		g_ptr_array_add(
+			findings,
+			hermes_doctor_finding_new_fail(check,
+						       profile,
+						       hermes_gateway_problem_get_text(problem),
+						       fix != NULL ? fix : "hermes status"));
 	}
 	if (problems->len == 0) {
-		g_autofree gchar *cause =
-			g_strdup_printf("%s, intent %s",
-					hermes_gateway_report_get_state(report),
-					hermes_intent_to_string(
-						hermes_gateway_report_get_intent(report, NULL)));
+		g_autofree gchar *cause = g_strdup_printf(
+			"%s, intent %s",
+			hermes_gateway_report_get_state(report),
+			hermes_intent_to_string(hermes_gateway_report_get_intent(report, NULL)));
 		g_ptr_array_add(findings, hermes_doctor_finding_new_ok("gateway", profile, cause));
 	}
 }
@@ -94,11 +95,12 @@ hermes_doctor_check_gateways(HermesServiceManager *manager,
 		hermes_gateway_report_collect(manager, NULL, cancellable, &error_local);
 
 	if (rows == NULL) {
-		g_ptr_array_add(findings,
-				hermes_doctor_finding_new_fail("gateways",
-							       hermes_service_manager_get_name(manager),
-							       error_local->message,
-							       "hermes backends"));
+		g_ptr_array_add(
+			findings,
+			hermes_doctor_finding_new_fail("gateways",
+						       hermes_service_manager_get_name(manager),
+						       error_local->message,
+						       "hermes backends"));
 		return;
 	}
 	for (guint i = 0; i < rows->len; i++)
@@ -158,7 +160,7 @@ hermes_doctor_check_pid_records(HermesContext *ctx, GPtrArray *findings)
 		g_ptr_array_add(findings, finding);
 	}
 	if (stale == 0)
-		g_ptr_array_add(findings,
-				hermes_doctor_finding_new_ok(
-					"gateway-pid", NULL, "no stale gateway.pid"));
+		g_ptr_array_add(
+			findings,
+			hermes_doctor_finding_new_ok("gateway-pid", NULL, "no stale gateway.pid"));
 }

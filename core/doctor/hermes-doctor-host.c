@@ -66,9 +66,8 @@ hermes_doctor_home_finding(const gchar *home, guint32 euid)
 	}
 	if (owner == euid || euid == 0) {
 		owner_name = hermes_doctor_user_name(owner);
-		cause = g_strdup_printf("owned by %s%s",
-					owner_name,
-					owner != euid ? ", whom root acts as" : "");
+		cause = g_strdup_printf(
+			"owned by %s%s", owner_name, owner != euid ? ", whom root acts as" : "");
 		return hermes_doctor_finding_new_ok("home-owner", home, cause);
 	}
 	owner_name = hermes_doctor_user_name(owner);
@@ -111,11 +110,8 @@ hermes_doctor_address_usable(const gchar *address, gchar **why)
 }
 
 static gboolean
-hermes_doctor_bus_found(HermesContext *ctx,
-			const gchar *variable,
-			const gchar *socket,
-			gchar **where,
-			GString *why)
+hermes_doctor_bus_found(
+	HermesContext *ctx, const gchar *variable, const gchar *socket, gchar **where, GString *why)
 {
 	const gchar *address = hermes_context_getenv(ctx, variable);
 	g_autofree gchar *reason = NULL;
@@ -176,7 +172,8 @@ hermes_doctor_backend_fix(HermesPlugin *plugin)
 	const gchar *sudo = hermes_doctor_sudo(hermes_platform_get_euid());
 	HermesError code = hermes_plugin_get_refusal_code(plugin);
 	if (code == HERMES_ERROR_PERMISSION_DENIED)
-		return g_strdup_printf("%schown root: %s && %schmod go-w %s", sudo, path, sudo, path);
+		return g_strdup_printf(
+			"%schown root: %s && %schmod go-w %s", sudo, path, sudo, path);
 	if (code == HERMES_ERROR_ABI_MISMATCH)
 		return g_strdup_printf("%srm %s (then reinstall the backend built for this "
 				       "hermes-svc)",
@@ -200,9 +197,10 @@ hermes_doctor_check_backends(GPtrArray *plugins, GPtrArray *findings)
 					hermes_plugin_get_name(plugin),
 					hermes_plugin_get_refusal(plugin));
 		fix = hermes_doctor_backend_fix(plugin);
-		g_ptr_array_add(findings,
-				hermes_doctor_finding_new_fail(
-					"backend-refused", hermes_plugin_get_path(plugin), cause, fix));
+		g_ptr_array_add(
+			findings,
+			hermes_doctor_finding_new_fail(
+				"backend-refused", hermes_plugin_get_path(plugin), cause, fix));
 	}
 	if (refused == 0)
 		g_ptr_array_add(findings,

@@ -45,7 +45,7 @@ hermes_doctor_check_supervisor(HermesServiceManager *manager,
 	gint64 pid = -1;
 
 	if (hermes_service_manager_supervisor_status(
-		manager, &running, &pid, &detail, cancellable, &error_local)) {
+		    manager, &running, &pid, &detail, cancellable, &error_local)) {
 		if (running) {
 			cause = g_strdup_printf("%s is running (backend %s)", detail, name);
 			g_ptr_array_add(findings,
@@ -84,13 +84,15 @@ hermes_doctor_check_backend_own(HermesServiceManager *manager,
 				GPtrArray *findings)
 {
 	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GPtrArray) own = hermes_service_manager_doctor(manager, cancellable, &error_local);
+	g_autoptr(GPtrArray) own =
+		hermes_service_manager_doctor(manager, cancellable, &error_local);
 	if (own == NULL) {
-		g_ptr_array_add(findings,
-				hermes_doctor_finding_new_fail("backend-checks",
-							       hermes_service_manager_get_name(manager),
-							       error_local->message,
-							       "hermes backends"));
+		g_ptr_array_add(
+			findings,
+			hermes_doctor_finding_new_fail("backend-checks",
+						       hermes_service_manager_get_name(manager),
+						       error_local->message,
+						       "hermes backends"));
 		return;
 	}
 	for (guint i = 0; i < own->len; i++)

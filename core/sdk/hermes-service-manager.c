@@ -329,9 +329,7 @@ hermes_service_manager_get_log_source(HermesServiceManager *self,
  *   the findings, %NULL on error
  */
 GPtrArray *
-hermes_service_manager_doctor(HermesServiceManager *self,
-			      GCancellable *cancellable,
-			      GError **error)
+hermes_service_manager_doctor(HermesServiceManager *self, GCancellable *cancellable, GError **error)
 {
 	HermesServiceManagerInterface *iface;
 	GPtrArray *findings;

@@ -84,8 +84,10 @@ hermes_s6_doctor_fifo(HermesS6Manager *self, const gchar *subject, const gchar *
 		/* cannot even reach it: name the group of the directory in the way */
 		dir = g_path_get_dirname(fifo);
 		if (!hermes_safe_file_stat(self->scandir, dir, &st, NULL))
-			return hermes_doctor_finding_new_fail(
-				"s6-control-fifo", subject, error_local->message, "sudo hermes doctor");
+			return hermes_doctor_finding_new_fail("s6-control-fifo",
+							      subject,
+							      error_local->message,
+							      "sudo hermes doctor");
 	} else if (hermes_s6_doctor_may_write(&st)) {
 		cause = g_strdup_printf("this user may write %s", fifo);
 		return hermes_doctor_finding_new_ok("s6-control-fifo", subject, cause);
@@ -174,9 +176,8 @@ hermes_s6_doctor_pidfile(HermesS6Manager *self, gboolean running, GPtrArray *fin
 	pid = g_ascii_strtoll(text, NULL, 10);
 	if (pid > 0 && hermes_platform_process_alive(pid) &&
 	    hermes_s6_doctor_find_scanner(self) == pid) {
-		cause = g_strdup_printf("%s names the running s6-svscan (pid %" G_GINT64_FORMAT ")",
-					path,
-					pid);
+		cause = g_strdup_printf(
+			"%s names the running s6-svscan (pid %" G_GINT64_FORMAT ")", path, pid);
 		g_ptr_array_add(findings,
 				hermes_doctor_finding_new_ok("s6-pidfile", "s6-svscan", cause));
 		return;
@@ -222,9 +223,8 @@ hermes_s6_doctor_svscan_env(HermesS6Manager *self, GPtrArray *findings)
 	if (!readable)
 		return;
 	if (home != NULL && g_strcmp0(home, self->root) == 0) {
-		cause = g_strdup_printf("s6-svscan (pid %" G_GINT64_FORMAT ") runs with HERMES_HOME=%s",
-					pid,
-					home);
+		cause = g_strdup_printf(
+			"s6-svscan (pid %" G_GINT64_FORMAT ") runs with HERMES_HOME=%s", pid, home);
 		g_ptr_array_add(findings,
 				hermes_doctor_finding_new_ok("s6-svscan-env", "s6-svscan", cause));
 		return;
@@ -240,10 +240,11 @@ hermes_s6_doctor_svscan_env(HermesS6Manager *self, GPtrArray *findings)
 					       home,
 					       self->root);
 	if (g_strcmp0(self->mode, "embedded") == 0)
-		fix = g_strdup_printf("HERMES_HOME=%s hermes supervisor stop && HERMES_HOME=%s hermes "
-				      "supervisor start",
-				      self->root,
-				      self->root);
+		fix = g_strdup_printf(
+			"HERMES_HOME=%s hermes supervisor stop && HERMES_HOME=%s hermes "
+			"supervisor start",
+			self->root,
+			self->root);
 	else
 		fix = g_strdup_printf("restart the container with -e HERMES_HOME=%s", self->root);
 	g_ptr_array_add(findings,
@@ -251,9 +252,7 @@ hermes_s6_doctor_svscan_env(HermesS6Manager *self, GPtrArray *findings)
 }
 
 GPtrArray *
-hermes_s6_manager_doctor(HermesServiceManager *manager,
-			 GCancellable *cancellable,
-			 GError **error)
+hermes_s6_manager_doctor(HermesServiceManager *manager, GCancellable *cancellable, GError **error)
 {
 	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
 	GPtrArray *findings =

@@ -194,8 +194,6 @@ hermes_s6_manager_get_log_source(HermesServiceManager *manager,
 
 /* hermes-s6-doctor.c */
 GPtrArray *
-hermes_s6_manager_doctor(HermesServiceManager *manager,
-			 GCancellable *cancellable,
-			 GError **error);
+hermes_s6_manager_doctor(HermesServiceManager *manager, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -31,7 +31,8 @@ hermes_systemd_manager_doctor(HermesServiceManager *manager,
 	if (linger == NULL)
 		return findings;
 	if (g_strcmp0(linger, "yes") == 0) {
-		cause = g_strdup_printf("linger is on for %s (%s)", self->user, self->linger_source);
+		cause = g_strdup_printf(
+			"linger is on for %s (%s)", self->user, self->linger_source);
 		g_ptr_array_add(findings,
 				hermes_doctor_finding_new_ok("systemd-linger", self->user, cause));
 		return findings;
