@@ -59,7 +59,7 @@ def backend_listing():
     assert fake.get_score() == 5
     assert fake.get_abi_major() == 1
     assert by_name["abimajor"].get_state() == Hermes.PluginState.REFUSED
-    assert "ABI 2.1" in by_name["abimajor"].get_refusal()
+    assert "ABI 2.2" in by_name["abimajor"].get_refusal()
     chosen = Hermes.backend_loader_choose(plugins, "fake")
     assert chosen.get_name() == "fake" and chosen.get_chosen()
     e = expect_error(Hermes.Error.SUPERVISOR_UNAVAILABLE, Hermes.backend_loader_choose, plugins, "nosuch")
@@ -122,6 +122,19 @@ def profiles_and_state_files():
         assert os.stat(path).st_mode & 0o777 == 0o600
         assert Hermes.Profile.delete(ctx, "demo")
         expect_error(Hermes.Error.NOT_FOUND, Hermes.Profile.delete, ctx, "demo")
+
+
+@test
+def doctor_through_typelib():
+    ctx = Hermes.Context.new()
+    ctx.setenv("HERMES_BACKEND_PATH", plugin_dir())
+    ctx.setenv("HERMES_FAKE_STATES", "alpha=parked")
+    findings = Hermes.doctor_run(ctx, "fake", None)
+    checks = {f.get_check(): f for f in findings}
+    assert checks["supervisor"].get_status() == Hermes.DoctorStatus.OK
+    assert checks["backend-refused"].get_status() == Hermes.DoctorStatus.FAIL
+    assert checks["gateway-parked"].get_fix() == "hermes -p alpha gateway restart"
+    assert not Hermes.doctor_all_ok(findings)
 
 
 def main():
