@@ -87,6 +87,13 @@ doctor_test_teardown(void **state)
 	hermes_test_check_logs();
 	if (f->svscan > 0)
 		hermes_test_s6_stop(f->scandir, &f->svscan);
+	if (f->cli_tree != NULL) {
+		const gchar *stop[] = {"supervisor", "stop", NULL};
+		g_autofree gchar *out = NULL;
+		g_autofree gchar *err = NULL;
+		hermes_test_run_hermes((const gchar *const *)f->cli_tree, NULL, stop, &out, &err);
+		g_clear_pointer(&f->cli_tree, g_strfreev);
+	}
 	g_clear_pointer(&f->findings, g_ptr_array_unref);
 	g_clear_object(&f->manager);
 	g_clear_object(&f->ctx);

@@ -24,6 +24,7 @@ typedef struct {
 	GPid svscan;
 	gchar *scandir;
 	gboolean dropped; /* euid switched to nobody: restored in teardown */
+	gchar **cli_tree; /* the environment of a `hermes supervisor start`: stopped in teardown */
 } Fixture;
 
 gint

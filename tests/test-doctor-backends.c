@@ -250,10 +250,82 @@ test_doctor_systemd_linger(void **state)
 		f->findings, "systemd-linger", "root", HERMES_DOCTOR_STATUS_OK, flag, NULL);
 }
 
+/* a port nobody listens on now */
+static guint
+free_port(void)
+{
+	g_autoptr(GSocketListener) listener = g_socket_listener_new();
+	g_autoptr(GError) error = NULL;
+	guint16 port = g_socket_listener_add_any_inet_port(listener, NULL, &error);
+	hermes_assert_no_error(error);
+	g_socket_listener_close(listener);
+	return port;
+}
+
+static gint
+run_cli(Fixture *f, const gchar *const *args, gchar **out)
+{
+	g_autofree gchar *err = NULL;
+	gint status =
+		hermes_test_run_hermes((const gchar *const *)f->cli_tree, NULL, args, out, &err);
+	if (status != 0 && g_strcmp0(args[0], "doctor") != 0)
+		fail_msg("hermes %s %s: exit %d: %s", args[0], args[1], status, err);
+	return status;
+}
+
+/* the README's main job, in small: the embedded tree, a profile, the default gateway up */
+static void
+test_doctor_s6_cli_all_pass(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *address = g_strdup_printf("unix:path=%s", f->bus);
+	g_autofree gchar *env_file = g_build_filename(f->home, ".env", NULL);
+	g_autofree gchar *env = g_strdup_printf("API_SERVER_PORT=%u\n", free_port());
+	g_autofree gchar *pidfile = g_build_filename(f->home, "run", "s6-svscan.pid", NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *again = NULL;
+	g_autofree gchar *text = NULL;
+	const gchar *start[] = {"supervisor", "start", NULL};
+	const gchar *create[] = {"profile", "create", "demo", NULL};
+	const gchar *gateway[] = {"gateway", "start", NULL};
+	const gchar *doctor[] = {"doctor", NULL};
+	gint status;
+
+	hermes_test_write_file(env_file, env, 0600);
+	f->cli_tree = hermes_test_hermes_environ(f->home);
+	f->cli_tree = g_environ_setenv(f->cli_tree, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	f->cli_tree = g_environ_setenv(f->cli_tree, "DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+	f->cli_tree = g_environ_unsetenv(f->cli_tree, "DBUS_SESSION_BUS_ADDRESS");
+	run_cli(f, start, NULL);
+	run_cli(f, create, NULL);
+	run_cli(f, gateway, NULL);
+	status = run_cli(f, doctor, &out);
+	if (status != 0)
+		fail_msg("doctor exit %d:\n%s", status, out);
+	hermes_assert_str_contains(out, "ok     s6-svscan-env          s6-svscan");
+	hermes_assert_str_contains(out,
+				   "ok     gateway                default          up, intent run");
+	hermes_assert_str_contains(out, "checks passed.");
+	/* the tree's pid file made stale: the one failed line, and exit 1 */
+	text = g_strdup_printf("%" G_GINT64_FORMAT "\n", doctor_test_dead_pid());
+	hermes_test_write_file(pidfile, text, 0644);
+	status = run_cli(f, doctor, &again);
+	assert_int_equal(status, 1);
+	hermes_assert_str_contains(
+		again, "fail   s6-pidfile             s6-svscan        stale pid file: ");
+	{
+		g_autofree gchar *fix = g_strdup_printf("       fix: rm %s\n", pidfile);
+		hermes_assert_str_contains(again, fix);
+	}
+	hermes_assert_str_contains(again, "1 of ");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_doctor_s6_cli_all_pass, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_s6_not_running, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(
