@@ -216,6 +216,20 @@ test_doctor_s6_fifo_not_writable(void **state)
 	hermes_assert_str_contains(hermes_doctor_finding_get_cause(d), "group root");
 	assert_string_equal(hermes_doctor_finding_get_fix(d),
 			    "sudo usermod -aG root nobody (then log in again)");
+	/* the scanner's directory is root's alone: opened to the group first */
+	d = doctor_test_find(f->findings, "s6-control-fifo", "s6-svscan");
+	assert_int_equal(hermes_doctor_finding_get_status(d), HERMES_DOCTOR_STATUS_FAIL);
+	hermes_assert_str_contains(hermes_doctor_finding_get_cause(d),
+				   "its directory is closed to it");
+	{
+		g_autofree gchar *fix =
+			g_strdup_printf("sudo chmod g+x %s/.s6-svscan && sudo chmod g+w "
+					"%s/.s6-svscan/control && sudo "
+					"usermod -aG root nobody (then log in again)",
+					f->scandir,
+					f->scandir);
+		assert_string_equal(hermes_doctor_finding_get_fix(d), fix);
+	}
 }
 
 /*****************************************************************************/

@@ -65,6 +65,24 @@ hermes_s6_doctor_may_write(const struct stat *st)
 	return (st->st_mode & S_IWOTH) != 0;
 }
 
+/* join the group, after opening to it what its bits keep closed */
+static gchar *
+hermes_s6_doctor_fifo_fix(const gchar *fifo,
+			  const gchar *dir,
+			  const struct stat *st,
+			  const gchar *group,
+			  const gchar *user)
+{
+	g_autoptr(GString) fix = g_string_new(NULL);
+	if (dir != NULL && (st->st_mode & S_IXGRP) == 0)
+		g_string_append_printf(
+			fix, "sudo chmod g+x %s && sudo chmod g+w %s && ", dir, fifo);
+	else if (dir == NULL && (st->st_mode & S_IWGRP) == 0)
+		g_string_append_printf(fix, "sudo chmod g+w %s && ", fifo);
+	g_string_append_printf(fix, "sudo usermod -aG %s %s (then log in again)", group, user);
+	return g_string_free(g_steal_pointer(&fix), FALSE);
+}
+
 /* one control FIFO; NULL when it does not exist yet (nothing supervises it) */
 static HermesDoctorFinding *
 hermes_s6_doctor_fifo(HermesS6Manager *self, const gchar *subject, const gchar *fifo)
@@ -102,14 +120,7 @@ hermes_s6_doctor_fifo(HermesS6Manager *self, const gchar *subject, const gchar *
 				owner,
 				group,
 				(guint)(st.st_mode & 07777));
-	if (dir == NULL && (st.st_mode & S_IWGRP) == 0)
-		fix = g_strdup_printf("sudo chmod g+w %s && sudo usermod -aG %s %s (then log in "
-				      "again)",
-				      fifo,
-				      group,
-				      user);
-	else
-		fix = g_strdup_printf("sudo usermod -aG %s %s (then log in again)", group, user);
+	fix = hermes_s6_doctor_fifo_fix(fifo, dir, &st, group, user);
 	return hermes_doctor_finding_new_fail("s6-control-fifo", subject, cause, fix);
 }
 
