@@ -227,6 +227,8 @@ doctor_test_group_setup(void **state)
 		hermes_test_env("HERMES_TEST_PLUGIN_DIR"), "libhermes-backend-fake.so", NULL);
 	hermes_test_init();
 	doctor_test_fake_dir = hermes_test_mkdtemp();
+	/* another user the tests become may load it too */
+	g_chmod(doctor_test_fake_dir, 0755);
 	g_free(hermes_test_copy_file(
 		fake, doctor_test_fake_dir, "libhermes-backend-fake.so", 0755));
 	return 0;

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -394,10 +395,57 @@ test_doctor_cli_fault(void **state)
 	assert_true(seen);
 }
 
+static void
+become_nobody_cb(gpointer user_data)
+{
+	gid_t groups[] = {65534};
+	if (setgroups(1, groups) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		_exit(126);
+}
+
+/* a home root made, used by another account: the one failed line names its owner */
+static void
+test_doctor_cli_home_not_owned(void **state)
+{
+	Fixture *f = *state;
+	g_auto(GStrv) envp = cli_environ(f, "default=up");
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *line = NULL;
+	g_autofree gchar *fix = NULL;
+	struct passwd *pw = getpwuid(65534);
+
+	if (geteuid() != 0 || pw == NULL)
+		skip();
+	g_subprocess_launcher_set_environ(launcher, envp);
+	g_subprocess_launcher_set_child_setup(launcher, become_nobody_cb, NULL, NULL);
+	proc = g_subprocess_launcher_spawn(
+		launcher, &error, hermes_test_env("HERMES_TEST_HERMES"), "doctor", NULL);
+	hermes_assert_no_error(error);
+	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, &err, &error);
+	hermes_assert_no_error(error);
+	if (g_subprocess_get_exit_status(proc) != 1)
+		fail_msg("exit %d:\n%s\n%s", g_subprocess_get_exit_status(proc), out, err);
+	line = g_strdup_printf("fail   home-owner             %s HERMES_HOME is owned by root, "
+			       "not by %s",
+			       f->home,
+			       pw->pw_name);
+	fix = g_strdup_printf("       fix: sudo chown -R %s: %s\n", pw->pw_name, f->home);
+	hermes_assert_str_contains(out, line);
+	hermes_assert_str_contains(out, fix);
+	hermes_assert_str_contains(out, "1 of ");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_doctor_cli_home_not_owned, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_all_pass_in_process, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(
