@@ -10,13 +10,13 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends \
   meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libyaml-dev libcmocka-dev libsystemd-dev \
-  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 s6 dbus systemd \
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 s6 dbus systemd scdoc man-db \
   >/dev/null
 prefix=${PREFIX:-/usr/local}
 # a second run reconfigures the same build directory instead of failing
 reconfigure=()
 [ -d _build/main/meson-private ] && reconfigure=(--reconfigure)
-meson setup "${reconfigure[@]}" _build/main --buildtype=release --prefix="$prefix" -Dtests=false >/dev/null
+meson setup "${reconfigure[@]}" _build/main --buildtype=release --prefix="$prefix" -Dtests=false -Dman=enabled >/dev/null
 meson compile -C _build/main
 $sudo meson install -C _build/main --quiet
 $sudo ldconfig
@@ -55,4 +55,5 @@ dbus-run-session -- bash -c '
 ' main-job "$prefix"
 echo
 echo "The gateways keep running under the embedded s6 tree."
+echo "Manual: man hermes ($(man -w hermes)), man hermes-svcd"
 echo "Logs: $HERMES_HOME/logs/gateways/<profile>/current; stop everything with: $hermes supervisor stop"
