@@ -38,7 +38,7 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
-echo "1..13"
+echo "1..19"
 check "hermes pro" "profile"
 check "hermes profile " "create delete list"
 check "hermes gateway st" "start stop status"
@@ -52,4 +52,10 @@ check "hermes boot " "reconcile"
 check "hermes gateway run --r" "--replace"
 check "hermes gateway lo" "logs"
 check "hermes gateway logs --f" "--follow"
+check "hermes doc" "doctor"
+check "hermes dashboard " "url"
+check "hermes status --db" "--dbus"
+check "hermes gateway install --" "--start --enable --dry-run --profile --backend --json --system --help"
+check "hermes --sys" "--system"
+check "hermes gateway logs -n 5 --s" "--since --system"
 exit $((failed > 0))

@@ -1,4 +1,6 @@
 # bash completion for hermes(1)
+# (zsh: _hermes, fish: hermes.fish; tests/test-completion*.sh check all three
+# against `hermes --help`)
 
 _hermes_profiles()
 {
@@ -19,12 +21,15 @@ _hermes()
 		mapfile -t COMPREPLY < <(compgen -W "s6 systemd launchd windows" -- "$cur")
 		return
 		;;
+	-n | --lines | --since)
+		return
+		;;
 	esac
 
 	local group="" command="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-p | --profile | --backend) ((i++)) ;;
+		-p | --profile | --backend | -n | --lines | --since) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $group ]]; then
@@ -36,26 +41,31 @@ _hermes()
 		esac
 	done
 
-	local opts="--profile --backend --json --help"
+	local opts="--profile --backend --json --system --help"
+	local words_now
 	if [[ -z $group ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "profile gateway supervisor boot status backends doctor --version $opts" -- "$cur")
+		words_now="profile gateway supervisor boot status backends doctor dashboard --version $opts"
 	elif [[ -z $command ]]; then
 		case $group in
-		profile) mapfile -t COMPREPLY < <(compgen -W "create delete list" -- "$cur") ;;
-		gateway) mapfile -t COMPREPLY < <(compgen -W "start stop restart status health logs run install uninstall render" -- "$cur") ;;
-		boot) mapfile -t COMPREPLY < <(compgen -W "reconcile" -- "$cur") ;;
-		supervisor) mapfile -t COMPREPLY < <(compgen -W "start stop status" -- "$cur") ;;
-		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
+		profile) words_now="create delete list" ;;
+		gateway) words_now="start stop restart status health logs run install uninstall render" ;;
+		boot) words_now="reconcile" ;;
+		supervisor) words_now="start stop status" ;;
+		dashboard) words_now="url" ;;
+		status) words_now="--dbus $opts" ;;
+		*) words_now="$opts" ;;
 		esac
 	else
 		case $group/$command in
-		profile/delete) mapfile -t COMPREPLY < <(compgen -W "$(_hermes_profiles) --yes $opts" -- "$cur") ;;
-		gateway/run) mapfile -t COMPREPLY < <(compgen -W "--replace --no-supervise $opts" -- "$cur") ;;
-		gateway/logs) mapfile -t COMPREPLY < <(compgen -W "--follow --lines --since --all $opts" -- "$cur") ;;
-		gateway/start | gateway/stop | gateway/restart) mapfile -t COMPREPLY < <(compgen -W "--all --force $opts" -- "$cur") ;;
-		gateway/*) mapfile -t COMPREPLY < <(compgen -W "--all $opts" -- "$cur") ;;
-		boot/reconcile) mapfile -t COMPREPLY < <(compgen -W "--dry-run $opts" -- "$cur") ;;
-		*) mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur") ;;
+		profile/delete) words_now="$(_hermes_profiles) --yes $opts" ;;
+		gateway/run) words_now="--replace --no-supervise $opts" ;;
+		gateway/logs) words_now="--follow --lines --since --all $opts" ;;
+		gateway/start | gateway/stop | gateway/restart) words_now="--all --force $opts" ;;
+		gateway/status | gateway/health) words_now="--all $opts" ;;
+		gateway/install) words_now="--start --enable --dry-run $opts" ;;
+		boot/reconcile) words_now="--dry-run $opts" ;;
+		*) words_now="$opts" ;;
 		esac
 	fi
+	mapfile -t COMPREPLY < <(compgen -W "$words_now" -- "$cur")
 } && complete -F _hermes hermes

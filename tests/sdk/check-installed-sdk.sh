@@ -13,7 +13,7 @@ prefix=$work/prefix
 fail() { echo "check-installed-sdk: $*" >&2; exit 1; }
 
 quietly() { "$@" >"$work/step.log" 2>&1 || { cat "$work/step.log" >&2; fail "failed: $*"; }; }
-quietly meson setup "$work/build" "$src" --prefix="$prefix" --libdir=lib -Dtests=false
+quietly meson setup "$work/build" "$src" --prefix="$prefix" --libdir=lib -Dtests=false -Dman=enabled
 quietly meson install -C "$work/build"
 
 for f in \
@@ -22,6 +22,9 @@ for f in \
   include/hermes-svc-1/hermes-enum-types.h bin/hermes \
   lib/girepository-1.0/Hermes-1.typelib share/gir-1.0/Hermes-1.gir \
   share/hermes-svc-1/backend.map \
+  share/man/man1/hermes.1 share/man/man8/hermes-svcd.8 \
+  share/bash-completion/completions/hermes share/zsh/site-functions/_hermes \
+  share/fish/vendor_completions.d/hermes.fish \
   lib/hermes-svc-1/backends/libhermes-backend-s6.so \
   lib/hermes-svc-1/backends/libhermes-backend-systemd.so \
   lib/hermes-svc-1/backends/libhermes-backend-launchd.so \
