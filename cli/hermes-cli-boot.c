@@ -110,11 +110,22 @@ hermes_cli_boot_skip(HermesCli *cli, const gchar *reason)
 	return HERMES_EXIT_OK;
 }
 
+static void
+hermes_cli_boot_progress_cb(HermesReconciler *reconciler,
+			    const gchar *profile,
+			    guint done,
+			    guint total,
+			    gpointer user_data)
+{
+	hermes_cli_progress_update(user_data, done, total, "reconciling %s...", profile);
+}
+
 static gint
 hermes_cli_boot_reconcile(HermesCli *cli, gchar **args, GError **error)
 {
 	g_autoptr(HermesServiceManager) manager = NULL;
 	g_autoptr(HermesReconciler) reconciler = NULL;
+	g_autoptr(HermesCliProgress) progress = NULL;
 	g_auto(GStrv) argv = NULL;
 	g_autofree gchar *summary = NULL;
 	GPtrArray *actions;
@@ -131,8 +142,13 @@ hermes_cli_boot_reconcile(HermesCli *cli, gchar **args, GError **error)
 		return HERMES_EXIT_FAILED;
 	reconciler = hermes_reconciler_new(cli->ctx, manager);
 	hermes_reconciler_set_dry_run(reconciler, cli->dry_run);
+	/* on a terminal only: `[12/200] reconciling coder...`, erased before the report */
+	progress = hermes_cli_progress_new(cli);
+	hermes_reconciler_set_progress_func(
+		reconciler, hermes_cli_boot_progress_cb, progress, NULL);
 	if (!hermes_reconciler_run(reconciler, error))
 		return HERMES_EXIT_FAILED;
+	hermes_cli_progress_clear(progress);
 	if (hermes_reconciler_get_skip_reason(reconciler) != NULL)
 		return hermes_cli_boot_skip(cli, hermes_reconciler_get_skip_reason(reconciler));
 	if (hermes_reconciler_get_log_error(reconciler) != NULL)

@@ -47,13 +47,29 @@ hermes_cli_gateway_report(HermesGatewayResult *result, gboolean quiet, GError **
 	return TRUE;
 }
 
+static const gchar *
+hermes_cli_gateway_doing(HermesGatewayAction action)
+{
+	switch (action) {
+	case HERMES_GATEWAY_ACTION_STOP:
+		return "stopping";
+	case HERMES_GATEWAY_ACTION_RESTART:
+		return "restarting";
+	case HERMES_GATEWAY_ACTION_START:
+	default:
+		return "starting";
+	}
+}
+
 static gint
-hermes_cli_gateway_all(HermesGatewayControl *control,
+hermes_cli_gateway_all(HermesCli *cli,
+		       HermesGatewayControl *control,
 		       HermesGatewayAction action,
 		       const gchar *done,
 		       GError **error)
 {
 	HermesServiceManager *manager = hermes_gateway_control_get_manager(control);
+	g_autoptr(HermesCliProgress) progress = hermes_cli_progress_new(cli);
 	g_auto(GStrv) names = hermes_service_manager_list_gateways(manager, NULL, error);
 	guint failed = 0;
 	guint skipped = 0;
@@ -68,8 +84,11 @@ hermes_cli_gateway_all(HermesGatewayControl *control,
 	}
 	for (guint i = 0; i < n; i++) {
 		g_autoptr(GError) error_one = NULL;
-		g_autoptr(HermesGatewayResult) result =
-			hermes_gateway_control_run(control, action, names[i], 0, NULL);
+		g_autoptr(HermesGatewayResult) result = NULL;
+		hermes_cli_progress_update(
+			progress, i, n, "%s %s...", hermes_cli_gateway_doing(action), names[i]);
+		result = hermes_gateway_control_run(control, action, names[i], 0, NULL);
+		hermes_cli_progress_clear(progress);
 		if (hermes_cli_gateway_report(result, TRUE, &error_one)) {
 			g_print("%s gateway '%s'\n", done, names[i]);
 		} else if (g_error_matches(error_one, HERMES_ERROR, HERMES_ERROR_CONFIGURATION)) {
@@ -134,7 +153,7 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 	if (cli->force)
 		hermes_gateway_control_set_flags(control, HERMES_GATEWAY_CONTROL_FLAG_FORCE);
 	if (cli->all)
-		return hermes_cli_gateway_all(control, action, done, error);
+		return hermes_cli_gateway_all(cli, control, action, done, error);
 	result = hermes_gateway_control_run(control, action, profile, 0, NULL);
 	if (!hermes_cli_gateway_report(result, FALSE, error))
 		return HERMES_EXIT_FAILED;

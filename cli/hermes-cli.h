@@ -116,6 +116,20 @@ hermes_cli_profile_name(HermesCli *cli);
 HermesServiceManager *
 hermes_cli_get_manager(HermesCli *cli, GError **error);
 
+/* hermes-cli-progress.c: a one-line progress display on a terminal, else nothing */
+typedef struct _HermesCliProgress HermesCliProgress;
+HermesCliProgress *
+hermes_cli_progress_new(HermesCli *cli);
+void
+hermes_cli_progress_update(
+	HermesCliProgress *self, guint done, guint total, const gchar *format, ...)
+	G_GNUC_PRINTF(4, 5);
+void
+hermes_cli_progress_clear(HermesCliProgress *self);
+void
+hermes_cli_progress_free(HermesCliProgress *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesCliProgress, hermes_cli_progress_free)
+
 extern const HermesCliCommand hermes_cli_profile_commands[];
 extern const HermesCliCommand hermes_cli_gateway_commands[];
 extern const HermesCliCommand hermes_cli_supervisor_commands[];

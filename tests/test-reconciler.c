@@ -2038,6 +2038,47 @@ group_setup(void **state)
 	return 0;
 }
 
+static void
+progress_string_free_cb(gpointer data)
+{
+	g_string_free(data, TRUE);
+}
+
+/* the progress callback: before each profile, in order, with the run's total */
+
+static void
+progress_cb(HermesReconciler *r, const gchar *profile, guint done, guint total, gpointer data)
+{
+	g_string_append_printf(data, "%s %u/%u|", profile, done, total);
+}
+
+static void
+test_reconciler_progress(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesReconciler) r = hermes_reconciler_new(f->ctx, f->manager);
+	g_autoptr(GError) error = NULL;
+	GString *calls = g_string_new(NULL);
+
+	make_profile(f, "beta", NULL);
+	make_profile(f, "alpha", "{\"desired_state\":\"running\"}");
+	make_profile(f, "Bad", NULL);
+	hermes_reconciler_set_dry_run(r, TRUE);
+	hermes_reconciler_set_progress_func(
+		r, progress_cb, calls, (GDestroyNotify)progress_string_free_cb);
+	assert_true(hermes_reconciler_run(r, &error));
+	hermes_assert_no_error(error);
+	/* a skipped profile counts too */
+	assert_string_equal(calls->str, "default 0/4|Bad 1/4|alpha 2/4|beta 3/4|");
+	/* a second run starts again from 0 */
+	g_string_truncate(calls, 0);
+	assert_true(hermes_reconciler_run(r, &error));
+	assert_string_equal(calls->str, "default 0/4|Bad 1/4|alpha 2/4|beta 3/4|");
+	/* replaced: the old data is freed (valgrind and ASan see a leak otherwise) */
+	hermes_reconciler_set_progress_func(r, NULL, NULL, NULL);
+	assert_true(hermes_reconciler_run(r, &error));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int
@@ -2071,6 +2112,7 @@ main(void)
 		T(test_reconciler_multiplex_env_true),
 		T(test_reconciler_multiplex_config_unreadable),
 		T(test_reconciler_multiplex_container),
+		T(test_reconciler_progress),
 	};
 	/* the gateways' output must not interleave with TAP */
 	signal(SIGPIPE, SIG_IGN);

@@ -44,6 +44,12 @@ struct _HermesReconciler {
 	guint attempted;
 	guint failed;
 	GError *first_failure;
+	/* hermes_reconciler_set_progress_func() */
+	HermesReconcilerProgressFunc progress_func;
+	gpointer progress_data;
+	GDestroyNotify progress_notify;
+	guint progress_done;
+	guint progress_total;
 };
 
 HermesReconcileAction *

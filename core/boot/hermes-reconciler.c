@@ -89,6 +89,8 @@ hermes_reconciler_reset(HermesReconciler *self)
 	g_clear_error(&self->first_failure);
 	self->attempted = 0;
 	self->failed = 0;
+	self->progress_done = 0;
+	self->progress_total = 0;
 	self->command = HERMES_CONTAINER_COMMAND_OTHER;
 }
 
@@ -97,6 +99,7 @@ hermes_reconciler_finalize(GObject *object)
 {
 	HermesReconciler *self = HERMES_RECONCILER(object);
 	hermes_reconciler_reset(self);
+	hermes_reconciler_set_progress_func(self, NULL, NULL, NULL);
 	g_ptr_array_unref(self->actions);
 	g_clear_object(&self->manager);
 	g_clear_object(&self->ctx);
@@ -133,6 +136,42 @@ hermes_reconciler_new(HermesContext *ctx, HermesServiceManager *manager)
 	self->ctx = g_object_ref(ctx);
 	self->manager = g_object_ref(manager);
 	return self;
+}
+
+/**
+ * hermes_reconciler_set_progress_func:
+ * @self: a #HermesReconciler
+ * @func: (nullable) (scope notified) (closure user_data) (destroy notify): called
+ *   before each profile of a run, or %NULL for none
+ * @user_data: (nullable): data for @func
+ * @notify: (nullable): frees @user_data when @func is replaced or @self finalized
+ *
+ * Lets a caller show how far a run is (the CLI's progress line on a terminal).
+ */
+void
+hermes_reconciler_set_progress_func(HermesReconciler *self,
+				    HermesReconcilerProgressFunc func,
+				    gpointer user_data,
+				    GDestroyNotify notify)
+{
+	g_return_if_fail(HERMES_IS_RECONCILER(self));
+	if (self->progress_notify != NULL)
+		self->progress_notify(self->progress_data);
+	self->progress_func = func;
+	self->progress_data = user_data;
+	self->progress_notify = notify;
+}
+
+static void
+hermes_reconciler_progress(HermesReconciler *self, const gchar *profile)
+{
+	if (self->progress_func != NULL)
+		self->progress_func(self,
+				    profile,
+				    self->progress_done,
+				    self->progress_total,
+				    self->progress_data);
+	self->progress_done++;
 }
 
 /**
@@ -458,13 +497,13 @@ hermes_reconciler_is_real_dir(HermesReconciler *self, const gchar *home, GError 
 	return TRUE;
 }
 
+/* @names and @error_local from hermes_reconciler_list_names() */
 static void
-hermes_reconciler_reconcile_named(HermesReconciler *self)
+hermes_reconciler_reconcile_named(HermesReconciler *self,
+				  const gchar *profiles_dir,
+				  GPtrArray *names,
+				  const GError *error_local)
 {
-	g_autofree gchar *profiles_dir = g_build_filename(self->root, "profiles", NULL);
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GPtrArray) names = hermes_reconciler_list_names(profiles_dir, &error_local);
-
 	if (names == NULL) {
 		/* not a profile, but silence would hide every profile: say so in the log */
 		HermesReconcileAction *action =
@@ -479,6 +518,7 @@ hermes_reconciler_reconcile_named(HermesReconciler *self)
 		g_autofree gchar *home = g_build_filename(profiles_dir, name, NULL);
 		HermesReconcileAction *action = hermes_reconcile_action_new(name, home);
 		g_autoptr(GError) error_name = NULL;
+		hermes_reconciler_progress(self, name);
 		g_ptr_array_add(self->actions, action);
 		if (g_strcmp0(name, HERMES_PROFILE_DEFAULT) == 0) {
 			action->reason = g_strdup("profiles/default/ collides with the root "
@@ -540,6 +580,9 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	g_auto(GStrv) argv = NULL;
 	g_autoptr(GError) error_log = NULL;
 	g_autoptr(HermesHomeLock) lock = NULL;
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GError) error_names = NULL;
+	g_autofree gchar *profiles_dir = NULL;
 	HermesReconcileAction *action;
 
 	g_return_val_if_fail(HERMES_IS_RECONCILER(self), FALSE);
@@ -571,10 +614,15 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 			return FALSE;
 	}
 
+	/* listed first so the progress knows the total */
+	profiles_dir = g_build_filename(self->root, "profiles", NULL);
+	names = hermes_reconciler_list_names(profiles_dir, &error_names);
+	self->progress_total = 1 + (names != NULL ? names->len : 0);
 	action = hermes_reconcile_action_new(HERMES_PROFILE_DEFAULT, self->root);
 	g_ptr_array_add(self->actions, action);
+	hermes_reconciler_progress(self, HERMES_PROFILE_DEFAULT);
 	hermes_reconciler_reconcile(self, action);
-	hermes_reconciler_reconcile_named(self);
+	hermes_reconciler_reconcile_named(self, profiles_dir, names, error_names);
 
 	if (!self->dry_run && !hermes_reconciler_append_log(self, &error_log)) {
 		g_free(self->log_error);

@@ -98,8 +98,29 @@ hermes_container_command_read(HermesContext *ctx);
 #define HERMES_TYPE_RECONCILER (hermes_reconciler_get_type())
 G_DECLARE_FINAL_TYPE(HermesReconciler, hermes_reconciler, HERMES, RECONCILER, GObject)
 
+/**
+ * HermesReconcilerProgressFunc:
+ * @reconciler: the #HermesReconciler that runs
+ * @profile: the profile it turns to now
+ * @done: how many profiles it has finished in this run
+ * @total: how many profiles this run has (`default` included)
+ * @user_data: the data given to hermes_reconciler_set_progress_func()
+ *
+ * Called on the thread that runs hermes_reconciler_run(), before each profile.
+ */
+typedef void (*HermesReconcilerProgressFunc)(HermesReconciler *reconciler,
+					     const gchar *profile,
+					     guint done,
+					     guint total,
+					     gpointer user_data);
+
 HermesReconciler *
 hermes_reconciler_new(HermesContext *ctx, HermesServiceManager *manager);
+void
+hermes_reconciler_set_progress_func(HermesReconciler *self,
+				    HermesReconcilerProgressFunc func,
+				    gpointer user_data,
+				    GDestroyNotify notify);
 void
 hermes_reconciler_set_dry_run(HermesReconciler *self, gboolean dry_run);
 gboolean
