@@ -61,6 +61,79 @@ hermes_cli_gateway_doing(HermesGatewayAction action)
 	}
 }
 
+typedef struct {
+	HermesGatewayControl *control;
+	HermesGatewayAction action;
+	const gchar *profile;
+	guint timeout_ms;
+	GMutex mutex;
+	GCond cond;
+	HermesGatewayResult *result; /* set by the worker under the mutex */
+} HermesCliGatewayWait;
+
+static gpointer
+hermes_cli_gateway_wait_thread(gpointer data)
+{
+	HermesCliGatewayWait *wait = data;
+	HermesGatewayResult *result = hermes_gateway_control_run(
+		wait->control, wait->action, wait->profile, wait->timeout_ms, NULL);
+	g_mutex_lock(&wait->mutex);
+	wait->result = result;
+	g_cond_signal(&wait->cond);
+	g_mutex_unlock(&wait->mutex);
+	return NULL;
+}
+
+/*
+ * One action; with --wait on a terminal it runs in a worker thread while
+ * this one redraws the progress line with the time waited so far.
+ */
+static HermesGatewayResult *
+hermes_cli_gateway_control(HermesCli *cli,
+			   HermesGatewayControl *control,
+			   HermesGatewayAction action,
+			   const gchar *profile,
+			   HermesCliProgress *progress,
+			   guint done,
+			   guint total)
+{
+	HermesCliGatewayWait wait = {control, action, profile, cli->wait_ms};
+	GThread *thread;
+	gint64 started = g_get_monotonic_time();
+	HermesGatewayResult *result;
+
+	hermes_cli_progress_update(
+		progress, done, total, "%s %s...", hermes_cli_gateway_doing(action), profile);
+	if (cli->wait_ms == 0 || !hermes_cli_progress_get_enabled(progress))
+		return hermes_gateway_control_run(control, action, profile, cli->wait_ms, NULL);
+	g_mutex_init(&wait.mutex);
+	g_cond_init(&wait.cond);
+	thread = g_thread_new("hermes-wait", hermes_cli_gateway_wait_thread, &wait);
+	g_mutex_lock(&wait.mutex);
+	while (wait.result == NULL) {
+		gint64 now = g_get_monotonic_time();
+		gint64 waited;
+		if (g_cond_wait_until(&wait.cond, &wait.mutex, now + 250 * G_TIME_SPAN_MILLISECOND))
+			continue;
+		/* whole seconds, once there is one */
+		waited = (g_get_monotonic_time() - started) / G_TIME_SPAN_SECOND;
+		if (waited > 0)
+			hermes_cli_progress_update(progress,
+						   done,
+						   total,
+						   "%s %s... %" G_GINT64_FORMAT "s",
+						   hermes_cli_gateway_doing(action),
+						   profile,
+						   waited);
+	}
+	result = wait.result;
+	g_mutex_unlock(&wait.mutex);
+	g_thread_join(thread);
+	g_mutex_clear(&wait.mutex);
+	g_cond_clear(&wait.cond);
+	return result;
+}
+
 static gint
 hermes_cli_gateway_all(HermesCli *cli,
 		       HermesGatewayControl *control,
@@ -84,10 +157,8 @@ hermes_cli_gateway_all(HermesCli *cli,
 	}
 	for (guint i = 0; i < n; i++) {
 		g_autoptr(GError) error_one = NULL;
-		g_autoptr(HermesGatewayResult) result = NULL;
-		hermes_cli_progress_update(
-			progress, i, n, "%s %s...", hermes_cli_gateway_doing(action), names[i]);
-		result = hermes_gateway_control_run(control, action, names[i], 0, NULL);
+		g_autoptr(HermesGatewayResult) result =
+			hermes_cli_gateway_control(cli, control, action, names[i], progress, i, n);
 		hermes_cli_progress_clear(progress);
 		if (hermes_cli_gateway_report(result, TRUE, &error_one)) {
 			g_print("%s gateway '%s'\n", done, names[i]);
@@ -137,6 +208,7 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 	g_autoptr(HermesServiceManager) manager = NULL;
 	g_autoptr(HermesGatewayControl) control = NULL;
 	g_autoptr(HermesGatewayResult) result = NULL;
+	g_autoptr(HermesCliProgress) progress = NULL;
 	g_autofree gchar *profile = NULL;
 
 	if (!hermes_cli_gateway_check_all(cli, error))
@@ -154,7 +226,11 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 		hermes_gateway_control_set_flags(control, HERMES_GATEWAY_CONTROL_FLAG_FORCE);
 	if (cli->all)
 		return hermes_cli_gateway_all(cli, control, action, done, error);
-	result = hermes_gateway_control_run(control, action, profile, 0, NULL);
+	/* a single action is long only when it waits: no line otherwise */
+	if (cli->wait_ms > 0)
+		progress = hermes_cli_progress_new(cli);
+	result = hermes_cli_gateway_control(cli, control, action, profile, progress, 0, 1);
+	hermes_cli_progress_clear(progress);
 	if (!hermes_cli_gateway_report(result, FALSE, error))
 		return HERMES_EXIT_FAILED;
 	return HERMES_EXIT_OK;
@@ -190,19 +266,19 @@ const HermesCliCommand hermes_cli_gateway_commands[] = {
 	 NULL,
 	 0,
 	 "Start the gateway of a profile",
-	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT,
 	 hermes_cli_gateway_start},
 	{"stop",
 	 NULL,
 	 0,
 	 "Stop the gateway of a profile",
-	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT,
 	 hermes_cli_gateway_stop},
 	{"restart",
 	 NULL,
 	 0,
 	 "Restart the gateway of a profile (starts a stopped one)",
-	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT,
 	 hermes_cli_gateway_restart},
 	{"status",
 	 NULL,

@@ -28,6 +28,7 @@ struct _HermesCliProgress {
 	gboolean enabled;
 	gboolean shown; /* a line is on the terminal now */
 	gint64 drawn_at;
+	guint done; /* of the line shown */
 	guint columns;
 };
 
@@ -55,10 +56,11 @@ hermes_cli_progress_new(HermesCli *cli)
  * hermes_cli_progress_update:
  * @self: a #HermesCliProgress
  * @done: steps finished
- * @total: all steps, 0 when not known
+ * @total: all steps; 0 or 1 shows no counter
  * @format: what happens now, printf-style
  *
  * Shows `[done+1/total] what`, cut to the terminal's width so it never wraps.
+ * Redraws of the same step come at most every 40 ms.
  */
 void
 hermes_cli_progress_update(
@@ -72,14 +74,15 @@ hermes_cli_progress_update(
 	if (self == NULL || !self->enabled)
 		return;
 	now = g_get_monotonic_time();
-	if (self->shown && done + 1 < total &&
+	if (self->shown && (done + 1 < total || done == self->done) &&
 	    now - self->drawn_at < HERMES_CLI_PROGRESS_INTERVAL_US)
 		return;
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
 	va_end(args);
-	line = total > 0 ? g_strdup_printf("[%u/%u] %s", MIN(done + 1, total), total, what)
-			 : g_strdup_printf("[%u] %s", done + 1, what);
+	/* a single step needs no counter */
+	line = total > 1 ? g_strdup_printf("[%u/%u] %s", MIN(done + 1, total), total, what)
+			 : g_strdup(what);
 	/* one column short of the width: a full last column wraps on some terminals */
 	if (g_utf8_validate(line, -1, NULL) && g_utf8_strlen(line, -1) >= (glong)self->columns)
 		*g_utf8_offset_to_pointer(line, self->columns > 1 ? self->columns - 1 : 1) = '\0';
@@ -89,6 +92,19 @@ hermes_cli_progress_update(
 	fflush(stderr);
 	self->shown = TRUE;
 	self->drawn_at = now;
+	self->done = done;
+}
+
+/**
+ * hermes_cli_progress_get_enabled:
+ * @self: a #HermesCliProgress
+ *
+ * Returns: whether anything is drawn (stderr is a terminal)
+ */
+gboolean
+hermes_cli_progress_get_enabled(HermesCliProgress *self)
+{
+	return self != NULL && self->enabled;
 }
 
 /**

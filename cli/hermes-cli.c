@@ -58,6 +58,24 @@ hermes_cli_option_cb(const gchar *option_name, const gchar *value, gpointer data
 	return TRUE;
 }
 
+/* `--wait` or `--wait=SECONDS` */
+static gboolean
+hermes_cli_wait_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
+{
+	HermesCli *cli = data;
+	guint64 seconds = HERMES_CLI_WAIT_DEFAULT_S;
+	if (value != NULL && !g_ascii_string_to_unsigned(value, 10, 1, 3600, &seconds, NULL)) {
+		g_set_error(error,
+			    G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "--wait takes a number of seconds from 1 to 3600, not '%s'",
+			    value);
+		return FALSE;
+	}
+	cli->wait_ms = (guint)seconds * 1000;
+	return TRUE;
+}
+
 static void
 hermes_cli_add_common(GOptionContext *octx, HermesCli *cli, gboolean *version)
 {
@@ -269,6 +287,19 @@ hermes_cli_run_command(HermesCli *cli,
 					       NULL},
 					      {NULL}};
 		g_option_context_add_main_entries(octx, force, NULL);
+	}
+	if (cmd->options & HERMES_CLI_OPT_WAIT) {
+		const GOptionEntry wait[] = {
+			{"wait",
+			 'w',
+			 G_OPTION_FLAG_OPTIONAL_ARG,
+			 G_OPTION_ARG_CALLBACK,
+			 (gpointer)hermes_cli_wait_cb,
+			 "Wait up to SECONDS (default 30) until the gateway is up "
+			 "(down for stop)",
+			 "SECONDS"},
+			{NULL}};
+		g_option_context_add_main_entries(octx, wait, NULL);
 	}
 	if (!g_option_context_parse(octx, &argc, &argv, &error))
 		return hermes_cli_usage_error(error->message, hint);

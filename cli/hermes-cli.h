@@ -43,7 +43,11 @@ typedef struct {
 	gint lines;	 /* gateway logs -n, G_MININT when not given */
 	gchar *since;	 /* gateway logs --since */
 	gboolean force;	 /* --force: a named profile's own gateway while multiplexing */
+	guint wait_ms;	 /* gateway start|stop|restart --wait[=SECONDS], 0 without */
 } HermesCli;
+
+/* `--wait` without a value */
+#define HERMES_CLI_WAIT_DEFAULT_S 30
 
 /* options a command accepts beyond the common ones */
 typedef enum {
@@ -56,6 +60,7 @@ typedef enum {
 	HERMES_CLI_OPT_DBUS = 1 << 5,
 	HERMES_CLI_OPT_LOGS = 1 << 6,
 	HERMES_CLI_OPT_FORCE = 1 << 7,
+	HERMES_CLI_OPT_WAIT = 1 << 8,
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -124,6 +129,8 @@ void
 hermes_cli_progress_update(
 	HermesCliProgress *self, guint done, guint total, const gchar *format, ...)
 	G_GNUC_PRINTF(4, 5);
+gboolean
+hermes_cli_progress_get_enabled(HermesCliProgress *self);
 void
 hermes_cli_progress_clear(HermesCliProgress *self);
 void

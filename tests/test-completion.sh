@@ -38,7 +38,7 @@ check() {
 		failed=$((failed + 1))
 	fi
 }
-echo "1..19"
+echo "1..20"
 check "hermes pro" "profile"
 check "hermes profile " "create delete list"
 check "hermes gateway st" "start stop status"
@@ -47,6 +47,7 @@ check "hermes -p " "default alpha beta"
 check "hermes profile delete a" "alpha"
 check "hermes gateway restart --a" "--all"
 check "hermes gateway stop --f" "--force"
+check "hermes gateway start --w" "--wait"
 check "hermes supervisor s" "start stop status"
 check "hermes boot " "reconcile"
 check "hermes gateway run --r" "--replace"

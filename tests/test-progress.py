@@ -26,7 +26,7 @@ import termios
 HERMES = os.path.abspath(sys.argv[1])
 BACKEND_DIRS = ":".join(os.path.abspath(d) for d in sys.argv[2].split(":") if d)
 
-PROGRESS = re.compile(rb"\r\[(\d+)/(\d+)\] ([^\r\x1b]*)\x1b\[K")
+PROGRESS = re.compile(rb"\r(?:\[(\d+)/(\d+)\] )?([^\r\x1b]+)\x1b\[K")
 ERASE = re.compile(rb"\r\x1b\[K")
 
 n = 0
@@ -174,6 +174,32 @@ def main():
             sorted(strip_progress(tty).splitlines()) == sorted((out + err).splitlines()),
             repr(strip_progress(tty)[:300]),
         )
+
+        # --wait over a real embedded s6 tree: one gateway, no counter
+        if shutil.which("s6-svscan") is None:
+            print("# s6-svscan not installed: --wait not tested")
+        else:
+            wenv = {k: v for k, v in env.items() if k != "HERMES_S6_SCANDIR"}
+            wenv["HERMES_HOME"] = os.path.join(work, "whome")
+            try:
+                run(wenv, ["profile", "create", "demo"])
+                start = ["-p", "demo", "gateway", "start", "--wait=20"]
+                out, err, _, rc = run(wenv, start)
+                check("start --wait on pipes: exit 0, nothing extra", rc == 0 and not re.search(rb"[\r\x1b]", out + err), (out + err).decode(errors="replace"))
+                _, err, _, rc = run(wenv, ["-p", "demo", "gateway", "stop", "-w"])
+                check("stop -w on pipes: exit 0", rc == 0, err.decode(errors="replace"))
+                out2, _, tty, rc = run(wenv, start, stderr_tty=True)
+                check("start --wait, stderr on a pty: exit 0, stdout byte for byte the same", rc == 0 and out2 == out, repr(out2))
+                steps = PROGRESS.findall(tty)
+                check(
+                    "start --wait, stderr on a pty: 'starting demo...' drawn, then erased",
+                    len(steps) > 0 and steps[0] == (b"", b"", b"starting demo...") and strip_progress(tty) == b"" and tty.endswith(b"\r\x1b[K"),
+                    repr(tty[:300]),
+                )
+                _, err, _, rc = run(wenv, ["-p", "demo", "gateway", "start", "--wait=soon"])
+                check("--wait=soon is a usage error", rc == 64 and b"--wait takes a number of seconds" in err, err.decode(errors="replace"))
+            finally:
+                run(wenv, ["supervisor", "stop"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"1..{n}")

@@ -60,7 +60,7 @@ _hermes()
 		profile/delete) words_now="$(_hermes_profiles) --yes $opts" ;;
 		gateway/run) words_now="--replace --no-supervise $opts" ;;
 		gateway/logs) words_now="--follow --lines --since --all $opts" ;;
-		gateway/start | gateway/stop | gateway/restart) words_now="--all --force $opts" ;;
+		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait $opts" ;;
 		gateway/status | gateway/health) words_now="--all $opts" ;;
 		gateway/install) words_now="--start --enable --dry-run $opts" ;;
 		boot/reconcile) words_now="--dry-run $opts" ;;

@@ -88,6 +88,7 @@ complete -c hermes -n '__hermes_in gateway' -a render -d 'Print exactly what ins
 complete -c hermes -n '__hermes_in gateway' -a health -d 'Exit 0 only if every gateway meant to run is up'
 complete -c hermes -n '__hermes_in gateway start stop restart status health logs' -s a -l all -d 'Act on every registered gateway'
 complete -c hermes -n '__hermes_in gateway start stop restart' -l force -d "Act on a named profile's own gateway even while the default one serves it"
+complete -c hermes -n '__hermes_in gateway start stop restart' -s w -l wait -d 'Wait up to SECONDS (default 30) until the gateway is up (down for stop)'
 complete -c hermes -n '__hermes_in gateway logs' -s f -l follow -d 'Go on printing lines as they are written'
 complete -c hermes -n '__hermes_in gateway logs' -s n -l lines -x -d 'Show the last N lines'
 complete -c hermes -n '__hermes_in gateway logs' -l since -x -d 'Only lines from TIME on (ISO 8601, or an age: 10m, 2h, 1d)'
