@@ -122,7 +122,7 @@ hermes_cli_describe_groups(void)
 				       hermes_cli_groups[i].summary);
 	g_string_append(str,
 			"\nRun 'hermes GROUP --help' for a group's commands.\n"
-			"Exit codes are listed in docs/cli.md.");
+			"Exit codes are listed in hermes(1) (man hermes) and docs/cli.md.");
 	return g_string_free(str, FALSE);
 }
 
