@@ -55,5 +55,9 @@ dbus-run-session -- bash -c '
 ' main-job "$prefix"
 echo
 echo "The gateways keep running under the embedded s6 tree."
-echo "Manual: man hermes ($(man -w hermes)), man hermes-svcd"
+# the man pages: /usr/local/share/man is on Debian's default man path (/etc/manpath.config)
+manpath=()
+[ "$prefix" = /usr/local ] || [ "$prefix" = /usr ] || manpath=(env MANPATH="$prefix/share/man")
+manual=$("${manpath[@]}" man -w hermes hermes-svcd | tr '\n' ' ')
+echo "Manual: man hermes, man hermes-svcd ($manual)"
 echo "Logs: $HERMES_HOME/logs/gateways/<profile>/current; stop everything with: $hermes supervisor stop"
