@@ -154,7 +154,9 @@ def help_commands(text):
 
 
 def help_options(text):
-    return sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)) - {"--help", "--version"})
+    """the long options of the option lines (`  -p, --profile=NAME  …`), not of the prose"""
+    found = re.findall(r"^ +(?:-\S, )?(--[a-z][a-z-]*)", text, re.M)
+    return sorted(set(found) - {"--help", "--version"})
 
 
 def run_help(env, *args):

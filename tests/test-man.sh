@@ -46,8 +46,9 @@ svcd_text=$(render "$svcd_page")
 commands_of() {
 	sed -n '/^Commands:$/,/^$/{/^  /{s/^  *\([a-z][a-z-]*\).*/\1/p}}'
 }
+# the long options of the option lines ("  -p, --profile=NAME  …"), not of the prose
 long_options_of() {
-	grep -oE -- '--[a-z][a-z-]*' | grep -vx -- '--help' | sort -u
+	sed -n 's/^  *\(-[^ ], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p' | grep -vx -- '--help' | sort -u
 }
 # `hermes GROUP COMMAND` with anything of the synopsis in between:
 # "hermes [-p NAME] gateway start|stop|restart …", "hermes profile list"
