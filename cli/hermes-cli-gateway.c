@@ -134,6 +134,62 @@ hermes_cli_gateway_control(HermesCli *cli,
 	return result;
 }
 
+/* --all: the results come as each action ends; lines are printed in list order */
+typedef struct {
+	HermesCliProgress *progress;
+	HermesGatewayAction action;
+	const gchar *done;
+	GStrv names;
+	GHashTable *index;	       /* name -> position + 1 */
+	HermesGatewayResult **results; /* by position; NULL until it ends */
+	guint next;		       /* the first not printed yet */
+	guint failed;
+	guint skipped;
+} HermesCliGatewayAll;
+
+static void
+hermes_cli_gateway_all_print(HermesCliGatewayAll *all, guint i)
+{
+	g_autoptr(GError) error_one = NULL;
+	if (hermes_cli_gateway_report(all->results[i], TRUE, &error_one)) {
+		g_print("%s gateway '%s'\n", all->done, all->names[i]);
+	} else if (g_error_matches(error_one, HERMES_ERROR, HERMES_ERROR_CONFIGURATION)) {
+		/* the multiplexer serves it: nothing for --all to do, not a failure */
+		g_print("Skipped gateway '%s': the default profile's gateway serves it\n",
+			all->names[i]);
+		all->skipped++;
+	} else {
+		g_printerr("hermes: %s\n", error_one->message);
+		all->failed++;
+	}
+}
+
+static void
+hermes_cli_gateway_all_cb(HermesGatewayResult *result, guint done, guint total, gpointer data)
+{
+	HermesCliGatewayAll *all = data;
+	const gchar *profile = hermes_gateway_result_get_profile(result);
+	guint position = GPOINTER_TO_UINT(g_hash_table_lookup(all->index, profile));
+
+	if (position == 0)
+		return;
+	all->results[position - 1] = result;
+	hermes_cli_progress_clear(all->progress);
+	for (; all->names[all->next] != NULL && all->results[all->next] != NULL; all->next++)
+		hermes_cli_gateway_all_print(all, all->next);
+	hermes_cli_progress_update(all->progress,
+				   done,
+				   total,
+				   "%s %s...",
+				   hermes_cli_gateway_doing(all->action),
+				   all->names[MIN(all->next, total - 1)]);
+}
+
+/*
+ * Every registered gateway, several at a time under one hold of the home lock
+ * (hermes_gateway_control_run_many): 100 starts, each waiting for its own
+ * gateway's readiness, no longer take 100 waits in a row.
+ */
 static gint
 hermes_cli_gateway_all(HermesCli *cli,
 		       HermesGatewayControl *control,
@@ -144,9 +200,12 @@ hermes_cli_gateway_all(HermesCli *cli,
 	HermesServiceManager *manager = hermes_gateway_control_get_manager(control);
 	g_autoptr(HermesCliProgress) progress = hermes_cli_progress_new(cli);
 	g_auto(GStrv) names = hermes_service_manager_list_gateways(manager, NULL, error);
-	guint failed = 0;
-	guint skipped = 0;
+	g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) results = NULL;
+	g_autofree HermesGatewayResult **by_position = NULL;
+	HermesCliGatewayAll all = {progress, action, done};
 	guint n;
+
 	if (names == NULL)
 		return HERMES_EXIT_FAILED;
 	n = g_strv_length(names);
@@ -155,27 +214,31 @@ hermes_cli_gateway_all(HermesCli *cli,
 			hermes_service_manager_get_name(manager));
 		return HERMES_EXIT_NOTHING_TO_DO;
 	}
-	for (guint i = 0; i < n; i++) {
-		g_autoptr(GError) error_one = NULL;
-		g_autoptr(HermesGatewayResult) result =
-			hermes_cli_gateway_control(cli, control, action, names[i], progress, i, n);
-		hermes_cli_progress_clear(progress);
-		if (hermes_cli_gateway_report(result, TRUE, &error_one)) {
-			g_print("%s gateway '%s'\n", done, names[i]);
-		} else if (g_error_matches(error_one, HERMES_ERROR, HERMES_ERROR_CONFIGURATION)) {
-			/* the multiplexer serves it: nothing for --all to do, not a failure */
-			g_print("Skipped gateway '%s': the default profile's gateway serves it\n",
-				names[i]);
-			skipped++;
-		} else {
-			g_printerr("hermes: %s\n", error_one->message);
-			failed++;
-		}
+	by_position = g_new0(HermesGatewayResult *, n);
+	for (guint i = 0; i < n; i++)
+		g_hash_table_insert(index, names[i], GUINT_TO_POINTER(i + 1));
+	all.names = names;
+	all.index = index;
+	all.results = by_position;
+	hermes_cli_progress_update(
+		progress, 0, n, "%s %s...", hermes_cli_gateway_doing(action), names[0]);
+	results = hermes_gateway_control_run_many(control,
+						  action,
+						  (const gchar *const *)names,
+						  cli->wait_ms,
+						  NULL,
+						  hermes_cli_gateway_all_cb,
+						  &all);
+	hermes_cli_progress_clear(progress);
+	/* a name the backend listed in another spelling: printed here, in order */
+	for (guint i = all.next; i < n; i++) {
+		all.results[i] = g_ptr_array_index(results, i);
+		hermes_cli_gateway_all_print(&all, i);
 	}
-	if (failed > 0) {
+	if (all.failed > 0) {
 		g_printerr("hermes: %u of %u gateways failed to %s\n",
-			   failed,
-			   n - skipped,
+			   all.failed,
+			   n - all.skipped,
 			   hermes_gateway_action_to_string(action));
 		return HERMES_EXIT_FAILED;
 	}

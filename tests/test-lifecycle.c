@@ -303,6 +303,36 @@ test_lifecycle_stop_all_with_one_failure(void **state)
 	g_rename(aside, control);
 }
 
+/* --all acts on every gateway side by side; the lines still come in list order */
+static void
+test_lifecycle_start_all_in_order(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GString) want = g_string_new(NULL);
+	const gchar *names[] = {"g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9", "g10"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		assert_int_equal(run(f, "profile", "create", names[i]), 0);
+		assert_int_equal(run(f, "-p", names[i], "gateway", "install"), 0);
+	}
+	assert_int_equal(run(f, "gateway", "start", "--all"), 0);
+	/* the listing's order, by name (g1, g10, g2 ...), whatever order they ended in */
+	g_string_append(want, "Started gateway 'g1'\nStarted gateway 'g10'\n");
+	for (guint i = 2; i <= 9; i++)
+		g_string_append_printf(want, "Started gateway 'g%u'\n", i);
+	assert_string_equal(f->out, want->str);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		assert_state(f, names[i], "up");
+
+	assert_int_equal(run(f, "gateway", "stop", "--all"), 0);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree gchar *home = g_build_filename(f->root, "profiles", names[i], NULL);
+		g_autofree gchar *desired = hermes_gateway_state_get_desired(home);
+		assert_state(f, names[i], "down");
+		assert_string_equal(desired, "stopped");
+	}
+}
+
 static void
 test_lifecycle_status_and_health(void **state)
 {
@@ -466,6 +496,7 @@ main(void)
 		T(test_lifecycle_start_refreshes_outdated_slot),
 		T(test_lifecycle_delete_respects_foreign_pid_record),
 		T(test_lifecycle_stop_all_with_one_failure),
+		T(test_lifecycle_start_all_in_order),
 		T(test_lifecycle_status_and_health),
 		T(test_lifecycle_unmarked_sigterm_comes_back),
 		T(test_lifecycle_operator_stop_stays_down),
