@@ -246,25 +246,7 @@ hermes_cli_print_reports(HermesCli *cli,
 void
 hermes_cli_print_reports_json(const gchar *backend, const gchar *mode, GPtrArray *reports)
 {
-	g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
-	JsonObject *obj = json_object_new();
-	JsonObject *manager = json_object_new();
-	JsonArray *gateways = json_array_new();
-
-	json_node_take_object(root, obj);
-	if (backend != NULL)
-		json_object_set_string_member(manager, "backend", backend);
-	else
-		json_object_set_null_member(manager, "backend");
-	if (mode != NULL && mode[0] != '\0')
-		json_object_set_string_member(manager, "mode", mode);
-	else
-		json_object_set_null_member(manager, "mode");
-	json_object_set_object_member(obj, "manager", manager);
-	for (guint i = 0; i < reports->len; i++)
-		json_array_add_element(
-			gateways, hermes_gateway_report_to_json(g_ptr_array_index(reports, i)));
-	json_object_set_array_member(obj, "gateways", gateways);
+	g_autoptr(JsonNode) root = hermes_gateway_report_list_to_json(backend, mode, reports);
 	hermes_cli_print_json(root);
 }
 

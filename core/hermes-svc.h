@@ -11,6 +11,7 @@
 
 #include "hermes-backend-loader.h"
 #include "hermes-context.h"
+#include "hermes-dashboard-token.h"
 #include "hermes-doctor-finding.h"
 #include "hermes-doctor.h"
 #include "hermes-dotenv.h"

@@ -38,6 +38,7 @@
 typedef struct {
 	HermesStatusService *self;
 	GDBusMethodInvocation *invocation; /* answered exactly once */
+	GTask *task;			   /* or this, for hermes_status_service_act_async() */
 	HermesGatewayAction verb;
 	gchar *profile;
 } HermesStatusAction;
@@ -52,6 +53,7 @@ struct _HermesStatusService {
 	GDBusObjectManagerServer *object_manager;
 	HermesDBusServiceManager1 *root;
 	GHashTable *gateways;	/* profile -> HermesDBusObjectSkeleton */
+	GHashTable *reports;	/* profile -> HermesGatewayReport, what each row shows */
 	HermesPortTable *ports; /* every profile's port, read once, kept current per row */
 	gulong changed_id;
 	gchar *root_dir;
@@ -66,6 +68,9 @@ struct _HermesStatusService {
 };
 
 G_DEFINE_FINAL_TYPE(HermesStatusService, hermes_status_service, G_TYPE_OBJECT)
+
+enum { SIGNAL_REPORT_CHANGED, SIGNAL_LAST };
+static guint hermes_status_service_signals[SIGNAL_LAST];
 
 static void
 hermes_status_service_watch_profiles(HermesStatusService *self);
@@ -198,6 +203,7 @@ hermes_status_service_refresh_root(HermesStatusService *self)
 static void
 hermes_status_action_free(HermesStatusAction *action)
 {
+	g_clear_object(&action->task);
 	g_object_unref(action->self);
 	g_free(action->profile);
 	g_free(action);
@@ -377,10 +383,16 @@ hermes_status_action_done_cb(GObject *source, GAsyncResult *result, gpointer use
 	gboolean ok = g_task_propagate_boolean(G_TASK(result), &error);
 
 	if (ok) {
-		g_dbus_method_invocation_return_value(action->invocation, NULL);
+		if (action->task != NULL)
+			g_task_return_boolean(action->task, TRUE);
+		else
+			g_dbus_method_invocation_return_value(action->invocation, NULL);
 	} else {
 		hermes_error_convert(&error);
-		g_dbus_method_invocation_return_gerror(action->invocation, error);
+		if (action->task != NULL)
+			g_task_return_error(action->task, g_steal_pointer(&error));
+		else
+			g_dbus_method_invocation_return_gerror(action->invocation, error);
 	}
 	/* the intent changed even where the supervisor had nothing to report */
 	if (!self->closing) {
@@ -423,16 +435,29 @@ hermes_status_action_deny(HermesStatusAction *action, const gchar *message)
 	hermes_status_action_free(action);
 }
 
+/* the service is going away: the action is answered, not run */
+static void
+hermes_status_action_shut_down(HermesStatusAction *action)
+{
+	if (action->task != NULL)
+		g_task_return_new_error(action->task,
+					HERMES_ERROR,
+					HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+					"hermes-svcd is shutting down");
+	else
+		g_dbus_method_invocation_return_dbus_error(action->invocation,
+							   "org.freedesktop.DBus.Error.NoServer",
+							   "hermes-svcd is shutting down");
+	hermes_status_action_free(action);
+}
+
 static void
 hermes_status_service_authorize(HermesStatusAction *action, guint32 uid)
 {
 	HermesStatusService *self = action->self;
 	g_autoptr(GError) error = NULL;
 	if (self->closing || self->root == NULL) {
-		g_dbus_method_invocation_return_dbus_error(action->invocation,
-							   "org.freedesktop.DBus.Error.NoServer",
-							   "hermes-svcd is shutting down");
-		hermes_status_action_free(action);
+		hermes_status_action_shut_down(action);
 		return;
 	}
 	if (!hermes_status_service_check_home(self, uid, action->profile, &error)) {
@@ -563,6 +588,8 @@ hermes_status_service_remove(HermesStatusService *self, const gchar *profile)
 	g_dbus_object_manager_server_unexport(self->object_manager,
 					      g_dbus_object_get_object_path(G_DBUS_OBJECT(object)));
 	g_hash_table_remove(self->gateways, profile);
+	g_hash_table_remove(self->reports, profile);
+	g_signal_emit(self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, profile, NULL);
 }
 
 static HermesDBusObjectSkeleton *
@@ -614,6 +641,8 @@ hermes_status_service_show(HermesStatusService *self, HermesGatewayReport *repor
 	if (added)
 		g_dbus_object_manager_server_export(self->object_manager,
 						    G_DBUS_OBJECT_SKELETON(object));
+	g_hash_table_replace(self->reports, g_strdup(profile), hermes_gateway_report_ref(owned));
+	g_signal_emit(self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, profile, owned);
 }
 
 /*
@@ -855,12 +884,8 @@ hermes_status_service_unexport(HermesStatusService *self)
 	g_clear_signal_handler(&self->changed_id, self->manager);
 	hermes_status_service_cancel_monitor(&self->profiles_monitor);
 	hermes_status_service_cancel_monitor(&self->root_monitor);
-	while ((action = g_queue_pop_head(&self->queue)) != NULL) {
-		g_dbus_method_invocation_return_dbus_error(action->invocation,
-							   "org.freedesktop.DBus.Error.NoServer",
-							   "hermes-svcd is shutting down");
-		hermes_status_action_free(action);
-	}
+	while ((action = g_queue_pop_head(&self->queue)) != NULL)
+		hermes_status_action_shut_down(action);
 	/* the caller waits for answers; and the worker for the supervisor */
 	while (self->running != NULL || self->lookups > 0)
 		g_main_context_iteration(self->context, TRUE);
@@ -876,8 +901,109 @@ hermes_status_service_unexport(HermesStatusService *self)
 		g_clear_object(&self->object_manager);
 	}
 	g_hash_table_remove_all(self->gateways);
+	g_hash_table_remove_all(self->reports);
 	g_clear_object(&self->ports);
 	g_clear_object(&self->connection);
+}
+
+static gint
+hermes_status_service_report_cmp(gconstpointer a, gconstpointer b)
+{
+	const HermesGatewayReport *ra = *(HermesGatewayReport *const *)a;
+	const HermesGatewayReport *rb = *(HermesGatewayReport *const *)b;
+	return g_strcmp0(hermes_gateway_report_get_profile(ra),
+			 hermes_gateway_report_get_profile(rb));
+}
+
+/**
+ * hermes_status_service_dup_reports:
+ * @self: a #HermesStatusService
+ *
+ * Returns: (transfer container) (element-type HermesGatewayReport): the rows
+ *   as exported, by profile
+ */
+GPtrArray *
+hermes_status_service_dup_reports(HermesStatusService *self)
+{
+	GPtrArray *reports;
+	GHashTableIter iter;
+	gpointer value;
+	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), NULL);
+	reports = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_report_unref);
+	g_hash_table_iter_init(&iter, self->reports);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(reports, hermes_gateway_report_ref(value));
+	g_ptr_array_sort(reports, hermes_status_service_report_cmp);
+	return reports;
+}
+
+/**
+ * hermes_status_service_lookup_report:
+ * @self: a #HermesStatusService
+ * @profile: a profile name
+ *
+ * Returns: (transfer full) (nullable): the row of @profile, if it has one
+ */
+HermesGatewayReport *
+hermes_status_service_lookup_report(HermesStatusService *self, const gchar *profile)
+{
+	HermesGatewayReport *report;
+	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), NULL);
+	g_return_val_if_fail(profile != NULL, NULL);
+	report = g_hash_table_lookup(self->reports, profile);
+	return report != NULL ? hermes_gateway_report_ref(report) : NULL;
+}
+
+/**
+ * hermes_status_service_act_async:
+ * @self: a #HermesStatusService
+ * @verb: start, stop or restart
+ * @profile: the gateway's profile
+ * @callback: called on the service's main context when the action is done
+ * @user_data: for @callback
+ *
+ * The Start, Stop and Restart of the bus for another door whose caller is
+ * already authorized (the web dashboard's token holder): queued with the
+ * bus's actions, run one at a time in the worker through
+ * HermesGatewayControl, followed by the same re-reads of the row.
+ */
+void
+hermes_status_service_act_async(HermesStatusService *self,
+				HermesGatewayAction verb,
+				const gchar *profile,
+				GAsyncReadyCallback callback,
+				gpointer user_data)
+{
+	HermesStatusAction *action;
+	g_return_if_fail(HERMES_IS_STATUS_SERVICE(self));
+	g_return_if_fail(profile != NULL);
+	action = g_new0(HermesStatusAction, 1);
+	action->self = g_object_ref(self);
+	action->verb = verb;
+	action->profile = g_strdup(profile);
+	action->task = g_task_new(self, NULL, callback, user_data);
+	g_task_set_source_tag(action->task, hermes_status_service_act_async);
+	if (self->closing || self->root == NULL) {
+		hermes_status_action_shut_down(action);
+		return;
+	}
+	g_queue_push_tail(&self->queue, action);
+	hermes_status_service_run_next(self);
+}
+
+/**
+ * hermes_status_service_act_finish:
+ * @self: a #HermesStatusService
+ * @result: the result given to the callback
+ * @error: return location for a #GError (a %HERMES_ERROR)
+ *
+ * Returns: %TRUE if the action succeeded
+ */
+gboolean
+hermes_status_service_act_finish(HermesStatusService *self, GAsyncResult *result, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+	return g_task_propagate_boolean(G_TASK(result), error);
 }
 
 /**
@@ -946,6 +1072,7 @@ hermes_status_service_finalize(GObject *object)
 {
 	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
 	g_hash_table_unref(self->gateways);
+	g_hash_table_unref(self->reports);
 	g_ptr_array_unref(self->settles);
 	g_clear_object(&self->control);
 	g_clear_object(&self->manager);
@@ -962,12 +1089,37 @@ hermes_status_service_class_init(HermesStatusServiceClass *klass)
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 	object_class->dispose = hermes_status_service_dispose;
 	object_class->finalize = hermes_status_service_finalize;
+
+	/**
+	 * HermesStatusService::report-changed:
+	 * @self: the service
+	 * @profile: the gateway's profile
+	 * @report: (nullable): its row as now shown, %NULL when the row went away
+	 *
+	 * Emitted whenever a row is drawn again (on the backend's events, after
+	 * an action, when a profile comes or goes): the other doors of the
+	 * daemon (the web dashboard) follow this instead of the backend.
+	 */
+	hermes_status_service_signals[SIGNAL_REPORT_CHANGED] =
+		g_signal_new("report-changed",
+			     G_TYPE_FROM_CLASS(klass),
+			     G_SIGNAL_RUN_LAST,
+			     0,
+			     NULL,
+			     NULL,
+			     NULL,
+			     G_TYPE_NONE,
+			     2,
+			     G_TYPE_STRING,
+			     HERMES_TYPE_GATEWAY_REPORT);
 }
 
 static void
 hermes_status_service_init(HermesStatusService *self)
 {
 	self->gateways = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+	self->reports = g_hash_table_new_full(
+		g_str_hash, g_str_equal, g_free, (GDestroyNotify)hermes_gateway_report_unref);
 	self->context = g_main_context_ref_thread_default();
 	self->settles = g_ptr_array_new_with_free_func(hermes_status_settle_free);
 	g_queue_init(&self->queue);

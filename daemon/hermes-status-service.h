@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 
 #include "hermes-dbus-names.h"
+#include "hermes-gateway-control.h"
+#include "hermes-gateway-report.h"
 #include "hermes-service-manager.h"
 
 G_BEGIN_DECLS
@@ -34,5 +36,17 @@ hermes_status_service_check_caller(HermesStatusService *self,
 				   GError **error);
 gchar *
 hermes_status_service_gateway_path(const gchar *profile);
+GPtrArray *
+hermes_status_service_dup_reports(HermesStatusService *self);
+HermesGatewayReport *
+hermes_status_service_lookup_report(HermesStatusService *self, const gchar *profile);
+void
+hermes_status_service_act_async(HermesStatusService *self,
+				HermesGatewayAction verb,
+				const gchar *profile,
+				GAsyncReadyCallback callback,
+				gpointer user_data);
+gboolean
+hermes_status_service_act_finish(HermesStatusService *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -11,12 +11,14 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "hermes-http-server.h"
 #include "hermes-status-service.h"
 #include "hermes-svc.h"
 
@@ -86,6 +88,34 @@ hermes_svcd_closed_cb(GDBusConnection *connection,
 	hermes_svcd_quit(svcd, HERMES_SVCD_EXIT_UNAVAILABLE);
 }
 
+/* the web door beside the bus, over the same service (daemon/hermes-http-server.c) */
+static HermesHttpServer *
+hermes_svcd_serve_http(HermesStatusService *service,
+		       HermesContext *ctx,
+		       const gchar *address,
+		       const gchar *dashboard_dir,
+		       gboolean read_only_public,
+		       GError **error)
+{
+	g_autofree gchar *home = hermes_profile_get_root(ctx);
+	g_autoptr(HermesHttpServer) http = NULL;
+
+	/* the token lives in the home: a daemon started before any profile makes it */
+	if (g_mkdir_with_parents(home, 0700) != 0) {
+		g_set_error(error,
+			    G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
+			    "cannot make %s: %s",
+			    home,
+			    g_strerror(errno));
+		return NULL;
+	}
+	http = hermes_http_server_new(service, home, dashboard_dir, read_only_public, error);
+	if (http == NULL || !hermes_http_server_listen(http, address, error))
+		return NULL;
+	return g_steal_pointer(&http);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -96,6 +126,10 @@ main(int argc, char **argv)
 	g_autoptr(HermesStatusService) service = NULL;
 	g_autoptr(GDBusConnection) connection = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
+	g_autoptr(HermesHttpServer) http = NULL;
+	g_autofree gchar *http_address = NULL;
+	g_autofree gchar *dashboard_dir = NULL;
+	gboolean read_only_public = FALSE;
 	HermesSvcd svcd = {NULL, HERMES_SVCD_EXIT_OK, FALSE, FALSE};
 	gboolean system_bus = FALSE;
 	gboolean session_bus = FALSE;
@@ -120,6 +154,28 @@ main(int argc, char **argv)
 		 &session_bus,
 		 "Serve on the session bus (the default for other users)",
 		 NULL},
+		{"http",
+		 0,
+		 0,
+		 G_OPTION_ARG_STRING,
+		 &http_address,
+		 "Also serve the web dashboard on ADDR:PORT (loopback unless given) or unix:PATH",
+		 "ADDR:PORT"},
+		{"http-read-only-public",
+		 0,
+		 0,
+		 G_OPTION_ARG_NONE,
+		 &read_only_public,
+		 "Let the dashboard show the gateways without the token (actions and logs "
+		 "still need it)",
+		 NULL},
+		{"http-dashboard-dir",
+		 0,
+		 0,
+		 G_OPTION_ARG_FILENAME,
+		 &dashboard_dir,
+		 "Serve the page's files from DIR instead of the installed ones",
+		 "DIR"},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &svcd.verbose, "Say what happens", NULL},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
 		{NULL},
@@ -172,6 +228,19 @@ main(int argc, char **argv)
 		g_printerr("hermes-svcd: %s\n", error->message);
 		return HERMES_SVCD_EXIT_FAILED;
 	}
+	if (http_address != NULL) {
+		http = hermes_svcd_serve_http(
+			service, ctx, http_address, dashboard_dir, read_only_public, &error);
+		if (http == NULL) {
+			g_printerr("hermes-svcd: %s\n", error->message);
+			hermes_status_service_unexport(service);
+			return HERMES_SVCD_EXIT_UNAVAILABLE;
+		}
+		if (svcd.verbose)
+			g_printerr("hermes-svcd: dashboard at %s (the token: `hermes dashboard "
+				   "url`)\n",
+				   hermes_http_server_get_url(http));
+	}
 	if (svcd.verbose)
 		g_printerr("hermes-svcd: %u gateway(s) of backend %s (%s)\n",
 			   hermes_status_service_get_n_gateways(service),
@@ -194,6 +263,8 @@ main(int argc, char **argv)
 						NULL);
 	g_main_loop_run(loop);
 
+	if (http != NULL)
+		hermes_http_server_close(http);
 	g_bus_unown_name(owner_id);
 	g_source_remove(sigterm_id);
 	g_source_remove(sigint_id);

@@ -270,3 +270,41 @@ hermes_gateway_report_to_json(const HermesGatewayReport *self)
 	json_object_set_array_member(obj, "problems", hermes_gateway_report_problems_to_json(self));
 	return node;
 }
+
+/**
+ * hermes_gateway_report_list_to_json:
+ * @backend: (nullable): the backend's name
+ * @mode: (nullable): how it runs
+ * @reports: (element-type HermesGatewayReport): the rows
+ *
+ * The document of `hermes status --json`, hermes-svcd's `/api/gateways`
+ * and every other door that lists gateways: `manager` (`backend`, `mode`)
+ * and `gateways`, one hermes_gateway_report_to_json() each.
+ *
+ * Returns: (transfer full): the JSON object
+ */
+JsonNode *
+hermes_gateway_report_list_to_json(const gchar *backend, const gchar *mode, GPtrArray *reports)
+{
+	JsonNode *root = json_node_new(JSON_NODE_OBJECT);
+	JsonObject *obj = json_object_new();
+	JsonObject *manager = json_object_new();
+	JsonArray *gateways = json_array_new();
+
+	g_return_val_if_fail(reports != NULL, NULL);
+	json_node_take_object(root, obj);
+	if (backend != NULL)
+		json_object_set_string_member(manager, "backend", backend);
+	else
+		json_object_set_null_member(manager, "backend");
+	if (mode != NULL && mode[0] != '\0')
+		json_object_set_string_member(manager, "mode", mode);
+	else
+		json_object_set_null_member(manager, "mode");
+	json_object_set_object_member(obj, "manager", manager);
+	for (guint i = 0; i < reports->len; i++)
+		json_array_add_element(
+			gateways, hermes_gateway_report_to_json(g_ptr_array_index(reports, i)));
+	json_object_set_array_member(obj, "gateways", gateways);
+	return root;
+}

@@ -78,6 +78,8 @@ gboolean
 hermes_gateway_report_is_healthy(const HermesGatewayReport *self, gchar **why);
 JsonNode *
 hermes_gateway_report_to_json(const HermesGatewayReport *self);
+JsonNode *
+hermes_gateway_report_list_to_json(const gchar *backend, const gchar *mode, GPtrArray *reports);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesGatewayReport, hermes_gateway_report_unref)
 
