@@ -141,6 +141,7 @@ extern const HermesCliCommand hermes_cli_profile_commands[];
 extern const HermesCliCommand hermes_cli_gateway_commands[];
 extern const HermesCliCommand hermes_cli_supervisor_commands[];
 extern const HermesCliCommand hermes_cli_boot_commands[];
+extern const HermesCliCommand hermes_cli_dashboard_commands[];
 extern const HermesCliCommand hermes_cli_backends_command;
 extern const HermesCliCommand hermes_cli_status_command;
 extern const HermesCliCommand hermes_cli_doctor_command;

@@ -85,6 +85,11 @@ hermes_http_server_serve_file(HermesHttpServer *self, SoupServerMessage *msg, co
 						 length);
 		return;
 	}
+	/* a browser asks for an icon the page does not have: no need to log a 404 */
+	if (g_strcmp0(path, "/favicon.ico") == 0) {
+		soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+		return;
+	}
 	hermes_http_server_reply_error(msg, SOUP_STATUS_NOT_FOUND, "no such page");
 }
 

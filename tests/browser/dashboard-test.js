@@ -1,0 +1,299 @@
+#!/usr/bin/env node
+// The web dashboard in a real headless Chromium (Debian's /usr/bin/chromium,
+// driven over the DevTools protocol by puppeteer-core; no browser download)
+// against the real `hermes-svcd --http` on a private session bus, over the
+// embedded s6 tree of a private HERMES_HOME, as the README sets it up:
+//
+//   - the page lists the gateways;
+//   - `kill -9` of a gateway updates its row within 1 s, without a reload;
+//   - the page makes no request while nothing happens (no polling);
+//   - a POST without the token, or with another Origin, is refused and
+//     changes nothing;
+//   - Stop with the token stops the gateway (its state file says stopped);
+//   - the log tail shows the gateway's log;
+//   - a screenshot is left in the build's meson-logs/.
+//
+// TAP on stdout, for meson. Environment: HERMES_TEST_HERMES, HERMES_TEST_SVCD,
+// HERMES_TEST_BACKEND_DIRS, HERMES_TEST_S6_BIN_DIR, HERMES_TEST_DASHBOARD_DIR,
+// HERMES_TEST_BUILD_ROOT, HERMES_TEST_CHROMIUM.
+'use strict';
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run this through meson test)`);
+  return value;
+};
+
+let puppeteer;
+try {
+  puppeteer = require('puppeteer-core');
+} catch (e) {
+  // a developer without `npm ci` here is told, CI (HERMES_TEST_BROWSER_REQUIRED=1) fails
+  if (process.env.HERMES_TEST_BROWSER_REQUIRED === '1') throw e;
+  console.log('1..0 # SKIP puppeteer-core is not installed: run `npm ci` in tests/browser');
+  process.exit(0);
+}
+
+let n = 0;
+let failed = 0;
+function ok(cond, what, detail) {
+  n++;
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${what}`);
+  if (!cond) {
+    failed++;
+    if (detail) console.log(`# ${String(detail).split("\n").join("\n# ")}`);
+  }
+  return cond;
+}
+const note = (text) => console.log(`# ${text}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hermes-browser-'));
+const home = path.join(tmp, 'home');
+fs.mkdirSync(home, { mode: 0o700 });
+const childEnv = Object.assign({}, process.env, {
+  HERMES_HOME: home,
+  HERMES_BACKEND_PATH: env('HERMES_TEST_BACKEND_DIRS'),
+  HERMES_CLI_PATH: env('HERMES_TEST_HERMES'),
+  HERMES_S6_BIN_DIR: env('HERMES_TEST_S6_BIN_DIR'),
+  HERMES_SERVICE_MANAGER: 's6',
+  HERMES_DASHBOARD_DIR: env('HERMES_TEST_DASHBOARD_DIR'),
+  NO_COLOR: '1',
+});
+delete childEnv.HERMES_S6_SCANDIR;
+delete childEnv.S6_PROFILE_GATEWAY_SCANDIR;
+delete childEnv.GATEWAY_MULTIPLEX_PROFILES;
+
+function hermes(...args) {
+  return execFileSync(env('HERMES_TEST_HERMES'), args, {
+    env: childEnv,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+}
+
+function stateFile(profile) {
+  const file = path.join(home, 'profiles', profile, 'gateway_state.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+async function waitFor(what, predicate, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+// a request as a script or another site would send it, outside the page
+function request(method, url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const children = [];
+function start(cmd, args, extraEnv) {
+  const child = spawn(cmd, args, {
+    env: Object.assign({}, childEnv, extraEnv || {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.output = '';
+  child.stdout.on('data', (d) => { child.output += d; });
+  child.stderr.on('data', (d) => { child.output += d; });
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  children.push(child);
+  return child;
+}
+
+async function startBus() {
+  const bus = start('dbus-daemon', ['--session', '--nofork', '--nosyslog', '--print-address=1']);
+  const address = await waitFor('the session bus', () => {
+    const line = bus.output.split('\n')[0];
+    return bus.output.includes('\n') && line ? line.trim() : null;
+  }, 10000);
+  return address;
+}
+
+async function rowOf(page, profile) {
+  return page.evaluate((p) => {
+    const tr = document.querySelector(`tr.gateway[data-profile="${p}"]`);
+    if (!tr) return null;
+    return {
+      state: tr.dataset.state,
+      pid: tr.dataset.pid,
+      intent: tr.querySelector('td.intent').textContent,
+    };
+  }, profile);
+}
+
+async function main() {
+  let browser = null;
+  let svcd = null;
+  let url = null;
+  let token = null;
+  try {
+    for (const profile of ['demo', 'second']) {
+      hermes('profile', 'create', profile);
+      hermes('-p', profile, 'gateway', 'start');
+    }
+    const bus = await startBus();
+    svcd = start(env('HERMES_TEST_SVCD'), ['--session', '--http', '127.0.0.1:0', '--verbose'], {
+      DBUS_SESSION_BUS_ADDRESS: bus,
+    });
+    await waitFor('hermes-svcd to serve', () => fs.existsSync(path.join(home, 'dashboard.url')) &&
+      svcd.output.includes('serving'), 20000);
+    const printed = hermes('dashboard', 'url').trim();
+    const match = /^(http:\/\/127\.0\.0\.1:\d+\/)#token=([0-9a-f]{64})$/.exec(printed);
+    ok(match !== null, '`hermes dashboard url` prints the address with the token in the fragment', printed);
+    url = match[1];
+    token = match[2];
+    const mode = fs.statSync(path.join(home, 'dashboard.token')).mode & 0o777;
+    ok(mode === 0o600, 'the token file is 0600', mode.toString(8));
+
+    const profileDir = path.join(tmp, 'chromium');
+    browser = await puppeteer.launch({
+      executablePath: process.env.HERMES_TEST_CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      userDataDir: profileDir,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--disable-dev-shm-usage'],
+    });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 600 });
+    const consoleErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    const requests = [];
+    page.on('request', (r) => requests.push({ t: Date.now(), url: r.url(), method: r.method() }));
+
+    await page.goto(`${url}#token=${token}`, { waitUntil: 'domcontentloaded' });
+    await waitFor('both rows up', async () => {
+      const a = await rowOf(page, 'demo');
+      const b = await rowOf(page, 'second');
+      return a && b && a.state === 'up' && b.state === 'up' && a.pid && b.pid;
+    }, 20000);
+    ok(true, 'the page lists both gateways, up');
+    const hash = await page.evaluate(() => window.location.hash);
+    ok(hash === '', 'the token leaves the address bar once read', hash);
+    const backend = await page.$eval('#backend', (e) => e.textContent);
+    const modeText = await page.$eval('#mode', (e) => e.textContent);
+    ok(backend === 's6' && modeText === 'embedded', 'the page names the backend and its mode', `${backend} ${modeText}`);
+
+    // idle: the open event stream is the only request
+    const before = requests.length;
+    await sleep(2500);
+    ok(requests.length === before, 'no request while nothing changes (no polling)',
+      JSON.stringify(requests.slice(before)));
+
+    // kill -9: the supervisor restarts it, the row follows without a reload
+    const demo = await rowOf(page, 'demo');
+    const navigations = requests.filter((r) => r.url === url).length;
+    const t0 = Date.now();
+    process.kill(Number(demo.pid), 'SIGKILL');
+    let latency = null;
+    try {
+      await waitFor('the demo row to change', async () => {
+        const now = await rowOf(page, 'demo');
+        return now && (now.pid !== demo.pid || now.state !== 'up');
+      }, 1000);
+      latency = Date.now() - t0;
+    } catch (e) {
+      latency = null;
+    }
+    ok(latency !== null && latency <= 1000, 'kill -9 updates the row within 1 s', `latency ${latency}`);
+    note(`row update latency after kill -9: ${latency} ms`);
+    ok(requests.filter((r) => r.url === url).length === navigations, 'without a reload');
+    await waitFor('demo up again', async () => {
+      const now = await rowOf(page, 'demo');
+      return now && now.state === 'up' && now.pid && now.pid !== demo.pid;
+    }, 20000);
+    ok(true, 'the row shows the new process up');
+
+    // refusals: nothing changes
+    const stopUrl = `${url}api/gateways/second/stop`;
+    const noToken = await page.evaluate(async (u) => {
+      const r = await fetch(u, { method: 'POST' });
+      return r.status;
+    }, stopUrl);
+    ok(noToken === 401, 'a POST from the page without the token is refused (401)', noToken);
+    const foreign = await request('POST', stopUrl, {
+      'X-Hermes-Token': token,
+      Origin: 'http://evil.example',
+    });
+    ok(foreign.status === 403, 'a POST with the token but another Origin is refused (403)', foreign.status);
+    const crossSite = await request('POST', stopUrl, {
+      'X-Hermes-Token': token,
+      'Sec-Fetch-Site': 'cross-site',
+    });
+    ok(crossSite.status === 403, 'a POST a browser marks cross-site is refused (403)', crossSite.status);
+    const wrongToken = await request('POST', stopUrl, { 'X-Hermes-Token': '0'.repeat(64) });
+    ok(wrongToken.status === 401, 'a POST with a wrong token is refused (401)', wrongToken.status);
+    const asGet = await request('GET', stopUrl, { 'X-Hermes-Token': token });
+    ok(asGet.status === 405, 'an action as GET is refused (405)', asGet.status);
+    await sleep(300);
+    const still = stateFile('second');
+    const row = await rowOf(page, 'second');
+    ok(still.desired_state === 'running' && row.state === 'up',
+      'after the refusals the gateway still runs (state file and row)',
+      `${still.desired_state} ${row.state}`);
+
+    // Stop with the token: the page's own button
+    await page.click('tr.gateway[data-profile="second"] button[data-action="stop"]');
+    await waitFor('second stopped in the page', async () => {
+      const now = await rowOf(page, 'second');
+      return now && now.state !== 'up' && now.intent === 'stopped';
+    }, 20000);
+    ok(true, 'Stop with the token stops the gateway; its row says so');
+    const stopped = stateFile('second');
+    ok(stopped.desired_state === 'stopped', 'the state file says stopped', stopped.desired_state);
+
+    // the log tail
+    await page.click('tr.gateway[data-profile="demo"] button[data-action="log"]');
+    const logText = await waitFor('the log tail', async () => {
+      const text = await page.$eval('tr.gateway[data-profile="demo"] + tr.log pre', (e) => e.textContent);
+      return text.includes("profile 'demo'") ? text : null;
+    }, 10000);
+    ok(logText.includes('listening on 127.0.0.1:'), 'Log shows the gateway log', logText);
+
+    const logs = path.join(env('HERMES_TEST_BUILD_ROOT'), 'meson-logs');
+    fs.mkdirSync(logs, { recursive: true });
+    const shot = path.join(logs, 'dashboard-browser.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    ok(fs.statSync(shot).size > 1000, `a screenshot is saved (${shot})`);
+    ok(consoleErrors.filter((e) => !/401|Unauthorized/.test(e)).length === 0,
+      'the page logs no error', consoleErrors.join('\n'));
+  } catch (e) {
+    ok(false, 'the run went through', e.stack);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (svcd) {
+      svcd.kill('SIGTERM');
+      const { code } = await svcd.exited;
+      ok(code === 0, 'hermes-svcd exits 0 on SIGTERM', svcd.output);
+      ok(!fs.existsSync(path.join(home, 'dashboard.url')), 'and forgets its address');
+    }
+    try { hermes('supervisor', 'stop'); } catch (e) { note(`supervisor stop: ${e}`); }
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`1..${n}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();
