@@ -69,7 +69,10 @@ struct _HermesStatusService {
 
 G_DEFINE_FINAL_TYPE(HermesStatusService, hermes_status_service, G_TYPE_OBJECT)
 
-enum { SIGNAL_REPORT_CHANGED, SIGNAL_LAST };
+enum {
+	SIGNAL_REPORT_CHANGED,
+	SIGNAL_LAST
+};
 static guint hermes_status_service_signals[SIGNAL_LAST];
 
 static void
@@ -642,7 +645,8 @@ hermes_status_service_show(HermesStatusService *self, HermesGatewayReport *repor
 		g_dbus_object_manager_server_export(self->object_manager,
 						    G_DBUS_OBJECT_SKELETON(object));
 	g_hash_table_replace(self->reports, g_strdup(profile), hermes_gateway_report_ref(owned));
-	g_signal_emit(self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, profile, owned);
+	g_signal_emit(
+		self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, profile, owned);
 }
 
 /*
@@ -911,8 +915,9 @@ hermes_status_service_report_cmp(gconstpointer a, gconstpointer b)
 {
 	const HermesGatewayReport *ra = *(HermesGatewayReport *const *)a;
 	const HermesGatewayReport *rb = *(HermesGatewayReport *const *)b;
-	return g_strcmp0(hermes_gateway_report_get_profile(ra),
-			 hermes_gateway_report_get_profile(rb));
+	/* as `hermes status` orders them: default first, then by name */
+	return hermes_profile_name_compare(hermes_gateway_report_get_profile(ra),
+					   hermes_gateway_report_get_profile(rb));
 }
 
 /**
@@ -920,7 +925,7 @@ hermes_status_service_report_cmp(gconstpointer a, gconstpointer b)
  * @self: a #HermesStatusService
  *
  * Returns: (transfer container) (element-type HermesGatewayReport): the rows
- *   as exported, by profile
+ *   as exported, in the order of `hermes status`
  */
 GPtrArray *
 hermes_status_service_dup_reports(HermesStatusService *self)

@@ -1,0 +1,508 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * hermes-svcd's web door (daemon/hermes-http-*.c) in-process over a
+ * HermesStatusService on a GTestDBus bus and a real s6-svscan, asked by a
+ * real libsoup client over real HTTP (and a Unix socket): the JSON is that
+ * of `hermes --json status`; an action without the token, with a wrong
+ * one, from another Origin or Host, or as a GET is refused and changes
+ * nothing; with the token it goes through HermesGatewayControl; reads are
+ * public only when asked for, logs never.
+ */
+
+#include "config.h"
+
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "hermes-http-server.h"
+#include "hermes-status-service.h"
+#include "hermes-svc.h"
+#include "hermes-test.h"
+
+static GTestDBus *test_bus = NULL;
+
+typedef struct {
+	gchar *tmp;
+	gchar *scandir;
+	gchar *root;
+	GPid svscan;
+	HermesContext *ctx;
+	HermesServiceManager *manager;
+	HermesStatusService *service;
+	GDBusConnection *server;
+	HermesHttpServer *http;
+	SoupSession *session;
+	gchar *url;
+	gchar *token;
+} Fixture;
+
+typedef struct {
+	guint status;
+	gchar *body;
+	gchar *allow;
+	gboolean done;
+} Reply;
+
+static void
+reply_clear(Reply *r)
+{
+	g_free(r->body);
+	g_free(r->allow);
+}
+
+static void
+send_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Reply *r = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes =
+		soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+	SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), result);
+	hermes_assert_no_error(error);
+	r->status = soup_message_get_status(msg);
+	r->body = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+	r->allow = g_strdup(
+		soup_message_headers_get_one(soup_message_get_response_headers(msg), "Allow"));
+	r->done = TRUE;
+}
+
+/* the server runs on this thread's context: the client is asynchronous */
+static Reply
+request(Fixture *f, const gchar *method, const gchar *path, const gchar *const *headers)
+{
+	g_autofree gchar *uri = g_strconcat(f->url, path + 1, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
+	Reply r = {0, NULL, NULL, FALSE};
+	assert_non_null(msg);
+	for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+		soup_message_headers_replace(
+			soup_message_get_request_headers(msg), headers[i], headers[i + 1]);
+	soup_session_send_and_read_async(f->session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, &r);
+	while (!r.done)
+		g_main_context_iteration(NULL, TRUE);
+	return r;
+}
+
+static JsonNode *
+parse(const gchar *text)
+{
+	g_autoptr(GError) error = NULL;
+	JsonNode *node = json_from_string(text, &error);
+	hermes_assert_no_error(error);
+	return node;
+}
+
+static gchar *
+desired_on_disk(Fixture *f, const gchar *profile)
+{
+	g_autoptr(HermesProfile) p = hermes_profile_lookup(f->ctx, profile, NULL);
+	return hermes_gateway_state_get_desired(hermes_profile_get_home(p));
+}
+
+static void
+serve(Fixture *f, const gchar *address, gboolean read_only_public)
+{
+	g_autoptr(GError) error = NULL;
+	f->http = hermes_http_server_new(f->service, f->root, NULL, read_only_public, &error);
+	hermes_assert_no_error(error);
+	assert_true(hermes_http_server_listen(f->http, address, &error));
+	hermes_assert_no_error(error);
+	f->url = g_strdup(hermes_http_server_get_url(f->http));
+	f->token = hermes_dashboard_token_read(f->root, &error);
+	hermes_assert_no_error(error);
+}
+
+static gint
+fixture_setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesProfile) profile = NULL;
+	g_autoptr(HermesGatewaySpec) spec = NULL;
+
+	f->tmp = hermes_test_mkdtemp();
+	f->scandir = g_build_filename(f->tmp, "scan", NULL);
+	f->root = g_build_filename(f->tmp, "home", NULL);
+	g_mkdir(f->scandir, 0755);
+	g_mkdir(f->root, 0755);
+	f->svscan = hermes_test_s6_start(f->scandir, f->root);
+	f->ctx = hermes_context_new();
+	hermes_context_setenv(
+		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
+	hermes_context_setenv(f->ctx, "HERMES_S6_SCANDIR", f->scandir);
+	hermes_context_setenv(f->ctx, "S6_PROFILE_GATEWAY_SCANDIR", NULL);
+	hermes_context_setenv(f->ctx, "HERMES_HOME", f->root);
+	hermes_context_setenv(f->ctx, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"));
+	hermes_context_setenv(
+		f->ctx, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"));
+	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_USER", NULL);
+	f->manager = hermes_backend_loader_new_manager(f->ctx, "s6", &error);
+	hermes_assert_no_error(error);
+	/* one profile with a slot, not started: what an action would change */
+	profile = hermes_profile_create(f->ctx, "alpha", &error);
+	hermes_assert_no_error(error);
+	spec = hermes_gateway_spec_new_default(f->ctx, "alpha", &error);
+	hermes_assert_no_error(error);
+	assert_true(hermes_service_manager_register_gateway(
+		f->manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, &error));
+	hermes_assert_no_error(error);
+	/* the slot's supervisor is up before the rows are read: no row says unknown */
+	for (guint i = 0; i < 200; i++) {
+		g_autoptr(HermesGatewayStatus) status =
+			hermes_service_manager_get_status(f->manager, "alpha", NULL, NULL);
+		if (status != NULL &&
+		    hermes_gateway_status_get_state(status) != HERMES_GATEWAY_STATE_UNKNOWN)
+			break;
+		hermes_test_spin(20);
+	}
+	f->service = hermes_status_service_new(f->manager);
+	f->server = g_dbus_connection_new_for_address_sync(
+		g_test_dbus_get_bus_address(test_bus),
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL,
+		NULL,
+		&error);
+	hermes_assert_no_error(error);
+	assert_true(hermes_status_service_export(f->service, f->server, &error));
+	hermes_assert_no_error(error);
+	f->session = soup_session_new();
+	g_setenv(HERMES_HTTP_DASHBOARD_DIR_ENV, hermes_test_env("HERMES_TEST_DASHBOARD_DIR"), TRUE);
+	*state = f;
+	return 0;
+}
+
+static gint
+fixture_teardown(void **state)
+{
+	Fixture *f = *state;
+	g_clear_object(&f->session);
+	if (f->http != NULL)
+		hermes_http_server_close(f->http);
+	g_clear_object(&f->http);
+	g_clear_object(&f->service);
+	g_clear_object(&f->manager);
+	g_dbus_connection_close_sync(f->server, NULL, NULL);
+	g_clear_object(&f->server);
+	hermes_test_s6_stop(f->scandir, &f->svscan);
+	g_clear_object(&f->ctx);
+	hermes_test_rmtree(f->tmp);
+	g_free(f->tmp);
+	g_free(f->scandir);
+	g_free(f->root);
+	g_free(f->url);
+	g_free(f->token);
+	g_free(f);
+	hermes_test_check_logs();
+	return 0;
+}
+
+/* GET /api/gateways is `hermes --json status`, member for member */
+static void
+test_http_server_json_shape(void **state)
+{
+	Fixture *f = *state;
+	const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, NULL, NULL};
+	g_auto(GStrv) envp = hermes_test_hermes_environ(f->root);
+	const gchar *args[] = {"--json", "status", NULL};
+	g_autofree gchar *out = NULL;
+	g_autoptr(JsonNode) api = NULL;
+	g_autoptr(JsonNode) cli = NULL;
+	g_autoptr(JsonNode) one = NULL;
+	JsonArray *a;
+	JsonArray *c;
+	Reply r;
+
+	serve(f, "127.0.0.1:0", FALSE);
+	auth[1] = f->token;
+	r = request(f, "GET", "/api/gateways", auth);
+	assert_int_equal(r.status, 200);
+	api = parse(r.body);
+	reply_clear(&r);
+	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", f->scandir, TRUE);
+	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	assert_int_equal(hermes_test_run_hermes((const gchar *const *)envp, NULL, args, &out, NULL),
+			 0);
+	cli = parse(out);
+	assert_string_equal(
+		json_object_get_string_member(
+			json_object_get_object_member(json_node_get_object(api), "manager"),
+			"backend"),
+		"s6");
+	a = json_object_get_array_member(json_node_get_object(api), "gateways");
+	c = json_object_get_array_member(json_node_get_object(cli), "gateways");
+	assert_int_equal(json_array_get_length(a), json_array_get_length(c));
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *x = json_array_get_object_element(a, i);
+		JsonObject *y = json_array_get_object_element(c, i);
+		g_autoptr(GList) xm = json_object_get_members(x);
+		assert_string_equal(json_object_get_string_member(x, "profile"),
+				    json_object_get_string_member(y, "profile"));
+		assert_string_equal(json_object_get_string_member(x, "state"),
+				    json_object_get_string_member(y, "state"));
+		assert_int_equal(json_object_get_size(x), json_object_get_size(y));
+		for (GList *l = xm; l != NULL; l = l->next)
+			assert_true(json_object_has_member(y, l->data));
+	}
+	/* one gateway: the same member */
+	r = request(f, "GET", "/api/gateways/alpha", auth);
+	assert_int_equal(r.status, 200);
+	one = parse(r.body);
+	assert_string_equal(json_object_get_string_member(json_node_get_object(one), "profile"),
+			    "alpha");
+	assert_true(json_object_has_member(json_node_get_object(one), "problems"));
+	reply_clear(&r);
+	r = request(f, "GET", "/api/gateways/nobody", auth);
+	assert_int_equal(r.status, 404);
+	reply_clear(&r);
+	r = request(f, "GET", "/api/nothing", auth);
+	assert_int_equal(r.status, 404);
+	reply_clear(&r);
+	/* the page itself is there without the token: it holds no data */
+	r = request(f, "GET", "/", NULL);
+	assert_int_equal(r.status, 200);
+	hermes_assert_str_contains(r.body, "dashboard.js");
+	reply_clear(&r);
+}
+
+/* every refusal, and the state file untouched after each */
+static void
+test_http_server_refusals(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *host = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+	Reply r;
+
+	serve(f, "127.0.0.1:0", FALSE);
+	before = desired_on_disk(f, "alpha");
+	host = g_strndup(f->url + strlen("http://"), strlen(f->url) - strlen("http://") - 1);
+	{
+		const gchar *none[] = {NULL};
+		const gchar *wrong[] = {HERMES_HTTP_TOKEN_HEADER, "0123", NULL};
+		const gchar *bearer_wrong[] = {"Authorization", "Bearer nope", NULL};
+		const gchar *origin[] = {
+			HERMES_HTTP_TOKEN_HEADER, f->token, "Origin", "http://evil.example", NULL};
+		const gchar *site[] = {
+			HERMES_HTTP_TOKEN_HEADER, f->token, "Sec-Fetch-Site", "cross-site", NULL};
+		const gchar *rebound[] = {
+			HERMES_HTTP_TOKEN_HEADER, f->token, "Host", "evil.example:80", NULL};
+		const struct {
+			const gchar *method;
+			const gchar *path;
+			const gchar *const *headers;
+			guint status;
+		} cases[] = {
+			{"POST", "/api/gateways/alpha/start", none, 401},
+			{"POST", "/api/gateways/alpha/start", wrong, 401},
+			{"POST", "/api/gateways/alpha/start", bearer_wrong, 401},
+			{"POST", "/api/gateways/alpha/start", origin, 403},
+			{"POST", "/api/gateways/alpha/start", site, 403},
+			{"POST", "/api/gateways/alpha/start", rebound, 403},
+			{"GET", "/api/gateways/alpha/start", origin + 0, 405},
+			{"GET", "/api/gateways", none, 401},
+			{"GET", "/api/gateways/alpha", wrong, 401},
+			{"GET", "/api/events", none, 401},
+			{"GET", "/api/gateways/alpha/log", none, 401},
+			{"POST", "/api/gateways/nobody/start", none, 401},
+		};
+		for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+			r = request(f, cases[i].method, cases[i].path, cases[i].headers);
+			if (r.status != cases[i].status)
+				fail_msg("%s %s (case %u): %u, not %u: %s",
+					 cases[i].method,
+					 cases[i].path,
+					 i,
+					 r.status,
+					 cases[i].status,
+					 r.body);
+			reply_clear(&r);
+		}
+	}
+	{
+		/* a method mismatch is 405 with the method that is right */
+		const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, f->token, NULL};
+		r = request(f, "GET", "/api/gateways/alpha/stop", auth);
+		assert_int_equal(r.status, 405);
+		assert_string_equal(r.allow, "POST");
+		reply_clear(&r);
+		r = request(f, "POST", "/api/gateways", auth);
+		assert_int_equal(r.status, 405);
+		assert_string_equal(r.allow, "GET");
+		reply_clear(&r);
+		r = request(f, "GET", "/api/gateways/alpha/log?n=0", auth);
+		assert_int_equal(r.status, 400);
+		reply_clear(&r);
+	}
+	hermes_test_spin(200);
+	after = desired_on_disk(f, "alpha");
+	assert_string_equal(before != NULL ? before : "(none)", after != NULL ? after : "(none)");
+	/* and the supervisor was not told to start it */
+	{
+		g_autoptr(HermesGatewayStatus) status =
+			hermes_service_manager_get_status(f->manager, "alpha", NULL, NULL);
+		assert_non_null(status);
+		assert_int_not_equal(hermes_gateway_status_get_wanted(status),
+				     HERMES_GATEWAY_WANTED_UP);
+	}
+}
+
+/* with the token (and our own Origin, as the page sends it) an action goes through */
+static void
+test_http_server_action(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *origin = NULL;
+	g_autofree gchar *desired = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	Reply r;
+
+	serve(f, "127.0.0.1:0", FALSE);
+	origin = g_strndup(f->url, strlen(f->url) - 1);
+	{
+		const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, f->token, "Origin", origin, NULL};
+		r = request(f, "POST", "/api/gateways/alpha/start", auth);
+	}
+	if (r.status != 200)
+		fail_msg("start: %u %s", r.status, r.body);
+	node = parse(r.body);
+	assert_string_equal(json_object_get_string_member(json_node_get_object(node), "action"),
+			    "start");
+	reply_clear(&r);
+	desired = desired_on_disk(f, "alpha");
+	assert_string_equal(desired, "running");
+	g_clear_pointer(&desired, g_free);
+	{
+		g_autofree gchar *bearer = g_strconcat("Bearer ", f->token, NULL);
+		const gchar *auth[] = {"Authorization", bearer, NULL};
+		r = request(f, "POST", "/api/gateways/alpha/stop", auth);
+	}
+	assert_int_equal(r.status, 200);
+	reply_clear(&r);
+	desired = desired_on_disk(f, "alpha");
+	assert_string_equal(desired, "stopped");
+}
+
+/* --http-read-only-public: reads without the token, nothing else */
+static void
+test_http_server_read_only_public(void **state)
+{
+	Fixture *f = *state;
+	const gchar *none[] = {NULL};
+	Reply r;
+
+	serve(f, "127.0.0.1:0", TRUE);
+	r = request(f, "GET", "/api/gateways", none);
+	assert_int_equal(r.status, 200);
+	reply_clear(&r);
+	r = request(f, "GET", "/api/gateways/alpha", none);
+	assert_int_equal(r.status, 200);
+	reply_clear(&r);
+	r = request(f, "POST", "/api/gateways/alpha/start", none);
+	assert_int_equal(r.status, 401);
+	reply_clear(&r);
+	r = request(f, "GET", "/api/gateways/alpha/log", none);
+	assert_int_equal(r.status, 401);
+	reply_clear(&r);
+}
+
+/* unix:PATH: a 0600 socket, the same API over it */
+static void
+test_http_server_unix_socket(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *path = g_build_filename(f->tmp, "dashboard.sock", NULL);
+	g_autofree gchar *address = g_strconcat("unix:", path, NULL);
+	g_autoptr(GSocketAddress) remote = g_unix_socket_address_new(path);
+	const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, NULL, NULL};
+	g_autofree gchar *written = NULL;
+	GStatBuf st;
+	Reply r;
+
+	serve(f, address, FALSE);
+	assert_string_equal(f->url, address);
+	written = hermes_dashboard_address_read(f->root, NULL);
+	assert_string_equal(written, address);
+	assert_int_equal(g_lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	g_clear_object(&f->session);
+	f->session = soup_session_new_with_options("remote-connectable", remote, NULL);
+	g_free(f->url);
+	f->url = g_strdup("http://localhost/");
+	auth[1] = f->token;
+	r = request(f, "GET", "/api/gateways", auth);
+	assert_int_equal(r.status, 200);
+	reply_clear(&r);
+	r = request(f, "POST", "/api/gateways/alpha/start", NULL);
+	assert_int_equal(r.status, 401);
+	reply_clear(&r);
+	hermes_http_server_close(f->http);
+	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	assert_null(hermes_dashboard_address_read(f->root, NULL));
+}
+
+static void
+test_http_server_bad_address(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *file = g_build_filename(f->tmp, "plain", NULL);
+	g_autofree gchar *unix_file = g_strconcat("unix:", file, NULL);
+	const gchar *bad[] = {
+		"nonsense", "127.0.0.1", "127.0.0.1:99999", "example.org:80", unix_file};
+
+	hermes_test_write_file(file, "x", 0600);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(HermesHttpServer) http =
+			hermes_http_server_new(f->service, f->root, NULL, FALSE, &error);
+		hermes_assert_no_error(error);
+		assert_false(hermes_http_server_listen(http, bad[i], &error));
+		assert_true(g_error_matches(error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT));
+		g_clear_error(&error);
+	}
+	/* a plain file named as the socket is not removed */
+	assert_true(g_file_test(file, G_FILE_TEST_IS_REGULAR));
+}
+
+static gint
+group_setup(void **state)
+{
+	hermes_test_init();
+	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(test_bus);
+	return 0;
+}
+
+static gint
+group_teardown(void **state)
+{
+	g_test_dbus_down(test_bus);
+	g_clear_object(&test_bus);
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_http_server_json_shape),
+		T(test_http_server_refusals),
+		T(test_http_server_action),
+		T(test_http_server_read_only_public),
+		T(test_http_server_unix_socket),
+		T(test_http_server_bad_address),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
