@@ -130,14 +130,15 @@ main(int argc, char **argv)
 	g_autofree gchar *http_address = NULL;
 	g_autofree gchar *dashboard_dir = NULL;
 	gboolean read_only_public = FALSE;
+	gboolean no_bus = FALSE;
 	HermesSvcd svcd = {NULL, HERMES_SVCD_EXIT_OK, FALSE, FALSE};
 	gboolean system_bus = FALSE;
 	gboolean session_bus = FALSE;
 	gboolean version = FALSE;
-	guint owner_id;
+	guint owner_id = 0;
 	guint sigterm_id;
 	guint sigint_id;
-	gulong closed_id;
+	gulong closed_id = 0;
 	GBusType bus_type;
 	const GOptionEntry entries[] = {
 		{"system",
@@ -161,6 +162,13 @@ main(int argc, char **argv)
 		 &http_address,
 		 "Also serve the web dashboard on ADDR:PORT (loopback unless given) or unix:PATH",
 		 "ADDR:PORT"},
+		{"no-bus",
+		 0,
+		 0,
+		 G_OPTION_ARG_NONE,
+		 &no_bus,
+		 "Serve no D-Bus bus, only --http (a container without a bus)",
+		 NULL},
 		{"http-read-only-public",
 		 0,
 		 0,
@@ -195,10 +203,13 @@ main(int argc, char **argv)
 		g_print("hermes-svcd %s\n", PACKAGE_VERSION);
 		return HERMES_SVCD_EXIT_OK;
 	}
-	if (argc > 1 || (system_bus && session_bus)) {
+	if (argc > 1 || (system_bus && session_bus) ||
+	    (no_bus && (http_address == NULL || system_bus || session_bus))) {
 		g_printerr("hermes-svcd: %s (see --help)\n",
-			   argc > 1 ? "no arguments are taken"
-				    : "--system and --session exclude each other");
+			   argc > 1		       ? "no arguments are taken"
+			   : system_bus && session_bus ? "--system and --session exclude each other"
+			   : http_address == NULL ? "--no-bus serves only --http, which is missing"
+						  : "--no-bus excludes --system and --session");
 		return HERMES_SVCD_EXIT_USAGE;
 	}
 	if (!system_bus && !session_bus)
@@ -214,14 +225,16 @@ main(int argc, char **argv)
 		g_printerr("hermes-svcd: %s\n", error->message);
 		return HERMES_SVCD_EXIT_UNAVAILABLE;
 	}
-	connection = g_bus_get_sync(bus_type, NULL, &error);
-	if (connection == NULL) {
+	if (!no_bus)
+		connection = g_bus_get_sync(bus_type, NULL, &error);
+	if (connection == NULL && !no_bus) {
 		g_printerr("hermes-svcd: cannot connect to the %s bus: %s\n",
 			   system_bus ? "system" : "session",
 			   error->message);
 		return HERMES_SVCD_EXIT_UNAVAILABLE;
 	}
-	g_dbus_connection_set_exit_on_close(connection, FALSE);
+	if (connection != NULL)
+		g_dbus_connection_set_exit_on_close(connection, FALSE);
 
 	service = hermes_status_service_new(manager);
 	if (!hermes_status_service_export(service, connection, &error)) {
@@ -249,26 +262,31 @@ main(int argc, char **argv)
 
 	loop = g_main_loop_new(NULL, FALSE);
 	svcd.loop = loop;
-	closed_id =
-		g_signal_connect(connection, "closed", G_CALLBACK(hermes_svcd_closed_cb), &svcd);
+	if (connection != NULL)
+		closed_id = g_signal_connect(
+			connection, "closed", G_CALLBACK(hermes_svcd_closed_cb), &svcd);
 	sigterm_id = g_unix_signal_add(SIGTERM, hermes_svcd_signal_cb, &svcd);
 	sigint_id = g_unix_signal_add(SIGINT, hermes_svcd_signal_cb, &svcd);
 	/* the objects are there before the name: a client never sees an empty tree */
-	owner_id = g_bus_own_name_on_connection(connection,
-						HERMES_STATUS_SERVICE_BUS_NAME,
-						G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-						hermes_svcd_name_acquired_cb,
-						hermes_svcd_name_lost_cb,
-						&svcd,
-						NULL);
+	if (connection != NULL)
+		owner_id = g_bus_own_name_on_connection(connection,
+							HERMES_STATUS_SERVICE_BUS_NAME,
+							G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+							hermes_svcd_name_acquired_cb,
+							hermes_svcd_name_lost_cb,
+							&svcd,
+							NULL);
 	g_main_loop_run(loop);
 
 	if (http != NULL)
 		hermes_http_server_close(http);
-	g_bus_unown_name(owner_id);
+	if (owner_id != 0)
+		g_bus_unown_name(owner_id);
 	g_source_remove(sigterm_id);
 	g_source_remove(sigint_id);
 	hermes_status_service_unexport(service);
+	if (connection == NULL)
+		return svcd.exit_code;
 	g_signal_handler_disconnect(connection, closed_id);
 	/* the last replies and signals leave before we do */
 	if (!g_dbus_connection_is_closed(connection) &&

@@ -473,6 +473,65 @@ test_http_server_bad_address(void **state)
 	assert_true(g_file_test(file, G_FILE_TEST_IS_REGULAR));
 }
 
+/* `hermes-svcd --no-bus --http`: the web door alone, as a container without a bus runs it */
+static void
+test_http_server_daemon_no_bus(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GSubprocess) usage = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *address = NULL;
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *token = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) body = NULL;
+
+	g_subprocess_launcher_setenv(launcher, "HERMES_HOME", f->root, TRUE);
+	g_subprocess_launcher_setenv(launcher, "HERMES_S6_SCANDIR", f->scandir, TRUE);
+	g_subprocess_launcher_setenv(launcher, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	g_subprocess_launcher_setenv(
+		launcher, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
+	g_subprocess_launcher_setenv(
+		launcher, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), TRUE);
+	g_subprocess_launcher_unsetenv(launcher, "DBUS_SESSION_BUS_ADDRESS");
+	usage = g_subprocess_launcher_spawn(
+		launcher, &error, hermes_test_env("HERMES_TEST_SVCD"), "--no-bus", NULL);
+	hermes_assert_no_error(error);
+	assert_true(g_subprocess_wait(usage, NULL, &error));
+	assert_int_equal(g_subprocess_get_exit_status(usage), 64);
+	proc = g_subprocess_launcher_spawn(launcher,
+					   &error,
+					   hermes_test_env("HERMES_TEST_SVCD"),
+					   "--no-bus",
+					   "--http",
+					   "127.0.0.1:0",
+					   NULL);
+	hermes_assert_no_error(error);
+	for (guint i = 0; i < 500 && address == NULL; i++) {
+		address = hermes_dashboard_address_read(f->root, NULL);
+		if (address == NULL)
+			hermes_test_spin(20);
+	}
+	assert_non_null(address);
+	token = hermes_dashboard_token_read(f->root, &error);
+	hermes_assert_no_error(error);
+	uri = g_strconcat(address, "api/gateways/alpha", NULL);
+	msg = soup_message_new("GET", uri);
+	soup_message_headers_replace(
+		soup_message_get_request_headers(msg), HERMES_HTTP_TOKEN_HEADER, token);
+	body = soup_session_send_and_read(f->session, msg, NULL, &error);
+	hermes_assert_no_error(error);
+	assert_int_equal(soup_message_get_status(msg), 200);
+	g_subprocess_send_signal(proc, SIGTERM);
+	assert_true(g_subprocess_wait(proc, NULL, &error));
+	assert_true(g_subprocess_get_if_exited(proc));
+	assert_int_equal(g_subprocess_get_exit_status(proc), 0);
+	assert_null(hermes_dashboard_address_read(f->root, NULL));
+}
+
 static gint
 group_setup(void **state)
 {
@@ -502,6 +561,7 @@ main(void)
 		T(test_http_server_read_only_public),
 		T(test_http_server_unix_socket),
 		T(test_http_server_bad_address),
+		T(test_http_server_daemon_no_bus),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
