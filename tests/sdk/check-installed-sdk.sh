@@ -25,6 +25,9 @@ for f in \
   share/man/man1/hermes.1 share/man/man8/hermes-svcd.8 \
   share/bash-completion/completions/hermes share/zsh/site-functions/_hermes \
   share/fish/vendor_completions.d/hermes.fish \
+  bin/hermes-svcd include/hermes-svc-1/hermes-dashboard-token.h \
+  share/hermes-svc-1/dashboard/index.html share/hermes-svc-1/dashboard/dashboard.js \
+  share/hermes-svc-1/dashboard/dashboard.css \
   lib/hermes-svc-1/backends/libhermes-backend-s6.so \
   lib/hermes-svc-1/backends/libhermes-backend-systemd.so \
   lib/hermes-svc-1/backends/libhermes-backend-launchd.so \
