@@ -21,6 +21,7 @@
 #include "hermes-dashboard-token.h"
 #include "hermes-error.h"
 #include "hermes-http-private.h"
+#include "hermes-safe-file.h"
 
 G_DEFINE_FINAL_TYPE(HermesHttpServer, hermes_http_server, G_TYPE_OBJECT)
 
@@ -58,11 +59,11 @@ hermes_http_server_serve_file(HermesHttpServer *self, SoupServerMessage *msg, co
 			return;
 		}
 		file = g_build_filename(self->dashboard_dir, hermes_http_files[i].file, NULL);
-		if (!g_file_get_contents(file, &contents, &length, &error) ||
-		    length > HERMES_HTTP_MAX_FILE) {
-			g_debug("cannot serve %s: %s",
-				file,
-				error != NULL ? error->message : "too big");
+		/* through the safe layer: no link in the directory is followed out of it */
+		contents = hermes_safe_file_read(
+			self->dashboard_dir, file, HERMES_HTTP_MAX_FILE, &length, &error);
+		if (contents == NULL) {
+			g_debug("cannot serve %s: %s", file, error->message);
 			hermes_http_server_reply_error(msg,
 						       SOUP_STATUS_INTERNAL_SERVER_ERROR,
 						       "the page is not installed");
