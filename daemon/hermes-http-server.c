@@ -196,7 +196,8 @@ hermes_http_server_listen_tcp(HermesHttpServer *self, const gchar *spec, GError 
 	g_autoptr(GSocketAddress) address = NULL;
 	g_autofree gchar *host = NULL;
 	g_autofree gchar *ip = NULL;
-	GSList *uris;
+	g_autoptr(GSocketAddress) local = NULL;
+	GSList *listeners;
 	guint16 port = 0;
 	const gchar *colon = strrchr(spec, ':');
 	guint64 value = 0;
@@ -222,11 +223,14 @@ hermes_http_server_listen_tcp(HermesHttpServer *self, const gchar *spec, GError 
 	address = g_inet_socket_address_new(inet, (guint16)value);
 	if (!soup_server_listen(self->soup, address, 0, error))
 		return FALSE;
-	/* port 0 picks one: ask the server which */
-	uris = soup_server_get_uris(self->soup);
-	if (uris != NULL)
-		port = (guint16)g_uri_get_port(uris->data);
-	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	/* port 0 picks one: ask the socket which (soup_server_get_uris() of libsoup 3.2
+	 * loses an address each call) */
+	listeners = soup_server_get_listeners(self->soup);
+	if (listeners != NULL)
+		local = g_socket_get_local_address(listeners->data, NULL);
+	g_slist_free(listeners);
+	if (local != NULL && G_IS_INET_SOCKET_ADDRESS(local))
+		port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
 	hermes_http_server_add_host_names(self, inet, port);
 	ip = g_inet_address_to_string(inet);
 	if (g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6)

@@ -187,6 +187,9 @@ fixture_teardown(void **state)
 	if (f->http != NULL)
 		hermes_http_server_close(f->http);
 	g_clear_object(&f->http);
+	/* the connections the server accepted go on the next iterations */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
 	g_clear_object(&f->service);
 	g_clear_object(&f->manager);
 	g_dbus_connection_close_sync(f->server, NULL, NULL);
