@@ -394,6 +394,115 @@ test_http_server_action(void **state)
 	assert_string_equal(desired, "stopped");
 }
 
+typedef struct {
+	GInputStream *stream;
+	GString *text;
+	gboolean done;
+	gchar buffer[4096];
+} EventStream;
+
+static void
+events_sent_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	EventStream *e = user_data;
+	g_autoptr(GError) error = NULL;
+	e->stream = soup_session_send_finish(SOUP_SESSION(source), result, &error);
+	hermes_assert_no_error(error);
+	e->done = TRUE;
+}
+
+static void
+events_read_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	EventStream *e = user_data;
+	g_autoptr(GError) error = NULL;
+	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, &error);
+	hermes_assert_no_error(error);
+	if (n > 0)
+		g_string_append_len(e->text, e->buffer, n);
+	e->done = TRUE;
+}
+
+/* reads the stream until @needle arrived (or the end) */
+static void
+events_wait_for(EventStream *e, const gchar *needle)
+{
+	while (strstr(e->text->str, needle) == NULL) {
+		gsize before = e->text->len;
+		e->done = FALSE;
+		g_input_stream_read_async(e->stream,
+					  e->buffer,
+					  sizeof(e->buffer),
+					  G_PRIORITY_DEFAULT,
+					  NULL,
+					  events_read_cb,
+					  e);
+		while (!e->done)
+			g_main_context_iteration(NULL, TRUE);
+		if (e->text->len == before)
+			fail_msg("the event stream ended before '%s': %s", needle, e->text->str);
+	}
+}
+
+/* GET /api/events: a snapshot, then each row as the service draws it again */
+static void
+test_http_server_events(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *origin = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	EventStream e = {NULL, g_string_new(NULL), FALSE, {0}};
+	const gchar *type;
+	Reply r;
+
+	serve(f, "127.0.0.1:0", FALSE);
+	uri = g_strconcat(f->url, "api/events", NULL);
+	msg = soup_message_new("GET", uri);
+	soup_message_headers_replace(
+		soup_message_get_request_headers(msg), HERMES_HTTP_TOKEN_HEADER, f->token);
+	soup_session_send_async(f->session, msg, G_PRIORITY_DEFAULT, NULL, events_sent_cb, &e);
+	while (!e.done)
+		g_main_context_iteration(NULL, TRUE);
+	assert_int_equal(soup_message_get_status(msg), 200);
+	type = soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL);
+	assert_string_equal(type, "text/event-stream");
+	events_wait_for(&e, "\n\n");
+	assert_true(g_str_has_prefix(e.text->str, "event: snapshot\ndata: {\"manager\""));
+	hermes_assert_str_contains(e.text->str, "\"profile\":\"alpha\"");
+	g_string_truncate(e.text, 0);
+	/* an action of the API shows on the stream: the row with its new intent */
+	origin = g_strndup(f->url, strlen(f->url) - 1);
+	{
+		const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, f->token, "Origin", origin, NULL};
+		r = request(f, "POST", "/api/gateways/alpha/start", auth);
+	}
+	assert_int_equal(r.status, 200);
+	reply_clear(&r);
+	events_wait_for(&e, "\"desired_state\":\"running\"");
+	assert_true(g_str_has_prefix(e.text->str, "event: gateway\ndata: {\"profile\":\"alpha\""));
+	/* closing the server ends the stream: the client sees the end */
+	hermes_http_server_close(f->http);
+	{
+		gsize before;
+		do {
+			before = e.text->len;
+			e.done = FALSE;
+			g_input_stream_read_async(e.stream,
+						  e.buffer,
+						  sizeof(e.buffer),
+						  G_PRIORITY_DEFAULT,
+						  NULL,
+						  events_read_cb,
+						  &e);
+			while (!e.done)
+				g_main_context_iteration(NULL, TRUE);
+		} while (e.text->len != before);
+	}
+	g_object_unref(e.stream);
+	g_string_free(e.text, TRUE);
+}
+
 /* --http-read-only-public: reads without the token, nothing else */
 static void
 test_http_server_read_only_public(void **state)
@@ -561,6 +670,7 @@ main(void)
 		T(test_http_server_json_shape),
 		T(test_http_server_refusals),
 		T(test_http_server_action),
+		T(test_http_server_events),
 		T(test_http_server_read_only_public),
 		T(test_http_server_unix_socket),
 		T(test_http_server_bad_address),
