@@ -74,6 +74,16 @@ hermes_s6_manager_trust_logs(HermesS6Manager *self, GCancellable *cancellable, G
 	return TRUE;
 }
 
+/* the s6-svscan we just started, whose start failed: told to exit, bounded (one
+ * that never listened cannot be told; the caller's error names its log) */
+static void
+hermes_s6_svscan_abandon(HermesS6Manager *self, gint64 pid)
+{
+	if (hermes_s6_scanner_is_running(self->scandir) &&
+	    hermes_s6_control_scanner(self->scandir, "t", NULL))
+		hermes_platform_wait_exit(pid, HERMES_S6_STOP_TIMEOUT_MS, NULL);
+}
+
 /* s6-svscan on the scan directory, detached; returns once it reads its control FIFO */
 static gboolean
 hermes_s6_manager_spawn_scanner(HermesS6Manager *self, GError **error)
@@ -104,9 +114,6 @@ hermes_s6_manager_spawn_scanner(HermesS6Manager *self, GError **error)
 		g_prefix_error(error, "cannot start the embedded s6 tree: ");
 		return FALSE;
 	}
-	pid_text = g_strdup_printf("%" G_GINT64_FORMAT "\n", pid);
-	if (!hermes_safe_file_replace(self->root, pidfile, pid_text, -1, 0644, error))
-		return FALSE;
 	/* ready when it reads its control FIFO; give up if it died (e.g. another one holds the lock) */
 	deadline = g_get_monotonic_time() + HERMES_S6_SCAN_TIMEOUT_MS * 1000;
 	while (!hermes_s6_scanner_is_running(self->scandir)) {
@@ -126,9 +133,21 @@ hermes_s6_manager_spawn_scanner(HermesS6Manager *self, GError **error)
 				    "s6-svscan did not start within %d s; see %s",
 				    HERMES_S6_SCAN_TIMEOUT_MS / 1000,
 				    log_path);
+			hermes_s6_svscan_abandon(self, pid);
 			return FALSE;
 		}
 		g_usleep(5000);
+	}
+	/*
+	 * Recorded once it runs: `supervisor stop` and `status` find the tree by
+	 * this file. A tree that cannot be recorded (a full disk) is stopped
+	 * again, so a failed start leaves nothing running that nothing names.
+	 */
+	pid_text = g_strdup_printf("%" G_GINT64_FORMAT "\n", pid);
+	if (!hermes_safe_file_replace(self->root, pidfile, pid_text, -1, 0644, error)) {
+		hermes_s6_svscan_abandon(self, pid);
+		g_prefix_error(error, "the embedded s6 tree was stopped again: ");
+		return FALSE;
 	}
 	return TRUE;
 }

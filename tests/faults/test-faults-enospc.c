@@ -174,6 +174,29 @@ enospc_commands_after(HostileFixture *fx, const gchar *how)
 	faults_assert_no_leftovers(fx->home, what);
 }
 
+/* the embedded tree cannot start on a full disk: refused, and none left running unrecorded */
+static void
+enospc_supervisor_start(HostileFixture *fx, void (*fill)(const gchar *home), const gchar *how)
+{
+	g_autofree gchar *what = g_strdup_printf("supervisor start on %s", how);
+	hostile_run(fx, "supervisor", "stop");
+	hostile_assert_result(fx, "supervisor stop", HOSTILE_CODES(0));
+	assert_int_equal(faults_svscan_count(fx->home), 0);
+	fill(fx->home);
+	hostile_run(fx, "supervisor", "start");
+	enospc_refused(fx, what);
+	if (faults_svscan_count(fx->home) != 0)
+		fail_msg("%s: refused, yet an s6-svscan runs on the tree", what);
+	enospc_free(fx->home);
+	hostile_run(fx, "supervisor", "start");
+	hostile_assert_result(fx, "supervisor start once there is room", HOSTILE_CODES(0));
+	/* one scanner (its children are named s6-svscan too until they exec) */
+	for (guint i = 0; i < 100 && faults_svscan_count(fx->home) != 1; i++)
+		g_usleep(50 * 1000);
+	assert_int_equal(faults_svscan_count(fx->home), 1);
+	faults_assert_no_leftovers(fx->home, what);
+}
+
 /* mount, prepare, fill with @fill, every command refused well, free, every command works */
 static void
 enospc_case(HostileFixture *fx, void (*fill)(const gchar *home), const gchar *how)
@@ -185,6 +208,7 @@ enospc_case(HostileFixture *fx, void (*fill)(const gchar *home), const gchar *ho
 	enospc_commands_on_full_disk(fx, how);
 	enospc_free(fx->home);
 	enospc_commands_after(fx, how);
+	enospc_supervisor_start(fx, fill, how);
 }
 
 static void
