@@ -573,6 +573,62 @@ test_at_opens_a_search_only_directory(void **state)
 	close(fd);
 }
 
+static guint
+count_entries(const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	return n;
+}
+
+/* a set is replaced whole or not at all: one file that cannot be written keeps the others */
+static void
+test_replace_set_all_or_nothing(void **state)
+{
+	SafeFixture *fx = *state;
+	g_autofree gchar *dir = test_path(fx, "profiles/slot");
+	g_autofree gchar *a = g_build_filename(dir, "run", NULL);
+	g_autofree gchar *b = g_build_filename(dir, "finish", NULL);
+	g_autofree gchar *c = g_build_filename(dir, "log", "run", NULL);
+	g_autofree gchar *log_dir = g_build_filename(dir, "log", NULL);
+	const gchar *paths[] = {a, b, c};
+	const gchar *contents[] = {"new run\n", "new finish\n", "new log\n"};
+	const guint modes[] = {0755, 0700, 0755};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+
+	g_mkdir(dir, 0755);
+	hermes_test_write_file(a, "old run\n", 0755);
+	hermes_test_write_file(b, "old finish\n", 0755);
+	/* log/ is missing: the third file cannot be written */
+	assert_false(hermes_safe_files_replace_set(fx->root, paths, contents, modes, 3, &error));
+	assert_non_null(error);
+	g_file_get_contents(a, &text, NULL, NULL);
+	assert_string_equal(text, "old run\n");
+	g_clear_pointer(&text, g_free);
+	g_file_get_contents(b, &text, NULL, NULL);
+	assert_string_equal(text, "old finish\n");
+	g_clear_pointer(&text, g_free);
+	assert_int_equal(count_entries(dir), 2); /* no temporary left */
+
+	/* with log/ there, all three, with their modes */
+	g_clear_error(&error);
+	g_mkdir(log_dir, 0755);
+	assert_true(hermes_safe_files_replace_set(fx->root, paths, contents, modes, 3, &error));
+	hermes_assert_no_error(error);
+	for (guint i = 0; i < 3; i++) {
+		GStatBuf st;
+		g_file_get_contents(paths[i], &text, NULL, NULL);
+		assert_string_equal(text, contents[i]);
+		g_clear_pointer(&text, g_free);
+		assert_int_equal(g_stat(paths[i], &st), 0);
+		assert_int_equal(st.st_mode & 07777, modes[i]);
+	}
+	assert_int_equal(count_entries(dir), 3); /* run, finish, log/ */
+}
+
 #define SAFE_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
 #define WALK_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup_walk, test_teardown)
 #define BOTH(fn)      SAFE_TEST(fn), WALK_TEST(fn)
@@ -592,6 +648,7 @@ main(void)
 		BOTH(test_replace_through_linked_dir_refused),
 		BOTH(test_replace_leaves_no_temporary),
 		BOTH(test_replace_sweeps_killed_writers_temporaries),
+		BOTH(test_replace_set_all_or_nothing),
 		BOTH(test_append_refuses_link_and_fifo),
 		BOTH(test_append_refuses_hard_link),
 		BOTH(test_append_creates_and_appends),

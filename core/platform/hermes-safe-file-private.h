@@ -31,4 +31,13 @@ hermes_safe_temp_publish(gint fd, const gchar *name, gint dir_fd, const gchar *b
 void
 hermes_safe_temp_sweep(gint dir_fd, const gchar *base);
 
+gboolean
+hermes_safe_fill_temp(gint fd,
+		      gboolean durable,
+		      const gchar *contents,
+		      gsize len,
+		      guint mode,
+		      const gchar *display,
+		      GError **error);
+
 G_END_DECLS

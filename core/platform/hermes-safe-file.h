@@ -42,6 +42,13 @@ hermes_safe_file_replace(const gchar *root,
 			 gssize length,
 			 guint mode,
 			 GError **error);
+gboolean
+hermes_safe_files_replace_set(const gchar *root,
+			      const gchar *const *paths,
+			      const gchar *const *contents,
+			      const guint *modes,
+			      guint n,
+			      GError **error);
 gint
 hermes_safe_file_open_append(const gchar *root, const gchar *path, guint mode, GError **error);
 gboolean

@@ -64,7 +64,7 @@ hermes_safe_write_all(gint fd, const gchar *data, gsize len, const gchar *displa
 	return TRUE;
 }
 
-static gboolean
+gboolean
 hermes_safe_fill_temp(gint fd,
 		      gboolean durable,
 		      const gchar *contents,

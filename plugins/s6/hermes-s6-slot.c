@@ -236,7 +236,8 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 
 /*
  * A supervised slot cannot be swapped under its s6-supervise: rewrite its
- * files atomically instead. s6 runs the new scripts from the next start;
+ * files atomically instead, as one set (every new file written before the
+ * first is renamed into place). s6 runs the new scripts from the next start;
  * the down marker follows the flags.
  */
 static gboolean
@@ -249,18 +250,27 @@ hermes_s6_manager_update_in_place(HermesS6Manager *self,
 {
 	g_autofree gchar *down = g_build_filename(slot_dir, "down", NULL);
 	g_autofree gchar *profile_part = g_path_get_basename(slot_dir);
+	g_autoptr(GPtrArray) paths = g_ptr_array_new();
+	g_autoptr(GPtrArray) contents = g_ptr_array_new();
+	g_autoptr(GArray) modes = g_array_new(FALSE, FALSE, sizeof(guint));
+
 	for (guint i = 0; i < steps->len; i++) {
 		HermesRenderStep *step = g_ptr_array_index(steps, i);
+		guint mode = hermes_render_step_get_mode(step);
 		if (hermes_render_step_get_kind(step) != HERMES_RENDER_STEP_FILE)
 			continue;
-		if (!hermes_safe_file_replace(self->scandir,
-					      hermes_render_step_get_path(step),
-					      hermes_render_step_get_contents(step),
-					      -1,
-					      hermes_render_step_get_mode(step),
-					      error))
-			return FALSE;
+		g_ptr_array_add(paths, (gpointer)hermes_render_step_get_path(step));
+		g_ptr_array_add(contents, (gpointer)hermes_render_step_get_contents(step));
+		g_array_append_val(modes, mode);
 	}
+	/* all written before any is renamed: a full disk leaves the old slot whole */
+	if (!hermes_safe_files_replace_set(self->scandir,
+					   (const gchar *const *)paths->pdata,
+					   (const gchar *const *)contents->pdata,
+					   (const guint *)(gpointer)modes->data,
+					   paths->len,
+					   error))
+		return FALSE;
 	if ((flags & HERMES_REGISTER_FLAG_START) != 0) {
 		if (!hermes_safe_file_unlink(self->scandir, down, error))
 			return FALSE;
