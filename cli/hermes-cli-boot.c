@@ -169,6 +169,13 @@ hermes_cli_boot_reconcile(HermesCli *cli, gchar **args, GError **error)
 	}
 	summary = hermes_reconciler_format_summary(reconciler);
 	g_print("%s%s\n", summary, cli->dry_run ? " dry_run=yes" : "");
+	if (hermes_reconciler_get_dashboard_note(reconciler) != NULL) {
+		const gchar *note = hermes_reconciler_get_dashboard_note(reconciler);
+		if (g_str_has_prefix(note, "warning:"))
+			g_printerr("hermes: %s\n", note);
+		else
+			g_print("%s\n", note);
+	}
 	return HERMES_EXIT_OK;
 }
 

@@ -41,7 +41,7 @@ test_abi_version(void **state)
 {
 	/* the header and the build system (install path, pkg-config) must agree */
 	assert_int_equal(HERMES_BACKEND_ABI_MAJOR, 1);
-	assert_int_equal(HERMES_BACKEND_ABI_MINOR, 2);
+	assert_int_equal(HERMES_BACKEND_ABI_MINOR, 3);
 	assert_int_equal(HERMES_BACKEND_ABI_MAJOR, HERMES_BACKEND_ABI_MAJOR_CONF);
 	assert_int_equal(HERMES_BACKEND_ABI_MINOR, HERMES_BACKEND_ABI_MINOR_CONF);
 }
@@ -109,11 +109,11 @@ test_abi_service_manager_iface_size(void **state)
 {
 	/* GTypeInterface is two GTypes; GType is a gsize */
 	assert_int_equal(sizeof(GTypeInterface), 2 * sizeof(gsize));
-	/* 19 vfuncs + 6 padding slots: taking a slot from padding keeps this constant */
+	/* 20 vfuncs + 5 padding slots: taking a slot from padding keeps this constant */
 	assert_int_equal(sizeof(HermesServiceManagerInterface),
 			 2 * sizeof(gsize) + 25 * sizeof(gpointer));
 	assert_int_equal(G_SIZEOF_MEMBER(HermesServiceManagerInterface, padding),
-			 6 * sizeof(gpointer));
+			 5 * sizeof(gpointer));
 }
 
 static void
@@ -152,7 +152,10 @@ test_abi_service_manager_iface_offsets(void **state)
 			 HERMES_IFACE_OFFSET(17));
 	/* ABI 1.2 */
 	assert_int_equal(offsetof(HermesServiceManagerInterface, doctor), HERMES_IFACE_OFFSET(18));
-	assert_int_equal(offsetof(HermesServiceManagerInterface, padding), HERMES_IFACE_OFFSET(19));
+	/* ABI 1.3 */
+	assert_int_equal(offsetof(HermesServiceManagerInterface, set_companion),
+			 HERMES_IFACE_OFFSET(19));
+	assert_int_equal(offsetof(HermesServiceManagerInterface, padding), HERMES_IFACE_OFFSET(20));
 }
 
 static int

@@ -50,7 +50,12 @@ struct _HermesReconciler {
 	GDestroyNotify progress_notify;
 	guint progress_done;
 	guint progress_total;
+	gchar *dashboard_note; /* hermes-reconciler-dashboard.c */
 };
+
+/* hermes-reconciler-dashboard.c */
+void
+hermes_reconciler_dashboard(HermesReconciler *self);
 
 HermesReconcileAction *
 hermes_reconcile_action_new(const gchar *profile, const gchar *home);

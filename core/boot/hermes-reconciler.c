@@ -81,6 +81,7 @@ hermes_reconciler_reset(HermesReconciler *self)
 {
 	g_ptr_array_set_size(self->actions, 0);
 	g_clear_pointer(&self->skip_reason, g_free);
+	g_clear_pointer(&self->dashboard_note, g_free);
 	g_clear_pointer(&self->log_path, g_free);
 	g_clear_pointer(&self->log_error, g_free);
 	g_clear_pointer(&self->root, g_free);
@@ -623,6 +624,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	hermes_reconciler_progress(self, HERMES_PROFILE_DEFAULT);
 	hermes_reconciler_reconcile(self, action);
 	hermes_reconciler_reconcile_named(self, profiles_dir, names, error_names);
+	hermes_reconciler_dashboard(self);
 
 	if (!self->dry_run && !hermes_reconciler_append_log(self, &error_log)) {
 		g_free(self->log_error);

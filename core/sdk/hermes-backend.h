@@ -45,7 +45,7 @@ G_BEGIN_DECLS
 /* bump the minor when only appending (descriptor fields, interface vfuncs
  * taken from padding); bump the major for anything else */
 #define HERMES_BACKEND_ABI_MAJOR 1
-#define HERMES_BACKEND_ABI_MINOR 2
+#define HERMES_BACKEND_ABI_MINOR 3
 
 /* probe scores: the highest wins; 0 means "not on this machine" */
 #define HERMES_BACKEND_SCORE_NONE     0

@@ -316,6 +316,65 @@ hermes_service_manager_get_log_source(HermesServiceManager *self,
 }
 
 /**
+ * hermes_service_manager_set_companion:
+ * @self: a #HermesServiceManager
+ * @name: the companion's name: lowercase letters, digits and dashes (`dashboard`)
+ * @argv: (array zero-terminated=1) (nullable): the command it runs; %NULL to
+ *   stop it and remove it (nothing there is no error)
+ * @envp: (array zero-terminated=1) (nullable): `NAME=value` pairs it runs
+ *   with, beside `HERMES_HOME` (which the backend gives every slot)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Supervises one of hermes-svc's own programs beside the gateways, restarted
+ * when it dies, never listed, started or counted as a gateway. Registering
+ * what is already there unchanged changes nothing.
+ *
+ * Returns: %TRUE on success; %HERMES_ERROR_NOT_SUPPORTED when the backend
+ *   cannot (it has no @set_companion)
+ */
+gboolean
+hermes_service_manager_set_companion(HermesServiceManager *self,
+				     const gchar *name,
+				     const gchar *const *argv,
+				     const gchar *const *envp,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	HermesServiceManagerInterface *iface;
+	gboolean ok;
+
+	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(self), FALSE);
+	g_return_val_if_fail(name != NULL, FALSE);
+	g_return_val_if_fail(argv == NULL || argv[0] != NULL, FALSE);
+	for (const gchar *c = name; *c != '\0'; c++) {
+		if (!g_ascii_islower(*c) && !g_ascii_isdigit(*c) && *c != '-') {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "'%s' is not a companion name (lowercase letters, digits, '-')",
+				    name);
+			return FALSE;
+		}
+	}
+	if (!hermes_service_manager_check(NULL, cancellable, error))
+		return FALSE;
+	iface = hermes_service_manager_iface(self);
+	if (iface->set_companion == NULL) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_NOT_SUPPORTED,
+			    "the %s backend cannot supervise hermes-svc's %s",
+			    hermes_service_manager_get_name(self),
+			    name);
+		return FALSE;
+	}
+	ok = iface->set_companion(self, name, argv, envp, cancellable, error);
+	hermes_service_manager_finish(self, ok, error);
+	return ok;
+}
+
+/**
  * hermes_service_manager_doctor:
  * @self: a #HermesServiceManager
  * @cancellable: (nullable): a #GCancellable

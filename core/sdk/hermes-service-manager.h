@@ -59,6 +59,9 @@ G_DECLARE_INTERFACE(HermesServiceManager, hermes_service_manager, HERMES, SERVIC
  * @get_log_source: where a gateway's log is (ABI 1.1)
  * @doctor: the backend's own checks for `hermes doctor`, as
  *   #HermesDoctorFinding (ABI 1.2; optional)
+ * @set_companion: supervise one of hermes-svc's own programs beside the
+ *   gateways (the web dashboard of `HERMES_DASHBOARD=1`), or with a %NULL
+ *   argv stop and remove it (ABI 1.3; optional)
  *
  * Every backend implements this. The public wrappers validate profile
  * names, check the cancellable and convert errors, so a vfunc receives
@@ -128,12 +131,26 @@ struct _HermesServiceManagerInterface {
 
 	/* ABI 1.2 */
 	GPtrArray *(*doctor)(HermesServiceManager *self, GCancellable *cancellable, GError **error);
+	/* ABI 1.3 */
+	gboolean (*set_companion)(HermesServiceManager *self,
+				  const gchar *name,
+				  const gchar *const *argv,
+				  const gchar *const *envp,
+				  GCancellable *cancellable,
+				  GError **error);
 	/*< private >*/
-	gpointer padding[6];
+	gpointer padding[5];
 };
 
 gboolean
 hermes_service_manager_setup(HermesServiceManager *self, HermesContext *ctx, GError **error);
+gboolean
+hermes_service_manager_set_companion(HermesServiceManager *self,
+				     const gchar *name,
+				     const gchar *const *argv,
+				     const gchar *const *envp,
+				     GCancellable *cancellable,
+				     GError **error);
 HermesContext *
 hermes_service_manager_get_context(HermesServiceManager *self);
 const gchar *

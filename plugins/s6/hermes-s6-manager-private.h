@@ -160,8 +160,20 @@ hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
 void
 hermes_s6_manager_sweep_leftovers(HermesS6Manager *self);
 gboolean
+hermes_s6_manager_drop_slot(HermesS6Manager *self,
+			    const gchar *slot_dir,
+			    const gchar *what,
+			    GError **error);
+gboolean
+hermes_s6_manager_set_companion(HermesServiceManager *manager,
+				const gchar *name,
+				const gchar *const *argv,
+				const gchar *const *envp,
+				GCancellable *cancellable,
+				GError **error);
+gboolean
 hermes_s6_manager_publish(HermesS6Manager *self,
-			  const gchar *profile,
+			  const gchar *what,
 			  const gchar *slot_dir,
 			  GPtrArray *steps,
 			  gint64 gid,

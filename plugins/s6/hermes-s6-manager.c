@@ -268,6 +268,7 @@ hermes_s6_manager_iface_init(HermesServiceManagerInterface *iface)
 	iface->supervisor_status = hermes_s6_manager_supervisor_status;
 	iface->get_log_source = hermes_s6_manager_get_log_source;
 	iface->doctor = hermes_s6_manager_doctor;
+	iface->set_companion = hermes_s6_manager_set_companion;
 }
 
 static void

@@ -239,21 +239,23 @@ hermes_s6_manager_swap(const gchar *staging, const gchar *slot_dir, GError **err
 	return TRUE;
 }
 
-/* builds the slot in a dot-prefixed staging directory and publishes it in one rename */
+/* builds the slot in a dot-prefixed staging directory and publishes it in one rename;
+ * @what names it in messages ("gateway 'demo'") */
 gboolean
 hermes_s6_manager_publish(HermesS6Manager *self,
-			  const gchar *profile,
+			  const gchar *what,
 			  const gchar *slot_dir,
 			  GPtrArray *steps,
 			  gint64 gid,
 			  GError **error)
 {
 	g_autofree gchar *staging = NULL;
+	g_autofree gchar *name = g_path_get_basename(slot_dir);
 	g_autoptr(GError) error_local = NULL;
 	gboolean ok;
 
 	/* dot-prefixed: s6-svscan never supervises a half-built slot (upstream #54834) */
-	staging = g_strdup_printf("%s/.gateway-%s.new-XXXXXX", self->scandir, profile);
+	staging = g_strdup_printf("%s/.%s.new-XXXXXX", self->scandir, name);
 	if (g_mkdtemp_full(staging, 0700) == NULL) {
 		hermes_error_set_errno(
 			error, errno, "cannot create a staging directory in %s", self->scandir);
@@ -273,12 +275,12 @@ hermes_s6_manager_publish(HermesS6Manager *self,
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_ALREADY_EXISTS,
-			    "gateway '%s' is already registered at %s",
-			    profile,
+			    "%s is already registered at %s",
+			    what,
 			    slot_dir);
 		return FALSE;
 	}
 	g_propagate_prefixed_error(
-		error, g_steal_pointer(&error_local), "cannot register gateway '%s': ", profile);
+		error, g_steal_pointer(&error_local), "cannot register %s: ", what);
 	return FALSE;
 }

@@ -386,8 +386,10 @@ hermes_s6_manager_register_locked(HermesS6Manager *self,
 			*way = HERMES_S6_REGISTER_UPDATE;
 		}
 	}
-	if (ok && *way == HERMES_S6_REGISTER_PUBLISH)
-		ok = hermes_s6_manager_publish(self, profile, slot_dir, steps, gid, error);
+	if (ok && *way == HERMES_S6_REGISTER_PUBLISH) {
+		g_autofree gchar *what = g_strdup_printf("gateway '%s'", profile);
+		ok = hermes_s6_manager_publish(self, what, slot_dir, steps, gid, error);
+	}
 	close(lock);
 	return ok;
 }
@@ -435,40 +437,36 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	return TRUE;
 }
 
+/*
+ * Takes @slot_dir (brought down already) out of the tree: renamed aside, the
+ * scanner told to drop it, waited for until no s6-supervise holds it (driven
+ * by its exit event, bounded), then removed. @what names it in messages.
+ */
 gboolean
-hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
-				     const gchar *profile,
-				     GCancellable *cancellable,
-				     GError **error)
+hermes_s6_manager_drop_slot(HermesS6Manager *self,
+			    const gchar *slot_dir,
+			    const gchar *what,
+			    GError **error)
 {
-	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
-	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *name = g_path_get_basename(slot_dir);
 	g_autofree gchar *removing = NULL;
 	g_autoptr(HermesS6Waiter) waiter = NULL;
 	g_autoptr(GError) error_local = NULL;
 	gint64 deadline;
 
-	if (!hermes_s6_path_exists(self->scandir, slot_dir))
-		return TRUE;
-	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
-	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
-		return FALSE;
 	/* subscribe before the scanner is told: s6-supervise says 'x' as it exits */
 	waiter = hermes_s6_waiter_new(self->scandir, slot_dir, TRUE, error);
 	if (waiter == NULL)
 		return FALSE;
-	removing = g_strdup_printf(
-		"%s/.gateway-%s.removing-%08x", self->scandir, profile, g_random_int());
+	removing = g_strdup_printf("%s/.%s.removing-%08x", self->scandir, name, g_random_int());
 	if (g_rename(slot_dir, removing) != 0) {
-		hermes_error_set_errno(error, errno, "cannot unregister gateway '%s'", profile);
+		hermes_error_set_errno(error, errno, "cannot remove %s", what);
 		return FALSE;
 	}
-	g_hash_table_remove(self->watches, profile);
 	g_free(waiter->slot_dir);
 	waiter->slot_dir = g_strdup(removing);
 	if (!hermes_s6_control_scanner(self->scandir, "an", &error_local))
-		g_debug("no scanner to drop %s: %s", profile, error_local->message);
-	/* wait for every s6-supervise of the slot to let go, driven by its exit event */
+		g_debug("no scanner to drop %s: %s", what, error_local->message);
 	deadline = g_get_monotonic_time() + HERMES_S6_STOP_TIMEOUT_MS * 1000;
 	while (!hermes_s6_slot_released(self->scandir, removing)) {
 		if (g_get_monotonic_time() > deadline) {
@@ -498,10 +496,31 @@ hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_FAILED,
-			    "gateway '%s' could not be removed completely",
-			    profile);
+			    "%s could not be removed completely",
+			    what);
 		return FALSE;
 	}
+	return TRUE;
+}
+
+gboolean
+hermes_s6_manager_unregister_gateway(HermesServiceManager *manager,
+				     const gchar *profile,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	HermesS6Manager *self = HERMES_S6_MANAGER(manager);
+	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
+	g_autofree gchar *what = g_strdup_printf("gateway '%s'", profile);
+
+	if (!hermes_s6_path_exists(self->scandir, slot_dir))
+		return TRUE;
+	if (hermes_s6_manager_current_pid(self, slot_dir) > 0 &&
+	    !hermes_s6_manager_bring_down(self, profile, slot_dir, cancellable, error))
+		return FALSE;
+	g_hash_table_remove(self->watches, profile);
+	if (!hermes_s6_manager_drop_slot(self, slot_dir, what, error))
+		return FALSE;
 	hermes_service_manager_emit_gateway_changed(manager, profile, NULL);
 	return TRUE;
 }
