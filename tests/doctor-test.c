@@ -180,6 +180,7 @@ doctor_test_create_profile(Fixture *f, const gchar *name)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HermesProfile) p = hermes_profile_create(f->ctx, name, &error);
 	hermes_assert_no_error(error);
+	assert_non_null(p);
 }
 
 gchar *

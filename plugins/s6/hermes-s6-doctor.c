@@ -209,11 +209,11 @@ hermes_s6_doctor_environ_home(gint64 pid, gboolean *readable)
 {
 	g_autofree gchar *path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/environ", pid);
 	gsize length = 0;
-	g_autofree gchar *environ = hermes_platform_read_proc(path, &length);
-	*readable = environ != NULL;
-	for (gsize at = 0; environ != NULL && at < length; at += strlen(environ + at) + 1) {
-		if (g_str_has_prefix(environ + at, "HERMES_HOME="))
-			return g_strdup(environ + at + strlen("HERMES_HOME="));
+	g_autofree gchar *env_block = hermes_platform_read_proc(path, &length);
+	*readable = env_block != NULL;
+	for (gsize at = 0; env_block != NULL && at < length; at += strlen(env_block + at) + 1) {
+		if (g_str_has_prefix(env_block + at, "HERMES_HOME="))
+			return g_strdup(env_block + at + strlen("HERMES_HOME="));
 	}
 	return NULL;
 }
