@@ -96,23 +96,9 @@ fixture_teardown(void **state)
 static gint
 run_argv(Fixture *f, const gchar *const *args)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_ptr_array_add(argv, (gpointer)hermes_test_env("HERMES_TEST_HERMES"));
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_subprocess_launcher_set_environ(launcher, f->envp);
-	proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	hermes_assert_no_error(error);
 	g_clear_pointer(&f->out, g_free);
 	g_clear_pointer(&f->err, g_free);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, &f->out, &f->err, &error);
-	hermes_assert_no_error(error);
-	return g_subprocess_get_exit_status(proc);
+	return hermes_test_run_hermes((const gchar *const *)f->envp, NULL, args, &f->out, &f->err);
 }
 
 #define run(f, ...) run_argv(f, (const gchar *const[]){__VA_ARGS__, NULL})
