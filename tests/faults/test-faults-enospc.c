@@ -217,6 +217,30 @@ enospc_scanners(const gchar *home)
 	return n;
 }
 
+/* bounded: until no process works in @home any more (a stopped tree's loggers
+ * finish after the scanner, and a file they remove then frees the disk again) */
+static void
+enospc_wait_idle(const gchar *home)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	for (;;) {
+		g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+		const gchar *entry;
+		gboolean busy = FALSE;
+		while (!busy && proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+			g_autofree gchar *cwd_path = g_strdup_printf("/proc/%s/cwd", entry);
+			g_autofree gchar *cwd = g_file_read_link(cwd_path, NULL);
+			busy = cwd != NULL && g_str_has_prefix(cwd, home) &&
+			       (cwd[strlen(home)] == '/' || cwd[strlen(home)] == '\0');
+		}
+		if (!busy)
+			return;
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("something still works in %s after the tree stopped", home);
+		g_usleep(50 * 1000);
+	}
+}
+
 /* the embedded tree cannot start on a full disk: refused, and none left running unrecorded */
 static void
 enospc_supervisor_start(HostileFixture *fx, void (*fill)(const gchar *home), const gchar *how)
@@ -225,6 +249,7 @@ enospc_supervisor_start(HostileFixture *fx, void (*fill)(const gchar *home), con
 	hostile_run(fx, "supervisor", "stop");
 	hostile_assert_result(fx, "supervisor stop", HOSTILE_CODES(0));
 	assert_int_equal(faults_svscan_count(fx->home), 0);
+	enospc_wait_idle(fx->home);
 	fill(fx->home);
 	hostile_run(fx, "supervisor", "start");
 	enospc_refused(fx, what);
