@@ -23,7 +23,7 @@
 
 typedef struct {
 	HermesGatewayRun run;
-	guint index;
+	gboolean duplicate; /* named again: the first one's result stands for it */
 } HermesGatewayBatchItem;
 
 typedef struct {
@@ -123,11 +123,10 @@ hermes_gateway_control_run_many(HermesGatewayControl *self,
 	n = g_strv_length((gchar **)profiles);
 	items = g_new0(HermesGatewayBatchItem, n);
 	for (guint i = 0; i < n; i++) {
-		items[i].index = i;
 		if (!hermes_gateway_run_begin(self, action, profiles[i], &items[i].run))
 			unique++;
 		else if (g_hash_table_contains(first, items[i].run.result->profile))
-			items[i].index = G_MAXUINT; /* a duplicate: the first one's result, below */
+			items[i].duplicate = TRUE;
 		else if (g_hash_table_insert(first, items[i].run.result->profile, &items[i]))
 			unique++;
 	}
@@ -137,14 +136,14 @@ hermes_gateway_control_run_many(HermesGatewayControl *self,
 	pool = g_thread_pool_new(
 		hermes_gateway_batch_worker, &batch, HERMES_GATEWAY_BATCH_WORKERS, FALSE, NULL);
 	for (guint i = 0; i < n; i++) {
-		if (items[i].index == G_MAXUINT || items[i].run.result->error != NULL)
+		if (items[i].duplicate || items[i].run.result->error != NULL)
 			continue;
 		g_thread_pool_push(pool, &items[i], NULL);
 		queued++;
 	}
 	/* what ended before any work (refused names, a lock that failed) is reported first */
 	for (guint i = 0; func != NULL && i < n; i++) {
-		if (items[i].index != G_MAXUINT && items[i].run.result->error != NULL)
+		if (!items[i].duplicate && items[i].run.result->error != NULL)
 			func(items[i].run.result, ++done, unique, user_data);
 	}
 	for (guint i = 0; i < queued; i++) {
@@ -157,7 +156,7 @@ hermes_gateway_control_run_many(HermesGatewayControl *self,
 
 	results = g_ptr_array_new_full(n, (GDestroyNotify)hermes_gateway_result_unref);
 	for (guint i = 0; i < n; i++) {
-		if (items[i].index == G_MAXUINT) {
+		if (items[i].duplicate) {
 			HermesGatewayBatchItem *one =
 				g_hash_table_lookup(first, items[i].run.result->profile);
 			hermes_gateway_result_unref(hermes_gateway_run_end(&items[i].run));
