@@ -300,7 +300,10 @@ hermes_s6_manager_bring_down(HermesS6Manager *self,
 				   cancellable,
 				   error))
 		return FALSE;
-	if (!hermes_s6_manager_verify_gone(slot_dir, pid, error))
+	/* lost processes first: when the supervisor was killed a moment ago, its
+	 * successor may not have written a status yet, so @pid can be the very
+	 * gateway the old one lost, which s6's "down" never touched */
+	if (!hermes_s6_manager_reap_lost(self, profile, slot_dir, error))
 		return FALSE;
-	return hermes_s6_manager_reap_lost(self, profile, slot_dir, error);
+	return hermes_s6_manager_verify_gone(slot_dir, pid, error);
 }
