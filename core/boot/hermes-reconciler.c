@@ -325,11 +325,13 @@ hermes_reconciler_prior(HermesReconciler *self, HermesReconcileAction *action)
 		hermes_reconcile_action_add_reason(action, warning);
 }
 
-/* what gateway.pid says, by the library's one rule; NULL note: remove both files */
+/* what gateway.pid says, by the library's one rule; NULL note: remove both files;
+ * @missing: set when there is no gateway.pid at all */
 static HermesPidState
 hermes_reconciler_judge_pid_file(HermesReconciler *self,
 				 HermesReconcileAction *action,
 				 const gchar *pid_path,
+				 gboolean *missing,
 				 gchar **note)
 {
 	g_autoptr(GError) error_local = NULL;
@@ -340,6 +342,7 @@ hermes_reconciler_judge_pid_file(HermesReconciler *self,
 	HermesPidState state;
 
 	/* missing, malformed, out of range, a link: nothing live can be behind it */
+	*missing = g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
 	if (record == NULL)
 		return HERMES_PID_STATE_STALE;
 	home = hermes_pid_canonical_home(self->root, action->home, NULL);
@@ -365,13 +368,16 @@ hermes_reconciler_sweep(HermesReconciler *self, HermesReconcileAction *action)
 		g_build_filename(action->home, HERMES_RECONCILE_PROC_FILE, NULL);
 	g_autofree gchar *note = NULL;
 	g_autoptr(GError) error_local = NULL;
-	HermesPidState verdict = hermes_reconciler_judge_pid_file(self, action, pid_path, &note);
+	gboolean missing = FALSE;
+	HermesPidState verdict =
+		hermes_reconciler_judge_pid_file(self, action, pid_path, &missing, &note);
 
 	if (note != NULL)
 		hermes_reconcile_action_add_reason(action, note);
 	if (verdict != HERMES_PID_STATE_STALE || self->dry_run)
 		return;
-	if (!hermes_safe_file_unlink(self->root, pid_path, &error_local) ||
+	/* a boot of 1000 profiles mostly finds no gateway.pid: no unlink for it */
+	if ((!missing && !hermes_safe_file_unlink(self->root, pid_path, &error_local)) ||
 	    !hermes_safe_file_unlink(self->root, proc_path, &error_local)) {
 		g_autofree gchar *msg =
 			g_strdup_printf("stale runtime file left: %s", error_local->message);

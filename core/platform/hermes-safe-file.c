@@ -399,8 +399,12 @@ hermes_safe_check_regular(gint fd, gsize max_size, const gchar *display, GError 
 
 /* the contents of an opened @fd, checked as hermes_safe_file_read() promises */
 static gchar *
-hermes_safe_read_opened(
-	gint fd, gsize max_size, gsize *length, const gchar *display, GError **error)
+hermes_safe_read_opened_stat(gint fd,
+			     gsize max_size,
+			     gsize *length,
+			     struct stat *st_out,
+			     const gchar *display,
+			     GError **error)
 {
 	g_autoptr(GByteArray) buf = NULL;
 	struct stat st;
@@ -430,8 +434,17 @@ hermes_safe_read_opened(
 		return NULL;
 	if (length != NULL)
 		*length = buf->len;
+	if (st_out != NULL)
+		*st_out = st;
 	g_byte_array_append(buf, (const guint8 *)"", 1);
 	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+}
+
+static gchar *
+hermes_safe_read_opened(
+	gint fd, gsize max_size, gsize *length, const gchar *display, GError **error)
+{
+	return hermes_safe_read_opened_stat(fd, max_size, length, NULL, display, error);
 }
 
 /**
@@ -581,6 +594,34 @@ hermes_safe_file_read_at(gint dir_fd,
 			 gsize *length,
 			 GError **error)
 {
+	return hermes_safe_file_read_stat_at(dir_fd, dir_path, rel, max_size, length, NULL, error);
+}
+
+/**
+ * hermes_safe_file_read_stat_at: (skip)
+ * @dir_fd: a directory opened through the safe file layer: the trusted root for @rel
+ * @dir_path: the path @dir_fd was opened at, for messages
+ * @rel: a regular file beneath @dir_fd, as a relative path without `..`
+ * @max_size: the most bytes the file may hold (a HERMES_SAFE_MAX_* cap)
+ * @length: (out) (optional): bytes read
+ * @st: (out caller-allocates) (optional): what fstat(2) said of the file read
+ * @error: return location for a #GError
+ *
+ * hermes_safe_file_read_at() that also hands back the file's stat, so a
+ * caller comparing mode and contents (a slot checked against its plan)
+ * pays one open, not an lstat and an open.
+ *
+ * Returns: (transfer full): the contents, NUL-terminated, or %NULL
+ */
+gchar *
+hermes_safe_file_read_stat_at(gint dir_fd,
+			      const gchar *dir_path,
+			      const gchar *rel,
+			      gsize max_size,
+			      gsize *length,
+			      struct stat *st,
+			      GError **error)
+{
 	g_autofree gchar *display = NULL;
 	gint fd;
 	g_return_val_if_fail(dir_fd >= 0, NULL);
@@ -594,7 +635,7 @@ hermes_safe_file_read_at(gint dir_fd,
 		hermes_safe_set_open_error(error, errno, display);
 		return NULL;
 	}
-	return hermes_safe_read_opened(fd, max_size, length, display, error);
+	return hermes_safe_read_opened_stat(fd, max_size, length, st, display, error);
 }
 
 /**

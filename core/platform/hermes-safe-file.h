@@ -69,6 +69,14 @@ hermes_safe_file_read_at(gint dir_fd,
 gboolean
 hermes_safe_file_stat_at(
 	gint dir_fd, const gchar *dir_path, const gchar *rel, struct stat *st, GError **error);
+gchar *
+hermes_safe_file_read_stat_at(gint dir_fd,
+			      const gchar *dir_path,
+			      const gchar *rel,
+			      gsize max_size,
+			      gsize *length,
+			      struct stat *st,
+			      GError **error);
 gboolean
 hermes_safe_fd_is_volatile(gint fd);
 void

@@ -89,15 +89,18 @@ hermes_s6_companion_put(HermesS6Manager *self,
 {
 	gint lock = hermes_s6_scandir_lock(self->scandir, HERMES_S6_LOCK_TIMEOUT_MS, error);
 	gboolean ok = TRUE;
+	gboolean exists = FALSE;
+	gboolean same;
 
 	*published = FALSE;
 	if (lock < 0)
 		return FALSE;
 	hermes_s6_manager_sweep_leftovers(self);
-	if (!hermes_s6_path_exists(self->scandir, slot_dir)) {
+	same = hermes_s6_slot_matches(self->scandir, slot_dir, steps, -1, &exists);
+	if (!exists) {
 		ok = hermes_s6_manager_publish(self, what, slot_dir, steps, -1, error);
 		*published = ok;
-	} else if (!hermes_s6_slot_matches(self->scandir, slot_dir, steps, -1)) {
+	} else if (!same) {
 		HermesRenderStep *run = g_ptr_array_index(steps, 2);
 		const gchar *paths[] = {hermes_render_step_get_path(run)};
 		const gchar *contents[] = {hermes_render_step_get_contents(run)};

@@ -61,14 +61,19 @@ static gboolean
 hermes_s6_file_matches(const HermesS6Slot *slot, HermesRenderStep *step)
 {
 	const gchar *path = hermes_render_step_get_path(step);
+	const gchar *rel = hermes_s6_slot_rel(slot, path);
 	g_autofree gchar *contents = NULL;
 	struct stat st;
 
-	if (!hermes_s6_slot_stat(slot, path, &st) || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & 07777) != hermes_render_step_get_mode(step))
+	/* below the slot, the read's own fstat gives the mode: one open a file */
+	if (rel != NULL)
+		contents = hermes_safe_file_read_stat_at(
+			slot->slot_fd, slot->slot_dir, rel, HERMES_SAFE_MAX_TEXT, NULL, &st, NULL);
+	else if (hermes_s6_slot_stat(slot, path, &st) && S_ISREG(st.st_mode))
+		contents = hermes_s6_slot_read(slot, path);
+	if (contents == NULL || (st.st_mode & 07777) != hermes_render_step_get_mode(step))
 		return FALSE;
-	contents = hermes_s6_slot_read(slot, path);
-	return contents != NULL && g_strcmp0(contents, hermes_render_step_get_contents(step)) == 0;
+	return g_strcmp0(contents, hermes_render_step_get_contents(step)) == 0;
 }
 
 /* mkfifo: the FIFO is there; chgrp: every named path belongs to @gid */
@@ -114,21 +119,28 @@ hermes_s6_step_matches(const HermesS6Slot *slot, HermesRenderStep *step, gint64 
  * @slot_dir: the slot, below @scandir
  * @steps: (element-type HermesRenderStep): the plan for the slot
  * @gid: the group the plan gives the skeleton, or -1
+ * @exists: (out) (optional): whether there is anything at @slot_dir, so a
+ *   caller deciding between publish and compare opens the slot once
  *
  * Returns: %TRUE when every file of @steps is there with its contents and
  * mode, every directory and FIFO exists, the skeleton has its group, and a
  * `down` file is there exactly when the plan has one
  */
 gboolean
-hermes_s6_slot_matches(const gchar *scandir, const gchar *slot_dir, GPtrArray *steps, gint64 gid)
+hermes_s6_slot_matches(
+	const gchar *scandir, const gchar *slot_dir, GPtrArray *steps, gint64 gid, gboolean *exists)
 {
 	g_autofree gchar *down = g_build_filename(slot_dir, "down", NULL);
 	HermesS6Slot slot = {scandir, slot_dir, strlen(slot_dir), -1};
+	g_autoptr(GError) error_local = NULL;
 	gboolean plan_down = FALSE;
 	gboolean same = TRUE;
 	struct stat st;
 
-	slot.slot_fd = hermes_safe_open_dir(scandir, slot_dir, NULL);
+	slot.slot_fd = hermes_safe_open_dir(scandir, slot_dir, &error_local);
+	if (exists != NULL)
+		*exists = slot.slot_fd >= 0 ||
+			  !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
 	if (slot.slot_fd < 0)
 		return FALSE;
 	for (guint i = 0; same && i < steps->len; i++) {

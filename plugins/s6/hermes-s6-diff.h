@@ -10,6 +10,10 @@
 G_BEGIN_DECLS
 
 gboolean
-hermes_s6_slot_matches(const gchar *scandir, const gchar *slot_dir, GPtrArray *steps, gint64 gid);
+hermes_s6_slot_matches(const gchar *scandir,
+		       const gchar *slot_dir,
+		       GPtrArray *steps,
+		       gint64 gid,
+		       gboolean *exists);
 
 G_END_DECLS

@@ -54,6 +54,12 @@ hermes_s6_manager_run_as(HermesS6Manager *self, HermesGatewaySpec *spec)
 	return hermes_s6_user_name(st.st_uid);
 }
 
+static gboolean
+hermes_s6_manager_trust_log_as(HermesS6Manager *self,
+			       HermesGatewaySpec *spec,
+			       const gchar *user,
+			       GError **error);
+
 /**
  * hermes_s6_manager_trust_log:
  * @self: the backend
@@ -68,14 +74,25 @@ hermes_s6_manager_run_as(HermesS6Manager *self, HermesGatewaySpec *spec)
 gboolean
 hermes_s6_manager_trust_log(HermesS6Manager *self, HermesGatewaySpec *spec, GError **error)
 {
-	const gchar *explicit_dir = hermes_gateway_spec_get_log_directory(spec);
 	g_autofree gchar *user = NULL;
-	g_autofree gchar *log_dir = NULL;
 
 	if (hermes_platform_get_euid() != 0)
 		return TRUE;
 	user = hermes_s6_manager_run_as(self, spec);
-	if (user != NULL)
+	return hermes_s6_manager_trust_log_as(self, spec, user, error);
+}
+
+/* the same, for a caller that already knows whom the slot runs as (@user, or %NULL for root) */
+static gboolean
+hermes_s6_manager_trust_log_as(HermesS6Manager *self,
+			       HermesGatewaySpec *spec,
+			       const gchar *user,
+			       GError **error)
+{
+	const gchar *explicit_dir = hermes_gateway_spec_get_log_directory(spec);
+	g_autofree gchar *log_dir = NULL;
+
+	if (user != NULL || hermes_platform_get_euid() != 0)
 		return TRUE;
 	log_dir = explicit_dir != NULL ? g_strdup(explicit_dir)
 				       : g_build_filename(self->root,
@@ -154,11 +171,30 @@ hermes_s6_plan_rescan(HermesS6Manager *self, GPtrArray *steps)
 				"rescan (done in-process: 'a' to .s6-svscan/control)"));
 }
 
+static GPtrArray *
+hermes_s6_manager_plan_as(HermesS6Manager *self,
+			  HermesGatewaySpec *spec,
+			  HermesRegisterFlags flags,
+			  const gchar *user,
+			  GError **error);
+
 GPtrArray *
 hermes_s6_manager_plan(HermesS6Manager *self,
 		       HermesGatewaySpec *spec,
 		       HermesRegisterFlags flags,
 		       GError **error)
+{
+	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
+	return hermes_s6_manager_plan_as(self, spec, flags, user, error);
+}
+
+/* the plan for a slot that runs as @user (%NULL: as whoever runs the supervisor) */
+static GPtrArray *
+hermes_s6_manager_plan_as(HermesS6Manager *self,
+			  HermesGatewaySpec *spec,
+			  HermesRegisterFlags flags,
+			  const gchar *user,
+			  GError **error)
 {
 	g_autoptr(GPtrArray) steps =
 		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_render_step_unref);
@@ -169,7 +205,6 @@ hermes_s6_manager_plan(HermesS6Manager *self,
 	g_autofree gchar *finish = NULL;
 	g_autofree gchar *log_run = NULL;
 	g_autofree gchar *group = NULL;
-	g_autofree gchar *user = hermes_s6_manager_run_as(self, spec);
 	HermesS6RenderOptions opts = {NULL, FALSE, NULL, NULL, NULL};
 	g_autoptr(HermesUser) pw = NULL;
 	gint64 gid = -1;
@@ -328,18 +363,17 @@ hermes_s6_manager_keep_unchanged(HermesS6Manager *self,
 				 GCancellable *cancellable,
 				 GError **error)
 {
+	gboolean released;
+
 	g_debug("slot %s is unchanged", slot_dir);
 	hermes_s6_manager_watch_slot(self, profile);
-	if ((flags & HERMES_REGISTER_FLAG_START) == 0 ||
-	    ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) != 0 &&
-	     hermes_s6_slot_released(self->scandir, slot_dir)))
+	if ((flags & HERMES_REGISTER_FLAG_START) == 0)
+		return TRUE;
+	released = hermes_s6_slot_released(self->scandir, slot_dir);
+	if ((flags & HERMES_REGISTER_FLAG_NO_RESCAN) != 0 && released)
 		return TRUE;
 	/* a slot no supervisor holds needs the scanner to look again */
-	return hermes_s6_manager_bring_up(self,
-					  profile,
-					  hermes_s6_slot_released(self->scandir, slot_dir),
-					  cancellable,
-					  error);
+	return hermes_s6_manager_bring_up(self, profile, released, cancellable, error);
 }
 
 /* what a registration does with the slot on disk */
@@ -366,12 +400,16 @@ hermes_s6_manager_register_locked(HermesS6Manager *self,
 {
 	gint lock = hermes_s6_scandir_lock(self->scandir, HERMES_S6_LOCK_TIMEOUT_MS, error);
 	gboolean ok = TRUE;
+	gboolean exists = FALSE;
+	gboolean same;
 
 	if (lock < 0)
 		return FALSE;
 	hermes_s6_manager_sweep_leftovers(self);
 	*way = HERMES_S6_REGISTER_PUBLISH;
-	if (hermes_s6_path_exists(self->scandir, slot_dir)) {
+	/* one open of the slot answers both "is it there" and "is it the same" */
+	same = hermes_s6_slot_matches(self->scandir, slot_dir, steps, gid, &exists);
+	if (exists) {
 		if ((flags & HERMES_REGISTER_FLAG_REPLACE) == 0) {
 			g_set_error(error,
 				    HERMES_ERROR,
@@ -380,7 +418,7 @@ hermes_s6_manager_register_locked(HermesS6Manager *self,
 				    profile,
 				    slot_dir);
 			ok = FALSE;
-		} else if (hermes_s6_slot_matches(self->scandir, slot_dir, steps, gid)) {
+		} else if (same) {
 			*way = HERMES_S6_REGISTER_KEEP;
 		} else if (!hermes_s6_slot_released(self->scandir, slot_dir)) {
 			*way = HERMES_S6_REGISTER_UPDATE;
@@ -410,9 +448,9 @@ hermes_s6_manager_register_gateway(HermesServiceManager *manager,
 	gint64 gid = -1;
 
 	if (!hermes_s6_trust_tree(self->scandir, slot_dir, FALSE, error) ||
-	    !hermes_s6_manager_trust_log(self, spec, error))
+	    !hermes_s6_manager_trust_log_as(self, spec, user, error))
 		return FALSE;
-	steps = hermes_s6_manager_plan(self, spec, flags, error);
+	steps = hermes_s6_manager_plan_as(self, spec, flags, user, error);
 	if (steps == NULL)
 		return FALSE;
 	if (!hermes_s6_manager_group_of(user, &gid, NULL, error))

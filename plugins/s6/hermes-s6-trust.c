@@ -86,6 +86,14 @@ hermes_s6_trust_refuse(const struct stat *st,
  *
  * Returns: %TRUE when only root can change what @fd is
  */
+static gboolean
+hermes_s6_trust_stat(const struct stat *st, const gchar *path, const gchar *scandir, GError **error)
+{
+	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return hermes_s6_trust_refuse(st, path, HERMES_S6_TREE_SCOPE(scandir), error);
+	return TRUE;
+}
+
 gboolean
 hermes_s6_trust_dir_fd(gint fd, const gchar *path, const gchar *scandir, GError **error)
 {
@@ -94,9 +102,7 @@ hermes_s6_trust_dir_fd(gint fd, const gchar *path, const gchar *scandir, GError 
 		hermes_error_set_errno(error, errno, "cannot stat %s", path);
 		return FALSE;
 	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return hermes_s6_trust_refuse(&st, path, HERMES_S6_TREE_SCOPE(scandir), error);
-	return TRUE;
+	return hermes_s6_trust_stat(&st, path, scandir, error);
 }
 
 static gboolean
@@ -187,21 +193,60 @@ hermes_s6_trust_set_proven(const gchar *path, const HermesS6TrustScope *scope)
 	G_UNLOCK(hermes_s6_trust_proven);
 }
 
+/*
+ * Where a walk of @parts may begin: the deepest directory an earlier walk
+ * of this process proved (its every component a directory only root can
+ * change, so opening it by name reaches the same one), else /. 1000 log
+ * directories below one home share all but their last components.
+ */
+static gint
+hermes_s6_trust_walk_start(gchar **parts,
+			   const HermesS6TrustScope *scope,
+			   GString *walked,
+			   guint *next_part)
+{
+	g_autoptr(GString) candidate = g_string_new("");
+	guint best = 0;
+	gsize best_len = 0;
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (parts[i][0] == '\0')
+			continue;
+		g_string_append_printf(candidate, "/%s", parts[i]);
+		if (parts[i + 1] == NULL || !hermes_s6_trust_is_proven(candidate->str, scope))
+			continue;
+		best = i + 1;
+		best_len = candidate->len;
+	}
+	*next_part = best;
+	if (best_len > 0) {
+		gint fd;
+		g_string_append_len(walked, candidate->str, (gssize)best_len);
+		fd = open(walked->str, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		g_string_truncate(walked, 0);
+		*next_part = 0;
+	}
+	return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* every existing ancestor of @path: root-owned and not writable, or sticky (like /tmp) */
 static gboolean
 hermes_s6_trust_walk(const gchar *path, const HermesS6TrustScope *scope, guint hops, GError **error)
 {
 	g_auto(GStrv) parts = NULL;
 	g_autoptr(GString) walked = NULL;
+	guint first = 0;
 	gint fd;
 
 	if (hermes_s6_trust_is_proven(path, scope))
 		return TRUE;
 	parts = g_strsplit(path, "/", -1);
 	walked = g_string_new("");
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = hermes_s6_trust_walk_start(parts, scope, walked, &first);
 
-	for (guint i = 0; fd >= 0; i++) {
+	for (guint i = first; fd >= 0; i++) {
 		struct stat st;
 		gint next;
 		if (fstat(fd, &st) != 0) {
@@ -215,6 +260,8 @@ hermes_s6_trust_walk(const gchar *path, const HermesS6TrustScope *scope, guint h
 			return hermes_s6_trust_refuse(
 				&st, walked->len > 0 ? walked->str : "/", scope, error);
 		}
+		if (walked->len > 0)
+			hermes_s6_trust_set_proven(walked->str, scope);
 		while (parts[i] != NULL && parts[i][0] == '\0')
 			i++;
 		if (parts[i] == NULL) {
@@ -275,10 +322,16 @@ hermes_s6_trust_slot(gint scan_fd, const gchar *name, const gchar *scandir, GErr
 		g_autofree gchar *what = g_strcmp0(parts[i], ".") == 0
 						 ? g_strdup(slot)
 						 : g_build_filename(slot, parts[i], NULL);
-		/* beneath the slot fd opened above: no walk from the scan directory per part */
-		gint sub = hermes_s6_open_beneath_fd(fd, parts[i], O_RDONLY | O_NONBLOCK);
-		gboolean ok;
-		if (sub < 0) {
+		struct stat st;
+		/* one lstat beneath the slot fd opened above, no open per part: `log` is
+		 * checked (a directory only root changes, not a link) before `log/run`,
+		 * so the name reaches what was checked; a link is refused as before */
+		gint rc = fstatat(fd, parts[i], &st, AT_SYMLINK_NOFOLLOW);
+		if (rc == 0 && S_ISLNK(st.st_mode)) {
+			rc = -1;
+			errno = ELOOP;
+		}
+		if (rc != 0) {
 			if (errno == ENOENT)
 				continue;
 			close(fd);
@@ -291,9 +344,7 @@ hermes_s6_trust_slot(gint scan_fd, const gchar *name, const gchar *scandir, GErr
 				    g_strerror(errno));
 			return FALSE;
 		}
-		ok = hermes_s6_trust_dir_fd(sub, what, scandir, error);
-		close(sub);
-		if (!ok) {
+		if (!hermes_s6_trust_stat(&st, what, scandir, error)) {
 			close(fd);
 			return FALSE;
 		}
