@@ -65,6 +65,7 @@
 #include "hermes-profile.h"
 #include "hermes-reconciler-private.h"
 #include "hermes-runner.h"
+#include "hermes-safe-file-private.h"
 #include "hermes-safe-file.h"
 #include "hermes-state.h"
 
@@ -621,6 +622,8 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 			return FALSE;
 	}
 
+	/* the home and the scan directory, opened once for the whole batch */
+	hermes_safe_roots_hold();
 	/* listed first so the progress knows the total */
 	profiles_dir = g_build_filename(self->root, "profiles", NULL);
 	names = hermes_reconciler_list_names(profiles_dir, &error_names);
@@ -631,6 +634,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	hermes_reconciler_reconcile(self, action);
 	hermes_reconciler_reconcile_named(self, profiles_dir, names, error_names);
 	hermes_reconciler_dashboard(self);
+	hermes_safe_roots_release();
 
 	if (!self->dry_run && !hermes_reconciler_append_log(self, &error_log)) {
 		g_free(self->log_error);

@@ -23,6 +23,12 @@ hermes_safe_open_parent(const gchar *root, const gchar *path, gchar **base, GErr
 gboolean
 hermes_safe_check_regular(gint fd, gsize max_size, const gchar *display, GError **error);
 
+/* a batch on one thread: each named root opened once (see hermes-safe-file.c) */
+void
+hermes_safe_roots_hold(void);
+void
+hermes_safe_roots_release(void);
+
 /* hermes-safe-temp.c: the temporary behind hermes_safe_file_replace() */
 gint
 hermes_safe_temp_create(gint dir_fd, const gchar *base, guint mode, gchar **name);

@@ -47,16 +47,84 @@ static gint hermes_safe_have_openat2 = 0;
 
 typedef struct {
 	gint root_fd;
-	gchar *rel; /* "." for the root itself */
+	gboolean root_held; /* root_fd belongs to the thread's held roots */
+	gchar *rel;	    /* "." for the root itself */
 	const gchar *display;
 } HermesSafePath;
+
+/*
+ * Roots held open by one thread for the length of a batch (a boot
+ * reconcile of 1000 profiles resolves ~10 files a profile below the same
+ * two roots: an open and a close of the root each time were a fifth of
+ * its system calls). Per thread, so a long-lived daemon's other threads
+ * keep opening the root by name at each call; the batch sees a root that
+ * was renamed meanwhile as it was when first resolved, like an fd it had
+ * opened at its start.
+ */
+#define HERMES_SAFE_HELD_ROOTS_MAX 16
+static GPrivate hermes_safe_held_roots = G_PRIVATE_INIT((GDestroyNotify)g_hash_table_unref);
+
+static void
+hermes_safe_close_fd(gpointer fd)
+{
+	close(GPOINTER_TO_INT(fd));
+}
+
+/**
+ * hermes_safe_roots_hold:
+ *
+ * From now until hermes_safe_roots_release() on this thread, a trusted
+ * root named by its path is opened once and kept. Holds do not nest.
+ */
+void
+hermes_safe_roots_hold(void)
+{
+	if (g_private_get(&hermes_safe_held_roots) != NULL)
+		return;
+	g_private_replace(
+		&hermes_safe_held_roots,
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hermes_safe_close_fd));
+}
+
+/**
+ * hermes_safe_roots_release:
+ *
+ * Closes the roots this thread held; later calls open them by name again.
+ */
+void
+hermes_safe_roots_release(void)
+{
+	g_private_replace(&hermes_safe_held_roots, NULL);
+}
+
+/* an O_PATH fd of @root_dir, held when this thread holds roots */
+static gint
+hermes_safe_open_root(const gchar *root_dir, gboolean *held)
+{
+	GHashTable *roots = g_private_get(&hermes_safe_held_roots);
+	gpointer fd_ptr;
+	gint fd;
+
+	*held = FALSE;
+	if (roots != NULL && g_hash_table_lookup_extended(roots, root_dir, NULL, &fd_ptr)) {
+		*held = TRUE;
+		return GPOINTER_TO_INT(fd_ptr);
+	}
+	fd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && roots != NULL && g_hash_table_size(roots) < HERMES_SAFE_HELD_ROOTS_MAX) {
+		g_hash_table_insert(roots, g_strdup(root_dir), GINT_TO_POINTER(fd));
+		*held = TRUE;
+	}
+	return fd;
+}
 
 static void
 hermes_safe_path_clear(HermesSafePath *p)
 {
-	if (p->root_fd >= 0)
+	if (p->root_fd >= 0 && !p->root_held)
 		close(p->root_fd);
 	p->root_fd = -1;
+	p->root_held = FALSE;
 	g_clear_pointer(&p->rel, g_free);
 }
 
@@ -90,6 +158,7 @@ hermes_safe_path_init(HermesSafePath *p, const gchar *root, const gchar *path, G
 	gsize root_len;
 
 	p->root_fd = -1;
+	p->root_held = FALSE;
 	p->rel = NULL;
 	p->display = path;
 	if (root == NULL) {
@@ -128,7 +197,11 @@ hermes_safe_path_init(HermesSafePath *p, const gchar *root, const gchar *path, G
 			    path);
 		return FALSE;
 	}
-	p->root_fd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* only a root the caller named is held: the parents of files are many */
+	if (root != NULL)
+		p->root_fd = hermes_safe_open_root(root_dir, &p->root_held);
+	else
+		p->root_fd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (p->root_fd < 0) {
 		if (root == NULL)
 			hermes_error_set_errno(

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +27,23 @@ typedef struct {
 	const gchar *slot_dir;
 	gsize slot_len;
 	gint slot_fd;
+	GPtrArray *dirs; /* (element-type utf8): relative paths found real directories */
 } HermesS6Slot;
+
+/* whether @rel's parent was found a real directory (no link) earlier in this compare */
+static gboolean
+hermes_s6_slot_parent_seen(const HermesS6Slot *slot, const gchar *rel)
+{
+	const gchar *slash = strrchr(rel, '/');
+	if (slash == NULL)
+		return TRUE;
+	for (guint i = 0; i < slot->dirs->len; i++) {
+		const gchar *dir = g_ptr_array_index(slot->dirs, i);
+		if (strlen(dir) == (gsize)(slash - rel) && strncmp(dir, rel, slash - rel) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
 
 /* @path below the slot, relative to it; %NULL for a path elsewhere */
 static const gchar *
@@ -42,9 +59,22 @@ static gboolean
 hermes_s6_slot_stat(const HermesS6Slot *slot, const gchar *path, struct stat *st)
 {
 	const gchar *rel = hermes_s6_slot_rel(slot, path);
+	/* the slot itself (the plan's first mkdir): the fd opened for it already */
+	if (slot->slot_fd >= 0 && g_strcmp0(path, slot->slot_dir) == 0)
+		return fstat(slot->slot_fd, st) == 0;
+	gboolean found;
 	if (rel == NULL)
 		return hermes_safe_file_stat(slot->scandir, path, st, NULL);
-	return hermes_safe_file_stat_at(slot->slot_fd, slot->slot_dir, rel, st, NULL);
+	/* below a directory this compare lstat'ed itself (the plan makes parents
+	 * first), one lstat of the whole path reaches what that walk would; the
+	 * compare only decides whether to rewrite, the rewrite is the safe one */
+	if (hermes_s6_slot_parent_seen(slot, rel))
+		found = fstatat(slot->slot_fd, rel, st, AT_SYMLINK_NOFOLLOW) == 0;
+	else
+		found = hermes_safe_file_stat_at(slot->slot_fd, slot->slot_dir, rel, st, NULL);
+	if (found && S_ISDIR(st->st_mode))
+		g_ptr_array_add(slot->dirs, g_strdup(rel));
+	return found;
 }
 
 static gchar *
@@ -131,7 +161,8 @@ hermes_s6_slot_matches(
 	const gchar *scandir, const gchar *slot_dir, GPtrArray *steps, gint64 gid, gboolean *exists)
 {
 	g_autofree gchar *down = g_build_filename(slot_dir, "down", NULL);
-	HermesS6Slot slot = {scandir, slot_dir, strlen(slot_dir), -1};
+	g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+	HermesS6Slot slot = {scandir, slot_dir, strlen(slot_dir), -1, dirs};
 	g_autoptr(GError) error_local = NULL;
 	gboolean plan_down = FALSE;
 	gboolean same = TRUE;

@@ -173,7 +173,8 @@ gint
 hermes_s6_scandir_lock(const gchar *scandir, guint timeout_ms, GError **error)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	gint fd = hermes_safe_open_dir(NULL, scandir, error);
+	/* the scan directory as its own root: a batch holding it open pays no walk */
+	gint fd = hermes_safe_open_dir(scandir, scandir, error);
 	if (fd < 0)
 		return -1;
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {

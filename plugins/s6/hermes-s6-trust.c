@@ -386,7 +386,7 @@ hermes_s6_trust_tree(const gchar *scandir,
 		return TRUE;
 	if (!hermes_s6_trust_walk(scandir, HERMES_S6_TREE_SCOPE(scandir), 0, error))
 		return FALSE;
-	fd = hermes_safe_open_dir(NULL, scandir, &error_local);
+	fd = hermes_safe_open_dir(scandir, scandir, &error_local);
 	if (fd < 0) {
 		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND))
 			return TRUE;
