@@ -86,7 +86,34 @@ test_assert_reason(RenderFixture *fx, const gchar *kind, const gchar *text_part)
 	hermes_assert_str_contains(reason, text_part);
 }
 
-/* one empty file per death in data/deaths.d, named <time>.<pid> */
+/* the breaker's clock: seconds since boot, and the boot it counts in */
+static gint64
+test_uptime(void)
+{
+	g_autofree gchar *text = NULL;
+	if (!g_file_get_contents("/proc/uptime", &text, NULL, NULL))
+		fail_msg("cannot read /proc/uptime");
+	return g_ascii_strtoll(text, NULL, 10);
+}
+
+static gchar *
+test_boot_id(void)
+{
+	gchar *text = NULL;
+	if (!g_file_get_contents("/proc/sys/kernel/random/boot_id", &text, NULL, NULL))
+		fail_msg("cannot read the boot id");
+	return g_strchomp(text);
+}
+
+/* a death @age seconds ago in this boot, as finish names it: <time>.<pid>.<boot> */
+static gchar *
+test_death_name(gint64 age, guint pid)
+{
+	g_autofree gchar *boot = test_boot_id();
+	return g_strdup_printf("%" G_GINT64_FORMAT ".%u.%s", test_uptime() - age, pid, boot);
+}
+
+/* one empty file per death in data/deaths.d, named <time>.<pid>.<boot> */
 static guint
 test_count_deaths(RenderFixture *fx)
 {
@@ -184,14 +211,13 @@ static void
 test_finish_unwritable_tally_still_parks(void **state)
 {
 	RenderFixture *fx = *state;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autofree gchar *blocker = g_build_filename(fx->tmpdir, "data", "finish-reason.new", NULL);
 
 	fx->spec = test_case_default();
 	test_finish_install(fx);
 	/* four deaths recorded earlier */
 	for (guint i = 1; i <= 4; i++) {
-		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".%u", now - i, i);
+		g_autofree gchar *name = test_death_name(i, i);
 		test_add_death(fx, name);
 	}
 	/* the reason cannot be written (as when the disk is full): an empty marker says it */
@@ -214,14 +240,13 @@ static void
 test_finish_window_drops_old(void **state)
 {
 	RenderFixture *fx = *state;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	const gint64 ages[] = {1000, 999, 100, 61};
 
 	fx->spec = test_case_default();
 	test_finish_install(fx);
 	/* four old deaths: a fifth now must not park */
 	for (guint i = 0; i < G_N_ELEMENTS(ages); i++) {
-		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".1", now - ages[i]);
+		g_autofree gchar *name = test_death_name(MIN(ages[i], test_uptime()), 1);
 		test_add_death(fx, name);
 	}
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
@@ -233,9 +258,8 @@ static void
 test_finish_window_keeps_recent(void **state)
 {
 	RenderFixture *fx = *state;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree gchar *old = g_strdup_printf("%" G_GINT64_FORMAT ".1", now - 1000);
-	g_autofree gchar *recent = g_strdup_printf("%" G_GINT64_FORMAT ".2", now - 5);
+	g_autofree gchar *old = test_death_name(1000, 1);
+	g_autofree gchar *recent = test_death_name(5, 2);
 	g_autofree gchar *recent_path =
 		g_build_filename(fx->tmpdir, "data", "deaths.d", recent, NULL);
 
@@ -253,7 +277,6 @@ static void
 test_finish_damaged_tally_keeps_breaker(void **state)
 {
 	RenderFixture *fx = *state;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
 	fx->spec = test_case_default();
 	test_finish_install(fx);
@@ -261,13 +284,40 @@ test_finish_damaged_tally_keeps_breaker(void **state)
 	test_add_death(fx, "12abc.1");
 	test_add_death(fx, ".hidden");
 	for (guint i = 1; i <= 3; i++) {
-		g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".%u", now - i, i);
+		g_autofree gchar *name = test_death_name(i, i);
 		test_add_death(fx, name);
 	}
 	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
 	/* the fifth death parks it, damage or not */
 	assert_int_equal(test_finish_run(fx, "1", "0"), 125);
 	test_assert_reason(fx, "parked", "5 deaths within 60 s");
+}
+
+/*
+ * The clock starts again at every boot: deaths another boot recorded, and
+ * the wall-clock names of older versions, are dropped, not counted
+ */
+static void
+test_finish_other_boot_dropped(void **state)
+{
+	RenderFixture *fx = *state;
+	gint64 now = test_uptime();
+	gint64 wall = g_get_real_time() / G_USEC_PER_SEC;
+
+	fx->spec = test_case_default();
+	test_finish_install(fx);
+	for (guint i = 1; i <= 2; i++) {
+		g_autofree gchar *other = g_strdup_printf(
+			"%" G_GINT64_FORMAT ".%u.00000000-0000-0000-0000-000000000000", now - i, i);
+		g_autofree gchar *legacy = g_strdup_printf("%" G_GINT64_FORMAT ".%u", wall - i, i);
+		test_add_death(fx, other);
+		test_add_death(fx, legacy);
+	}
+	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
+	assert_int_equal(test_count_deaths(fx), 1);
+	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
+	assert_int_equal(test_count_deaths(fx), 2);
+	test_assert_data_listing(fx, "deaths.d");
 }
 
 /* (d): its own codes, its own restart-now code, a breaker of 3 in 10 s */
@@ -305,6 +355,7 @@ main(void)
 		RENDER_TEST(test_finish_breaker_parks),
 		RENDER_TEST(test_finish_window_drops_old),
 		RENDER_TEST(test_finish_window_keeps_recent),
+		RENDER_TEST(test_finish_other_boot_dropped),
 		RENDER_TEST(test_finish_damaged_tally_keeps_breaker),
 		RENDER_TEST(test_finish_custom_contract),
 	};

@@ -343,7 +343,13 @@ hermes_runner_write_pid_file(HermesRunner *self, const gchar *text, GError **err
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
 	}
-	if (write(fd, text, len) != (gssize)len || fsync(fd) != 0) {
+	/*
+	 * no fsync: the record names a live process, and after a power loss that
+	 * process is gone whether or not the record survived; the lock decides
+	 * ownership, and a stale or missing record is never trusted (the boot
+	 * reconciler re-derives what runs)
+	 */
+	if (write(fd, text, len) != (gssize)len) {
 		hermes_error_set_errno(error, errno, "cannot write %s", pid_path);
 		close(fd);
 		hermes_safe_file_unlink(self->root, pid_path, NULL);

@@ -328,14 +328,19 @@ hermes_runner_marker_changed_cb(GFileMonitor *monitor,
  * default: a user's 129th gateway gets none) a look every few seconds
  * keeps the contract; the grace after it is the same.
  */
-static gboolean
-hermes_runner_marker_poll_cb(gpointer user_data)
+static void
+hermes_runner_marker_look(HermesRunner *self)
 {
-	HermesRunner *self = HERMES_RUNNER(user_data);
 	if (!self->stopping && self->marker_id == 0 &&
 	    hermes_planned_stop_peek(self->home, self->pid, self->start_time))
 		self->marker_id = g_timeout_add_seconds(
 			HERMES_PLANNED_STOP_GRACE_SEC, hermes_runner_marker_grace_cb, self);
+}
+
+static gboolean
+hermes_runner_marker_poll_cb(gpointer user_data)
+{
+	hermes_runner_marker_look(HERMES_RUNNER(user_data));
 	return G_SOURCE_CONTINUE;
 }
 
@@ -360,6 +365,8 @@ hermes_runner_watch_markers(HermesRunner *self)
 	}
 	g_signal_connect(
 		self->marker_monitor, "changed", G_CALLBACK(hermes_runner_marker_changed_cb), self);
+	/* the monitor is set up after readiness: a marker written since is seen here */
+	hermes_runner_marker_look(self);
 }
 
 static gboolean
@@ -642,8 +649,12 @@ hermes_runner_run(HermesRunner *self, GError **error)
 		json_object_set_null_member(running, "port");
 	json_object_set_null_member(running, "exit_reason");
 	hermes_runner_persist(self, running);
-	hermes_runner_watch_markers(self);
+	/*
+	 * ready first: the monitor costs GIO's module scan, a few ms a respawn
+	 * waits for otherwise, and a marker that comes meanwhile is still seen
+	 */
 	hermes_runner_notify_ready(self);
+	hermes_runner_watch_markers(self);
 
 	g_main_loop_run(self->loop);
 

@@ -7,7 +7,7 @@ export AAA=first
 export API_SERVER_PORT=8643
 export ZED=last
 export HERMES_S6_SUPERVISED_CHILD=1
-HERMES_S6_SLOT=$(pwd -P) && export HERMES_S6_SLOT
+cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 cd /opt/data || exit 111

@@ -9,7 +9,7 @@ export FOO='it'\''s'
 export SEMI='x;rm -rf /'
 export SPACE='a b'
 export HERMES_S6_SUPERVISED_CHILD=1
-HERMES_S6_SLOT=$(pwd -P) && export HERMES_S6_SLOT
+cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 exec /usr/bin/hermes -p hostile gateway run --replace

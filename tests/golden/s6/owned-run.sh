@@ -4,7 +4,7 @@ exec 2>&1
 [ -n "${HERMES_HOME:-}" ] || HERMES_HOME=/home/alice/.hermes
 export HERMES_HOME
 export HERMES_S6_SUPERVISED_CHILD=1
-HERMES_S6_SLOT=$(pwd -P) && export HERMES_S6_SLOT
+cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 [ "$(id -u)" = 0 ] || exec /usr/bin/hermes gateway run --replace
