@@ -221,8 +221,18 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 	if (user != NULL) {
 		g_autofree gchar *setuidgid = hermes_s6_render_program(opts, "s6-setuidgid");
 		g_autofree gchar *quser = hermes_shell_quote(user);
-		/* only root can drop privileges; anyone else already is who they are */
-		g_string_append_printf(out, "[ \"$(id -u)\" = 0 ] || exec %s\n", command);
+		/*
+		 * only root can drop privileges; anyone else already is who they are.
+		 * The effective uid comes from /proc/self/status through the read
+		 * builtin: $(id -u) forks and execs on every respawn
+		 */
+		g_string_append(out,
+				"hermes_euid=\n"
+				"{ while read -r hermes_k _ hermes_e _; do\n"
+				"\t[ \"$hermes_k\" = Uid: ] && hermes_euid=$hermes_e && break\n"
+				"done </proc/self/status; } 2>/dev/null\n"
+				"[ -n \"$hermes_euid\" ] || hermes_euid=$(id -u)\n");
+		g_string_append_printf(out, "[ \"$hermes_euid\" = 0 ] || exec %s\n", command);
 		/* s6-setuidgid keeps root's HOME; the gateway gets its own account's */
 		if (opts->user_home != NULL) {
 			g_autofree gchar *home = hermes_shell_quote(opts->user_home);

@@ -11,6 +11,11 @@ cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 cd /opt/data || exit 111
-[ "$(id -u)" = 0 ] || exec /usr/bin/hermes -p coder gateway run --replace
+hermes_euid=
+{ while read -r hermes_k _ hermes_e _; do
+	[ "$hermes_k" = Uid: ] && hermes_euid=$hermes_e && break
+done </proc/self/status; } 2>/dev/null
+[ -n "$hermes_euid" ] || hermes_euid=$(id -u)
+[ "$hermes_euid" = 0 ] || exec /usr/bin/hermes -p coder gateway run --replace
 export HOME=/opt/data
 exec /command/s6-setuidgid hermes /usr/bin/hermes -p coder gateway run --replace

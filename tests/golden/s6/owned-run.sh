@@ -7,6 +7,11 @@ export HERMES_S6_SUPERVISED_CHILD=1
 cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
-[ "$(id -u)" = 0 ] || exec /usr/bin/hermes gateway run --replace
+hermes_euid=
+{ while read -r hermes_k _ hermes_e _; do
+	[ "$hermes_k" = Uid: ] && hermes_euid=$hermes_e && break
+done </proc/self/status; } 2>/dev/null
+[ -n "$hermes_euid" ] || hermes_euid=$(id -u)
+[ "$hermes_euid" = 0 ] || exec /usr/bin/hermes gateway run --replace
 export HOME=/home/alice
 exec /usr/bin/s6-setuidgid alice /usr/bin/hermes gateway run --replace
