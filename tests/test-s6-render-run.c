@@ -212,6 +212,73 @@ test_run_setuidgid_only_as_root(void **state)
 	}
 }
 
+/*
+ * Unprivileged, the same script runs the command itself, and neither way
+ * asks id(1): the uid comes from /proc/self/status without a fork (as root
+ * the unprivileged run is seen through setpriv as nobody)
+ */
+static void
+test_run_uid_without_id(void **state)
+{
+	RenderFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *bin = test_fake_bin_dir(fx->tmpdir);
+	g_autofree gchar *fake_id = g_build_filename(bin, "id", NULL);
+	g_autofree gchar *trace = g_build_filename(fx->tmpdir, "trace", NULL);
+	g_autofree gchar *trace_env = g_strconcat("TRACE=", trace, NULL);
+	g_autofree gchar *path_env = g_strconcat("PATH=", bin, ":/usr/bin:/bin", NULL);
+	HermesS6RenderOptions opts = {bin, FALSE};
+	g_autofree gchar *run = NULL;
+	g_autofree gchar *path = g_build_filename(fx->tmpdir, "run", NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status;
+
+	if (getuid() != 0 || !g_file_test("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE)) {
+		skip();
+		return;
+	}
+	fx->spec = hermes_test_spec_new("demo", (const gchar *[]){"/bin/echo", "direct", NULL});
+	hermes_gateway_spec_set_user(fx->spec, "hermes");
+	run = hermes_s6_render_run(&opts, fx->spec, &error);
+	hermes_assert_no_error(error);
+	hermes_test_write_file(path, run, 0755);
+	hermes_test_write_file(fake_id, "#!/bin/sh\necho id >>\"$TRACE\"\necho 0\n", 0755);
+	/* nobody must reach the script, and record nothing */
+	if (g_chmod(fx->tmpdir, 0755) != 0)
+		fail_msg("cannot chmod %s: %s", fx->tmpdir, g_strerror(errno));
+
+	status = test_spawn(fx->tmpdir,
+			    (const gchar *[]){"/usr/bin/setpriv",
+					      "--reuid=65534",
+					      "--regid=65534",
+					      "--clear-groups",
+					      "/bin/sh",
+					      path,
+					      NULL},
+			    (const gchar *[]){path_env, trace_env, NULL},
+			    &out,
+			    &err);
+	if (status != 0)
+		fail_msg("run as nobody exited %d: %s", status, err);
+	assert_string_equal(out, "direct\n");
+	assert_false(g_file_test(trace, G_FILE_TEST_EXISTS));
+
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	status = test_spawn(fx->tmpdir,
+			    (const gchar *[]){"/bin/sh", path, NULL},
+			    (const gchar *[]){path_env, trace_env, NULL},
+			    &out,
+			    &err);
+	if (status != 0)
+		fail_msg("run as root exited %d: %s", status, err);
+	{
+		g_autofree gchar *calls = test_read_file(trace);
+		assert_string_equal(calls, "s6-setuidgid hermes /bin/echo direct\n");
+	}
+}
+
 int
 main(void)
 {
@@ -221,6 +288,7 @@ main(void)
 		RENDER_TEST(test_run_argv_round_trip),
 		RENDER_TEST(test_run_workdir_round_trip),
 		RENDER_TEST(test_run_setuidgid_only_as_root),
+		RENDER_TEST(test_run_uid_without_id),
 	};
 	return cmocka_run_group_tests(tests, test_group_setup, NULL);
 }
