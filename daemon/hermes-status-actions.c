@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hermes-dbus-generated.h"
 #include "hermes-error.h"
 #include "hermes-gateway-control.h"
 #include "hermes-gateway-report.h"
@@ -310,11 +309,16 @@ hermes_status_service_caller_uid_cb(GObject *source, GAsyncResult *result, gpoin
 	hermes_status_service_authorize(action, uid);
 }
 
-static gboolean
-hermes_status_service_handle(HermesStatusService *self,
-			     HermesDBusServiceManager1Gateway *gw,
-			     GDBusMethodInvocation *invocation,
-			     HermesGatewayAction verb)
+/*
+ * Start, Stop or Restart of the gateway of @profile from the bus
+ * (hermes-status-bus.c): @invocation (taken) is answered once the caller
+ * is known to be allowed and the action has run, or at once with why not.
+ */
+void
+hermes_status_service_handle_action(HermesStatusService *self,
+				    GDBusMethodInvocation *invocation,
+				    HermesGatewayAction verb,
+				    const gchar *profile)
 {
 	HermesStatusAction *action = g_new0(HermesStatusAction, 1);
 	GDBusConnection *connection = g_dbus_method_invocation_get_connection(invocation);
@@ -323,7 +327,7 @@ hermes_status_service_handle(HermesStatusService *self,
 	action->self = g_object_ref(self);
 	action->invocation = invocation;
 	action->verb = verb;
-	action->profile = g_strdup(hermes_dbus_service_manager1_gateway_get_profile(gw));
+	action->profile = g_strdup(profile);
 	if (sender == NULL) {
 		/* a peer-to-peer connection: the peer is the caller */
 		GCredentials *credentials = g_dbus_connection_get_peer_credentials(connection);
@@ -332,10 +336,10 @@ hermes_status_service_handle(HermesStatusService *self,
 						: (uid_t)-1;
 		if (uid == (uid_t)-1) {
 			hermes_status_action_deny(action, "cannot tell who is calling");
-			return G_DBUS_METHOD_INVOCATION_HANDLED;
+			return;
 		}
 		hermes_status_service_authorize(action, uid);
-		return G_DBUS_METHOD_INVOCATION_HANDLED;
+		return;
 	}
 	/* the bus vouches for the sender's uid; asked without blocking the service */
 	self->lookups++;
@@ -351,32 +355,6 @@ hermes_status_service_handle(HermesStatusService *self,
 			       NULL,
 			       hermes_status_service_caller_uid_cb,
 			       action);
-	return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-gboolean
-hermes_status_service_handle_start_cb(HermesDBusServiceManager1Gateway *gw,
-				      GDBusMethodInvocation *invocation,
-				      gpointer user_data)
-{
-	return hermes_status_service_handle(user_data, gw, invocation, HERMES_GATEWAY_ACTION_START);
-}
-
-gboolean
-hermes_status_service_handle_stop_cb(HermesDBusServiceManager1Gateway *gw,
-				     GDBusMethodInvocation *invocation,
-				     gpointer user_data)
-{
-	return hermes_status_service_handle(user_data, gw, invocation, HERMES_GATEWAY_ACTION_STOP);
-}
-
-gboolean
-hermes_status_service_handle_restart_cb(HermesDBusServiceManager1Gateway *gw,
-					GDBusMethodInvocation *invocation,
-					gpointer user_data)
-{
-	return hermes_status_service_handle(
-		user_data, gw, invocation, HERMES_GATEWAY_ACTION_RESTART);
 }
 
 /**

@@ -28,10 +28,10 @@ struct _HermesStatusService {
 	HermesContext *ctx;
 	GMainContext *context; /* where it was made: events and replies happen here */
 	GDBusConnection *connection;
-	GDBusObjectManagerServer *object_manager;
 	HermesDBusServiceManager1 *root;
-	GHashTable *gateways;	/* profile -> HermesDBusObjectSkeleton */
-	GHashTable *reports;	/* profile -> HermesGatewayReport, what each row shows */
+	guint manager_id;	/* org.freedesktop.DBus.ObjectManager on the root object */
+	guint subtree_id;	/* the gateways, while there is one (hermes-status-bus.c) */
+	GHashTable *reports;	/* profile -> HermesGatewayReport: the rows, and all they show */
 	HermesPortTable *ports; /* every profile's port, read once, kept current per row */
 	gulong changed_id;
 	gchar *root_dir;
@@ -55,6 +55,30 @@ hermes_status_service_refresh(HermesStatusService *self,
 			      const gchar *profile,
 			      HermesGatewayStatus *known);
 
+/* hermes-status-row.c: a row's properties */
+gboolean
+hermes_status_row_names_match(void);
+GVariant *
+hermes_status_row_get(HermesGatewayReport *report, const gchar *name);
+GVariant *
+hermes_status_row_interfaces(HermesGatewayReport *report);
+GVariant *
+hermes_status_row_diff(HermesGatewayReport *before, HermesGatewayReport *after);
+
+/* hermes-status-bus.c: the rows on the bus */
+gboolean
+hermes_status_bus_export(HermesStatusService *self, GDBusConnection *connection, GError **error);
+void
+hermes_status_bus_unexport(HermesStatusService *self);
+void
+hermes_status_bus_row_added(HermesStatusService *self, HermesGatewayReport *report);
+void
+hermes_status_bus_row_changed(HermesStatusService *self,
+			      HermesGatewayReport *before,
+			      HermesGatewayReport *after);
+void
+hermes_status_bus_row_removed(HermesStatusService *self, const gchar *profile);
+
 /* hermes-status-actions.c: Start, Stop, Restart */
 void
 hermes_status_settle_free(gpointer data);
@@ -62,17 +86,10 @@ void
 hermes_status_action_shut_down(HermesStatusAction *action);
 void
 hermes_status_service_run_next(HermesStatusService *self);
-gboolean
-hermes_status_service_handle_start_cb(HermesDBusServiceManager1Gateway *gw,
-				      GDBusMethodInvocation *invocation,
-				      gpointer user_data);
-gboolean
-hermes_status_service_handle_stop_cb(HermesDBusServiceManager1Gateway *gw,
-				     GDBusMethodInvocation *invocation,
-				     gpointer user_data);
-gboolean
-hermes_status_service_handle_restart_cb(HermesDBusServiceManager1Gateway *gw,
-					GDBusMethodInvocation *invocation,
-					gpointer user_data);
+void
+hermes_status_service_handle_action(HermesStatusService *self,
+				    GDBusMethodInvocation *invocation,
+				    HermesGatewayAction verb,
+				    const gchar *profile);
 
 G_END_DECLS

@@ -67,91 +67,6 @@ hermes_status_service_profile_exists(HermesStatusService *self, const gchar *pro
 	return p != NULL && hermes_profile_exists(p);
 }
 
-static GVariant *
-hermes_status_service_problems(HermesGatewayReport *report)
-{
-	GPtrArray *problems = hermes_gateway_report_get_problems(report);
-	g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("a(sss)"));
-	for (guint i = 0; i < problems->len; i++) {
-		HermesGatewayProblem *problem = g_ptr_array_index(problems, i);
-		const gchar *fix = hermes_gateway_problem_get_fix(problem);
-		g_variant_builder_add(&builder,
-				      "(sss)",
-				      hermes_gateway_problem_code_to_string(
-					      hermes_gateway_problem_get_code(problem)),
-				      hermes_gateway_problem_get_text(problem),
-				      fix != NULL ? fix : "");
-	}
-	return g_variant_builder_end(&builder);
-}
-
-static GVariant *
-hermes_status_service_details(HermesGatewayStatus *status)
-{
-	g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("a{ss}"));
-	g_auto(GStrv) keys = status != NULL ? hermes_gateway_status_get_raw_keys(status) : NULL;
-	for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-		g_variant_builder_add(
-			&builder, "{ss}", keys[i], hermes_gateway_status_get_raw(status, keys[i]));
-	return g_variant_builder_end(&builder);
-}
-
-/* the report as properties; hermes_gateway_report_new_from_dbus() reads them back */
-static void
-hermes_status_service_fill(HermesDBusServiceManager1Gateway *gw, HermesGatewayReport *report)
-{
-	HermesGatewayStatus *status = hermes_gateway_report_get_status(report);
-	g_auto(GStrv) texts = hermes_gateway_report_get_problem_texts(report);
-	g_autofree gchar *problem = g_strjoinv("\n", texts);
-	const gchar *desired = hermes_gateway_report_get_desired_state(report);
-	const gchar *runtime = hermes_gateway_report_get_runtime_state(report);
-	const gchar *reason_text = NULL;
-	HermesGatewayReason reason = hermes_gateway_report_get_reason(report, &reason_text);
-	gint64 port = hermes_gateway_report_get_port(report);
-
-	/* the generated setters emit PropertiesChanged only for what differs */
-	g_object_freeze_notify(G_OBJECT(gw));
-	hermes_dbus_service_manager1_gateway_set_profile(gw,
-							 hermes_gateway_report_get_profile(report));
-	hermes_dbus_service_manager1_gateway_set_registered(gw, status != NULL);
-	hermes_dbus_service_manager1_gateway_set_state(gw, hermes_gateway_report_get_state(report));
-	hermes_dbus_service_manager1_gateway_set_wanted(
-		gw,
-		hermes_gateway_wanted_to_string(status != NULL
-							? hermes_gateway_status_get_wanted(status)
-							: HERMES_GATEWAY_WANTED_UNKNOWN));
-	hermes_dbus_service_manager1_gateway_set_desired_state(gw, desired != NULL ? desired : "");
-	hermes_dbus_service_manager1_gateway_set_runtime_state(gw, runtime != NULL ? runtime : "");
-	hermes_dbus_service_manager1_gateway_set_pid(
-		gw, status != NULL ? hermes_gateway_status_get_pid(status) : -1);
-	hermes_dbus_service_manager1_gateway_set_since(
-		gw, status != NULL ? MAX(hermes_gateway_status_get_since(status), 0) : 0);
-	hermes_dbus_service_manager1_gateway_set_ready(
-		gw,
-		hermes_tristate_to_string(status != NULL ? hermes_gateway_status_get_ready(status)
-							 : HERMES_TRISTATE_UNKNOWN));
-	hermes_dbus_service_manager1_gateway_set_ready_since(
-		gw, status != NULL ? MAX(hermes_gateway_status_get_ready_since(status), 0) : 0);
-	hermes_dbus_service_manager1_gateway_set_last_exit(
-		gw,
-		g_variant_new("(ii)",
-			      status != NULL ? hermes_gateway_status_get_last_exit_code(status)
-					     : -1,
-			      status != NULL ? hermes_gateway_status_get_last_signal(status) : 0));
-	hermes_dbus_service_manager1_gateway_set_restarts(
-		gw, status != NULL ? hermes_gateway_status_get_restarts(status) : -1);
-	hermes_dbus_service_manager1_gateway_set_port(gw, port > 0 ? (guint)port : 0);
-	hermes_dbus_service_manager1_gateway_set_problem(gw, problem);
-	hermes_dbus_service_manager1_gateway_set_problems(gw,
-							  hermes_status_service_problems(report));
-	hermes_dbus_service_manager1_gateway_set_reason(gw,
-							hermes_gateway_reason_to_string(reason));
-	hermes_dbus_service_manager1_gateway_set_reason_text(
-		gw, reason_text != NULL ? reason_text : "");
-	hermes_dbus_service_manager1_gateway_set_details(gw, hermes_status_service_details(status));
-	g_object_thaw_notify(G_OBJECT(gw));
-}
-
 static void
 hermes_status_service_refresh_root(HermesStatusService *self)
 {
@@ -190,31 +105,11 @@ hermes_status_service_gateway_path(const gchar *profile)
 static void
 hermes_status_service_remove(HermesStatusService *self, const gchar *profile)
 {
-	HermesDBusObjectSkeleton *object = g_hash_table_lookup(self->gateways, profile);
-	if (object == NULL)
+	g_autofree gchar *name = g_strdup(profile);
+	if (!g_hash_table_remove(self->reports, name))
 		return;
-	g_dbus_object_manager_server_unexport(self->object_manager,
-					      g_dbus_object_get_object_path(G_DBUS_OBJECT(object)));
-	g_hash_table_remove(self->gateways, profile);
-	g_hash_table_remove(self->reports, profile);
-	g_signal_emit(self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, profile, NULL);
-}
-
-static HermesDBusObjectSkeleton *
-hermes_status_service_object_new(HermesStatusService *self, const gchar *profile)
-{
-	g_autofree gchar *path = hermes_status_service_gateway_path(profile);
-	g_autoptr(HermesDBusServiceManager1Gateway) gw =
-		hermes_dbus_service_manager1_gateway_skeleton_new();
-	HermesDBusObjectSkeleton *object = hermes_dbus_object_skeleton_new(path);
-	g_signal_connect_object(
-		gw, "handle-start", G_CALLBACK(hermes_status_service_handle_start_cb), self, 0);
-	g_signal_connect_object(
-		gw, "handle-stop", G_CALLBACK(hermes_status_service_handle_stop_cb), self, 0);
-	g_signal_connect_object(
-		gw, "handle-restart", G_CALLBACK(hermes_status_service_handle_restart_cb), self, 0);
-	hermes_dbus_object_skeleton_set_service_manager1_gateway(object, gw);
-	return object;
+	hermes_status_bus_row_removed(self, name);
+	g_signal_emit(self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, name, NULL);
 }
 
 /* the one place a row is added, updated or dropped: as @report (taken) says */
@@ -222,10 +117,8 @@ static void
 hermes_status_service_show(HermesStatusService *self, HermesGatewayReport *report)
 {
 	g_autoptr(HermesGatewayReport) owned = report;
-	g_autoptr(HermesDBusServiceManager1Gateway) gw = NULL;
 	const gchar *profile = hermes_gateway_report_get_profile(report);
-	HermesDBusObjectSkeleton *object;
-	gboolean added = FALSE;
+	HermesGatewayReport *before;
 
 	/* no status and no error: the profile has no slot */
 	if (!hermes_gateway_report_get_registered(report) &&
@@ -237,19 +130,13 @@ hermes_status_service_show(HermesStatusService *self, HermesGatewayReport *repor
 			return;
 		}
 	}
-	object = g_hash_table_lookup(self->gateways, profile);
-	if (object == NULL) {
-		object = hermes_status_service_object_new(self, profile);
-		g_hash_table_insert(self->gateways, g_strdup(profile), object);
-		added = TRUE;
-	}
-	gw = hermes_dbus_object_get_service_manager1_gateway(HERMES_DBUS_OBJECT(object));
-	hermes_status_service_fill(gw, owned);
-	/* exported once filled, so InterfacesAdded carries the whole row */
-	if (added)
-		g_dbus_object_manager_server_export(self->object_manager,
-						    G_DBUS_OBJECT_SKELETON(object));
+	before = g_hash_table_lookup(self->reports, profile);
+	if (before != NULL)
+		hermes_status_bus_row_changed(self, before, owned);
 	g_hash_table_replace(self->reports, g_strdup(profile), hermes_gateway_report_ref(owned));
+	/* once in the table, so InterfacesAdded carries the whole row */
+	if (before == NULL)
+		hermes_status_bus_row_added(self, owned);
 	g_signal_emit(
 		self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, profile, owned);
 }
@@ -275,7 +162,7 @@ hermes_status_service_refresh(HermesStatusService *self,
 				   hermes_gateway_report_new_with_ports(
 					   self->manager, profile, known, self->ports, NULL));
 	for (guint i = 0; others != NULL && others[i] != NULL; i++) {
-		if (g_hash_table_contains(self->gateways, others[i]))
+		if (g_hash_table_contains(self->reports, others[i]))
 			hermes_status_service_show(
 				self,
 				hermes_gateway_report_new_with_ports(
@@ -342,7 +229,7 @@ hermes_status_service_scan_profiles(HermesStatusService *self)
 	for (guint i = 0; profiles != NULL && i < profiles->len; i++) {
 		HermesProfile *p = g_ptr_array_index(profiles, i);
 		if (hermes_profile_exists(p) &&
-		    !g_hash_table_contains(self->gateways, hermes_profile_get_name(p)))
+		    !g_hash_table_contains(self->reports, hermes_profile_get_name(p)))
 			hermes_status_service_refresh(self, hermes_profile_get_name(p), NULL);
 	}
 }
@@ -433,7 +320,6 @@ hermes_status_service_export(HermesStatusService *self, GDBusConnection *connect
 	g_return_val_if_fail(connection == NULL || G_IS_DBUS_CONNECTION(connection), FALSE);
 	g_return_val_if_fail(self->root == NULL, FALSE);
 
-	self->object_manager = g_dbus_object_manager_server_new(HERMES_STATUS_SERVICE_OBJECT_PATH);
 	self->root = hermes_dbus_service_manager1_skeleton_new();
 	hermes_dbus_service_manager1_set_backend(self->root,
 						 hermes_service_manager_get_name(self->manager));
@@ -474,8 +360,12 @@ hermes_status_service_export(HermesStatusService *self, GDBusConnection *connect
 		hermes_error_convert(error);
 		return FALSE;
 	}
-	self->connection = g_object_ref(connection);
-	g_dbus_object_manager_server_set_connection(self->object_manager, connection);
+	/* the object manager and the gateways (hermes-status-bus.c) */
+	if (!hermes_status_bus_export(self, connection, error)) {
+		hermes_status_service_unexport(self);
+		hermes_error_convert(error);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -509,14 +399,9 @@ hermes_status_service_unexport(HermesStatusService *self)
 			g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->root));
 		g_clear_object(&self->root);
 	}
-	if (self->object_manager != NULL) {
-		g_dbus_object_manager_server_set_connection(self->object_manager, NULL);
-		g_clear_object(&self->object_manager);
-	}
-	g_hash_table_remove_all(self->gateways);
+	hermes_status_bus_unexport(self);
 	g_hash_table_remove_all(self->reports);
 	g_clear_object(&self->ports);
-	g_clear_object(&self->connection);
 }
 
 static gint
@@ -578,7 +463,7 @@ guint
 hermes_status_service_get_n_gateways(HermesStatusService *self)
 {
 	g_return_val_if_fail(HERMES_IS_STATUS_SERVICE(self), 0);
-	return g_hash_table_size(self->gateways);
+	return g_hash_table_size(self->reports);
 }
 
 /**
@@ -623,7 +508,7 @@ hermes_status_service_dispose(GObject *object)
 {
 	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
 	/* every action holds a reference: nothing can be running here */
-	if (self->root != NULL || self->object_manager != NULL)
+	if (self->root != NULL || self->connection != NULL)
 		hermes_status_service_unexport(self);
 	g_clear_signal_handler(&self->changed_id, self->manager);
 	G_OBJECT_CLASS(hermes_status_service_parent_class)->dispose(object);
@@ -633,7 +518,6 @@ static void
 hermes_status_service_finalize(GObject *object)
 {
 	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
-	g_hash_table_unref(self->gateways);
 	g_hash_table_unref(self->reports);
 	g_ptr_array_unref(self->settles);
 	g_clear_object(&self->control);
@@ -679,7 +563,6 @@ hermes_status_service_class_init(HermesStatusServiceClass *klass)
 static void
 hermes_status_service_init(HermesStatusService *self)
 {
-	self->gateways = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	self->reports = g_hash_table_new_full(
 		g_str_hash, g_str_equal, g_free, (GDestroyNotify)hermes_gateway_report_unref);
 	self->context = g_main_context_ref_thread_default();
