@@ -10,6 +10,7 @@
  * service runs. (The fixture: status-service-test.h.)
  */
 
+#include "hermes-dbus-generated.h"
 #include "status-service-test.h"
 
 /* GetManagedObjects: one object per gateway and per profile without a slot, at its path */
@@ -335,6 +336,239 @@ test_status_service_added_removed(void **state)
 	assert_int_equal(hermes_status_service_get_n_gateways(f->service), 1);
 }
 
+/*****************************************************************************/
+/* the shape of the tree, as GDBusObjectManagerServer and the generated skeletons had it */
+
+static gchar *
+shape_introspect(Fixture *f, const gchar *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = call(f,
+					 path,
+					 "org.freedesktop.DBus.Introspectable",
+					 "Introspect",
+					 NULL,
+					 G_VARIANT_TYPE("(s)"),
+					 &error);
+	gchar *xml = NULL;
+	hermes_assert_no_error(error);
+	g_variant_get(reply, "(s)", &xml);
+	return xml;
+}
+
+/* the root has both interfaces and the node "gateway"; a gateway its interface, as generated */
+static void
+shape_assert_introspection(Fixture *f)
+{
+	g_autofree gchar *root = shape_introspect(f, HERMES_STATUS_SERVICE_OBJECT_PATH);
+	g_autofree gchar *dir = shape_introspect(f, HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway");
+	g_autofree gchar *alpha_path = path_of("alpha");
+	g_autofree gchar *alpha = shape_introspect(f, alpha_path);
+	g_autofree gchar *stranger =
+		shape_introspect(f, HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway/nope");
+	g_autoptr(GString) generated = g_string_new(NULL);
+
+	hermes_assert_str_contains(root,
+				   "<interface name=\"" HERMES_STATUS_SERVICE_INTERFACE "\">");
+	hermes_assert_str_contains(root, "<interface name=\"org.freedesktop.DBus.ObjectManager\">");
+	/* GLib's own description of the object manager, to the letter */
+	hermes_assert_str_contains(
+		root,
+		"<arg type=\"a{oa{sa{sv}}}\" "
+		"name=\"object_paths_interfaces_and_properties\" direction=\"out\"/>");
+	hermes_assert_str_contains(root,
+				   "<arg type=\"a{sa{sv}}\" name=\"interfaces_and_properties\"/>");
+	hermes_assert_str_contains(root, "<node name=\"gateway\"/>");
+	hermes_assert_str_contains(dir, "<node name=\"alpha\"/>");
+	hermes_assert_str_contains(dir, "<node name=\"my_2dbot\"/>");
+	hermes_assert_str_contains(dir, "<node name=\"default\"/>");
+	assert_null(strstr(dir, "<interface"));
+	g_dbus_interface_info_generate_xml(
+		hermes_dbus_service_manager1_gateway_interface_info(), 2, generated);
+	hermes_assert_str_contains(alpha, generated->str);
+	hermes_assert_str_contains(alpha, "<interface name=\"org.freedesktop.DBus.Properties\">");
+	assert_null(strstr(stranger, "<interface"));
+}
+
+/* GetAll, every Get and the row of GetManagedObjects agree, in the order of the XML */
+static void
+shape_assert_properties(Fixture *f, const gchar *profile)
+{
+	GDBusPropertyInfo **infos =
+		hermes_dbus_service_manager1_gateway_interface_info()->properties;
+	g_autofree gchar *path = path_of(profile);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) all = NULL;
+	g_autoptr(GVariant) props = NULL;
+	g_autoptr(GVariant) managed = NULL;
+	g_autoptr(GVariant) objects = NULL;
+	g_autoptr(GVariant) ifaces = NULL;
+	g_autoptr(GVariant) row = NULL;
+
+	all = call(f,
+		   path,
+		   "org.freedesktop.DBus.Properties",
+		   "GetAll",
+		   g_variant_new("(s)", GATEWAY_IFACE),
+		   G_VARIANT_TYPE("(a{sv})"),
+		   &error);
+	hermes_assert_no_error(error);
+	props = g_variant_get_child_value(all, 0);
+	assert_int_equal(g_variant_n_children(props), g_strv_length((gchar **)infos));
+	for (guint i = 0; infos[i] != NULL; i++) {
+		g_autoptr(GVariant) entry = g_variant_get_child_value(props, i);
+		g_autoptr(GVariant) value = NULL;
+		g_autoptr(GVariant) one = get_prop(f, profile, infos[i]->name);
+		const gchar *name = NULL;
+		g_variant_get(entry, "{&sv}", &name, &value);
+		assert_string_equal(name, infos[i]->name);
+		assert_string_equal(g_variant_get_type_string(value), infos[i]->signature);
+		assert_true(g_variant_equal(value, one));
+	}
+	managed = call(f,
+		       HERMES_STATUS_SERVICE_OBJECT_PATH,
+		       "org.freedesktop.DBus.ObjectManager",
+		       "GetManagedObjects",
+		       NULL,
+		       G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
+		       &error);
+	hermes_assert_no_error(error);
+	objects = g_variant_get_child_value(managed, 0);
+	ifaces = g_variant_lookup_value(objects, path, G_VARIANT_TYPE("a{sa{sv}}"));
+	assert_non_null(ifaces);
+	assert_int_equal(g_variant_n_children(ifaces), 1);
+	row = g_variant_lookup_value(ifaces, GATEWAY_IFACE, G_VARIANT_TYPE("a{sv}"));
+	assert_true(g_variant_equal(row, props));
+}
+
+/* a call to what is not there fails with the D-Bus error it always had */
+static void
+shape_assert_error(Fixture *f,
+		   const gchar *path,
+		   const gchar *iface,
+		   const gchar *method,
+		   GVariant *args,
+		   const gchar *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = call(f, path, iface, method, args, NULL, &error);
+	g_autofree gchar *remote = NULL;
+	assert_null(reply);
+	assert_non_null(error);
+	remote = g_dbus_error_get_remote_error(error);
+	assert_string_equal(remote, name);
+}
+
+static void
+shape_assert_errors(Fixture *f)
+{
+	const gchar *nope = HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway/nope";
+	/* "alpha", escaped as no gateway's path is: not the gateway alpha */
+	const gchar *alias = HERMES_STATUS_SERVICE_OBJECT_PATH "/gateway/_61lpha";
+	const gchar *unknown = "org.freedesktop.DBus.Error.UnknownMethod";
+	const gchar *invalid = "org.freedesktop.DBus.Error.InvalidArgs";
+	g_autofree gchar *alpha = path_of("alpha");
+
+	shape_assert_error(f, nope, GATEWAY_IFACE, "Start", NULL, unknown);
+	shape_assert_error(f, alias, GATEWAY_IFACE, "Start", NULL, unknown);
+	shape_assert_error(f,
+			   nope,
+			   "org.freedesktop.DBus.Properties",
+			   "Get",
+			   g_variant_new("(ss)", GATEWAY_IFACE, "Pid"),
+			   unknown);
+	shape_assert_error(f, alpha, GATEWAY_IFACE, "Frobnicate", NULL, unknown);
+	shape_assert_error(f, alpha, GATEWAY_IFACE, "Start", g_variant_new("(s)", "x"), invalid);
+	shape_assert_error(f,
+			   alpha,
+			   "org.freedesktop.DBus.Properties",
+			   "Get",
+			   g_variant_new("(ss)", GATEWAY_IFACE, "Nope"),
+			   invalid);
+	shape_assert_error(f,
+			   alpha,
+			   "org.freedesktop.DBus.Properties",
+			   "GetAll",
+			   g_variant_new("(s)", HERMES_STATUS_SERVICE_INTERFACE),
+			   invalid);
+	shape_assert_error(f,
+			   HERMES_STATUS_SERVICE_OBJECT_PATH,
+			   "org.freedesktop.DBus.Properties",
+			   "GetAll",
+			   g_variant_new("(s)", GATEWAY_IFACE),
+			   invalid);
+}
+
+static gboolean
+shape_signal_is_changed(HermesTestSignal *s, gconstpointer object_path)
+{
+	return g_strcmp0(s->member, "PropertiesChanged") == 0 &&
+	       g_strcmp0(s->path, object_path) == 0;
+}
+
+/* PropertiesChanged carries what differs, and nothing when nothing does */
+static void
+shape_assert_changes(Fixture *f)
+{
+	g_autofree gchar *path = path_of("alpha");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	guint from = f->signals->len;
+	HermesTestSignal *s;
+
+	status = hermes_service_manager_get_status(f->manager, "alpha", NULL, &error);
+	hermes_assert_no_error(error);
+	/* drawn again as it is: the signal would come before the reply to a later call */
+	hermes_service_manager_emit_gateway_changed(f->manager, "alpha", status);
+	g_variant_unref(get_prop(f, "alpha", "State"));
+	for (guint i = from; i < f->signals->len; i++)
+		assert_false(shape_signal_is_changed(g_ptr_array_index(f->signals, i), path));
+
+	/* a new status: the row holds the one it was drawn from */
+	g_clear_pointer(&status, hermes_gateway_status_unref);
+	status = hermes_service_manager_get_status(f->manager, "alpha", NULL, &error);
+	hermes_assert_no_error(error);
+	hermes_gateway_status_set_raw(status, "test.mark", "1");
+	hermes_service_manager_emit_gateway_changed(f->manager, "alpha", status);
+	s = hermes_test_wait_signal(f->signals,
+				    &from,
+				    shape_signal_is_changed,
+				    path,
+				    WAIT_MS,
+				    "PropertiesChanged for alpha");
+	{
+		g_autoptr(GVariant) changed = g_variant_get_child_value(s->params, 1);
+		g_autoptr(GVariant) invalidated = g_variant_get_child_value(s->params, 2);
+		g_autoptr(GVariant) details = NULL;
+		const gchar *mark = NULL;
+		assert_string_equal(g_variant_get_type_string(s->params), "(sa{sv}as)");
+		assert_int_equal(g_variant_n_children(changed), 1);
+		details = g_variant_lookup_value(changed, "Details", G_VARIANT_TYPE("a{ss}"));
+		assert_non_null(details);
+		assert_true(g_variant_lookup(details, "test.mark", "&s", &mark));
+		assert_string_equal(mark, "1");
+		assert_int_equal(g_variant_n_children(invalidated), 0);
+	}
+}
+
+static void
+test_status_service_shape(void **state)
+{
+	Fixture *f = *state;
+
+	create_profile(f, "alpha");
+	create_profile(f, "my-bot");
+	register_gateway(f, "alpha", HERMES_REGISTER_FLAG_NONE);
+	export(f);
+	wait_string(f, "alpha", "State", "down");
+
+	shape_assert_introspection(f);
+	shape_assert_properties(f, "alpha");
+	shape_assert_properties(f, "my-bot");
+	shape_assert_errors(f);
+	shape_assert_changes(f);
+}
+
 int
 main(void)
 {
@@ -343,6 +577,7 @@ main(void)
 		T(test_status_service_kill_is_signalled),
 		T(test_status_service_added_removed),
 		T(test_status_service_port_change),
+		T(test_status_service_shape),
 	};
 	/* the gateways' output must not interleave with TAP */
 	signal(SIGPIPE, SIG_IGN);
