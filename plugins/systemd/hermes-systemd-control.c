@@ -71,7 +71,9 @@ hermes_systemd_manager_check_up(HermesSystemdManager *self,
 		hermes_systemd_manager_settle();
 		if (!hermes_systemd_manager_read(self, unit, &facts, cancellable, error))
 			return FALSE;
-		restarted = facts.main_pid != pid || facts.n_restarts != restarts;
+		/* a first read without a main pid yet (seen under valgrind and load) is no
+		 * pid to have been replaced: then only systemd's own count says restarted */
+		restarted = (pid != 0 && facts.main_pid != pid) || facts.n_restarts != restarts;
 	}
 	if (!restarted && g_strcmp0(facts.active_state, "active") == 0 &&
 	    (old_pid <= 0 || (gint64)facts.main_pid != old_pid))
