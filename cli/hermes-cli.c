@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "hermes-cli-main.h"
 #include "hermes-cli.h"
 
 typedef struct {
@@ -416,14 +417,19 @@ hermes_cli_run(HermesCli *cli, gint argc, gchar **argv)
 	return hermes_cli_run_command(cli, group, cmd, argc - 2, argv + 2);
 }
 
+/* called by the launcher (cli/hermes-main.c) with the process's arguments */
 int
-main(int argc, char **argv)
+hermes_cli_main(int argc, char **argv)
 {
 	HermesCli cli = {0};
 	gint ret;
 
 	cli.lines = G_MININT;
-	setlocale(LC_ALL, "");
+	/* the character set (g_print converts to it) and the language of system
+	 * errors; every date, number and sort order this program prints is fixed,
+	 * so the other categories, a dozen files to map each, are not loaded */
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_MESSAGES, "");
 	g_set_prgname("hermes");
 	cli.ctx = hermes_context_new();
 	if (hermes_context_getenv(cli.ctx, "HERMES_CLI_PATH") == NULL) {

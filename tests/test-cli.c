@@ -213,7 +213,13 @@ static void
 test_cli_usage(void **state)
 {
 	Fixture *f = *state;
+	/* answered by the launcher alone, then by the module it loads (the version
+	 * among other options): one program, one line, whichever part answers */
 	assert_int_equal(run(f, "--version"), 0);
+	assert_string_equal(f->out, "hermes " PACKAGE_VERSION "\n");
+	assert_int_equal(run(f, "--json", "--version"), 0);
+	assert_string_equal(f->out, "hermes " PACKAGE_VERSION "\n");
+	assert_int_equal(run(f, "-p", "demo", "--version"), 0);
 	assert_string_equal(f->out, "hermes " PACKAGE_VERSION "\n");
 	assert_int_equal(run(f, "--help"), 0);
 	hermes_assert_str_contains(f->out, "profile");
