@@ -19,4 +19,5 @@
 typedef int (*HermesCliMainFunc)(int argc, char **argv);
 
 /* the module is built with hidden visibility; this is its only export */
-__attribute__((visibility("default"))) int hermes_cli_main(int argc, char **argv);
+__attribute__((visibility("default"))) int
+hermes_cli_main(int argc, char **argv);

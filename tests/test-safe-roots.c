@@ -55,7 +55,7 @@ test_safe_roots_held_until_release(void **state)
 	g_mkdir(home, 0755);
 	hermes_test_write_file(file, "old", 0644);
 	fds_before = test_open_fds();
-	hermes_safe_roots_hold();
+	assert_true(hermes_safe_roots_hold());
 	first = test_read(home, "state.json");
 	assert_string_equal(first, "old");
 	assert_int_equal(g_rename(home, moved), 0);
@@ -86,7 +86,7 @@ test_safe_roots_refusals_unchanged(void **state)
 	hermes_test_write_file(secret, "s3cret", 0600);
 	assert_int_equal(symlink(secret, link), 0);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
-	hermes_safe_roots_hold();
+	assert_true(hermes_safe_roots_hold());
 	for (guint round = 0; round < 2; round++) {
 		got = hermes_safe_file_read(tmp, link, HERMES_SAFE_MAX_TEXT, NULL, &error);
 		assert_null(got);
@@ -122,7 +122,7 @@ test_safe_roots_per_thread(void **state)
 
 	g_mkdir(home, 0755);
 	hermes_test_write_file(file, "old", 0644);
-	hermes_safe_roots_hold();
+	assert_true(hermes_safe_roots_hold());
 	mine = test_read(home, "state.json");
 	assert_int_equal(g_rename(home, moved), 0);
 	g_mkdir(home, 0755);
@@ -135,6 +135,39 @@ test_safe_roots_per_thread(void **state)
 	hermes_test_rmtree(tmp);
 }
 
+/* a batch inside a batch (a status read during a reconcile) leaves the
+ * outer batch's roots held: only the hold that began it releases them */
+static void
+test_safe_roots_nested_hold(void **state)
+{
+	g_autofree gchar *tmp = hermes_test_mkdtemp();
+	g_autofree gchar *home = g_build_filename(tmp, "home", NULL);
+	g_autofree gchar *moved = g_build_filename(tmp, "moved", NULL);
+	g_autofree gchar *file = g_build_filename(home, "state.json", NULL);
+	g_autofree gchar *inner = NULL;
+	g_autofree gchar *outer = NULL;
+	g_autofree gchar *after = NULL;
+
+	g_mkdir(home, 0755);
+	hermes_test_write_file(file, "old", 0644);
+	assert_true(hermes_safe_roots_hold());
+	g_free(test_read(home, "state.json"));
+	assert_int_equal(g_rename(home, moved), 0);
+	g_mkdir(home, 0755);
+	hermes_test_write_file(file, "new", 0644);
+	/* the inner batch is not the owner: it must not release */
+	assert_false(hermes_safe_roots_hold());
+	inner = test_read(home, "state.json");
+	/* the outer batch still reads through the root it opened first */
+	outer = test_read(home, "state.json");
+	assert_string_equal(inner, "old");
+	assert_string_equal(outer, "old");
+	hermes_safe_roots_release();
+	after = test_read(home, "state.json");
+	assert_string_equal(after, "new");
+	hermes_test_rmtree(tmp);
+}
+
 int
 main(void)
 {
@@ -142,6 +175,7 @@ main(void)
 		cmocka_unit_test(test_safe_roots_held_until_release),
 		cmocka_unit_test(test_safe_roots_refusals_unchanged),
 		cmocka_unit_test(test_safe_roots_per_thread),
+		cmocka_unit_test(test_safe_roots_nested_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -592,6 +592,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	g_autoptr(GError) error_names = NULL;
 	g_autofree gchar *profiles_dir = NULL;
 	HermesReconcileAction *action;
+	gboolean held;
 
 	g_return_val_if_fail(HERMES_IS_RECONCILER(self), FALSE);
 	hermes_reconciler_reset(self);
@@ -623,7 +624,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	}
 
 	/* the home and the scan directory, opened once for the whole batch */
-	hermes_safe_roots_hold();
+	held = hermes_safe_roots_hold();
 	/* listed first so the progress knows the total */
 	profiles_dir = g_build_filename(self->root, "profiles", NULL);
 	names = hermes_reconciler_list_names(profiles_dir, &error_names);
@@ -634,7 +635,8 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	hermes_reconciler_reconcile(self, action);
 	hermes_reconciler_reconcile_named(self, profiles_dir, names, error_names);
 	hermes_reconciler_dashboard(self);
-	hermes_safe_roots_release();
+	if (held)
+		hermes_safe_roots_release();
 
 	if (!self->dry_run && !hermes_reconciler_append_log(self, &error_log)) {
 		g_free(self->log_error);

@@ -14,6 +14,7 @@
 
 #include "hermes-gateway-report-private.h"
 #include "hermes-profile.h"
+#include "hermes-safe-file-private.h"
 
 static gint
 hermes_gateway_report_cmp(gconstpointer a, gconstpointer b)
@@ -90,24 +91,30 @@ hermes_gateway_report_collect_with_ports(HermesServiceManager *manager,
 		g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_report_unref);
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	g_auto(GStrv) names = NULL;
+	gboolean held;
 
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
 	g_return_val_if_fail(hermes_service_manager_get_context(manager) != NULL, NULL);
 	g_return_val_if_fail(ports == NULL || HERMES_IS_PORT_TABLE(ports), NULL);
+	/* the home and the backend's own roots (a scan directory) are opened once
+	 * for all rows, not once per file of every row */
+	held = hermes_safe_roots_hold();
 	names = hermes_service_manager_list_gateways(manager, cancellable, error);
-	if (names == NULL)
-		return NULL;
-	for (guint i = 0; names[i] != NULL; i++) {
-		g_hash_table_add(seen, names[i]);
-		g_ptr_array_add(
-			rows,
-			hermes_gateway_report_build(manager, names[i], NULL, ports, cancellable));
+	if (names != NULL) {
+		for (guint i = 0; names[i] != NULL; i++) {
+			g_hash_table_add(seen, names[i]);
+			g_ptr_array_add(rows,
+					hermes_gateway_report_build(
+						manager, names[i], NULL, ports, cancellable));
+		}
+		hermes_gateway_report_add_unregistered(manager, ports, seen, rows, cancellable);
+		/* config.yaml once for all rows */
+		hermes_gateway_report_apply_multiplex(rows, manager, cancellable);
+		g_ptr_array_sort(rows, hermes_gateway_report_cmp);
 	}
-	hermes_gateway_report_add_unregistered(manager, ports, seen, rows, cancellable);
-	/* config.yaml once for all rows */
-	hermes_gateway_report_apply_multiplex(rows, manager, cancellable);
-	g_ptr_array_sort(rows, hermes_gateway_report_cmp);
-	return g_steal_pointer(&rows);
+	if (held)
+		hermes_safe_roots_release();
+	return names != NULL ? g_steal_pointer(&rows) : NULL;
 }
 
 /**
@@ -134,16 +141,25 @@ hermes_gateway_report_collect(HermesServiceManager *manager,
 	HermesContext *ctx;
 	g_autoptr(HermesPortTable) ports = NULL;
 	GPtrArray *rows;
+	gboolean held;
 
 	g_return_val_if_fail(HERMES_IS_SERVICE_MANAGER(manager), NULL);
 	ctx = hermes_service_manager_get_context(manager);
 	g_return_val_if_fail(ctx != NULL, NULL);
+	/* the port table reads every profile's .env below the same held home */
+	held = hermes_safe_roots_hold();
 	ports = hermes_port_table_new(ctx, NULL);
-	if (profile == NULL)
-		return hermes_gateway_report_collect_with_ports(manager, ports, cancellable, error);
+	if (profile == NULL) {
+		rows = hermes_gateway_report_collect_with_ports(manager, ports, cancellable, error);
+		if (held)
+			hermes_safe_roots_release();
+		return rows;
+	}
 	rows = g_ptr_array_new_with_free_func((GDestroyNotify)hermes_gateway_report_unref);
 	g_ptr_array_add(
 		rows,
 		hermes_gateway_report_new_with_ports(manager, profile, NULL, ports, cancellable));
+	if (held)
+		hermes_safe_roots_release();
 	return rows;
 }

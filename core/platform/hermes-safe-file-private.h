@@ -23,8 +23,9 @@ hermes_safe_open_parent(const gchar *root, const gchar *path, gchar **base, GErr
 gboolean
 hermes_safe_check_regular(gint fd, gsize max_size, const gchar *display, GError **error);
 
-/* a batch on one thread: each named root opened once (see hermes-safe-file.c) */
-void
+/* a batch on one thread: each named root opened once (see hermes-safe-file.c);
+ * release only when hold returned TRUE, so a batch inside a batch keeps the outer one */
+gboolean
 hermes_safe_roots_hold(void);
 void
 hermes_safe_roots_release(void);

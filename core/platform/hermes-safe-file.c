@@ -74,16 +74,21 @@ hermes_safe_close_fd(gpointer fd)
  * hermes_safe_roots_hold:
  *
  * From now until hermes_safe_roots_release() on this thread, a trusted
- * root named by its path is opened once and kept. Holds do not nest.
+ * root named by its path is opened once and kept. Holds do not nest: a
+ * batch run inside another (a status read inside a reconcile) finds the
+ * roots held already, gets %FALSE, and must leave the release to the outer.
+ *
+ * Returns: %TRUE when this call began the hold (the caller releases it)
  */
-void
+gboolean
 hermes_safe_roots_hold(void)
 {
 	if (g_private_get(&hermes_safe_held_roots) != NULL)
-		return;
+		return FALSE;
 	g_private_replace(
 		&hermes_safe_held_roots,
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hermes_safe_close_fd));
+	return TRUE;
 }
 
 /**
