@@ -16,6 +16,12 @@
  *                                     row per slot (a status listing)
  *   bench-floor notify                the tiny s6 gateway: writes readiness
  *                                     to fd 3 (notification-fd), then waits
+ *   bench-floor spawn N CMD [ARG…]    run CMD N times (posix_spawn, output
+ *                                     to /dev/null, waited for) and print
+ *                                     the median in microseconds: a
+ *                                     command's start-up without the
+ *                                     caller's own cost (Python's
+ *                                     subprocess adds milliseconds)
  *   bench-floor respawn SLOT MS       kill -9 the slot's process and wait
  *                                     (inotify on supervise/, no polling)
  *                                     until s6 reports a new pid and then
@@ -33,12 +39,14 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,6 +220,48 @@ bench_respawn(const char *slot, int timeout_ms)
 	return 0;
 }
 
+static int
+bench_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+bench_spawn(int n, char **argv)
+{
+	int64_t took[64];
+	posix_spawn_file_actions_t fa;
+
+	if (n < 1 || n > 64) {
+		fprintf(stderr, "spawn: N must be 1..64\n");
+		return 64;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	for (int i = 0; i < n; i++) {
+		int64_t t0 = bench_now_us();
+		pid_t pid;
+		int status;
+		if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0 ||
+		    waitpid(pid, &status, 0) != pid) {
+			perror(argv[0]);
+			return 1;
+		}
+		took[i] = bench_now_us() - t0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "%s failed (wait status %d)\n", argv[0], status);
+			return 1;
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	qsort(took, (size_t)n, sizeof(took[0]), bench_cmp_i64);
+	printf("%lld\n", (long long)took[n / 2]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -223,7 +273,10 @@ main(int argc, char **argv)
 		return bench_notify();
 	if (argc >= 4 && strcmp(argv[1], "respawn") == 0)
 		return bench_respawn(argv[2], atoi(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
+		return bench_spawn(atoi(argv[2]), argv + 3);
 	fprintf(stderr,
-		"usage: bench-floor stat-slots|read-status SCANDIR | notify | respawn SLOT MS\n");
+		"usage: bench-floor stat-slots|read-status SCANDIR | notify | respawn SLOT MS | "
+		"spawn N CMD [ARG…]\n");
 	return 64;
 }
