@@ -236,6 +236,31 @@ test_finish_unwritable_tally_still_parks(void **state)
 	test_assert_data_listing(fx, "deaths.d|finish-reason");
 }
 
+/* nothing at all can be written (no reason, no marker): a clean exit still stays down */
+static void
+test_finish_nothing_writable_still_stops(void **state)
+{
+	RenderFixture *fx = *state;
+	const gchar *blocked[] = {"finish-reason.new", "finish-reason.stopped", "deaths.d"};
+
+	fx->spec = test_case_default();
+	test_finish_install(fx);
+	/* directories where files must go, and a file where deaths.d must be */
+	for (guint i = 0; i < 2; i++) {
+		g_autofree gchar *dir = g_build_filename(fx->tmpdir, "data", blocked[i], NULL);
+		g_mkdir(dir, 0755);
+	}
+	{
+		g_autofree gchar *file = g_build_filename(fx->tmpdir, "data", blocked[2], NULL);
+		hermes_test_rmtree(file);
+		hermes_test_write_file(file, "", 0644);
+	}
+	/* 125: s6 keeps it down; a shell that died on the failed write would say 2 */
+	assert_int_equal(test_finish_run(fx, "0", "0"), 125);
+	/* a crash is still restarted, counted even though it cannot be recorded */
+	assert_int_equal(test_finish_run(fx, "1", "0"), 0);
+}
+
 static void
 test_finish_window_drops_old(void **state)
 {
@@ -349,6 +374,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		RENDER_TEST(test_finish_unwritable_tally_still_parks),
+		RENDER_TEST(test_finish_nothing_writable_still_stops),
 		RENDER_TEST(test_finish_exit_0_stops),
 		RENDER_TEST(test_finish_exit_78_fails),
 		RENDER_TEST(test_finish_exit_75_restarts),

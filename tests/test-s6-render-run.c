@@ -102,6 +102,40 @@ test_run_env_round_trip(void **state)
 	assert_string_equal(err, "");
 }
 
+/*
+ * run leaves data/run-by.<its parent> (a stop looks for processes a killed
+ * s6-supervise lost only when another supervisor ran the slot), and starts
+ * the gateway all the same when the record cannot be written
+ */
+static void
+test_run_records_its_supervisor(void **state)
+{
+	RenderFixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *run = NULL;
+	g_autofree gchar *path = g_build_filename(fx->tmpdir, "run", NULL);
+	g_autofree gchar *data = g_build_filename(fx->tmpdir, "data", NULL);
+	g_autofree gchar *name = g_strdup_printf("run-by.%d", (gint)getpid());
+	g_autofree gchar *record = g_build_filename(data, name, NULL);
+
+	fx->spec = hermes_test_spec_new("coder", (const gchar *[]){"/bin/true", NULL});
+	run = hermes_s6_render_run(&test_opts_host, fx->spec, &error);
+	hermes_assert_no_error(error);
+	hermes_test_write_file(path, run, 0755);
+	/* the parent of run is this process, as s6-supervise is in a tree */
+	g_mkdir(data, 0755);
+	assert_int_equal(
+		test_spawn(fx->tmpdir, (const gchar *[]){"/bin/sh", path, NULL}, NULL, NULL, NULL),
+		0);
+	assert_true(g_file_test(record, G_FILE_TEST_IS_REGULAR));
+	/* data/ is a file: no record, and the gateway still runs (exit 0 of true) */
+	hermes_test_rmtree(data);
+	hermes_test_write_file(data, "", 0644);
+	assert_int_equal(
+		test_spawn(fx->tmpdir, (const gchar *[]){"/bin/sh", path, NULL}, NULL, NULL, NULL),
+		0);
+}
+
 static void
 test_run_argv_round_trip(void **state)
 {
@@ -285,6 +319,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		RENDER_TEST(test_render_syntax),
 		RENDER_TEST(test_run_env_round_trip),
+		RENDER_TEST(test_run_records_its_supervisor),
 		RENDER_TEST(test_run_argv_round_trip),
 		RENDER_TEST(test_run_workdir_round_trip),
 		RENDER_TEST(test_run_setuidgid_only_as_root),

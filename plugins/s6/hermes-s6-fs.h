@@ -31,8 +31,6 @@ gint
 hermes_s6_scandir_lock(const gchar *scandir, guint timeout_ms, GError **error);
 gboolean
 hermes_s6_path_exists(const gchar *scandir, const gchar *path);
-GArray *
-hermes_s6_slot_processes(const gchar *slot_dir);
 gchar *
 hermes_s6_user_name(guint uid);
 

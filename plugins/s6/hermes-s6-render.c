@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include "hermes-s6-lost.h"
 #include "hermes-s6-render.h"
 
 gchar *
@@ -210,6 +211,14 @@ hermes_s6_render_run(const HermesS6RenderOptions *opts, HermesGatewaySpec *spec,
 	 * costs on every respawn
 	 */
 	g_string_append(out, "cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT\n");
+	/*
+	 * which s6-supervise (the parent) started this run: a stop looks for what a
+	 * killed one lost only when another one ran the slot (hermes-s6-lost.c);
+	 * a builtin redirection, no fork. `true`, never `:`: a failed redirection
+	 * of a special builtin such as `:` ends a POSIX shell, and a run that cannot
+	 * write its record must still start the gateway
+	 */
+	g_string_append(out, "true 2>/dev/null >\"data/" HERMES_S6_RUN_BY_PREFIX "$PPID\"\n");
 	g_string_append(out, "export HERMES_SUPERVISED_CHILD=1\n");
 	if (hermes_gateway_spec_get_notify(spec))
 		g_string_append_printf(out, "export HERMES_READY_FD=%d\n", HERMES_S6_NOTIFY_FD);
@@ -276,7 +285,7 @@ hermes_s6_render_breaker(GString *out, guint max_deaths, guint window_s)
 		"# and the count never depends on a write that a full disk refuses\n"
 		"[ -d data/deaths.d ] || mkdir -p data/deaths.d 2>/dev/null\n"
 		"me=\"data/deaths.d/$now.$$.$boot\"\n"
-		": >\"$me\" 2>/dev/null\n"
+		"true 2>/dev/null >\"$me\"\n"
 		"n=0\n"
 		"recorded=\n"
 		"# what has expired or is another boot's, removed by one rm at the end\n"
@@ -337,6 +346,8 @@ hermes_s6_render_finish(const HermesS6RenderOptions *opts, HermesGatewaySpec *sp
 	 * s6-envdir in front of every restart
 	 */
 	hermes_s6_render_header(out, "#!/bin/sh\n", spec);
+	/* files are made with `true >FILE`, not `: >FILE`: a failed redirection of
+	 * the special builtin `:` would end the script before its `exit 125` */
 	g_string_append(
 		out,
 		"# $1 = exit code of ./run, or 256 if a signal killed it; $2 = that signal\n"
@@ -344,12 +355,12 @@ hermes_s6_render_finish(const HermesS6RenderOptions *opts, HermesGatewaySpec *sp
 		"note() {\n"
 		"\tat=$(date +%s)\n"
 		"\trm -f data/finish-reason.stopped data/finish-reason.failed "
-		"data/finish-reason.parked\n"
+		"data/finish-reason.parked 2>/dev/null\n"
 		"\tif ! { printf '%s %s %s\\n' \"$at\" \"$1\" \"$2\" "
 		">data/finish-reason.new &&\n"
 		"\t\tmv -f data/finish-reason.new data/finish-reason; } 2>/dev/null; then\n"
 		"\t\trm -f data/finish-reason.new data/finish-reason 2>/dev/null\n"
-		"\t\t: >\"data/finish-reason.$1\" 2>/dev/null\n"
+		"\t\ttrue 2>/dev/null >\"data/finish-reason.$1\"\n"
 		"\tfi\n"
 		"}\n"
 		"case $1 in\n");

@@ -21,6 +21,7 @@
 #include "hermes-platform.h"
 #include "hermes-s6-control.h"
 #include "hermes-s6-fs.h"
+#include "hermes-s6-lost.h"
 #include "hermes-s6-manager-private.h"
 #include "hermes-s6-render.h"
 #include "hermes-s6-status.h"
@@ -234,6 +235,8 @@ hermes_s6_manager_stop_lost(HermesS6Manager *self,
  * supervisor and a second gateway. Every process started from the slot
  * carries HERMES_S6_SLOT, so once the slot is down any such process is one
  * s6 lost: it is stopped like s6 would have, or the stop fails naming it.
+ * Looked for only when another supervisor ran the slot (hermes-s6-lost.c):
+ * the look reads every process's environment.
  */
 static gboolean
 hermes_s6_manager_reap_lost(HermesS6Manager *self,
@@ -242,8 +245,13 @@ hermes_s6_manager_reap_lost(HermesS6Manager *self,
 			    GError **error)
 {
 	g_autofree gchar *name = g_path_get_basename(slot_dir);
-	g_autoptr(GArray) left = hermes_s6_slot_processes(slot_dir);
+	gint64 supervisor = hermes_s6_supervisor_pid(self->scandir, slot_dir);
+	g_autoptr(GArray) left = NULL;
 	g_autoptr(GString) pids = g_string_new(NULL);
+
+	if (!hermes_s6_lost_possible(self->scandir, slot_dir, supervisor))
+		return TRUE;
+	left = hermes_s6_slot_processes(slot_dir);
 	for (guint i = 0; i < left->len; i++) {
 		gint64 pid = g_array_index(left, gint64, i);
 		if (!hermes_s6_manager_stop_lost(self, profile, slot_dir, pid))
@@ -251,8 +259,11 @@ hermes_s6_manager_reap_lost(HermesS6Manager *self,
 		else
 			g_debug("%s: stopped pid %" G_GINT64_FORMAT " that s6 had lost", name, pid);
 	}
-	if (pids->len == 0)
+	if (pids->len == 0) {
+		/* nothing lost is left: the next stop need not look */
+		hermes_s6_lost_forget(self->scandir, slot_dir, supervisor);
 		return TRUE;
+	}
 	g_set_error(error,
 		    HERMES_ERROR,
 		    HERMES_ERROR_FAILED,

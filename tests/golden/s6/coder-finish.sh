@@ -4,11 +4,11 @@
 # on a full disk the reason cannot be written: an empty marker needs no space
 note() {
 	at=$(date +%s)
-	rm -f data/finish-reason.stopped data/finish-reason.failed data/finish-reason.parked
+	rm -f data/finish-reason.stopped data/finish-reason.failed data/finish-reason.parked 2>/dev/null
 	if ! { printf '%s %s %s\n' "$at" "$1" "$2" >data/finish-reason.new &&
 		mv -f data/finish-reason.new data/finish-reason; } 2>/dev/null; then
 		rm -f data/finish-reason.new data/finish-reason 2>/dev/null
-		: >"data/finish-reason.$1" 2>/dev/null
+		true 2>/dev/null >"data/finish-reason.$1"
 	fi
 }
 case $1 in
@@ -28,7 +28,7 @@ case $now in '' | *[!0-9]*) now=$(date +%s) boot=wall ;; esac
 # and the count never depends on a write that a full disk refuses
 [ -d data/deaths.d ] || mkdir -p data/deaths.d 2>/dev/null
 me="data/deaths.d/$now.$$.$boot"
-: >"$me" 2>/dev/null
+true 2>/dev/null >"$me"
 n=0
 recorded=
 # what has expired or is another boot's, removed by one rm at the end

@@ -8,6 +8,7 @@ export API_SERVER_PORT=8643
 export ZED=last
 export HERMES_S6_SUPERVISED_CHILD=1
 cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
+true 2>/dev/null >"data/run-by.$PPID"
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 cd /opt/data || exit 111

@@ -10,6 +10,7 @@ export SEMI='x;rm -rf /'
 export SPACE='a b'
 export HERMES_S6_SUPERVISED_CHILD=1
 cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
+true 2>/dev/null >"data/run-by.$PPID"
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 exec /usr/bin/hermes -p hostile gateway run --replace

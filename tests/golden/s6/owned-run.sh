@@ -5,6 +5,7 @@ exec 2>&1
 export HERMES_HOME
 export HERMES_S6_SUPERVISED_CHILD=1
 cd -P . && HERMES_S6_SLOT=$PWD && export HERMES_S6_SLOT
+true 2>/dev/null >"data/run-by.$PPID"
 export HERMES_SUPERVISED_CHILD=1
 export HERMES_READY_FD=3
 hermes_euid=
