@@ -9,6 +9,9 @@
  * files, and end to end on a real s6-svscan.
  */
 
+#include <glib-unix.h>
+#include <stdlib.h>
+
 #include "log-reader-test.h"
 
 /* the CLI over the s6 backend on this fixture's home */
@@ -201,6 +204,118 @@ test_cli_launchd(void **state)
 	assert_string_equal(out, "o2\no3\ne1\n");
 }
 
+/* a TAI64N-stamped line as s6-log's `t` writes it (TAI = UTC + 37 s, from 2^62) */
+static void
+append_tai64n(const gchar *path, gint64 unix_s, const gchar *text)
+{
+	g_autofree gchar *line =
+		g_strdup_printf("@%016" G_GINT64_MODIFIER "x%08x %s\n",
+				(gint64)(G_GINT64_CONSTANT(4611686018427387904) + 37 + unix_s),
+				123000000u,
+				text);
+	FILE *fp = fopen(path, "a");
+	assert_non_null(fp);
+	assert_int_equal(fputs(line, fp) >= 0, 1);
+	fclose(fp);
+}
+
+/* what hermes writes to a terminal: run on a pseudo-terminal, read to its end */
+static gchar *
+run_on_tty(gchar **envp, const gchar *const *args)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	gint master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	gint slave;
+	gchar buf[4096];
+	gssize n;
+
+	assert_true(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(slave >= 0);
+	g_ptr_array_add(argv, (gpointer)hermes_test_env("HERMES_TEST_HERMES"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_subprocess_launcher_set_environ(launcher, envp);
+	g_subprocess_launcher_take_stdout_fd(launcher, slave);
+	proc = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	hermes_assert_no_error(error);
+	g_clear_object(&launcher); /* closes our copy of the terminal's side */
+	assert_true(g_subprocess_wait_check(proc, NULL, &error));
+	/* everything written is in the master's buffer; EIO once it is drained */
+	g_unix_set_fd_nonblocking(master, TRUE, NULL);
+	while ((n = read(master, buf, sizeof(buf))) > 0)
+		g_string_append_len(out, buf, n);
+	close(master);
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
+ * --all: every registered gateway's lines in one stream ordered by time, each
+ * named, the names padded to one width; s6-log's `T` and `t` stamps both shown
+ * in local time; colour only on a terminal
+ */
+static void
+test_cli_all(void **state)
+{
+	Fixture *f = *state;
+	g_auto(GStrv) envp = cli_env(f);
+	g_autofree gchar *scandir = g_build_filename(f->tmp, "scan", NULL);
+	g_autofree gchar *coder = g_build_filename(f->root, "profiles", "coder", NULL);
+	g_autofree gchar *coder_soul = g_build_filename(coder, "SOUL.md", NULL);
+	g_autofree gchar *coder_logs = g_build_filename(f->root, "logs", "gateways", "coder", NULL);
+	g_autofree gchar *coder_cur = g_build_filename(coder_logs, "current", NULL);
+	g_autofree gchar *demo_cur = dir_file(f, "current");
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(GString) want = g_string_new(NULL);
+	const gchar *args[] = {"gateway", "logs", "--all", "-n", "10", NULL};
+	const gchar *who[] = {"demo ", "coder", "demo ", "coder"};
+	gint64 t0 = 1796600000;
+
+	for (const gchar *const *slot = (const gchar *[]){"gateway-demo", "gateway-coder", NULL};
+	     *slot != NULL;
+	     slot++) {
+		g_autofree gchar *dir = g_build_filename(scandir, *slot, NULL);
+		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	}
+	g_assert_cmpint(g_mkdir_with_parents(coder_logs, 0755), ==, 0);
+	hermes_test_write_file(coder_soul, "coder\n", 0644);
+	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", scandir, TRUE);
+	/* demo's `T` lines at t0 and t0+2, coder's `t` lines at t0+1 and t0+3 */
+	append_lines(demo_cur, t0, "d", 0, 1);
+	append_tai64n(coder_cur, t0 + 1, "c 1");
+	append_lines(demo_cur, t0, "d", 2, 3);
+	append_tai64n(coder_cur, t0 + 3, "c 3");
+	for (guint i = 0; i < 4; i++) {
+		g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(t0 + i);
+		g_autofree gchar *stamp = g_date_time_format(dt, "%Y-%m-%d %H:%M:%S");
+		g_string_append_printf(
+			want, "%s | %s.123  %c %u\n", who[i], stamp, i % 2 ? 'c' : 'd', i);
+	}
+	assert_int_equal(hermes_test_run_hermes((const gchar *const *)envp, NULL, args, &out, &err),
+			 0);
+	/* into a pipe: plain text, nothing but the lines */
+	assert_string_equal(out, want->str);
+	g_clear_pointer(&out, g_free);
+	/* on a terminal: the names and stamps coloured, the texts the same */
+	out = run_on_tty(envp, args);
+	hermes_assert_str_contains(out, "\033[36mdemo \033[0m | \033[2m");
+	hermes_assert_str_contains(out, "\033[36mcoder\033[0m | \033[2m");
+	hermes_assert_str_contains(out, ".123\033[0m  c 3");
+	g_clear_pointer(&out, g_free);
+	/* NO_COLOR is honoured on a terminal too */
+	envp = g_environ_setenv(envp, "NO_COLOR", "1", TRUE);
+	out = run_on_tty(envp, args);
+	assert_null(strchr(out, '\033'));
+	hermes_assert_str_contains(out, "coder | ");
+}
+
 /* end to end on a real s6-svscan: a gateway started by hermes writes through its
  * s6-log, and `gateway logs -f` shows the payload's line, stamped, in local time */
 static void
@@ -279,6 +394,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cli_logs, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_follow, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_launchd, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_all, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_real_s6_gateway, fixture_setup, fixture_teardown),
 	};
