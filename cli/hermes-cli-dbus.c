@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hermes-cli.h"
+#include "hermes-dbus-connect.h"
 #include "hermes-dbus-names.h"
 
 static const gchar *
@@ -110,7 +111,8 @@ hermes_cli_dbus_connect(HermesCli *cli, GVariant **objects, GError **error)
 		return NULL;
 	} else {
 		/* a session daemon that runs wins; else the system one, activated if need be */
-		session = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+		session = hermes_dbus_connect_bus(
+			G_BUS_TYPE_SESSION, HERMES_DBUS_CONNECT_TIMEOUT_MS, NULL, NULL);
 		if (session == NULL || !hermes_cli_dbus_has_owner(session)) {
 			order[0] = G_BUS_TYPE_SYSTEM;
 			order[1] = G_BUS_TYPE_SESSION;
@@ -119,7 +121,8 @@ hermes_cli_dbus_connect(HermesCli *cli, GVariant **objects, GError **error)
 	}
 	for (guint i = 0; i < n; i++) {
 		GError **error_bus = order[i] == G_BUS_TYPE_SYSTEM ? &error_system : &error_session;
-		g_autoptr(GDBusConnection) connection = g_bus_get_sync(order[i], NULL, error_bus);
+		g_autoptr(GDBusConnection) connection = hermes_dbus_connect_bus(
+			order[i], HERMES_DBUS_CONNECT_TIMEOUT_MS, NULL, error_bus);
 		if (connection == NULL)
 			continue;
 		*objects = hermes_cli_dbus_call(connection,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "hermes-dbus-connect.h"
 #include "hermes-http-server.h"
 #include "hermes-status-service.h"
 #include "hermes-svc.h"
@@ -226,7 +227,8 @@ main(int argc, char **argv)
 		return HERMES_SVCD_EXIT_UNAVAILABLE;
 	}
 	if (!no_bus)
-		connection = g_bus_get_sync(bus_type, NULL, &error);
+		connection = hermes_dbus_connect_bus(
+			bus_type, HERMES_DBUS_CONNECT_TIMEOUT_MS, NULL, &error);
 	if (connection == NULL && !no_bus) {
 		g_printerr("hermes-svcd: cannot connect to the %s bus: %s\n",
 			   system_bus ? "system" : "session",

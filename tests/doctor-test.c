@@ -16,7 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +31,21 @@
 #include <cmocka.h>
 
 gchar *doctor_test_fake_dir;
+
+/* a Unix socket something listens on, as a running dbus-daemon's is */
+gint
+doctor_test_listen(const gchar *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert(fd >= 0 && strlen(path) < sizeof(addr.sun_path));
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	g_assert(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	g_assert(listen(fd, 64) == 0);
+	/* anyone may connect, as to the system bus */
+	g_assert(chmod(path, 0666) == 0);
+	return fd;
+}
 
 gint
 doctor_test_setup(void **state)
@@ -43,7 +60,11 @@ doctor_test_setup(void **state)
 	g_mkdir(f->home, 0755);
 	g_mkdir_with_parents(f->scandir, 0755);
 	g_mkdir(f->plugins, 0755);
-	hermes_test_write_file(f->bus, "", 0644);
+	{
+		g_autofree gchar *run = g_path_get_dirname(f->bus);
+		g_mkdir_with_parents(run, 0755);
+	}
+	f->bus_fd = doctor_test_listen(f->bus);
 	/* the machine is the temp tree: linger files, the system bus socket */
 	f->ctx = hermes_context_new_for_root(f->tmp);
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", doctor_test_fake_dir);
@@ -95,6 +116,8 @@ doctor_test_teardown(void **state)
 		g_clear_pointer(&f->cli_tree, g_strfreev);
 	}
 	g_clear_pointer(&f->findings, g_ptr_array_unref);
+	if (f->bus_fd >= 0)
+		close(f->bus_fd);
 	g_clear_object(&f->manager);
 	g_clear_object(&f->ctx);
 	hermes_test_rmtree(f->tmp);

@@ -18,6 +18,7 @@ typedef struct {
 	gchar *home;
 	gchar *plugins;
 	gchar *bus;
+	gint bus_fd; /* a listener on bus: what doctor connects to */
 	HermesContext *ctx;
 	HermesServiceManager *manager;
 	GPtrArray *findings;
@@ -27,6 +28,8 @@ typedef struct {
 	gchar **cli_tree; /* the environment of a `hermes supervisor start`: stopped in teardown */
 } Fixture;
 
+gint
+doctor_test_listen(const gchar *path);
 gint
 doctor_test_setup(void **state);
 void

@@ -12,9 +12,13 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "hermes-doctor-private.h"
 #include "hermes-error.h"
@@ -87,7 +91,41 @@ hermes_doctor_check_home(HermesContext *ctx, GPtrArray *findings)
 	g_ptr_array_add(findings, hermes_doctor_home_finding(root, hermes_platform_get_euid()));
 }
 
-/* a `unix:path=` address names a socket that must exist; other kinds are believed */
+/*
+ * Whether something listens on the Unix socket at @path. A dbus-daemon that
+ * died leaves its socket file behind, so existing is not enough; a connect
+ * says it at once, without a D-Bus handshake that could wait on a stuck peer
+ * (non-blocking: a full backlog, EAGAIN, still means a listener).
+ */
+static gboolean
+hermes_doctor_socket_listens(const gchar *path, gchar **why)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint fd;
+	gint rc;
+	gint errsv;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return TRUE; /* not reachable by path here; believed */
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return TRUE;
+	rc = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	errsv = errno;
+	close(fd);
+	if (rc == 0 || errsv == EAGAIN || errsv == EINPROGRESS)
+		return TRUE;
+	if (errsv == ENOENT)
+		*why = g_strdup_printf("%s does not exist", path);
+	else if (errsv == ECONNREFUSED)
+		*why = g_strdup_printf("nothing listens on %s (a stale socket)", path);
+	else
+		*why = g_strdup_printf("cannot connect to %s: %s", path, g_strerror(errsv));
+	return FALSE;
+}
+
+/* a `unix:path=` address names a socket something must listen on; other kinds are believed */
 static gboolean
 hermes_doctor_address_usable(const gchar *address, gchar **why)
 {
@@ -101,10 +139,8 @@ hermes_doctor_address_usable(const gchar *address, gchar **why)
 			path = parts[i] + strlen("unix:path=");
 		if (path == NULL)
 			continue;
-		if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-			*why = g_strdup_printf("%s does not exist", path);
+		if (!hermes_doctor_socket_listens(path, why))
 			return FALSE;
-		}
 	}
 	return TRUE;
 }
@@ -123,7 +159,7 @@ hermes_doctor_bus_found(
 		g_string_append_printf(why, "%s%s: %s", why->len > 0 ? "; " : "", variable, reason);
 		return FALSE;
 	}
-	if (socket != NULL && g_file_test(socket, G_FILE_TEST_EXISTS)) {
+	if (socket != NULL && hermes_doctor_socket_listens(socket, &reason)) {
 		*where = g_strdup(socket);
 		return TRUE;
 	}
@@ -131,9 +167,7 @@ hermes_doctor_bus_found(
 			       "%s%s unset and %s",
 			       why->len > 0 ? "; " : "",
 			       variable,
-			       socket != NULL ? socket : "XDG_RUNTIME_DIR unset");
-	if (socket != NULL)
-		g_string_append(why, " missing");
+			       reason != NULL ? reason : "XDG_RUNTIME_DIR unset");
 	return FALSE;
 }
 

@@ -22,6 +22,7 @@
  */
 
 #include "hermes-context.h"
+#include "hermes-dbus-connect.h"
 #include "hermes-doctor-finding.h"
 #include "hermes-enum-types.h"
 #include "hermes-error.h"

@@ -109,13 +109,12 @@ hermes_systemd_bus_connect_bus(HermesSystemdBus *self,
 						 : "no user bus socket"));
 		return;
 	}
-	connection = g_dbus_connection_new_for_address_sync(
-		endpoints->bus_address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL,
-		cancellable,
-		&error_local);
+	connection = hermes_dbus_connect(endpoints->bus_address,
+					 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+					 HERMES_DBUS_CONNECT_TIMEOUT_MS,
+					 cancellable,
+					 &error_local);
 	if (connection == NULL) {
 		g_ptr_array_add(tried,
 				g_strdup_printf("cannot connect to %s: %s",
@@ -147,12 +146,12 @@ hermes_systemd_bus_connect_private(HermesSystemdBus *self,
 	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *address = hermes_systemd_unix_address(endpoints->private_path);
 	g_autofree gchar *version = NULL;
-	GDBusConnection *connection = g_dbus_connection_new_for_address_sync(
-		address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-		NULL,
-		cancellable,
-		&error_local);
+	GDBusConnection *connection =
+		hermes_dbus_connect(address,
+				    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+				    HERMES_DBUS_CONNECT_TIMEOUT_MS,
+				    cancellable,
+				    &error_local);
 	if (connection != NULL)
 		version = hermes_systemd_get_version_p2p(connection, cancellable, &error_local);
 	if (version == NULL) {

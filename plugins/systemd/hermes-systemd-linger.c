@@ -45,13 +45,12 @@ hermes_systemd_linger_from_logind(HermesContext *ctx, guint32 uid)
 		address = hermes_systemd_unix_address(socket);
 	if (address == NULL)
 		return NULL;
-	connection = g_dbus_connection_new_for_address_sync(
-		address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL,
-		NULL,
-		NULL);
+	connection = hermes_dbus_connect(address,
+					 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+					 HERMES_DBUS_CONNECT_TIMEOUT_MS,
+					 NULL,
+					 NULL);
 	if (connection == NULL)
 		return NULL;
 	if (hermes_systemd_name_has_owner(connection, "org.freedesktop.login1", NULL, NULL)) {
