@@ -274,10 +274,44 @@ test_doctor_multiplex_wants_up(void **state)
 				"hermes -p demo gateway stop --force");
 }
 
+/* a slot that runs with no intent recorded (started by hand, or by a tool that
+ * writes none) conflicts as much as one whose intent says running */
+static void
+test_doctor_multiplex_slot_runs(void **state)
+{
+	Fixture *f = *state;
+	doctor_test_create_profile(f, "demo");
+	doctor_test_create_profile(f, "quiet");
+	hermes_context_setenv(f->ctx, "GATEWAY_MULTIPLEX_PROFILES", "1");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_STATES", "default=up,demo=up");
+	hermes_context_setenv(f->ctx, "HERMES_FAKE_GATEWAYS", "quiet");
+	doctor_test_run(f);
+	doctor_test_assert_line(f->findings,
+				"multiplex",
+				"demo",
+				HERMES_DOCTOR_STATUS_FAIL,
+				"its own slot runs",
+				"hermes -p demo gateway stop --force");
+	/* a named slot that is down and meant to stay down is no conflict */
+	for (guint i = 0; i < f->findings->len; i++) {
+		HermesDoctorFinding *finding = g_ptr_array_index(f->findings, i);
+		assert_false(g_strcmp0(hermes_doctor_finding_get_check(finding), "multiplex") ==
+				     0 &&
+			     g_strcmp0(hermes_doctor_finding_get_subject(finding), "quiet") == 0);
+	}
+}
+
 static void
 test_doctor_no_bus(void **state)
 {
 	Fixture *f = *state;
+	g_autofree gchar *session = g_build_filename(f->tmp, "bus", NULL);
+	g_autofree gchar *address = NULL;
+	const gchar *fix = geteuid() == 0 ? "service dbus start" : "sudo service dbus start";
+	gint fd;
+
+	close(f->bus_fd);
+	f->bus_fd = -1;
 	g_unlink(f->bus);
 	hermes_context_setenv(f->ctx, "HERMES_FAKE_STATES", "default=up");
 	doctor_test_run(f);
@@ -286,18 +320,25 @@ test_doctor_no_bus(void **state)
 				NULL,
 				HERMES_DOCTOR_STATUS_FAIL,
 				"no session or system bus for hermes-svcd",
-				geteuid() == 0 ? "service dbus start" : "sudo service dbus start");
-	/* a session bus is enough */
+				fix);
+	/* the socket a dead dbus-daemon left behind is no bus */
+	close(doctor_test_listen(f->bus));
+	doctor_test_run(f);
+	doctor_test_assert_line(
+		f->findings, "bus", NULL, HERMES_DOCTOR_STATUS_FAIL, "a stale socket", fix);
+	/* nor is one named by the address variable */
+	address = g_strdup_printf("unix:path=%s", f->bus);
+	hermes_context_setenv(f->ctx, "DBUS_SYSTEM_BUS_ADDRESS", address);
+	doctor_test_run(f);
+	doctor_test_assert_line(
+		f->findings, "bus", NULL, HERMES_DOCTOR_STATUS_FAIL, "nothing listens on", fix);
+	hermes_context_setenv(f->ctx, "DBUS_SYSTEM_BUS_ADDRESS", NULL);
+	/* a session bus that listens is enough */
 	hermes_context_setenv(f->ctx, "XDG_RUNTIME_DIR", f->tmp);
-	hermes_test_write_file(f->bus, "", 0644);
-	g_unlink(f->bus);
-	{
-		g_autofree gchar *session = g_build_filename(f->tmp, "bus", NULL);
-		hermes_test_write_file(session, "", 0644);
-		doctor_test_run(f);
-		doctor_test_assert_line(
-			f->findings, "bus", NULL, HERMES_DOCTOR_STATUS_OK, session, NULL);
-	}
+	fd = doctor_test_listen(session);
+	doctor_test_run(f);
+	doctor_test_assert_line(f->findings, "bus", NULL, HERMES_DOCTOR_STATUS_OK, session, NULL);
+	close(fd);
 }
 
 /*****************************************************************************/
@@ -470,6 +511,8 @@ main(void)
 			test_doctor_stale_gateway_pid, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_multiplex_wants_up, doctor_test_setup, doctor_test_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_doctor_multiplex_slot_runs, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_doctor_no_bus, doctor_test_setup, doctor_test_teardown),
 		cmocka_unit_test_setup_teardown(

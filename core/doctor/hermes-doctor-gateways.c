@@ -50,6 +50,27 @@ hermes_doctor_add_problems(HermesGatewayReport *report, GPtrArray *findings)
 	}
 }
 
+/*
+ * Why a named profile's own gateway conflicts with the multiplexer, or NULL:
+ * its intent says run (the next boot starts it), or the supervisor runs it or
+ * wants it up now, whatever the state file says (a slot started by hand, or
+ * by a tool that wrote no intent)
+ */
+static const gchar *
+hermes_doctor_multiplex_conflict(HermesGatewayReport *row)
+{
+	HermesGatewayStatus *status = hermes_gateway_report_get_status(row);
+	HermesGatewayState state = status != NULL ? hermes_gateway_status_get_state(status)
+						  : HERMES_GATEWAY_STATE_UNKNOWN;
+	if (state == HERMES_GATEWAY_STATE_UP || state == HERMES_GATEWAY_STATE_STARTING)
+		return "runs";
+	if (status != NULL && hermes_gateway_status_get_wanted(status) == HERMES_GATEWAY_WANTED_UP)
+		return "is wanted up by the supervisor";
+	if (hermes_gateway_report_get_intent(row, NULL) == HERMES_INTENT_RUN)
+		return "is meant to run (its intent says running)";
+	return NULL;
+}
+
 /* hermes-agent's multiplexer serves the named profiles: their own slots must stay down */
 static void
 hermes_doctor_check_multiplex(HermesServiceManager *manager, GPtrArray *rows, GPtrArray *findings)
@@ -65,14 +86,16 @@ hermes_doctor_check_multiplex(HermesServiceManager *manager, GPtrArray *rows, GP
 		const gchar *profile = hermes_gateway_report_get_profile(row);
 		g_autofree gchar *cause = NULL;
 		g_autofree gchar *fix = NULL;
+		const gchar *conflict = NULL;
 		if (!hermes_multiplex_serves(multiplex, profile) ||
-		    hermes_gateway_report_get_intent(row, NULL) != HERMES_INTENT_RUN)
+		    (conflict = hermes_doctor_multiplex_conflict(row)) == NULL)
 			continue;
 		conflicts++;
-		cause = g_strdup_printf("multiplexing is on (%s), yet gateway '%s' is meant to run "
-					"its own gateway beside the default one",
+		cause = g_strdup_printf("multiplexing is on (%s): the default gateway serves '%s', "
+					"yet its own slot %s",
 					hermes_multiplex_get_reason(multiplex),
-					profile);
+					profile,
+					conflict);
 		fix = g_strdup_printf("hermes -p %s gateway stop --force", profile);
 		g_ptr_array_add(findings,
 				hermes_doctor_finding_new_fail("multiplex", profile, cause, fix));
