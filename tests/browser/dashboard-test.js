@@ -4,12 +4,17 @@
 // against the real `hermes-svcd --http` on a private session bus, over the
 // embedded s6 tree of a private HERMES_HOME, as the README sets it up:
 //
-//   - the page lists the gateways;
+//   - the page lists the gateways, and shows each row's pid, uptime, ready,
+//     restarts, port and problems with their fix as the JSON API has them (a
+//     port collision between two profiles' .env is planted for the problem);
 //   - `kill -9` of a gateway updates its row within 1 s, without a reload;
 //   - the page makes no request while nothing happens (no polling);
 //   - a POST without the token, or with another Origin, is refused and
 //     changes nothing;
 //   - Stop with the token stops the gateway (its state file says stopped);
+//   - Start with the token starts it again (state file running, row up);
+//   - Restart with the token gives a new process (new pid, uptime from the
+//     new start, restarts as the JSON has them);
 //   - the log tail shows the gateway's log;
 //   - a screenshot is left in the build's meson-logs/.
 //
@@ -21,6 +26,7 @@
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -133,12 +139,151 @@ async function rowOf(page, profile) {
   return page.evaluate((p) => {
     const tr = document.querySelector(`tr.gateway[data-profile="${p}"]`);
     if (!tr) return null;
+    const text = (cls) => tr.querySelector(`td.${cls}`).textContent;
     return {
       state: tr.dataset.state,
       pid: tr.dataset.pid,
-      intent: tr.querySelector('td.intent').textContent,
+      intent: text('intent'),
+      pidCell: text('pid'),
+      uptime: text('uptime'),
+      since: tr.querySelector('td.uptime').title,
+      ready: text('ready'),
+      restarts: text('restarts'),
+      port: text('port'),
+      // the problem's own line, then its fix, as two texts
+      problems: [...tr.querySelectorAll('ul.problems > li')].map((li) => ({
+        text: li.firstChild ? li.firstChild.textContent : '',
+        fix: li.querySelector('.fix') ? li.querySelector('.fix').textContent : null,
+      })),
     };
   }, profile);
+}
+
+// a real click on a row's button; each update draws the row's buttons again,
+// so one found just before an update is gone: look it up again (puppeteer
+// checks the node is attached before it clicks, so nothing is clicked twice)
+async function press(page, profile, action) {
+  const selector = `tr.gateway[data-profile="${profile}"] button[data-action="${action}"]`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.click(selector);
+      return;
+    } catch (e) {
+      if (attempt >= 20 || !/detached|not clickable/.test(String(e))) throw e;
+      await sleep(50);
+    }
+  }
+}
+
+// a TCP port nobody listens on right now, for a profile's API_SERVER_PORT
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// seconds in the page's uptime text (`42s`, `3m 5s`, `2h 1m`, `1d 4h`)
+function uptimeSeconds(text) {
+  const units = { d: 86400, h: 3600, m: 60, s: 1 };
+  const parts = text.trim().split(/\s+/);
+  let total = 0;
+  for (const part of parts) {
+    const m = /^(\d+)([dhms])$/.exec(part);
+    if (!m) return NaN;
+    total += Number(m[1]) * units[m[2]];
+  }
+  return parts.length ? total : NaN;
+}
+
+// the row of the JSON API, as a script reads it
+async function apiRow(url, token, profile) {
+  const reply = await request('GET', `${url}api/gateways/${profile}`, { 'X-Hermes-Token': token });
+  if (reply.status !== 200) throw new Error(`GET ${profile}: ${reply.status} ${reply.body}`);
+  return JSON.parse(reply.body);
+}
+
+// each rendered field of a row against the JSON API's row of the same moment
+async function checkRowFields(page, url, token, profile, port) {
+  const row = await rowOf(page, profile);
+  const gw = await apiRow(url, token, profile);
+  ok(row.pidCell === String(gw.pid) && row.pid === String(gw.pid) && gw.pid > 0,
+    `${profile}: the pid column shows the pid`, `${row.pidCell} vs ${gw.pid}`);
+  const ageS = (Date.now() * 1000 - gw.since_us) / 1e6;
+  const shown = uptimeSeconds(row.uptime);
+  ok(gw.since_us > 0 && Math.abs(shown - ageS) <= 2 && row.since.startsWith('since '),
+    `${profile}: the uptime column shows the time since it came up`,
+    `'${row.uptime}' (${shown} s) vs ${ageS.toFixed(1)} s; title '${row.since}'`);
+  ok(gw.ready !== undefined && gw.ready !== null && row.ready === String(gw.ready) && row.ready !== '',
+    `${profile}: the ready column shows ready`, `'${row.ready}' vs ${JSON.stringify(gw.ready)}`);
+  ok(gw.restarts >= 0 && row.restarts === String(gw.restarts),
+    `${profile}: the restarts column shows the restarts`, `'${row.restarts}' vs ${gw.restarts}`);
+  ok(gw.port > 0 && row.port === String(gw.port) && (port === undefined || gw.port === port),
+    `${profile}: the port column shows the port`, `'${row.port}' vs ${gw.port} (want ${port})`);
+  return { row, gw };
+}
+
+// the columns of each row, as the JSON API has them at the same moment, and
+// the planted port collision in the problems column with its fix
+async function checkColumns(page, url, token, clashPort) {
+  await checkRowFields(page, url, token, 'demo', clashPort);
+  const secondFields = await checkRowFields(page, url, token, 'second');
+  ok(secondFields.gw.port !== clashPort && secondFields.row.problems.length === 0,
+    'second: another port, no problem listed', JSON.stringify(secondFields.row.problems));
+  const demoProblems = (await rowOf(page, 'demo')).problems;
+  const collision = demoProblems.find((p) => p.text.startsWith('port collision'));
+  ok(collision !== undefined &&
+    collision.text === `port collision: profiles clash and demo both use port ${clashPort} (API_SERVER_PORT)`,
+    'demo: the problem column shows the port collision', JSON.stringify(demoProblems));
+  ok(collision !== undefined && collision.fix ===
+    `set a free API_SERVER_PORT in ${path.join(home, 'profiles', 'demo')}/.env, then: hermes -p demo gateway restart`,
+    'demo: with the command that fixes it', JSON.stringify(collision));
+  const clashRow = await rowOf(page, 'clash');
+  ok(clashRow !== null && clashRow.problems.some((p) => p.text.startsWith('port collision') &&
+    p.fix && p.fix.includes('hermes -p clash gateway restart')),
+    'clash, never started, shows the same collision with its own fix', JSON.stringify(clashRow));
+}
+
+// Start on the stopped second, then Restart on demo, with the page's own buttons
+async function startAndRestart(page, url, token) {
+  // Start with the token: the page's own button on the stopped gateway
+  await press(page, 'second', 'start');
+  const started = await waitFor('second up again in the page', async () => {
+    const now = await rowOf(page, 'second');
+    return now && now.state === 'up' && now.pid && now.intent === 'running' ? now : null;
+  }, 20000);
+  ok(true, 'Start with the token starts the gateway; its row shows it up');
+  const running = stateFile('second');
+  ok(running.desired_state === 'running', 'the state file says running', running.desired_state);
+  ok(started.pidCell === started.pid && started.uptime !== '',
+    'the started row shows its pid and uptime', JSON.stringify(started));
+
+  // Restart with the token: a new process, its uptime from the new start
+  const old = await rowOf(page, 'demo');
+  const oldGw = await apiRow(url, token, 'demo');
+  // the uptime's title has whole seconds: let one pass since the last start
+  await sleep(Math.max(0, 1100 - (Date.now() - oldGw.since_us / 1000)));
+  await press(page, 'demo', 'restart');
+  const restarted = await waitFor('demo restarted in the page', async () => {
+    const now = await rowOf(page, 'demo');
+    return now && now.state === 'up' && now.pid && now.pid !== old.pid ? now : null;
+  }, 20000);
+  ok(restarted.pidCell === restarted.pid && restarted.pid !== old.pid,
+    'Restart with the token: the row shows a new pid', `${old.pid} -> ${restarted.pid}`);
+  const newGw = await apiRow(url, token, 'demo');
+  ok(newGw.since_us > oldGw.since_us && restarted.since !== old.since,
+    'the uptime counts from the new start', `${old.since} -> ${restarted.since}`);
+  ok(uptimeSeconds(restarted.uptime) <= 2, 'and is short', restarted.uptime);
+  note(`restarts column: ${old.restarts} before Restart, ${restarted.restarts} after`);
+  ok(restarted.restarts === String(newGw.restarts) && Number(restarted.restarts) >= Number(old.restarts),
+    'the restarts column follows the restart', `${old.restarts} -> ${restarted.restarts} vs ${newGw.restarts}`);
+  ok(stateFile('demo').desired_state === 'running', 'demo still meant to run after Restart');
+  const noticeShown = await page.$eval('#notice', (e) => (e.hidden ? '' : e.textContent));
+  ok(noticeShown === '', 'Start and Restart leave no error notice', noticeShown);
 }
 
 async function main() {
@@ -146,11 +291,16 @@ async function main() {
   let svcd = null;
   let url = null;
   let token = null;
+  let clashPort = null;
   try {
-    for (const profile of ['demo', 'second']) {
-      hermes('profile', 'create', profile);
-      hermes('-p', profile, 'gateway', 'start');
+    // demo and clash (never started) ask for the same API_SERVER_PORT: both
+    // rows carry a port-collision problem with its fix; demo listens there
+    clashPort = await freePort();
+    for (const profile of ['demo', 'second', 'clash']) hermes('profile', 'create', profile);
+    for (const profile of ['demo', 'clash']) {
+      fs.appendFileSync(path.join(home, 'profiles', profile, '.env'), `API_SERVER_PORT=${clashPort}\n`);
     }
+    for (const profile of ['demo', 'second']) hermes('-p', profile, 'gateway', 'start');
     const bus = await startBus();
     svcd = start(env('HERMES_TEST_SVCD'), ['--session', '--http', '127.0.0.1:0', '--verbose'], {
       DBUS_SESSION_BUS_ADDRESS: bus,
@@ -195,6 +345,8 @@ async function main() {
     const modeText = await page.$eval('#mode', (e) => e.textContent);
     ok(backend === 's6' && modeText === 'embedded', 'the page names the backend and its mode', `${backend} ${modeText}`);
 
+    await checkColumns(page, url, token, clashPort);
+
     // idle: the open event stream is the only request
     const before = requests.length;
     await sleep(2500);
@@ -224,6 +376,11 @@ async function main() {
       return now && now.state === 'up' && now.pid && now.pid !== demo.pid;
     }, 20000);
     ok(true, 'the row shows the new process up');
+    const afterKill = await waitFor('demo restarts counted', async () => {
+      const now = await rowOf(page, 'demo');
+      return now && Number(now.restarts) >= 1 ? now : null;
+    }, 5000).catch(() => null);
+    ok(afterKill !== null, 'the restarts column counts the kill -9', afterKill && afterKill.restarts);
 
     // refusals: nothing changes
     const stopUrl = `${url}api/gateways/second/stop`;
@@ -262,6 +419,8 @@ async function main() {
     ok(true, 'Stop with the token stops the gateway; its row says so');
     const stopped = stateFile('second');
     ok(stopped.desired_state === 'stopped', 'the state file says stopped', stopped.desired_state);
+
+    await startAndRestart(page, url, token);
 
     // the log tail
     await page.click('tr.gateway[data-profile="demo"] button[data-action="log"]');
