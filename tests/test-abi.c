@@ -41,7 +41,7 @@ test_abi_version(void **state)
 {
 	/* the header and the build system (install path, pkg-config) must agree */
 	assert_int_equal(HERMES_BACKEND_ABI_MAJOR, 1);
-	assert_int_equal(HERMES_BACKEND_ABI_MINOR, 3);
+	assert_int_equal(HERMES_BACKEND_ABI_MINOR, 4);
 	assert_int_equal(HERMES_BACKEND_ABI_MAJOR, HERMES_BACKEND_ABI_MAJOR_CONF);
 	assert_int_equal(HERMES_BACKEND_ABI_MINOR, HERMES_BACKEND_ABI_MINOR_CONF);
 }

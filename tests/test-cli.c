@@ -133,7 +133,7 @@ test_cli_backends(void **state)
 	hermes_assert_str_contains(f->out, "* fake");
 	hermes_assert_str_contains(f->out, "fake backend for tests (score 1000)");
 	hermes_assert_str_contains(f->out, "abimajor");
-	hermes_assert_str_contains(f->out, "built for backend ABI 2.3");
+	hermes_assert_str_contains(f->out, "built for backend ABI 2.4");
 	hermes_assert_str_contains(f->out, "Chosen: fake (highest score, 1000)");
 
 	assert_int_equal(run(f, "backends", "--json"), 0);

@@ -121,7 +121,7 @@ test_doctor_backend_refused(void **state)
 		"backend-refused",
 		abi,
 		HERMES_DOCTOR_STATUS_FAIL,
-		"backend 'abimajor' refused by the loader: built for backend ABI 2.3",
+		"backend 'abimajor' refused by the loader: built for backend ABI 2.4",
 		abi_fix);
 	doctor_test_assert_line(f->findings,
 				"backend-refused",

@@ -156,7 +156,7 @@ test_plugin_loader_forced(void **state)
 	assert_null(hermes_backend_loader_choose(f->plugins, "abimajor", &error));
 	hermes_assert_error(error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
 	hermes_assert_str_contains(error->message, "backend 'abimajor' was refused");
-	hermes_assert_str_contains(error->message, "built for backend ABI 2.3");
+	hermes_assert_str_contains(error->message, "built for backend ABI 2.4");
 	hermes_assert_str_contains(error->message, "available backends: fake");
 }
 
@@ -223,8 +223,8 @@ test_plugin_loader_json(void **state)
 	node = hermes_plugin_to_json(find_plugin(f->plugins, "abimajor", NULL));
 	obj = json_node_get_object(node);
 	assert_string_equal(json_object_get_string_member(obj, "state"), "refused");
-	assert_string_equal(json_object_get_string_member(obj, "abi"), "2.3");
-	hermes_assert_str_contains(json_object_get_string_member(obj, "refusal"), "ABI 2.3");
+	assert_string_equal(json_object_get_string_member(obj, "abi"), "2.4");
+	hermes_assert_str_contains(json_object_get_string_member(obj, "refusal"), "ABI 2.4");
 	assert_true(json_object_get_null_member(obj, "reason"));
 	assert_false(json_object_get_boolean_member(obj, "chosen"));
 }

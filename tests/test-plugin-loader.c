@@ -33,8 +33,8 @@ test_plugin_loader_fake_loads_beside_bad_ones(void **state)
 			    "fake backend for tests (score 1) second line");
 
 	assert_refused(
-		f->plugins, "abimajor", dir, "built for backend ABI 2.3, this core speaks 1.3");
-	assert_refused(f->plugins, "abiminor", dir, "built for a newer backend ABI 1.4");
+		f->plugins, "abimajor", dir, "built for backend ABI 2.4, this core speaks 1.4");
+	assert_refused(f->plugins, "abiminor", dir, "built for a newer backend ABI 1.5");
 	assert_refused(f->plugins, "shortstruct", dir, "descriptor is 16 bytes");
 	assert_refused(f->plugins, "nosymbol", dir, "does not export hermes_backend_query()");
 	assert_refused(f->plugins, "notamanager", dir, "does not implement HermesServiceManager");
@@ -287,7 +287,7 @@ test_plugin_loader_sticky_tmp(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", tmp);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	/* the descriptor was read, so every check on the way passed */
-	assert_refused(f->plugins, "abimajor", tmp, "built for backend ABI 2.3");
+	assert_refused(f->plugins, "abimajor", tmp, "built for backend ABI 2.4");
 	g_clear_pointer(&f->plugins, g_ptr_array_unref);
 	hermes_test_rmtree(tmp);
 
@@ -328,7 +328,7 @@ test_plugin_loader_walks_directory_links(void **state)
 	hermes_context_setenv(f->ctx, "HERMES_BACKEND_PATH", path);
 	f->plugins = hermes_backend_loader_discover(f->ctx);
 	/* the descriptor was read, so every check on the way passed */
-	assert_refused(f->plugins, "abimajor", NULL, "built for backend ABI 2.3");
+	assert_refused(f->plugins, "abimajor", NULL, "built for backend ABI 2.4");
 	assert_int_equal(hermes_plugin_get_state(find_plugin(f->plugins, "abimajor", bad)),
 			 HERMES_PLUGIN_STATE_REFUSED);
 	hermes_assert_str_contains(
@@ -384,7 +384,7 @@ test_plugin_loader_loads_the_checked_file(void **state)
 	assert_int_equal(st_now.st_ino, st_evil.st_ino);
 	/* yet what was loaded is the checked file, and the attacker's constructor never ran */
 	p = find_plugin(f->plugins, "abimajor", f->swap_a);
-	assert_refused(f->plugins, "abimajor", f->swap_a, "built for backend ABI 2.3");
+	assert_refused(f->plugins, "abimajor", f->swap_a, "built for backend ABI 2.4");
 	assert_int_equal(hermes_plugin_get_abi_major(p), 2);
 	assert_null(g_getenv("HERMES_TEST_EVIL_CONSTRUCTOR_RAN"));
 }

@@ -59,7 +59,7 @@ def backend_listing():
     assert fake.get_score() == 5
     assert fake.get_abi_major() == 1
     assert by_name["abimajor"].get_state() == Hermes.PluginState.REFUSED
-    assert "ABI 2.3" in by_name["abimajor"].get_refusal()
+    assert "ABI 2.4" in by_name["abimajor"].get_refusal()
     chosen = Hermes.backend_loader_choose(plugins, "fake")
     assert chosen.get_name() == "fake" and chosen.get_chosen()
     e = expect_error(Hermes.Error.SUPERVISOR_UNAVAILABLE, Hermes.backend_loader_choose, plugins, "nosuch")

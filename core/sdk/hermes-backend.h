@@ -44,9 +44,10 @@
 G_BEGIN_DECLS
 
 /* bump the minor when only appending (descriptor fields, interface vfuncs
- * taken from padding); bump the major for anything else */
+ * taken from padding, SDK functions: 1.4 added hermes-dbus-connect.h); bump
+ * the major for anything else */
 #define HERMES_BACKEND_ABI_MAJOR 1
-#define HERMES_BACKEND_ABI_MINOR 3
+#define HERMES_BACKEND_ABI_MINOR 4
 
 /* probe scores: the highest wins; 0 means "not on this machine" */
 #define HERMES_BACKEND_SCORE_NONE     0
