@@ -254,12 +254,69 @@ test_systemd_profile_hooks(void **state)
 	assert_nothing_left(f);
 }
 
+/* the line of `hermes doctor`'s table for @check, or a failure naming the table */
+static const gchar *
+doctor_line(Fixture *f, const gchar *check)
+{
+	g_autofree gchar *start = g_strdup_printf(" %-22s ", check);
+	const gchar *at = strstr(f->out, start);
+	if (at == NULL)
+		fail_msg("no %s line in hermes doctor:\n%s", check, f->out);
+	while (at > f->out && at[-1] != '\n')
+		at--;
+	return at;
+}
+
+/*
+ * `hermes doctor` through the systemd backend: the manager answers, a
+ * running gateway and then a killed one (restarted by systemd, still fine),
+ * the backend's own linger line with the exact fix, and exit 0 only when
+ * every line passes
+ */
+static void
+test_systemd_cli_doctor(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *unit = NULL;
+	gint status;
+
+	SKIP_UNLESS_HERE(f);
+	unit = hermes_systemd_unit_name("demo");
+	assert_run_ok(f, run(f, "-p", "demo", "gateway", "install"), "install");
+	assert_run_ok(f, run(f, "-p", "demo", "gateway", "start"), "start");
+	status = run(f, "doctor");
+	assert_true(g_str_has_prefix(doctor_line(f, "supervisor"), "ok     supervisor"));
+	hermes_assert_str_contains(doctor_line(f, "supervisor"), "systemd");
+	assert_true(g_str_has_prefix(doctor_line(f, "gateway"), "ok     gateway"));
+	hermes_assert_str_contains(f->out, "demo             up, intent run");
+	{
+		/* the harness runs as root without a linger file: off, and the fix says so */
+		const gchar *linger = doctor_line(f, "systemd-linger");
+		if (g_str_has_prefix(linger, "fail")) {
+			hermes_assert_str_contains(linger, "linger is off for root");
+			hermes_assert_str_contains(f->out, "fix: loginctl enable-linger root");
+			assert_int_equal(status, 1);
+		} else {
+			hermes_assert_str_contains(linger, "linger is on for root");
+		}
+	}
+	/* every failed line fails the command, and only those */
+	assert_int_equal(status, strstr(f->out, "\nfail ") != NULL ? 1 : 0);
+	/* the JSON names the same checks */
+	run(f, "--json", "doctor");
+	hermes_assert_str_contains(f->out, "\"check\" : \"systemd-linger\"");
+	hermes_assert_str_contains(f->out, "\"check\" : \"supervisor\"");
+	assert_run_ok(f, run(f, "-p", "demo", "gateway", "uninstall"), "uninstall");
+	assert_nothing_left(f);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_systemd_cli_lifecycle),
 		T(test_systemd_profile_hooks),
+		T(test_systemd_cli_doctor),
 	};
 	/* the gateways' output must not interleave with TAP */
 	signal(SIGPIPE, SIG_IGN);
