@@ -19,6 +19,7 @@
 #if HAVE_LIBSYSTEMD
 
 #include <glib-unix.h>
+#include <unistd.h>
 
 #include "hermes-journal-dl.h"
 
@@ -31,21 +32,34 @@ hermes_log_journal_open(HermesLogReader *self, GError **error)
 	g_autofree gchar *own =
 		g_strdup_printf("%s=%s", system ? "_SYSTEMD_UNIT" : "_SYSTEMD_USER_UNIT", unit);
 	g_autofree gchar *about = g_strdup_printf("%s=%s", system ? "UNIT" : "USER_UNIT", unit);
+	g_autofree gchar *uid = g_strdup_printf("_UID=%u", (guint)geteuid());
 	sd_journal *journal = NULL;
 	const HermesJournalApi *sd = hermes_journal_api(error);
 	gint r;
 
 	if (sd == NULL)
 		return FALSE;
+	/*
+	 * A user unit's lines are in the user's own journal file only for uids
+	 * journald splits off (1000 and up, SplitMode=uid); root's, a system
+	 * account's, or everyone's under SplitMode=none are in the system journal,
+	 * which libsystemd before v254 leaves out of SD_JOURNAL_CURRENT_USER. So a
+	 * user unit reads both, as `journalctl --user-unit` does, and takes only
+	 * this user's entries: another user's unit may have the same name. A
+	 * system journal this user may not read is skipped by sd_journal_open().
+	 */
 	r = sd->open(&journal,
-		     SD_JOURNAL_LOCAL_ONLY |
-			     (system ? SD_JOURNAL_SYSTEM : SD_JOURNAL_CURRENT_USER));
+		     SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM |
+			     (system ? 0 : SD_JOURNAL_CURRENT_USER));
 	if (r < 0) {
 		hermes_error_set_errno(error, -r, "cannot open the journal of %s", unit);
 		return FALSE;
 	}
-	if ((r = sd->add_match(journal, own, 0)) < 0 || (r = sd->add_disjunction(journal)) < 0 ||
-	    (r = sd->add_match(journal, about, 0)) < 0) {
+	/* (own AND uid) OR (about AND uid) for a user unit; own OR about for a system one */
+	if ((r = sd->add_match(journal, own, 0)) < 0 ||
+	    (!system && (r = sd->add_match(journal, uid, 0)) < 0) ||
+	    (r = sd->add_disjunction(journal)) < 0 || (r = sd->add_match(journal, about, 0)) < 0 ||
+	    (!system && (r = sd->add_match(journal, uid, 0)) < 0)) {
 		sd->close(journal);
 		hermes_error_set_errno(error, -r, "cannot select %s in the journal", unit);
 		return FALSE;
