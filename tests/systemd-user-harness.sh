@@ -11,7 +11,15 @@
 #   SDH_UNIT_DIR  the user unit directory ($XDG_CONFIG_HOME/systemd/user)
 #   SDH_LOG       the manager's log, with the output of every unit
 #   SDH_MANAGER_PID, HERMES_SDH_INNER=1
+#   SDH_JOURNALD_LOG  journald's own messages (only with SDH_JOURNALD=1)
 # The exit status is COMMAND's, or 124 if the manager never became ready.
+#
+# Units' output goes to $SDH_LOG (DefaultStandardOutput=inherit), unless
+# SDH_JOURNALD=1: then a private systemd-journald runs (volatile storage in a
+# tmpfs on /run/log, and an empty tmpfs over /var/log/journal so the host's
+# journal is neither read nor written), units log to it as on a real machine,
+# and the manager runs in <sdh>/user.slice/user-UID.slice/user@UID.service,
+# the only place where journald records a unit as _SYSTEMD_USER_UNIT.
 #
 # How it is built (each point answers a failure of the obvious approach):
 #  - unshare --mount --pid --fork --mount-proc --kill-child: this script is
@@ -29,7 +37,8 @@
 #    that fails. Then `systemctl --user is-system-running --wait`.
 #  - the manager logs to /dev/console and refuses anything but a terminal
 #    there, so it runs under script(1) with the pty bound over /dev/console
-#    (private mount namespace); units inherit its output (no journald here).
+#    (private mount namespace); units inherit its output (no journald here,
+#    unless SDH_JOURNALD=1).
 #  - cgroups: the manager lives in sdh.<outer pid> of each tracking hierarchy,
 #    so its slices never land at the host's root; empty trees of killed runs
 #    are removed by the next run. Never done on a host booted with systemd.
@@ -88,12 +97,46 @@ if [ -z "${_SDH_STAGE:-}" ]; then
 fi
 
 # ---- PID 1 of the new namespace ---------------------------------------------
+
+# SDH_JOURNALD=1: a private systemd-journald (see the header). It binds its
+# own sockets in /run/systemd/journal (our tmpfs); a drop-in there keeps it
+# off the host's kernel log, console and syslog.
+start_journald() {
+	local journald=/lib/systemd/systemd-journald
+	[ -x "$journald" ] || journald=/usr/lib/systemd/systemd-journald
+	mount -t tmpfs -o mode=0755 sdh-log /run/log
+	if [ -d /var/log/journal ]; then
+		mount -t tmpfs -o mode=0755 sdh-var-journal /var/log/journal
+	fi
+	mkdir -p /run/systemd/journald.conf.d
+	printf '[Journal]\nStorage=volatile\nReadKMsg=no\nForwardToSyslog=no\nForwardToKMsg=no\nForwardToConsole=no\nForwardToWall=no\nRateLimitBurst=0\n' \
+		>/run/systemd/journald.conf.d/zz-hermes-sdh.conf
+	export SDH_JOURNALD_LOG=$state/journald.log
+	SYSTEMD_LOG_TARGET=console "$journald" </dev/null >"$SDH_JOURNALD_LOG" 2>&1 &
+	journald_pid=$!
+	for _ in $(seq 500); do
+		[ -S /run/systemd/journal/stdout ] && return 0
+		kill -0 "$journald_pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	echo "systemd-user-harness: systemd-journald did not start" >&2
+	cat "$SDH_JOURNALD_LOG" >&2 || true
+	exit 124
+}
+
 unset _SDH_STAGE DBUS_SESSION_BUS_ADDRESS NOTIFY_SOCKET MANAGERPID INVOCATION_ID \
 	SYSTEMD_EXEC_PID JOURNAL_STREAM LISTEN_FDS LISTEN_PID
+manager_cgroup=
+journald_pid=
 if [ ! -d /run/systemd/system ]; then
 	for root in $(cgroup_roots); do
 		mkdir -p "$root/sdh.$_SDH_ID" && echo 0 >"$root/sdh.$_SDH_ID/cgroup.procs" || true
 	done
+	if [ -n "${SDH_JOURNALD:-}" ]; then
+		# journald names a unit _SYSTEMD_USER_UNIT only below user@UID.service
+		uid=$(id -u)
+		manager_cgroup=sdh.$_SDH_ID/user.slice/user-$uid.slice/user@$uid.service
+	fi
 fi
 mkdir -p /run/systemd /run/user
 mount -t tmpfs -o mode=0755 sdh-systemd /run/systemd
@@ -137,16 +180,28 @@ for unit in gpg-agent.socket gpg-agent-ssh.socket gpg-agent-extra.socket \
 	ln -s /dev/null "$SDH_UNIT_DIR/$unit"
 done
 mkdir -p "$XDG_CONFIG_HOME/systemd"
-printf '[Manager]\nDefaultStandardOutput=inherit\nDefaultStandardError=inherit\n' \
-	>"$XDG_CONFIG_HOME/systemd/user.conf"
+if [ -n "${SDH_JOURNALD:-}" ]; then
+	start_journald
+else
+	printf '[Manager]\nDefaultStandardOutput=inherit\nDefaultStandardError=inherit\n' \
+		>"$XDG_CONFIG_HOME/systemd/user.conf"
+fi
 export DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus
 
 systemd_bin=/lib/systemd/systemd
 [ -x "$systemd_bin" ] || systemd_bin=/usr/lib/systemd/systemd
 export SDH_SYSTEMD=$systemd_bin
 # shellcheck disable=SC2016 # expanded by script's shell
-script -qfec 'mount --bind "$(tty)" /dev/console && exec "$SDH_SYSTEMD" --user --log-target=console --log-level=info' \
-	"$SDH_LOG" </dev/null >/dev/null 2>&1 &
+(
+	if [ -n "$manager_cgroup" ]; then
+		for root in $(cgroup_roots); do
+			mkdir -p "$root/$manager_cgroup" &&
+				echo "$BASHPID" >"$root/$manager_cgroup/cgroup.procs" || true
+		done
+	fi
+	exec script -qfec 'mount --bind "$(tty)" /dev/console && exec "$SDH_SYSTEMD" --user --log-target=console --log-level=info' \
+		"$SDH_LOG" </dev/null >/dev/null 2>&1
+) &
 script_pid=$!
 manager_pid=
 for _ in $(seq 500); do
@@ -174,8 +229,20 @@ teardown() {
 		done
 		kill -KILL "$manager_pid" 2>/dev/null || true
 	fi
+	if [ -n "$journald_pid" ]; then
+		# it lives in our cgroup, which must be empty before the sweep
+		kill -TERM "$journald_pid" 2>/dev/null || true
+		for _ in $(seq 500); do
+			kill -0 "$journald_pid" 2>/dev/null || break
+			sleep 0.01
+		done
+		kill -KILL "$journald_pid" 2>/dev/null || true
+	fi
 	wait 2>/dev/null || true
-	if [ -n "${SDH_SHOW_LOG:-}" ]; then cat "$SDH_LOG" >&2; fi
+	if [ -n "${SDH_SHOW_LOG:-}" ]; then
+		cat "$SDH_LOG" >&2
+		if [ -n "$journald_pid" ]; then cat "$SDH_JOURNALD_LOG" >&2; fi
+	fi
 	for root in $(cgroup_roots); do
 		echo 0 >"$root/cgroup.procs" 2>/dev/null || true
 	done

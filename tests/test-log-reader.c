@@ -315,10 +315,11 @@ test_plain_files(void **state)
 	assert_string_equal(g_ptr_array_index(f->seen, 0), "partial done");
 }
 
-/* systemd: the unit's journal through sd-journal. No journald runs here (nor in
- * the systemd --user harness, see tests/systemd-user-harness.sh), so no entry of
- * a real unit can be read back: this checks only that an empty journal opens,
- * tails to nothing and can be watched, and says so */
+/* systemd: the unit's journal through sd-journal. No journald runs here, so
+ * this checks only that a journal with no entry of the unit opens, tails to
+ * nothing and can be watched. A real unit's entries are read back (tail, -f,
+ * --since) through `hermes` by tests/test-systemd-logs.c, in the systemd --user
+ * harness with its own journald (SDH_JOURNALD=1) */
 static void
 test_journal(void **state)
 {
@@ -336,8 +337,8 @@ test_journal(void **state)
 		return;
 	}
 	hermes_assert_no_error(error);
-	print_message("# journal: no journald here; only an empty journal is read, "
-		      "no unit's entries are verified\n");
+	print_message("# journal: no journald here; only an empty journal is read "
+		      "(a real unit's entries: test-systemd-logs)\n");
 	lines = hermes_log_reader_tail(reader, 10, HERMES_LOG_NO_TIME, &error);
 	hermes_assert_no_error(error);
 	assert_int_equal(lines->len, 0);
