@@ -129,3 +129,8 @@ gint
 outer_main(const gchar *self_path);
 gint
 group_setup(void **state);
+gint
+systemd_test_main(const gchar *argv0, const struct CMUnitTest *tests, gsize n_tests);
+
+/* main() of a test binary that runs its tests inside the harness */
+#define SYSTEMD_TEST_MAIN(argv0, tests) systemd_test_main((argv0), (tests), G_N_ELEMENTS(tests))

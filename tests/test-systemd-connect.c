@@ -176,14 +176,5 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_systemd_unreachable_and_derived),
 	};
-	/* the gateways' output must not interleave with TAP */
-	signal(SIGPIPE, SIG_IGN);
-	if (g_getenv("HERMES_SDH_INNER") == NULL) {
-		skip_reason = why_not_here();
-		if (skip_reason == NULL) {
-			g_autofree gchar *self_path = g_canonicalize_filename(argv[0], NULL);
-			return outer_main(self_path);
-		}
-	}
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return SYSTEMD_TEST_MAIN(argv[0], tests);
 }
