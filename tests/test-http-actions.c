@@ -18,64 +18,7 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 
-#include "hermes-http-server.h"
-#include "hermes-status-service.h"
-#include "hermes-svc.h"
-#include "hermes-test.h"
-
-static GTestDBus *test_bus = NULL;
-
-typedef struct {
-	gchar *tmp;
-	gchar *scandir;
-	gchar *root;
-	GPid svscan;
-	HermesContext *ctx;
-	HermesServiceManager *manager;
-	HermesStatusService *service;
-	GDBusConnection *server;
-	HermesHttpServer *http;
-	SoupSession *session;
-	gchar *url;
-	gchar *token;
-} Fixture;
-
-typedef struct {
-	guint status;
-	gchar *body;
-	gboolean done;
-} Reply;
-
-static void
-send_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	Reply *r = user_data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) bytes =
-		soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
-	SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), result);
-	hermes_assert_no_error(error);
-	r->status = soup_message_get_status(msg);
-	r->body = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
-	r->done = TRUE;
-}
-
-/* the server runs on this thread's context: the client is asynchronous */
-static Reply
-request(Fixture *f, const gchar *method, const gchar *path, const gchar *token)
-{
-	g_autofree gchar *uri = g_strconcat(f->url, path + 1, NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-	Reply r = {0, NULL, FALSE};
-	assert_non_null(msg);
-	if (token != NULL)
-		soup_message_headers_replace(
-			soup_message_get_request_headers(msg), HERMES_HTTP_TOKEN_HEADER, token);
-	soup_session_send_and_read_async(f->session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, &r);
-	while (!r.done)
-		g_main_context_iteration(NULL, TRUE);
-	return r;
-}
+#include "http-test.h"
 
 typedef struct {
 	gchar *state;
@@ -92,7 +35,7 @@ row_get(Fixture *f, const gchar *profile)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) node = NULL;
 	JsonObject *obj;
-	Reply r = request(f, "GET", path, f->token);
+	Reply r = http_test_request_token(f, "GET", path, f->token);
 	Row row = {NULL, 0, 0, -1};
 
 	if (r.status != 200)
@@ -123,115 +66,6 @@ row_wait_up(Fixture *f, const gchar *profile, gint64 not_pid)
 	return (Row){NULL, 0, 0, -1};
 }
 
-static gchar *
-desired_on_disk(Fixture *f, const gchar *profile)
-{
-	g_autoptr(HermesProfile) p = hermes_profile_lookup(f->ctx, profile, NULL);
-	return hermes_gateway_state_get_desired(hermes_profile_get_home(p));
-}
-
-static void
-serve(Fixture *f, const gchar *address)
-{
-	g_autoptr(GError) error = NULL;
-	f->http = hermes_http_server_new(f->service, f->root, NULL, FALSE, &error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_http_server_listen(f->http, address, &error));
-	hermes_assert_no_error(error);
-	f->url = g_strdup(hermes_http_server_get_url(f->http));
-	f->token = hermes_dashboard_token_read(f->root, &error);
-	hermes_assert_no_error(error);
-}
-
-static gint
-fixture_setup(void **state)
-{
-	Fixture *f = g_new0(Fixture, 1);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(HermesProfile) profile = NULL;
-	g_autoptr(HermesGatewaySpec) spec = NULL;
-	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
-
-	f->tmp = hermes_test_mkdtemp();
-	f->scandir = g_build_filename(f->tmp, "scan", NULL);
-	f->root = g_build_filename(f->tmp, "home", NULL);
-	g_mkdir(f->scandir, 0755);
-	g_mkdir(f->root, 0755);
-	f->svscan = hermes_test_s6_start(f->scandir, f->root);
-	f->ctx = hermes_context_new();
-	hermes_context_setenv(
-		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
-	hermes_context_setenv(f->ctx, "HERMES_S6_SCANDIR", f->scandir);
-	hermes_context_setenv(f->ctx, "S6_PROFILE_GATEWAY_SCANDIR", NULL);
-	hermes_context_setenv(f->ctx, "HERMES_HOME", f->root);
-	hermes_context_setenv(f->ctx, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"));
-	hermes_context_setenv(
-		f->ctx, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"));
-	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_USER", NULL);
-	f->manager = hermes_backend_loader_new_manager(f->ctx, "s6", &error);
-	hermes_assert_no_error(error);
-	/* one profile with a slot, not started */
-	profile = hermes_profile_create(f->ctx, "alpha", &error);
-	hermes_assert_no_error(error);
-	spec = hermes_gateway_spec_new_default(f->ctx, "alpha", &error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_service_manager_register_gateway(
-		f->manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, &error));
-	hermes_assert_no_error(error);
-	for (guint i = 0; i < 200; i++) {
-		g_autoptr(HermesGatewayStatus) status =
-			hermes_service_manager_get_status(f->manager, "alpha", NULL, NULL);
-		if (status != NULL &&
-		    hermes_gateway_status_get_state(status) != HERMES_GATEWAY_STATE_UNKNOWN)
-			break;
-		hermes_test_spin(20);
-	}
-	f->service = hermes_status_service_new(f->manager);
-	f->server = g_dbus_connection_new_for_address_sync(
-		g_test_dbus_get_bus_address(test_bus),
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL,
-		NULL,
-		&error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_status_service_export(f->service, f->server, &error));
-	hermes_assert_no_error(error);
-	/* straight to the server: no proxy from the environment */
-	f->session = soup_session_new_with_options("proxy-resolver", direct, NULL);
-	g_setenv(HERMES_HTTP_DASHBOARD_DIR_ENV, hermes_test_env("HERMES_TEST_DASHBOARD_DIR"), TRUE);
-	*state = f;
-	return 0;
-}
-
-static gint
-fixture_teardown(void **state)
-{
-	Fixture *f = *state;
-	g_clear_object(&f->session);
-	if (f->http != NULL)
-		hermes_http_server_close(f->http);
-	g_clear_object(&f->http);
-	/* the connections the server accepted go on the next iterations */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	g_clear_object(&f->service);
-	g_clear_object(&f->manager);
-	g_dbus_connection_close_sync(f->server, NULL, NULL);
-	g_clear_object(&f->server);
-	hermes_test_s6_stop(f->scandir, &f->svscan);
-	g_clear_object(&f->ctx);
-	hermes_test_rmtree(f->tmp);
-	g_free(f->tmp);
-	g_free(f->scandir);
-	g_free(f->root);
-	g_free(f->url);
-	g_free(f->token);
-	g_free(f);
-	hermes_test_check_logs();
-	return 0;
-}
-
 /* POST /api/gateways/NAME/restart: a new process, its intent still running */
 static void
 test_http_actions_restart(void **state)
@@ -243,15 +77,15 @@ test_http_actions_restart(void **state)
 	Row after;
 	Reply r;
 
-	serve(f, "127.0.0.1:0");
-	r = request(f, "POST", "/api/gateways/alpha/start", f->token);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
+	r = http_test_request_token(f, "POST", "/api/gateways/alpha/start", f->token);
 	if (r.status != 200)
 		fail_msg("start: %u %s", r.status, r.body);
 	g_free(r.body);
 	before = row_wait_up(f, "alpha", 0);
 
 	/* without the token nothing happens: the same process */
-	r = request(f, "POST", "/api/gateways/alpha/restart", NULL);
+	r = http_test_request_token(f, "POST", "/api/gateways/alpha/restart", NULL);
 	assert_int_equal(r.status, 401);
 	g_free(r.body);
 	hermes_test_spin(200);
@@ -259,7 +93,7 @@ test_http_actions_restart(void **state)
 	assert_int_equal(after.pid, before.pid);
 	g_free(after.state);
 
-	r = request(f, "POST", "/api/gateways/alpha/restart", f->token);
+	r = http_test_request_token(f, "POST", "/api/gateways/alpha/restart", f->token);
 	if (r.status != 200)
 		fail_msg("restart: %u %s", r.status, r.body);
 	node = json_from_string(r.body, NULL);
@@ -272,11 +106,11 @@ test_http_actions_restart(void **state)
 	/* the uptime the page shows counts from the new process */
 	assert_true(after.since_us > before.since_us);
 	assert_true(kill((pid_t)before.pid, 0) != 0);
-	desired = desired_on_disk(f, "alpha");
+	desired = http_test_desired_on_disk(f, "alpha");
 	assert_string_equal(desired, "running");
 	g_free(before.state);
 	g_free(after.state);
-	r = request(f, "POST", "/api/gateways/alpha/stop", f->token);
+	r = http_test_request_token(f, "POST", "/api/gateways/alpha/stop", f->token);
 	assert_int_equal(r.status, 200);
 	g_free(r.body);
 }
@@ -345,7 +179,7 @@ static void
 test_http_actions_loopback_any_port(void **state)
 {
 	Fixture *f = *state;
-	serve(f, ":0");
+	http_test_serve(f, ":0", FALSE);
 	assert_loopback_only(f->url);
 }
 
@@ -373,10 +207,10 @@ test_http_actions_loopback_given_port(void **state)
 	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
 	g_socket_close(probe, NULL);
 	address = g_strdup_printf(":%u", port);
-	serve(f, address);
+	http_test_serve(f, address, FALSE);
 	assert_int_equal(port_of_url(f->url), port);
 	assert_loopback_only(f->url);
-	r = request(f, "GET", "/api/gateways", f->token);
+	r = http_test_request_token(f, "GET", "/api/gateways", f->token);
 	assert_int_equal(r.status, 200);
 	g_free(r.body);
 }
@@ -447,7 +281,7 @@ test_http_actions_dashboard_url(void **state)
 		assert_string_equal(out, "");
 		hermes_assert_str_contains(err, "no dashboard is served for");
 	}
-	serve(f, "127.0.0.1:0");
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	{
 		g_autofree gchar *out = NULL;
 		expected = g_strconcat(f->url, "#token=", f->token, "\n", NULL);
@@ -463,25 +297,6 @@ test_http_actions_dashboard_url(void **state)
 	}
 }
 
-static gint
-group_setup(void **state)
-{
-	hermes_test_init();
-	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(test_bus);
-	return 0;
-}
-
-static gint
-group_teardown(void **state)
-{
-	g_test_dbus_down(test_bus);
-	g_clear_object(&test_bus);
-	return 0;
-}
-
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
-
 int
 main(void)
 {
@@ -493,5 +308,5 @@ main(void)
 		T(test_http_actions_dashboard_url),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, http_test_group_setup, http_test_group_teardown);
 }

@@ -21,74 +21,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "hermes-http-server.h"
-#include "hermes-status-service.h"
-#include "hermes-svc.h"
-#include "hermes-test.h"
-
-static GTestDBus *test_bus = NULL;
-
-typedef struct {
-	gchar *tmp;
-	gchar *scandir;
-	gchar *root;
-	GPid svscan;
-	HermesContext *ctx;
-	HermesServiceManager *manager;
-	HermesStatusService *service;
-	GDBusConnection *server;
-	HermesHttpServer *http;
-	SoupSession *session;
-	gchar *url;
-	gchar *token;
-} Fixture;
-
-typedef struct {
-	guint status;
-	gchar *body;
-	gchar *allow;
-	gboolean done;
-} Reply;
-
-static void
-reply_clear(Reply *r)
-{
-	g_free(r->body);
-	g_free(r->allow);
-}
-
-static void
-send_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	Reply *r = user_data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) bytes =
-		soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
-	SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), result);
-	hermes_assert_no_error(error);
-	r->status = soup_message_get_status(msg);
-	r->body = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
-	r->allow = g_strdup(
-		soup_message_headers_get_one(soup_message_get_response_headers(msg), "Allow"));
-	r->done = TRUE;
-}
-
-/* the server runs on this thread's context: the client is asynchronous */
-static Reply
-request(Fixture *f, const gchar *method, const gchar *path, const gchar *const *headers)
-{
-	g_autofree gchar *uri = g_strconcat(f->url, path + 1, NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-	Reply r = {0, NULL, NULL, FALSE};
-	assert_non_null(msg);
-	for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
-		soup_message_headers_replace(
-			soup_message_get_request_headers(msg), headers[i], headers[i + 1]);
-	soup_session_send_and_read_async(f->session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, &r);
-	while (!r.done)
-		g_main_context_iteration(NULL, TRUE);
-	return r;
-}
+#include "http-test.h"
 
 static JsonNode *
 parse(const gchar *text)
@@ -97,126 +30,6 @@ parse(const gchar *text)
 	JsonNode *node = json_from_string(text, &error);
 	hermes_assert_no_error(error);
 	return node;
-}
-
-/* straight to the server: no proxy from the environment, and no libproxy (C++
- * exceptions that ASan cannot follow through a C program) */
-static SoupSession *
-session_new(GSocketAddress *remote)
-{
-	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
-	if (remote != NULL)
-		return soup_session_new_with_options(
-			"proxy-resolver", direct, "remote-connectable", remote, NULL);
-	return soup_session_new_with_options("proxy-resolver", direct, NULL);
-}
-
-static gchar *
-desired_on_disk(Fixture *f, const gchar *profile)
-{
-	g_autoptr(HermesProfile) p = hermes_profile_lookup(f->ctx, profile, NULL);
-	return hermes_gateway_state_get_desired(hermes_profile_get_home(p));
-}
-
-static void
-serve(Fixture *f, const gchar *address, gboolean read_only_public)
-{
-	g_autoptr(GError) error = NULL;
-	f->http = hermes_http_server_new(f->service, f->root, NULL, read_only_public, &error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_http_server_listen(f->http, address, &error));
-	hermes_assert_no_error(error);
-	f->url = g_strdup(hermes_http_server_get_url(f->http));
-	f->token = hermes_dashboard_token_read(f->root, &error);
-	hermes_assert_no_error(error);
-}
-
-static gint
-fixture_setup(void **state)
-{
-	Fixture *f = g_new0(Fixture, 1);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(HermesProfile) profile = NULL;
-	g_autoptr(HermesGatewaySpec) spec = NULL;
-
-	f->tmp = hermes_test_mkdtemp();
-	f->scandir = g_build_filename(f->tmp, "scan", NULL);
-	f->root = g_build_filename(f->tmp, "home", NULL);
-	g_mkdir(f->scandir, 0755);
-	g_mkdir(f->root, 0755);
-	f->svscan = hermes_test_s6_start(f->scandir, f->root);
-	f->ctx = hermes_context_new();
-	hermes_context_setenv(
-		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
-	hermes_context_setenv(f->ctx, "HERMES_S6_SCANDIR", f->scandir);
-	hermes_context_setenv(f->ctx, "S6_PROFILE_GATEWAY_SCANDIR", NULL);
-	hermes_context_setenv(f->ctx, "HERMES_HOME", f->root);
-	hermes_context_setenv(f->ctx, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"));
-	hermes_context_setenv(
-		f->ctx, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"));
-	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_USER", NULL);
-	f->manager = hermes_backend_loader_new_manager(f->ctx, "s6", &error);
-	hermes_assert_no_error(error);
-	/* one profile with a slot, not started: what an action would change */
-	profile = hermes_profile_create(f->ctx, "alpha", &error);
-	hermes_assert_no_error(error);
-	spec = hermes_gateway_spec_new_default(f->ctx, "alpha", &error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_service_manager_register_gateway(
-		f->manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, &error));
-	hermes_assert_no_error(error);
-	/* the slot's supervisor is up before the rows are read: no row says unknown */
-	for (guint i = 0; i < 200; i++) {
-		g_autoptr(HermesGatewayStatus) status =
-			hermes_service_manager_get_status(f->manager, "alpha", NULL, NULL);
-		if (status != NULL &&
-		    hermes_gateway_status_get_state(status) != HERMES_GATEWAY_STATE_UNKNOWN)
-			break;
-		hermes_test_spin(20);
-	}
-	f->service = hermes_status_service_new(f->manager);
-	f->server = g_dbus_connection_new_for_address_sync(
-		g_test_dbus_get_bus_address(test_bus),
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL,
-		NULL,
-		&error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_status_service_export(f->service, f->server, &error));
-	hermes_assert_no_error(error);
-	f->session = session_new(NULL);
-	g_setenv(HERMES_HTTP_DASHBOARD_DIR_ENV, hermes_test_env("HERMES_TEST_DASHBOARD_DIR"), TRUE);
-	*state = f;
-	return 0;
-}
-
-static gint
-fixture_teardown(void **state)
-{
-	Fixture *f = *state;
-	g_clear_object(&f->session);
-	if (f->http != NULL)
-		hermes_http_server_close(f->http);
-	g_clear_object(&f->http);
-	/* the connections the server accepted go on the next iterations */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	g_clear_object(&f->service);
-	g_clear_object(&f->manager);
-	g_dbus_connection_close_sync(f->server, NULL, NULL);
-	g_clear_object(&f->server);
-	hermes_test_s6_stop(f->scandir, &f->svscan);
-	g_clear_object(&f->ctx);
-	hermes_test_rmtree(f->tmp);
-	g_free(f->tmp);
-	g_free(f->scandir);
-	g_free(f->root);
-	g_free(f->url);
-	g_free(f->token);
-	g_free(f);
-	hermes_test_check_logs();
-	return 0;
 }
 
 /* GET /api/gateways is `hermes --json status`, member for member */
@@ -235,12 +48,12 @@ test_http_server_json_shape(void **state)
 	JsonArray *c;
 	Reply r;
 
-	serve(f, "127.0.0.1:0", FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	auth[1] = f->token;
-	r = request(f, "GET", "/api/gateways", auth);
+	r = http_test_request(f, "GET", "/api/gateways", auth);
 	assert_int_equal(r.status, 200);
 	api = parse(r.body);
-	reply_clear(&r);
+	http_test_reply_clear(&r);
 	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", f->scandir, TRUE);
 	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
 	assert_int_equal(hermes_test_run_hermes((const gchar *const *)envp, NULL, args, &out, NULL),
@@ -267,24 +80,24 @@ test_http_server_json_shape(void **state)
 			assert_true(json_object_has_member(y, l->data));
 	}
 	/* one gateway: the same member */
-	r = request(f, "GET", "/api/gateways/alpha", auth);
+	r = http_test_request(f, "GET", "/api/gateways/alpha", auth);
 	assert_int_equal(r.status, 200);
 	one = parse(r.body);
 	assert_string_equal(json_object_get_string_member(json_node_get_object(one), "profile"),
 			    "alpha");
 	assert_true(json_object_has_member(json_node_get_object(one), "problems"));
-	reply_clear(&r);
-	r = request(f, "GET", "/api/gateways/nobody", auth);
+	http_test_reply_clear(&r);
+	r = http_test_request(f, "GET", "/api/gateways/nobody", auth);
 	assert_int_equal(r.status, 404);
-	reply_clear(&r);
-	r = request(f, "GET", "/api/nothing", auth);
+	http_test_reply_clear(&r);
+	r = http_test_request(f, "GET", "/api/nothing", auth);
 	assert_int_equal(r.status, 404);
-	reply_clear(&r);
+	http_test_reply_clear(&r);
 	/* the page itself is there without the token: it holds no data */
-	r = request(f, "GET", "/", NULL);
+	r = http_test_request(f, "GET", "/", NULL);
 	assert_int_equal(r.status, 200);
 	hermes_assert_str_contains(r.body, "dashboard.js");
-	reply_clear(&r);
+	http_test_reply_clear(&r);
 }
 
 /* every refusal, and the state file untouched after each */
@@ -297,8 +110,8 @@ test_http_server_refusals(void **state)
 	g_autofree gchar *after = NULL;
 	Reply r;
 
-	serve(f, "127.0.0.1:0", FALSE);
-	before = desired_on_disk(f, "alpha");
+	http_test_serve(f, "127.0.0.1:0", FALSE);
+	before = http_test_desired_on_disk(f, "alpha");
 	host = g_strndup(f->url + strlen("http://"), strlen(f->url) - strlen("http://") - 1);
 	{
 		const gchar *none[] = {NULL};
@@ -330,7 +143,7 @@ test_http_server_refusals(void **state)
 			{"POST", "/api/gateways/nobody/start", none, 401},
 		};
 		for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-			r = request(f, cases[i].method, cases[i].path, cases[i].headers);
+			r = http_test_request(f, cases[i].method, cases[i].path, cases[i].headers);
 			if (r.status != cases[i].status)
 				fail_msg("%s %s (case %u): %u, not %u: %s",
 					 cases[i].method,
@@ -339,26 +152,26 @@ test_http_server_refusals(void **state)
 					 r.status,
 					 cases[i].status,
 					 r.body);
-			reply_clear(&r);
+			http_test_reply_clear(&r);
 		}
 	}
 	{
 		/* a method mismatch is 405 with the method that is right */
 		const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, f->token, NULL};
-		r = request(f, "GET", "/api/gateways/alpha/stop", auth);
+		r = http_test_request(f, "GET", "/api/gateways/alpha/stop", auth);
 		assert_int_equal(r.status, 405);
 		assert_string_equal(r.allow, "POST");
-		reply_clear(&r);
-		r = request(f, "POST", "/api/gateways", auth);
+		http_test_reply_clear(&r);
+		r = http_test_request(f, "POST", "/api/gateways", auth);
 		assert_int_equal(r.status, 405);
 		assert_string_equal(r.allow, "GET");
-		reply_clear(&r);
-		r = request(f, "GET", "/api/gateways/alpha/log?n=0", auth);
+		http_test_reply_clear(&r);
+		r = http_test_request(f, "GET", "/api/gateways/alpha/log?n=0", auth);
 		assert_int_equal(r.status, 400);
-		reply_clear(&r);
+		http_test_reply_clear(&r);
 	}
 	hermes_test_spin(200);
-	after = desired_on_disk(f, "alpha");
+	after = http_test_desired_on_disk(f, "alpha");
 	assert_string_equal(before != NULL ? before : "(none)", after != NULL ? after : "(none)");
 	/* and the supervisor was not told to start it */
 	{
@@ -380,29 +193,29 @@ test_http_server_action(void **state)
 	g_autoptr(JsonNode) node = NULL;
 	Reply r;
 
-	serve(f, "127.0.0.1:0", FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	origin = g_strndup(f->url, strlen(f->url) - 1);
 	{
 		const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, f->token, "Origin", origin, NULL};
-		r = request(f, "POST", "/api/gateways/alpha/start", auth);
+		r = http_test_request(f, "POST", "/api/gateways/alpha/start", auth);
 	}
 	if (r.status != 200)
 		fail_msg("start: %u %s", r.status, r.body);
 	node = parse(r.body);
 	assert_string_equal(json_object_get_string_member(json_node_get_object(node), "action"),
 			    "start");
-	reply_clear(&r);
-	desired = desired_on_disk(f, "alpha");
+	http_test_reply_clear(&r);
+	desired = http_test_desired_on_disk(f, "alpha");
 	assert_string_equal(desired, "running");
 	g_clear_pointer(&desired, g_free);
 	{
 		g_autofree gchar *bearer = g_strconcat("Bearer ", f->token, NULL);
 		const gchar *auth[] = {"Authorization", bearer, NULL};
-		r = request(f, "POST", "/api/gateways/alpha/stop", auth);
+		r = http_test_request(f, "POST", "/api/gateways/alpha/stop", auth);
 	}
 	assert_int_equal(r.status, 200);
-	reply_clear(&r);
-	desired = desired_on_disk(f, "alpha");
+	http_test_reply_clear(&r);
+	desired = http_test_desired_on_disk(f, "alpha");
 	assert_string_equal(desired, "stopped");
 }
 
@@ -468,7 +281,7 @@ test_http_server_events(void **state)
 	const gchar *type;
 	Reply r;
 
-	serve(f, "127.0.0.1:0", FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	uri = g_strconcat(f->url, "api/events", NULL);
 	msg = soup_message_new("GET", uri);
 	soup_message_headers_replace(
@@ -487,10 +300,10 @@ test_http_server_events(void **state)
 	origin = g_strndup(f->url, strlen(f->url) - 1);
 	{
 		const gchar *auth[] = {HERMES_HTTP_TOKEN_HEADER, f->token, "Origin", origin, NULL};
-		r = request(f, "POST", "/api/gateways/alpha/start", auth);
+		r = http_test_request(f, "POST", "/api/gateways/alpha/start", auth);
 	}
 	assert_int_equal(r.status, 200);
-	reply_clear(&r);
+	http_test_reply_clear(&r);
 	events_wait_for(&e, "\"desired_state\":\"running\"");
 	assert_true(g_str_has_prefix(e.text->str, "event: gateway\ndata: {\"profile\":\"alpha\""));
 	/* closing the server ends the stream: the client sees the end */
@@ -523,19 +336,19 @@ test_http_server_read_only_public(void **state)
 	const gchar *none[] = {NULL};
 	Reply r;
 
-	serve(f, "127.0.0.1:0", TRUE);
-	r = request(f, "GET", "/api/gateways", none);
+	http_test_serve(f, "127.0.0.1:0", TRUE);
+	r = http_test_request(f, "GET", "/api/gateways", none);
 	assert_int_equal(r.status, 200);
-	reply_clear(&r);
-	r = request(f, "GET", "/api/gateways/alpha", none);
+	http_test_reply_clear(&r);
+	r = http_test_request(f, "GET", "/api/gateways/alpha", none);
 	assert_int_equal(r.status, 200);
-	reply_clear(&r);
-	r = request(f, "POST", "/api/gateways/alpha/start", none);
+	http_test_reply_clear(&r);
+	r = http_test_request(f, "POST", "/api/gateways/alpha/start", none);
 	assert_int_equal(r.status, 401);
-	reply_clear(&r);
-	r = request(f, "GET", "/api/gateways/alpha/log", none);
+	http_test_reply_clear(&r);
+	r = http_test_request(f, "GET", "/api/gateways/alpha/log", none);
 	assert_int_equal(r.status, 401);
-	reply_clear(&r);
+	http_test_reply_clear(&r);
 }
 
 /* unix:PATH: a 0600 socket, the same API over it */
@@ -551,7 +364,7 @@ test_http_server_unix_socket(void **state)
 	GStatBuf st;
 	Reply r;
 
-	serve(f, address, FALSE);
+	http_test_serve(f, address, FALSE);
 	assert_string_equal(f->url, address);
 	written = hermes_dashboard_address_read(f->root, NULL);
 	assert_string_equal(written, address);
@@ -559,16 +372,16 @@ test_http_server_unix_socket(void **state)
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0600);
 	g_clear_object(&f->session);
-	f->session = session_new(remote);
+	f->session = http_test_session_new(remote);
 	g_free(f->url);
 	f->url = g_strdup("http://localhost/");
 	auth[1] = f->token;
-	r = request(f, "GET", "/api/gateways", auth);
+	r = http_test_request(f, "GET", "/api/gateways", auth);
 	assert_int_equal(r.status, 200);
-	reply_clear(&r);
-	r = request(f, "POST", "/api/gateways/alpha/start", NULL);
+	http_test_reply_clear(&r);
+	r = http_test_request(f, "POST", "/api/gateways/alpha/start", NULL);
 	assert_int_equal(r.status, 401);
-	reply_clear(&r);
+	http_test_reply_clear(&r);
 	hermes_http_server_close(f->http);
 	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	assert_null(hermes_dashboard_address_read(f->root, NULL));
@@ -656,25 +469,6 @@ test_http_server_daemon_no_bus(void **state)
 	assert_null(hermes_dashboard_address_read(f->root, NULL));
 }
 
-static gint
-group_setup(void **state)
-{
-	hermes_test_init();
-	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(test_bus);
-	return 0;
-}
-
-static gint
-group_teardown(void **state)
-{
-	g_test_dbus_down(test_bus);
-	g_clear_object(&test_bus);
-	return 0;
-}
-
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
-
 int
 main(void)
 {
@@ -689,5 +483,5 @@ main(void)
 		T(test_http_server_daemon_no_bus),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, http_test_group_setup, http_test_group_teardown);
 }
