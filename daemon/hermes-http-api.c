@@ -10,6 +10,9 @@
  *   GET  /api/gateways/NAME               one member of its `gateways`
  *   POST /api/gateways/NAME/start|stop|restart
  *   GET  /api/gateways/NAME/log?n=N       the last N lines of its log
+ *   GET  /api/gateways/NAME/log?n=N&follow=1
+ *                                         those, then each new line, as Server-Sent
+ *                                         Events (hermes-http-log-stream.c)
  *
  * The rows are the status service's own (what the bus exports); an action
  * goes through its queue to HermesGatewayControl. Nothing is read or done
@@ -33,7 +36,13 @@ typedef struct {
 	HermesGatewayAction verb;
 } HermesHttpAction;
 
-static guint
+/**
+ * hermes_http_api_status_for:
+ * @error: why a request failed
+ *
+ * Returns: the HTTP status that says it
+ */
+guint
 hermes_http_api_status_for(const GError *error)
 {
 	if (error->domain != HERMES_ERROR)
@@ -144,6 +153,26 @@ hermes_http_api_act(HermesHttpServer *self,
 		self->service, verb, profile, hermes_http_action_done_cb, action);
 }
 
+/**
+ * hermes_http_api_log_line_json:
+ * @line: a line of a gateway's log
+ *
+ * Returns: (transfer full): `{"time_us": T, "stream": S, "text": TEXT}`, as
+ * in the snapshot's `lines` and in each `event: line` of a log stream
+ */
+JsonObject *
+hermes_http_api_log_line_json(const HermesLogLine *line)
+{
+	JsonObject *item = json_object_new();
+	if (line->time_us != HERMES_LOG_NO_TIME)
+		json_object_set_int_member(item, "time_us", line->time_us);
+	else
+		json_object_set_null_member(item, "time_us");
+	json_object_set_int_member(item, "stream", line->stream);
+	json_object_set_string_member(item, "text", line->text);
+	return item;
+}
+
 static JsonNode *
 hermes_http_api_log_json(const gchar *profile, GPtrArray *lines)
 {
@@ -152,17 +181,9 @@ hermes_http_api_log_json(const gchar *profile, GPtrArray *lines)
 	JsonArray *array = json_array_new();
 	json_node_take_object(node, obj);
 	json_object_set_string_member(obj, "profile", profile);
-	for (guint i = 0; i < lines->len; i++) {
-		HermesLogLine *line = g_ptr_array_index(lines, i);
-		JsonObject *item = json_object_new();
-		if (line->time_us != HERMES_LOG_NO_TIME)
-			json_object_set_int_member(item, "time_us", line->time_us);
-		else
-			json_object_set_null_member(item, "time_us");
-		json_object_set_int_member(item, "stream", line->stream);
-		json_object_set_string_member(item, "text", line->text);
-		json_array_add_object_element(array, item);
-	}
+	for (guint i = 0; i < lines->len; i++)
+		json_array_add_object_element(
+			array, hermes_http_api_log_line_json(g_ptr_array_index(lines, i)));
 	json_object_set_array_member(obj, "lines", array);
 	return node;
 }
@@ -180,6 +201,7 @@ hermes_http_api_log(HermesHttpServer *self,
 	g_autoptr(GPtrArray) lines = NULL;
 	g_autoptr(JsonNode) node = NULL;
 	const gchar *n_text = query != NULL ? g_hash_table_lookup(query, "n") : NULL;
+	const gchar *follow = query != NULL ? g_hash_table_lookup(query, "follow") : NULL;
 	guint64 n = HERMES_HTTP_LOG_DEFAULT_LINES;
 
 	if (!hermes_http_api_method(msg, "GET") ||
@@ -189,6 +211,14 @@ hermes_http_api_log(HermesHttpServer *self,
 	    !g_ascii_string_to_unsigned(n_text, 10, 1, HERMES_HTTP_LOG_MAX_LINES, &n, NULL)) {
 		hermes_http_server_reply_error(
 			msg, SOUP_STATUS_BAD_REQUEST, "n is a number of lines from 1 to 1000");
+		return;
+	}
+	if (follow != NULL && g_strcmp0(follow, "0") != 0 && g_strcmp0(follow, "1") != 0) {
+		hermes_http_server_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "follow is 0 or 1");
+		return;
+	}
+	if (g_strcmp0(follow, "1") == 0) {
+		hermes_http_log_stream_open(self, msg, profile, (guint)n);
 		return;
 	}
 	source = hermes_service_manager_get_log_source(manager, profile, &error);

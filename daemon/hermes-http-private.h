@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "hermes-http-server.h"
+#include "hermes-log-reader.h"
 #include "hermes-status-service.h"
 
 G_BEGIN_DECLS
@@ -20,10 +21,11 @@ struct _HermesHttpServer {
 	gchar *token;	      /* the credential of every action */
 	gchar *dashboard_dir; /* index.html, dashboard.js, dashboard.css */
 	gboolean read_only_public;
-	gchar *url;	       /* what it serves, without the token */
-	gchar *unix_path;      /* when it listens on a Unix socket */
-	GPtrArray *host_names; /* the Host headers it answers to, "" for any */
-	GPtrArray *streams;    /* HermesHttpStream: the open event streams */
+	gchar *url;		/* what it serves, without the token */
+	gchar *unix_path;	/* when it listens on a Unix socket */
+	GPtrArray *host_names;	/* the Host headers it answers to, "" for any */
+	GPtrArray *streams;	/* HermesHttpStream: the open event streams */
+	GPtrArray *log_streams; /* HermesHttpLogStream: the open log streams */
 	gulong changed_id;
 };
 
@@ -49,6 +51,10 @@ hermes_http_api_handle(HermesHttpServer *self,
 		       SoupServerMessage *msg,
 		       const gchar *path,
 		       GHashTable *query);
+guint
+hermes_http_api_status_for(const GError *error);
+JsonObject *
+hermes_http_api_log_line_json(const HermesLogLine *line);
 
 /* hermes-http-events.c: /api/events */
 void
@@ -57,5 +63,14 @@ void
 hermes_http_events_start(HermesHttpServer *self);
 void
 hermes_http_events_stop(HermesHttpServer *self);
+
+/* hermes-http-log-stream.c: /api/gateways/NAME/log?follow=1 */
+void
+hermes_http_log_stream_open(HermesHttpServer *self,
+			    SoupServerMessage *msg,
+			    const gchar *profile,
+			    guint n);
+void
+hermes_http_log_stream_stop(HermesHttpServer *self);
 
 G_END_DECLS

@@ -8,8 +8,8 @@
  * no build step) and a JSON API over the same HermesStatusService the bus
  * sees, with libsoup 3. This file listens (loopback TCP or a Unix socket),
  * routes and serves the page's files; who may do what is in
- * hermes-http-auth.c, the API in hermes-http-api.c and the live rows in
- * hermes-http-events.c.
+ * hermes-http-auth.c, the API in hermes-http-api.c, the live rows in
+ * hermes-http-events.c and the live logs in hermes-http-log-stream.c.
  */
 
 #include "config.h"
@@ -291,13 +291,14 @@ hermes_http_server_get_url(HermesHttpServer *self)
  * hermes_http_server_close:
  * @self: a #HermesHttpServer
  *
- * Ends the event streams, stops listening and forgets the address file.
+ * Ends the event and log streams, stops listening and forgets the address file.
  */
 void
 hermes_http_server_close(HermesHttpServer *self)
 {
 	g_return_if_fail(HERMES_IS_HTTP_SERVER(self));
 	hermes_http_events_stop(self);
+	hermes_http_log_stream_stop(self);
 	if (self->soup != NULL) {
 		soup_server_remove_handler(self->soup, NULL);
 		soup_server_disconnect(self->soup);
@@ -373,6 +374,7 @@ hermes_http_server_finalize(GObject *object)
 	g_free(self->dashboard_dir);
 	g_ptr_array_unref(self->host_names);
 	g_ptr_array_unref(self->streams);
+	g_ptr_array_unref(self->log_streams);
 	G_OBJECT_CLASS(hermes_http_server_parent_class)->finalize(object);
 }
 
@@ -389,4 +391,5 @@ hermes_http_server_init(HermesHttpServer *self)
 {
 	self->host_names = g_ptr_array_new_with_free_func(g_free);
 	self->streams = g_ptr_array_new();
+	self->log_streams = g_ptr_array_new();
 }
