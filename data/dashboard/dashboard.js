@@ -4,12 +4,14 @@
 // through fetch() (EventSource cannot send the token header). It starts
 // with a snapshot of every row and then carries each row the daemon draws
 // again, pushed when the supervisor reports a change; nothing here asks
-// again on a timer. Actions are POSTs with the token in X-Hermes-Token,
-// which is what the server checks against cross-site requests.
+// again on a timer. An open Log panel is a second stream of the same kind,
+// GET /api/gateways/NAME/log?follow=1 (the last lines, then each new one),
+// aborted when the panel closes. Actions are POSTs with the token in
+// X-Hermes-Token, which is what the server checks against cross-site requests.
 'use strict';
 
 const TOKEN_KEY = 'hermes-dashboard-token';
-const LOG_LINES = 50;
+const LOG_LINES = 50; // the most lines an open Log panel shows: the oldest go
 
 const rows = new Map(); // profile -> {row, logRow, data}
 let token = null;
@@ -123,7 +125,6 @@ function fill(entry, gw) {
   tr.classList.remove('flash');
   void tr.offsetWidth; // restart the highlight
   tr.classList.add('flash');
-  if (!entry.logRow.hidden) loadLog(profile);
 }
 
 function entryFor(profile) {
@@ -147,7 +148,8 @@ function entryFor(profile) {
   }
   tbody.insertBefore(row, before);
   tbody.insertBefore(logRow, before);
-  entry = { row, logRow, pre, data: null };
+  // log: the AbortController of the open panel's stream, null while it is closed
+  entry = { row, logRow, pre, data: null, log: null };
   rows.set(profile, entry);
   return entry;
 }
@@ -156,6 +158,7 @@ function show(profile, gw) {
   if (!gw) {
     const entry = rows.get(profile);
     if (entry) {
+      closeLog(entry);
       entry.row.remove();
       entry.logRow.remove();
       rows.delete(profile);
@@ -182,7 +185,8 @@ async function act(profile, action, b) {
   if (action === 'log') {
     const entry = rows.get(profile);
     entry.logRow.hidden = !entry.logRow.hidden;
-    if (!entry.logRow.hidden) loadLog(profile);
+    if (entry.logRow.hidden) closeLog(entry);
+    else openLog(profile, entry);
     return;
   }
   b.disabled = true;
@@ -202,37 +206,100 @@ async function act(profile, action, b) {
   }
 }
 
-async function loadLog(profile) {
-  const entry = rows.get(profile);
-  if (!entry) return;
-  try {
-    const r = await fetch(`/api/gateways/${encodeURIComponent(profile)}/log?n=${LOG_LINES}`, {
-      headers: headers(),
-      cache: 'no-store',
-    });
-    const body = await r.json();
-    if (!r.ok) {
-      entry.pre.textContent = body.error ? body.error.message : String(r.status);
-      return;
+// the events of a text/event-stream response, as they arrive, until it ends
+async function readEvents(r, onEvent) {
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length) onEvent(event, JSON.parse(data.join('\n')));
     }
-    entry.pre.textContent = body.lines.map((l) => {
-      const t = l.time_us ? new Date(l.time_us / 1000).toLocaleTimeString() + ' ' : '';
-      return t + l.text;
-    }).join('\n') || '(empty)';
-  } catch (e) {
-    entry.pre.textContent = String(e);
   }
 }
 
-function dispatch(block) {
-  let event = 'message';
-  const data = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+function logText(l) {
+  const t = l.time_us ? new Date(l.time_us / 1000).toLocaleTimeString() + ' ' : '';
+  return t + l.text + '\n';
+}
+
+// one line at the end of the panel, the oldest dropped past LOG_LINES; the
+// view stays at the bottom if it was there
+function logAppend(entry, text, cls) {
+  const pre = entry.pre;
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  if (pre.dataset.empty) {
+    pre.replaceChildren();
+    delete pre.dataset.empty;
   }
-  if (!data.length) return;
-  const payload = JSON.parse(data.join('\n'));
+  const span = document.createElement('span');
+  span.textContent = text;
+  if (cls) span.className = cls;
+  pre.appendChild(span);
+  while (pre.childElementCount > LOG_LINES) pre.firstElementChild.remove();
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+function logNote(entry, text) {
+  entry.pre.replaceChildren(document.createTextNode(text));
+  entry.pre.dataset.empty = '1';
+}
+
+function closeLog(entry) {
+  if (entry.log) entry.log.abort();
+  entry.log = null;
+}
+
+// the panel's stream: the last LOG_LINES lines, then each new one; a stream
+// that drops while the panel is open is opened again, after a pause
+async function openLog(profile, entry) {
+  closeLog(entry);
+  const control = new AbortController();
+  entry.log = control;
+  const url = `/api/gateways/${encodeURIComponent(profile)}/log?n=${LOG_LINES}&follow=1`;
+  for (let delay = 1000; entry.log === control; delay = Math.min(delay * 2, 30000)) {
+    let why = 'the log stream ended';
+    try {
+      logNote(entry, '(waiting for lines)');
+      const r = await fetch(url, { headers: headers(), cache: 'no-store', signal: control.signal });
+      if (!r.ok) {
+        const body = await r.json().catch(() => ({}));
+        const message = body.error ? body.error.message : `HTTP ${r.status}`;
+        // 503: too many streams open right now; any other refusal will not change
+        if (r.status !== 503) {
+          logNote(entry, message);
+          return;
+        }
+        why = message;
+      } else {
+        await readEvents(r, (event, payload) => {
+          if (event === 'line') logAppend(entry, logText(payload));
+          else if (event === 'end') why = payload.error ? payload.error.message : why;
+        });
+        delay = 1000;
+      }
+    } catch (e) {
+      if (control.signal.aborted) return;
+      why = String(e);
+    }
+    if (entry.log !== control) return;
+    logAppend(entry, `(${why}; reconnecting…)\n`, 'note');
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function dispatch(event, payload) {
   if (event === 'snapshot') snapshot(payload);
   else if (event === 'gateway') show(payload.profile, payload.gateway);
 }
@@ -247,18 +314,7 @@ async function follow() {
   }
   if (!r.ok) throw new Error(`events: HTTP ${r.status}`);
   setConnection('live', 'live');
-  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      dispatch(buffer.slice(0, end));
-      buffer = buffer.slice(end + 2);
-    }
-  }
+  await readEvents(r, dispatch);
   return true;
 }
 
@@ -278,3 +334,12 @@ async function main() {
 }
 
 document.addEventListener('DOMContentLoaded', main);
+// the log streams end with the page, not when the browser gets round to it
+window.addEventListener('pagehide', () => {
+  for (const entry of rows.values()) closeLog(entry);
+});
+// back from the browser's page cache: the panels left open read again
+window.addEventListener('pageshow', (e) => {
+  if (!e.persisted) return;
+  for (const [profile, entry] of rows) if (!entry.logRow.hidden) openLog(profile, entry);
+});

@@ -15,7 +15,10 @@
 //   - Start with the token starts it again (state file running, row up);
 //   - Restart with the token gives a new process (new pid, uptime from the
 //     new start, restarts as the JSON has them);
-//   - the log tail shows the gateway's log;
+//   - the log tail shows the gateway's log, and is live: a line written to
+//     the gateway's s6-log `current` shows in the open panel within 2 s,
+//     without a reload or another request; the panel keeps at most its 50
+//     newest lines; closing it ends its stream;
 //   - a screenshot is left in the build's meson-logs/.
 //
 // TAP on stdout, for meson. Environment: HERMES_TEST_HERMES, HERMES_TEST_SVCD,
@@ -82,6 +85,17 @@ function hermes(...args) {
     encoding: 'utf8',
     timeout: 60000,
   });
+}
+
+// a line as the gateway's s6-log writes it (`T`: local time, two spaces), to its `current`
+function appendLog(profile, texts) {
+  const pad = (v, w) => String(v).padStart(w, '0');
+  const d = new Date();
+  const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)} ` +
+    `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.` +
+    `${pad(d.getMilliseconds(), 3)}000000`;
+  const file = path.join(home, 'logs', 'gateways', profile, 'current');
+  fs.appendFileSync(file, texts.map((t) => `${stamp}  ${t}\n`).join(''));
 }
 
 function stateFile(profile) {
@@ -286,6 +300,54 @@ async function startAndRestart(page, url, token) {
   ok(noticeShown === '', 'Start and Restart leave no error notice', noticeShown);
 }
 
+// the open Log panel of demo follows its log: no reload, no request but its stream
+async function liveLog(page, url, requests) {
+  const pre = 'tr.gateway[data-profile="demo"] + tr.log pre';
+  const logText = () => page.$eval(pre, (e) => e.textContent);
+  const logRequests = () => requests.filter((r) => r.url.includes('/log')).map((r) => r.url);
+  const opened = logRequests();
+  ok(opened.length === 1 && opened[0].endsWith('/api/gateways/demo/log?n=50&follow=1'),
+    'the open Log reads one follow stream', JSON.stringify(opened));
+  const before = requests.length;
+  const fresh = `a line written after the panel opened ${Date.now()}`;
+  const t0 = Date.now();
+  appendLog('demo', [fresh]);
+  let latency = null;
+  try {
+    await waitFor('the new line in the panel', async () => (await logText()).includes(fresh), 2000);
+    latency = Date.now() - t0;
+  } catch (e) {
+    note(await logText());
+  }
+  ok(latency !== null && latency <= 2000, 'a new log line shows in the open panel within 2 s',
+    `latency ${latency}`);
+  note(`log line latency: ${latency} ms`);
+  ok(requests.length === before, 'without a reload or another request',
+    JSON.stringify(requests.slice(before)));
+  // a burst: the newest 50 lines stay, the oldest go
+  const burst = Array.from({ length: 60 }, (_, i) => `burst line ${i}`);
+  appendLog('demo', burst);
+  const shown = await waitFor('the burst in the panel', async () => {
+    const text = await logText();
+    return text.includes('burst line 59') ? text : null;
+  }, 5000).catch(() => null);
+  const lines = shown ? shown.split('\n').filter((l) => l !== '') : [];
+  ok(shown !== null && lines.length === 50 && lines[49].endsWith('burst line 59') &&
+    !/burst line 9$/m.test(shown) && !shown.includes(fresh),
+    'the panel keeps the newest 50 lines', shown);
+  // closing the panel ends its stream; opening it again reads the lines anew
+  await page.click('tr.gateway[data-profile="demo"] button[data-action="log"]');
+  const hidden = await page.$eval('tr.gateway[data-profile="demo"] + tr.log', (e) => e.hidden);
+  ok(hidden, 'Log again closes the panel');
+  await page.click('tr.gateway[data-profile="demo"] button[data-action="log"]');
+  const again = await waitFor('the panel open again', async () => {
+    const text = await logText();
+    return text.includes('burst line 59') ? text : null;
+  }, 10000).catch(() => null);
+  ok(again !== null && logRequests().length === 2, 'and Log opens it again with a new stream',
+    JSON.stringify(logRequests()));
+}
+
 async function main() {
   let browser = null;
   let svcd = null;
@@ -429,6 +491,7 @@ async function main() {
       return text.includes("profile 'demo'") ? text : null;
     }, 10000);
     ok(logText.includes('listening on 127.0.0.1:'), 'Log shows the gateway log', logText);
+    await liveLog(page, url, requests);
 
     const logs = path.join(env('HERMES_TEST_BUILD_ROOT'), 'meson-logs');
     fs.mkdirSync(logs, { recursive: true });
