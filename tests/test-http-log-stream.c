@@ -470,15 +470,18 @@ test_http_log_stream_reader_fails(void **state)
 	g_autoptr(Follow) s = NULL;
 	g_autofree gchar *current = g_build_filename(f->log_dir, "current", NULL);
 	g_autofree gchar *moved = g_build_filename(f->log_dir, "@400000006b161d042ecda40e.s", NULL);
+	g_autofree gchar *link_tmp = g_build_filename(f->log_dir, "processed", NULL);
 
 	log_append(f, "a line");
 	serve(f, FALSE);
 	s = follow_open(f, "/api/gateways/alpha/log?n=1&follow=1", f->token);
 	assert_int_equal(soup_message_get_status(s->msg), 200);
 	assert_true(follow_read_until(s, "\"text\":\"a line\"", LINE_WAIT_MS));
-	/* `current` rotated away and replaced by a link out of the directory: refused */
-	assert_int_equal(g_rename(current, moved), 0);
-	assert_int_equal(symlink("/etc/passwd", current), 0);
+	/* `current` rotated away and replaced by a link out of the directory: refused. In
+	 * one rename, so the reader never looks between (it would wait for a new file) */
+	assert_int_equal(link(current, moved), 0);
+	assert_int_equal(symlink("/etc/passwd", link_tmp), 0);
+	assert_int_equal(g_rename(link_tmp, current), 0);
 	(void)follow_read_until(s, NULL, 5000);
 	if (!s->eof || strstr(s->text->str, "event: end\ndata: {\"error\":{\"message\":") == NULL)
 		fail_msg("the stream did not end: '%s'", s->text->str);
