@@ -23,33 +23,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "hermes-http-server.h"
-#include "hermes-status-service.h"
-#include "hermes-svc.h"
-#include "hermes-test.h"
+#include "http-test.h"
 
 /* what the server holds open at once (HERMES_HTTP_LOG_STREAMS_MAX) */
 #define STREAMS_MAX 32
 /* how long a line may take from `current` to the client: the reader's 100 ms rate, and slack */
 #define LINE_WAIT_MS 3000
-
-static GTestDBus *test_bus = NULL;
-
-typedef struct {
-	gchar *tmp;
-	gchar *scandir;
-	gchar *root;
-	GPid svscan;
-	HermesContext *ctx;
-	HermesServiceManager *manager;
-	HermesStatusService *service;
-	GDBusConnection *server;
-	HermesHttpServer *http;
-	SoupSession *session;
-	gchar *url;
-	gchar *token;
-	gchar *log_dir; /* alpha's s6-log directory */
-} Fixture;
 
 /* one client of a log stream */
 typedef struct {
@@ -155,10 +134,25 @@ follow_read_until(Follow *s, const gchar *needle, guint ms)
 }
 
 /* a line as s6-log's `T` directive writes it: local time, two spaces, the text */
+/* alpha's s6-log directory, made (no s6-log runs for a gateway never started) */
+static gchar *
+log_dir(Fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesLogSource) source =
+		hermes_service_manager_get_log_source(f->manager, "alpha", &error);
+	gchar *dir;
+	hermes_assert_no_error(error);
+	dir = g_strdup(hermes_log_source_get_directory(source));
+	assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+	return dir;
+}
+
 static void
 log_append(Fixture *f, const gchar *text)
 {
-	g_autofree gchar *file = g_build_filename(f->log_dir, "current", NULL);
+	g_autofree gchar *dir = log_dir(f);
+	g_autofree gchar *file = g_build_filename(dir, "current", NULL);
 	g_autoptr(GDateTime) now = g_date_time_new_now_local();
 	g_autofree gchar *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
 	g_autofree gchar *line =
@@ -180,128 +174,6 @@ count_fds(void)
 	return n;
 }
 
-static void
-serve(Fixture *f, gboolean read_only_public)
-{
-	g_autoptr(GError) error = NULL;
-	f->http = hermes_http_server_new(f->service, f->root, NULL, read_only_public, &error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_http_server_listen(f->http, "127.0.0.1:0", &error));
-	hermes_assert_no_error(error);
-	f->url = g_strdup(hermes_http_server_get_url(f->http));
-	f->token = hermes_dashboard_token_read(f->root, &error);
-	hermes_assert_no_error(error);
-}
-
-static void
-fixture_manager(Fixture *f)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(HermesProfile) profile = NULL;
-	g_autoptr(HermesGatewaySpec) spec = NULL;
-	g_autoptr(HermesLogSource) source = NULL;
-
-	f->ctx = hermes_context_new();
-	hermes_context_setenv(
-		f->ctx, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
-	hermes_context_setenv(f->ctx, "HERMES_S6_SCANDIR", f->scandir);
-	hermes_context_setenv(f->ctx, "S6_PROFILE_GATEWAY_SCANDIR", NULL);
-	hermes_context_setenv(f->ctx, "HERMES_HOME", f->root);
-	hermes_context_setenv(f->ctx, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"));
-	hermes_context_setenv(
-		f->ctx, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"));
-	hermes_context_setenv(f->ctx, "HERMES_GATEWAY_USER", NULL);
-	f->manager = hermes_backend_loader_new_manager(f->ctx, "s6", &error);
-	hermes_assert_no_error(error);
-	/* one profile with a slot, not started: its log is what the test writes */
-	profile = hermes_profile_create(f->ctx, "alpha", &error);
-	hermes_assert_no_error(error);
-	spec = hermes_gateway_spec_new_default(f->ctx, "alpha", &error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_service_manager_register_gateway(
-		f->manager, spec, HERMES_REGISTER_FLAG_NONE, NULL, &error));
-	hermes_assert_no_error(error);
-	for (guint i = 0; i < 200; i++) {
-		g_autoptr(HermesGatewayStatus) status =
-			hermes_service_manager_get_status(f->manager, "alpha", NULL, NULL);
-		if (status != NULL &&
-		    hermes_gateway_status_get_state(status) != HERMES_GATEWAY_STATE_UNKNOWN)
-			break;
-		hermes_test_spin(20);
-	}
-	source = hermes_service_manager_get_log_source(f->manager, "alpha", &error);
-	hermes_assert_no_error(error);
-	f->log_dir = g_strdup(hermes_log_source_get_directory(source));
-	assert_int_equal(g_mkdir_with_parents(f->log_dir, 0700), 0);
-}
-
-static gint
-fixture_setup(void **state)
-{
-	Fixture *f = g_new0(Fixture, 1);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
-
-	f->tmp = hermes_test_mkdtemp();
-	f->scandir = g_build_filename(f->tmp, "scan", NULL);
-	f->root = g_build_filename(f->tmp, "home", NULL);
-	g_mkdir(f->scandir, 0755);
-	g_mkdir(f->root, 0755);
-	f->svscan = hermes_test_s6_start(f->scandir, f->root);
-	fixture_manager(f);
-	f->service = hermes_status_service_new(f->manager);
-	f->server = g_dbus_connection_new_for_address_sync(
-		g_test_dbus_get_bus_address(test_bus),
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL,
-		NULL,
-		&error);
-	hermes_assert_no_error(error);
-	assert_true(hermes_status_service_export(f->service, f->server, &error));
-	hermes_assert_no_error(error);
-	/* straight to the server, and room for more streams than the server allows */
-	f->session = soup_session_new_with_options("proxy-resolver",
-						   direct,
-						   "max-conns",
-						   2 * STREAMS_MAX + 8,
-						   "max-conns-per-host",
-						   2 * STREAMS_MAX + 8,
-						   NULL);
-	g_setenv(HERMES_HTTP_DASHBOARD_DIR_ENV, hermes_test_env("HERMES_TEST_DASHBOARD_DIR"), TRUE);
-	*state = f;
-	return 0;
-}
-
-static gint
-fixture_teardown(void **state)
-{
-	Fixture *f = *state;
-	g_clear_object(&f->session);
-	if (f->http != NULL)
-		hermes_http_server_close(f->http);
-	g_clear_object(&f->http);
-	/* the connections the server accepted go on the next iterations */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	g_clear_object(&f->service);
-	g_clear_object(&f->manager);
-	g_dbus_connection_close_sync(f->server, NULL, NULL);
-	g_clear_object(&f->server);
-	hermes_test_s6_stop(f->scandir, &f->svscan);
-	g_clear_object(&f->ctx);
-	hermes_test_rmtree(f->tmp);
-	g_free(f->tmp);
-	g_free(f->scandir);
-	g_free(f->root);
-	g_free(f->url);
-	g_free(f->token);
-	g_free(f->log_dir);
-	g_free(f);
-	hermes_test_check_logs();
-	return 0;
-}
-
 /* the last lines, then a new one as it is written, then the end when the server closes */
 static void
 test_http_log_stream_follow(void **state)
@@ -313,7 +185,7 @@ test_http_log_stream_follow(void **state)
 	log_append(f, "first line");
 	log_append(f, "second line");
 	log_append(f, "third line");
-	serve(f, FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	s = follow_open(f, "/api/gateways/alpha/log?n=2&follow=1", f->token);
 	assert_int_equal(soup_message_get_status(s->msg), 200);
 	type = soup_message_headers_get_content_type(soup_message_get_response_headers(s->msg),
@@ -353,7 +225,7 @@ test_http_log_stream_refusals(void **state)
 
 	log_append(f, "a secret line");
 	/* even with --http-read-only-public */
-	serve(f, TRUE);
+	http_test_serve(f, "127.0.0.1:0", TRUE);
 	for (guint i = 0; i < 2; i++) {
 		g_autoptr(Follow) s = follow_open(f,
 						  "/api/gateways/alpha/log?follow=1",
@@ -389,7 +261,7 @@ test_http_log_stream_cap(void **state)
 	g_autoptr(GPtrArray) open = g_ptr_array_new_with_free_func((GDestroyNotify)follow_free);
 
 	log_append(f, "a line");
-	serve(f, FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	for (guint i = 0; i < STREAMS_MAX; i++) {
 		Follow *s = follow_open(f, "/api/gateways/alpha/log?n=1&follow=1", f->token);
 		g_ptr_array_add(open, s);
@@ -428,7 +300,7 @@ test_http_log_stream_cycles(void **state)
 	guint before;
 
 	log_append(f, "a line");
-	serve(f, FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	/* one cycle first: what libsoup keeps for good (its own sources) is in the count */
 	{
 		g_autoptr(Follow) s =
@@ -468,12 +340,13 @@ test_http_log_stream_reader_fails(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(Follow) s = NULL;
-	g_autofree gchar *current = g_build_filename(f->log_dir, "current", NULL);
-	g_autofree gchar *moved = g_build_filename(f->log_dir, "@400000006b161d042ecda40e.s", NULL);
-	g_autofree gchar *link_tmp = g_build_filename(f->log_dir, "processed", NULL);
+	g_autofree gchar *dir = log_dir(f);
+	g_autofree gchar *current = g_build_filename(dir, "current", NULL);
+	g_autofree gchar *moved = g_build_filename(dir, "@400000006b161d042ecda40e.s", NULL);
+	g_autofree gchar *link_tmp = g_build_filename(dir, "processed", NULL);
 
 	log_append(f, "a line");
-	serve(f, FALSE);
+	http_test_serve(f, "127.0.0.1:0", FALSE);
 	s = follow_open(f, "/api/gateways/alpha/log?n=1&follow=1", f->token);
 	assert_int_equal(soup_message_get_status(s->msg), 200);
 	assert_true(follow_read_until(s, "\"text\":\"a line\"", LINE_WAIT_MS));
@@ -488,35 +361,37 @@ test_http_log_stream_reader_fails(void **state)
 	assert_null(strstr(s->text->str, "root:"));
 }
 
+/* the web door's fixture, with a client allowed more streams than the server */
 static gint
-group_setup(void **state)
+setup(void **state)
 {
-	hermes_test_init();
-	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(test_bus);
+	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
+	Fixture *f;
+	http_test_fixture_setup(state);
+	f = *state;
+	g_object_unref(f->session);
+	f->session = soup_session_new_with_options("proxy-resolver",
+						   direct,
+						   "max-conns",
+						   2 * STREAMS_MAX + 8,
+						   "max-conns-per-host",
+						   2 * STREAMS_MAX + 8,
+						   NULL);
 	return 0;
 }
 
-static gint
-group_teardown(void **state)
-{
-	g_test_dbus_down(test_bus);
-	g_clear_object(&test_bus);
-	return 0;
-}
-
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+#define LT(fn) cmocka_unit_test_setup_teardown(fn, setup, http_test_fixture_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_http_log_stream_follow),
-		T(test_http_log_stream_refusals),
-		T(test_http_log_stream_cap),
-		T(test_http_log_stream_cycles),
-		T(test_http_log_stream_reader_fails),
+		LT(test_http_log_stream_follow),
+		LT(test_http_log_stream_refusals),
+		LT(test_http_log_stream_cap),
+		LT(test_http_log_stream_cycles),
+		LT(test_http_log_stream_reader_fails),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, http_test_group_setup, http_test_group_teardown);
 }
