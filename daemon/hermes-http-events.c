@@ -9,36 +9,54 @@
  * carries one `event: gateway` per row the status service draws again
  * (`{"profile": NAME, "gateway": ROW}`, ROW null when the row went away).
  * The status service follows the backend's gateway-changed signal; this
- * follows the service's report-changed. Nothing here has a timer.
+ * follows the service's report-changed. Nothing here has a timer. The
+ * transport (a body that does not accumulate, a client that closed seen at
+ * once, a slow one cut off past HERMES_HTTP_EVENTS_MAX_QUEUED) is
+ * hermes-http-sse.c; a page whose stream ends opens a new one.
  */
 
 #include "config.h"
 
 #include "hermes-http-private.h"
+#include "hermes-http-sse.h"
+
+/* room for the snapshot of a large home and the changes that follow it */
+#define HERMES_HTTP_EVENTS_MAX_QUEUED (4 * 1024 * 1024)
 
 typedef struct {
+	HermesHttpSse sse;
 	HermesHttpServer *self; /* not a reference: the server ends every stream first */
-	SoupServerMessage *msg;
-	gulong finished_id;
 } HermesHttpStream;
 
 static void
 hermes_http_stream_free(HermesHttpStream *stream)
 {
-	g_clear_signal_handler(&stream->finished_id, stream->msg);
-	g_object_unref(stream->msg);
+	hermes_http_sse_clear(&stream->sse);
 	g_free(stream);
 }
 
+/* a client that cannot keep up is cut off: the page reconnects and gets a snapshot */
 static void
 hermes_http_stream_send(HermesHttpStream *stream, const gchar *event, JsonNode *node)
 {
-	g_autofree gchar *data = json_to_string(node, FALSE);
-	g_autofree gchar *text = g_strdup_printf("event: %s\ndata: %s\n\n", event, data);
-	gsize length = strlen(text);
-	SoupMessageBody *body = soup_server_message_get_response_body(stream->msg);
-	soup_message_body_append(body, SOUP_MEMORY_TAKE, g_steal_pointer(&text), length);
-	soup_server_message_unpause(stream->msg);
+	if (!hermes_http_sse_send(&stream->sse, event, node))
+		hermes_http_sse_end(&stream->sse, NULL, NULL);
+}
+
+static void
+hermes_http_stream_hung_up(gpointer owner)
+{
+	HermesHttpStream *stream = owner;
+	hermes_http_sse_end(&stream->sse, NULL, NULL);
+}
+
+/* the client went away (or the stream was ended): forget it */
+static void
+hermes_http_stream_finished(gpointer owner)
+{
+	HermesHttpStream *stream = owner;
+	g_ptr_array_remove_fast(stream->self->streams, stream);
+	hermes_http_stream_free(stream);
 }
 
 static JsonNode *
@@ -49,16 +67,6 @@ hermes_http_events_snapshot(HermesHttpServer *self)
 	return hermes_gateway_report_list_to_json(hermes_service_manager_get_name(manager),
 						  hermes_service_manager_get_mode(manager),
 						  reports);
-}
-
-/* the client went away (or the stream was ended): forget it */
-static void
-hermes_http_stream_finished_cb(SoupServerMessage *msg, gpointer user_data)
-{
-	HermesHttpStream *stream = user_data;
-	HermesHttpServer *self = stream->self;
-	g_ptr_array_remove_fast(self->streams, stream);
-	hermes_http_stream_free(stream);
 }
 
 /**
@@ -83,15 +91,14 @@ hermes_http_events_handle(HermesHttpServer *self, SoupServerMessage *msg)
 	}
 	if (!hermes_http_server_authorize(self, msg, HERMES_HTTP_ACCESS_READ))
 		return;
-	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
-	soup_message_headers_replace(headers, "Content-Type", "text/event-stream; charset=utf-8");
-	soup_message_headers_replace(headers, "Cache-Control", "no-store");
-	soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
 	stream = g_new0(HermesHttpStream, 1);
 	stream->self = self;
-	stream->msg = g_object_ref(msg);
-	stream->finished_id = g_signal_connect(
-		msg, "finished", G_CALLBACK(hermes_http_stream_finished_cb), stream);
+	hermes_http_sse_start(&stream->sse,
+			      msg,
+			      HERMES_HTTP_EVENTS_MAX_QUEUED,
+			      hermes_http_stream_hung_up,
+			      hermes_http_stream_finished,
+			      stream);
 	g_ptr_array_add(self->streams, stream);
 	snapshot = hermes_http_events_snapshot(self);
 	hermes_http_stream_send(stream, "snapshot", snapshot);
@@ -151,8 +158,7 @@ hermes_http_events_stop(HermesHttpServer *self)
 	g_clear_signal_handler(&self->changed_id, self->service);
 	while (self->streams->len > 0) {
 		HermesHttpStream *stream = g_ptr_array_steal_index_fast(self->streams, 0);
-		soup_message_body_complete(soup_server_message_get_response_body(stream->msg));
-		soup_server_message_unpause(stream->msg);
+		hermes_http_sse_end(&stream->sse, NULL, NULL);
 		hermes_http_stream_free(stream);
 	}
 }

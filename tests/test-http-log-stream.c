@@ -12,7 +12,8 @@
  * open stream gets 503; a closed client frees its stream and its reader
  * (40 open+close cycles, then one more stream still works, and the
  * daemon holds no more descriptors than before); closing the server ends
- * each stream with `event: end`, as does a reader that fails.
+ * each stream with `event: end`, as does a reader that fails. /api/events,
+ * on the same transport, lets a closed client go at once too.
  */
 
 #include "config.h"
@@ -334,6 +335,36 @@ test_http_log_stream_cycles(void **state)
 		fail_msg("%u descriptors before the cycles, %u after", before, count_fds());
 }
 
+/*
+ * /api/events shares the transport (daemon/hermes-http-sse.c): a client that
+ * closed is let go at once, not at the next row change (none comes here), so
+ * forty pages opened and closed leave the daemon no descriptor
+ */
+static void
+test_http_events_closed_clients_dropped(void **state)
+{
+	Fixture *f = *state;
+	guint before;
+
+	http_test_serve(f, "127.0.0.1:0", FALSE);
+	{
+		g_autoptr(Follow) s = follow_open(f, "/api/events", f->token);
+		assert_true(follow_read_until(s, "event: snapshot", LINE_WAIT_MS));
+	}
+	hermes_test_spin(100);
+	before = count_fds();
+	for (guint i = 0; i < STREAMS_MAX + 8; i++) {
+		g_autoptr(Follow) s = follow_open(f, "/api/events", f->token);
+		if (soup_message_get_status(s->msg) != 200)
+			fail_msg("cycle %u: %u", i, soup_message_get_status(s->msg));
+		assert_true(follow_read_until(s, "event: snapshot", LINE_WAIT_MS));
+		hermes_test_spin(10);
+	}
+	hermes_test_spin(100);
+	if (count_fds() > before + 2)
+		fail_msg("%u descriptors before the cycles, %u after", before, count_fds());
+}
+
 /* a reader that fails ends its stream with `event: end` and why */
 static void
 test_http_log_stream_reader_fails(void **state)
@@ -391,6 +422,7 @@ main(void)
 		LT(test_http_log_stream_cap),
 		LT(test_http_log_stream_cycles),
 		LT(test_http_log_stream_reader_fails),
+		LT(test_http_events_closed_clients_dropped),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, http_test_group_setup, http_test_group_teardown);
