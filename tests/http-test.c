@@ -5,9 +5,9 @@
 
 /* the web door's test fixture: see http-test.h */
 
-#include <glib/gstdio.h>
-
 #include "http-test.h"
+
+#include <glib/gstdio.h>
 
 static GTestDBus *test_bus = NULL;
 
