@@ -279,6 +279,9 @@ test_faults_kill_gateway(void **state)
 	assert_true(pid > 0);
 	assert_string_equal(raw_of(before, "s6.supervisor"), "running");
 	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+	/* a SIGKILLed process runs until the kernel schedules its exit: a status read
+	 * before that truly says up, and the truth check after it would not hold */
+	assert_true(hermes_platform_wait_exit(pid, 5000, NULL));
 	after = wait_for(f, "demo", is_up_other_pid, &pid, "up again with a new pid");
 	assert_false(hermes_platform_process_alive(pid));
 	assert_int_equal(run(f, "-p", "demo", "gateway", "health"), 0);
