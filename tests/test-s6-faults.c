@@ -664,12 +664,19 @@ test_faults_enospc_breaker_parks(void **state)
 	assert_true(hermes_service_manager_register_gateway(manager, spec, 0, NULL, &error));
 	hermes_assert_no_error(error);
 	{
-		/* supervised before the disk fills, so s6 itself has what it needs */
+		/* supervised before the disk fills, so s6 itself has what it needs: a
+		 * supervisor, and its first supervise/status (under load it may start
+		 * well before it writes it, and could not write it on a full disk) */
 		g_autofree gchar *dir = slot(f, "crash");
+		g_autofree gchar *status_file = g_build_filename(dir, "supervise", "status", NULL);
+		GStatBuf st = {0};
 		deadline = g_get_monotonic_time() + WAIT_US;
-		while (supervisor_of(dir) == 0 && g_get_monotonic_time() < deadline)
+		while ((supervisor_of(dir) == 0 || g_stat(status_file, &st) != 0 ||
+			st.st_size < 35) &&
+		       g_get_monotonic_time() < deadline)
 			g_usleep(20000);
 		assert_true(supervisor_of(dir) > 0);
+		assert_true(st.st_size >= 35);
 	}
 	hermes_test_fill_disk(f->scandir);
 	/* it dies at once; s6 says 'u' first, so the start itself succeeds */
