@@ -465,6 +465,10 @@ fixture_setup(void **state)
 	f->envp = g_environ_setenv(
 		f->envp, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
 	f->envp = g_environ_setenv(f->envp, "HERMES_SERVICE_MANAGER", "systemd", TRUE);
+	/* what a unit runs is this build's hermes, also when hermes-svcd renders it:
+	 * never an installed copy (the main job installs one before the tests) */
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_CLI_PATH", hermes_test_env("HERMES_TEST_HERMES"), TRUE);
 	*state = f;
 	return 0;
 }

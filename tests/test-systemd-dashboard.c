@@ -95,6 +95,16 @@ web_start(Fixture *f, Web *web)
 	return proc;
 }
 
+/* a request that must be answered @status; the body says why when it is not */
+static void
+web_expect(Web *web, const gchar *method, const gchar *path, guint status)
+{
+	g_autofree gchar *body = NULL;
+	guint got = web_call(web, method, path, &body);
+	if (got != status)
+		fail_msg("%s %s: %u, not %u: %s", method, path, got, status, body);
+}
+
 static gboolean
 row_state_is(Web *web, const gchar *profile, const gchar *state)
 {
@@ -129,14 +139,14 @@ test_systemd_dashboard_api(void **state)
 	/* no token: refused, and nothing changes */
 	g_free(web.token);
 	web.token = g_strdup("0");
-	assert_int_equal(web_call(&web, "POST", "/api/gateways/demo/stop", NULL), 401);
+	web_expect(&web, "POST", "/api/gateways/demo/stop", 401);
 	assert_unit_state(f, unit, "active", NULL);
 	g_clear_pointer(&web.token, g_free);
 	run(f, "dashboard", "url");
 	web.token = g_strdup(strstr(f->out, "#token=") + strlen("#token="));
 	g_strchomp(web.token);
 	/* Stop: systemd stops the unit, the intent is recorded, the row says down */
-	assert_int_equal(web_call(&web, "POST", "/api/gateways/demo/stop", NULL), 200);
+	web_expect(&web, "POST", "/api/gateways/demo/stop", 200);
 	assert_unit_state(f, unit, "inactive", NULL);
 	for (guint i = 0; i < 250 && !row_state_is(&web, "demo", "down"); i++)
 		g_usleep(20 * 1000);
@@ -148,10 +158,10 @@ test_systemd_dashboard_api(void **state)
 		hermes_assert_str_contains(text, "\"desired_state\":\"stopped\"");
 	}
 	/* Start, then Restart: a new MainPID each time */
-	assert_int_equal(web_call(&web, "POST", "/api/gateways/demo/start", NULL), 200);
+	web_expect(&web, "POST", "/api/gateways/demo/start", 200);
 	assert_unit_state(f, unit, "active", NULL);
 	pid = service_u32(f, unit, "MainPID");
-	assert_int_equal(web_call(&web, "POST", "/api/gateways/demo/restart", NULL), 200);
+	web_expect(&web, "POST", "/api/gateways/demo/restart", 200);
 	pid2 = service_u32(f, unit, "MainPID");
 	assert_true(pid2 > 0 && pid2 != pid);
 

@@ -66,6 +66,13 @@ hermes_log_journal_open(HermesLogReader *self, GError **error)
 	}
 	/* a message is a line: the same cap as for files */
 	sd->set_data_threshold(journal, HERMES_LOG_MAX_LINE + sizeof("MESSAGE="));
+	/*
+	 * The watch first, before anything is read: what journald appends is seen
+	 * only once sd_journal_process() has run after a wake-up of this fd, and a
+	 * change made before the fd existed wakes nobody. Made later (at -f), an
+	 * entry written between the tail and the watch waited for the next one.
+	 */
+	sd->get_fd(journal);
 	self->journal = journal;
 	return TRUE;
 }
@@ -170,6 +177,8 @@ hermes_log_journal_follow(HermesLogReader *self, GError **error)
 		return FALSE;
 	}
 	self->journal_source = g_unix_fd_add(fd, G_IO_IN, hermes_log_journal_ready_cb, self);
+	/* what was appended since the journal was opened, before waiting for more */
+	sd->process(self->journal);
 	hermes_log_journal_drain(self);
 	return TRUE;
 }
