@@ -8,6 +8,7 @@
 #include "http-test.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 
 static GTestDBus *test_bus = NULL;
 
@@ -194,4 +195,46 @@ http_test_group_teardown(void **state)
 	g_test_dbus_down(test_bus);
 	g_clear_object(&test_bus);
 	return 0;
+}
+
+/* hermes-svcd as a container without a bus runs it, over this fixture's home and tree */
+GSubprocessLauncher *
+http_test_svcd_launcher(Fixture *f, GSubprocessFlags flags)
+{
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+	g_subprocess_launcher_setenv(launcher, "HERMES_HOME", f->root, TRUE);
+	g_subprocess_launcher_setenv(launcher, "HERMES_S6_SCANDIR", f->scandir, TRUE);
+	g_subprocess_launcher_setenv(launcher, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	g_subprocess_launcher_setenv(
+		launcher, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
+	g_subprocess_launcher_setenv(
+		launcher, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), TRUE);
+	g_subprocess_launcher_unsetenv(launcher, "DBUS_SESSION_BUS_ADDRESS");
+	return launcher;
+}
+
+/* the address a daemon recorded for the home once it serves (10 s at most) */
+gchar *
+http_test_svcd_address(Fixture *f)
+{
+	gchar *address = NULL;
+	for (guint i = 0; i < 500 && address == NULL; i++) {
+		address = hermes_dashboard_address_read(f->root, NULL);
+		if (address == NULL)
+			hermes_test_spin(20);
+	}
+	assert_non_null(address);
+	return address;
+}
+
+/* SIGTERM ends a daemon cleanly: exit 0 */
+void
+http_test_svcd_stop(GSubprocess *proc)
+{
+	g_autoptr(GError) error = NULL;
+	g_subprocess_send_signal(proc, SIGTERM);
+	assert_true(g_subprocess_wait(proc, NULL, &error));
+	hermes_assert_no_error(error);
+	assert_true(g_subprocess_get_if_exited(proc));
+	assert_int_equal(g_subprocess_get_exit_status(proc), 0);
 }

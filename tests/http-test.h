@@ -56,6 +56,12 @@ gchar *
 http_test_desired_on_disk(Fixture *f, const gchar *profile);
 void
 http_test_serve(Fixture *f, const gchar *address, gboolean read_only_public);
+GSubprocessLauncher *
+http_test_svcd_launcher(Fixture *f, GSubprocessFlags flags);
+gchar *
+http_test_svcd_address(Fixture *f);
+void
+http_test_svcd_stop(GSubprocess *proc);
 gint
 http_test_fixture_setup(void **state);
 gint

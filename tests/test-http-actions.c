@@ -221,19 +221,11 @@ test_http_actions_loopback_daemon(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GSubprocessLauncher) launcher =
-		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+		http_test_svcd_launcher(f, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_autoptr(GSubprocess) proc = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *address = NULL;
 
-	g_subprocess_launcher_setenv(launcher, "HERMES_HOME", f->root, TRUE);
-	g_subprocess_launcher_setenv(launcher, "HERMES_S6_SCANDIR", f->scandir, TRUE);
-	g_subprocess_launcher_setenv(launcher, "HERMES_SERVICE_MANAGER", "s6", TRUE);
-	g_subprocess_launcher_setenv(
-		launcher, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
-	g_subprocess_launcher_setenv(
-		launcher, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), TRUE);
-	g_subprocess_launcher_unsetenv(launcher, "DBUS_SESSION_BUS_ADDRESS");
 	proc = g_subprocess_launcher_spawn(launcher,
 					   &error,
 					   hermes_test_env("HERMES_TEST_SVCD"),
@@ -242,16 +234,9 @@ test_http_actions_loopback_daemon(void **state)
 					   ":0",
 					   NULL);
 	hermes_assert_no_error(error);
-	for (guint i = 0; i < 500 && address == NULL; i++) {
-		address = hermes_dashboard_address_read(f->root, NULL);
-		if (address == NULL)
-			hermes_test_spin(20);
-	}
-	assert_non_null(address);
+	address = http_test_svcd_address(f);
 	assert_loopback_only(address);
-	g_subprocess_send_signal(proc, SIGTERM);
-	assert_true(g_subprocess_wait(proc, NULL, &error));
-	assert_int_equal(g_subprocess_get_exit_status(proc), 0);
+	http_test_svcd_stop(proc);
 }
 
 /* `hermes dashboard url [--json]`: its exit status, stdout and stderr */

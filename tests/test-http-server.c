@@ -416,7 +416,7 @@ test_http_server_daemon_no_bus(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GSubprocessLauncher) launcher =
-		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE);
+		http_test_svcd_launcher(f, G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_autoptr(GSubprocess) proc = NULL;
 	g_autoptr(GSubprocess) usage = NULL;
 	g_autoptr(GError) error = NULL;
@@ -426,14 +426,6 @@ test_http_server_daemon_no_bus(void **state)
 	g_autoptr(SoupMessage) msg = NULL;
 	g_autoptr(GBytes) body = NULL;
 
-	g_subprocess_launcher_setenv(launcher, "HERMES_HOME", f->root, TRUE);
-	g_subprocess_launcher_setenv(launcher, "HERMES_S6_SCANDIR", f->scandir, TRUE);
-	g_subprocess_launcher_setenv(launcher, "HERMES_SERVICE_MANAGER", "s6", TRUE);
-	g_subprocess_launcher_setenv(
-		launcher, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
-	g_subprocess_launcher_setenv(
-		launcher, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), TRUE);
-	g_subprocess_launcher_unsetenv(launcher, "DBUS_SESSION_BUS_ADDRESS");
 	usage = g_subprocess_launcher_spawn(
 		launcher, &error, hermes_test_env("HERMES_TEST_SVCD"), "--no-bus", NULL);
 	hermes_assert_no_error(error);
@@ -447,12 +439,7 @@ test_http_server_daemon_no_bus(void **state)
 					   "127.0.0.1:0",
 					   NULL);
 	hermes_assert_no_error(error);
-	for (guint i = 0; i < 500 && address == NULL; i++) {
-		address = hermes_dashboard_address_read(f->root, NULL);
-		if (address == NULL)
-			hermes_test_spin(20);
-	}
-	assert_non_null(address);
+	address = http_test_svcd_address(f);
 	token = hermes_dashboard_token_read(f->root, &error);
 	hermes_assert_no_error(error);
 	uri = g_strconcat(address, "api/gateways/alpha", NULL);
@@ -462,10 +449,7 @@ test_http_server_daemon_no_bus(void **state)
 	body = soup_session_send_and_read(f->session, msg, NULL, &error);
 	hermes_assert_no_error(error);
 	assert_int_equal(soup_message_get_status(msg), 200);
-	g_subprocess_send_signal(proc, SIGTERM);
-	assert_true(g_subprocess_wait(proc, NULL, &error));
-	assert_true(g_subprocess_get_if_exited(proc));
-	assert_int_equal(g_subprocess_get_exit_status(proc), 0);
+	http_test_svcd_stop(proc);
 	assert_null(hermes_dashboard_address_read(f->root, NULL));
 }
 
