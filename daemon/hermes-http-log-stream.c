@@ -52,12 +52,16 @@ hermes_http_log_stream_free(HermesHttpLogStream *stream)
 static void
 hermes_http_log_stream_end(HermesHttpLogStream *stream, const gchar *message)
 {
-	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
-	JsonObject *obj = json_object_new();
-	JsonObject *error = json_object_new();
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj;
+	JsonObject *error;
 
+	/* ended already (the reader failed, the server closes before the client read it) */
 	if (stream->sse.ended)
 		return;
+	node = json_node_new(JSON_NODE_OBJECT);
+	obj = json_object_new();
+	error = json_object_new();
 	/* the reader says no more; it is dropped with the stream, not inside its own signal */
 	g_clear_signal_handler(&stream->line_id, stream->reader);
 	g_clear_signal_handler(&stream->failed_id, stream->reader);
