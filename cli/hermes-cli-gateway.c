@@ -302,18 +302,24 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 static gint
 hermes_cli_gateway_start(HermesCli *cli, gchar **args, GError **error)
 {
+	if (cli->cluster)
+		return hermes_cli_cluster_gateway(cli, "start", error);
 	return hermes_cli_gateway_run_action(cli, HERMES_GATEWAY_ACTION_START, "Started", error);
 }
 
 static gint
 hermes_cli_gateway_stop(HermesCli *cli, gchar **args, GError **error)
 {
+	if (cli->cluster)
+		return hermes_cli_cluster_gateway(cli, "stop", error);
 	return hermes_cli_gateway_run_action(cli, HERMES_GATEWAY_ACTION_STOP, "Stopped", error);
 }
 
 static gint
 hermes_cli_gateway_restart(HermesCli *cli, gchar **args, GError **error)
 {
+	if (cli->cluster)
+		return hermes_cli_cluster_gateway(cli, "restart", error);
 	return hermes_cli_gateway_run_action(
 		cli, HERMES_GATEWAY_ACTION_RESTART, "Restarted", error);
 }
@@ -329,19 +335,22 @@ const HermesCliCommand hermes_cli_gateway_commands[] = {
 	 NULL,
 	 0,
 	 "Start the gateway of a profile",
-	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT | HERMES_CLI_OPT_CLUSTER |
+		 HERMES_CLI_OPT_ENDPOINTS,
 	 hermes_cli_gateway_start},
 	{"stop",
 	 NULL,
 	 0,
 	 "Stop the gateway of a profile",
-	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT | HERMES_CLI_OPT_CLUSTER |
+		 HERMES_CLI_OPT_ENDPOINTS,
 	 hermes_cli_gateway_stop},
 	{"restart",
 	 NULL,
 	 0,
 	 "Restart the gateway of a profile (starts a stopped one)",
-	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_FORCE | HERMES_CLI_OPT_WAIT | HERMES_CLI_OPT_CLUSTER |
+		 HERMES_CLI_OPT_ENDPOINTS,
 	 hermes_cli_gateway_restart},
 	{"status",
 	 NULL,

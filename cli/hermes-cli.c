@@ -40,6 +40,10 @@ static const HermesCliGroup hermes_cli_groups[] = {
 	 "Show where the web dashboard of hermes-svcd is",
 	 hermes_cli_dashboard_commands,
 	 NULL},
+	{"cluster",
+	 "Run gateways across machines on an etcd cluster",
+	 hermes_cli_cluster_commands,
+	 NULL},
 	{"status", "Show every registered gateway", NULL, &hermes_cli_status_command},
 	{"backends",
 	 "List backend plugins and the one chosen here",
@@ -306,6 +310,7 @@ hermes_cli_run_command(HermesCli *cli,
 			{NULL}};
 		g_option_context_add_main_entries(octx, wait, NULL);
 	}
+	hermes_cli_cluster_add_options(octx, cli, cmd->options);
 	if (!g_option_context_parse(octx, &argc, &argv, &error))
 		return hermes_cli_usage_error(error->message, hint);
 	if (version) {
@@ -442,5 +447,6 @@ hermes_cli_main(int argc, char **argv)
 	g_free(cli.profile);
 	g_free(cli.backend);
 	g_free(cli.since);
+	g_free(cli.endpoints);
 	return ret;
 }

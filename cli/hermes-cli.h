@@ -19,6 +19,7 @@ typedef enum {
 	HERMES_EXIT_NOT_SUPPORTED = 5,
 	HERMES_EXIT_USAGE = 64,
 	HERMES_EXIT_DATA = 65,
+	HERMES_EXIT_NO_CLUSTER = 68, /* sysexits' EX_NOHOST: the etcd cluster cannot be reached */
 	HERMES_EXIT_UNAVAILABLE = 69,
 	HERMES_EXIT_PERMISSION = 77,
 	HERMES_EXIT_CONFIG =
@@ -37,13 +38,15 @@ typedef struct {
 	gboolean dry_run;
 	gboolean start_now;
 	gboolean enable;
-	gboolean dbus;	 /* --dbus: read the status from hermes-svcd */
-	gboolean system; /* --system: the system-wide scope of systemd/launchd */
-	gboolean follow; /* gateway logs -f */
-	gint lines;	 /* gateway logs -n, G_MININT when not given */
-	gchar *since;	 /* gateway logs --since */
-	gboolean force;	 /* --force: a named profile's own gateway while multiplexing */
-	guint wait_ms;	 /* gateway start|stop|restart --wait[=SECONDS], 0 without */
+	gboolean dbus;	  /* --dbus: read the status from hermes-svcd */
+	gboolean system;  /* --system: the system-wide scope of systemd/launchd */
+	gboolean follow;  /* gateway logs -f */
+	gint lines;	  /* gateway logs -n, G_MININT when not given */
+	gchar *since;	  /* gateway logs --since */
+	gboolean force;	  /* --force: a named profile's own gateway while multiplexing */
+	guint wait_ms;	  /* gateway start|stop|restart --wait[=SECONDS], 0 without */
+	gboolean cluster; /* gateway start|stop|restart --cluster: the intent goes to etcd */
+	gchar *endpoints; /* --endpoints, NULL for $HERMES_ETCD_ENDPOINTS */
 } HermesCli;
 
 /* `--wait` without a value */
@@ -61,6 +64,8 @@ typedef enum {
 	HERMES_CLI_OPT_LOGS = 1 << 6,
 	HERMES_CLI_OPT_FORCE = 1 << 7,
 	HERMES_CLI_OPT_WAIT = 1 << 8,
+	HERMES_CLI_OPT_ENDPOINTS = 1 << 9, /* --endpoints */
+	HERMES_CLI_OPT_CLUSTER = 1 << 10,  /* --cluster, with --endpoints */
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);
@@ -76,6 +81,20 @@ typedef struct {
 
 gint
 hermes_cli_exit_code(const GError *error);
+void
+hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOptions options);
+gint
+hermes_cli_cluster_gateway(HermesCli *cli, const gchar *action, GError **error);
+extern const HermesCliCommand hermes_cli_cluster_commands[];
+
+/* the cluster module's one entry (cli/cluster/): @command is a cluster
+ * command or `gateway-start`, `gateway-stop`, `gateway-restart` */
+typedef gint (*HermesCliClusterRun)(HermesCli *cli,
+				    const gchar *command,
+				    gchar **args,
+				    GError **error);
+#define HERMES_CLI_CLUSTER_MODULE "libhermes-cli-cluster.so"
+#define HERMES_CLI_CLUSTER_ENTRY  "hermes_cli_cluster_module_run"
 gint
 hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error);
 gint

@@ -165,7 +165,7 @@ def run_help(env, *args):
 
 CASES = [
     ("hermes pro", ["profile"]),
-    ("hermes ", ["backends", "boot", "dashboard", "doctor", "gateway", "profile", "status", "supervisor"]),
+    ("hermes ", ["backends", "boot", "cluster", "dashboard", "doctor", "gateway", "profile", "status", "supervisor"]),
     ("hermes profile ", ["create", "delete", "list"]),
     ("hermes gateway st", ["start", "status", "stop"]),
     ("hermes gateway re", ["render", "restart"]),

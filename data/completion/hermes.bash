@@ -21,7 +21,7 @@ _hermes()
 		mapfile -t COMPREPLY < <(compgen -W "s6 systemd launchd windows" -- "$cur")
 		return
 		;;
-	-n | --lines | --since)
+	-n | --lines | --since | --endpoints)
 		return
 		;;
 	esac
@@ -29,7 +29,7 @@ _hermes()
 	local group="" command="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-p | --profile | --backend | -n | --lines | --since) ((i++)) ;;
+		-p | --profile | --backend | -n | --lines | --since | --endpoints) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $group ]]; then
@@ -44,7 +44,7 @@ _hermes()
 	local opts="--profile --backend --json --system --help"
 	local words_now
 	if [[ -z $group ]]; then
-		words_now="profile gateway supervisor boot status backends doctor dashboard --version $opts"
+		words_now="profile gateway supervisor boot status backends doctor dashboard cluster --version $opts"
 	elif [[ -z $command ]]; then
 		case $group in
 		profile) words_now="create delete list" ;;
@@ -52,6 +52,7 @@ _hermes()
 		boot) words_now="reconcile" ;;
 		supervisor) words_now="start stop status" ;;
 		dashboard) words_now="url" ;;
+		cluster) words_now="status drain undrain move" ;;
 		status) words_now="--dbus $opts" ;;
 		*) words_now="$opts" ;;
 		esac
@@ -60,7 +61,8 @@ _hermes()
 		profile/delete) words_now="$(_hermes_profiles) --yes $opts" ;;
 		gateway/run) words_now="--replace --no-supervise $opts" ;;
 		gateway/logs) words_now="--follow --lines --since --all $opts" ;;
-		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait $opts" ;;
+		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait --cluster --endpoints $opts" ;;
+		cluster/*) words_now="--endpoints $opts" ;;
 		gateway/status | gateway/health) words_now="--all $opts" ;;
 		gateway/install) words_now="--start --enable --dry-run $opts" ;;
 		boot/reconcile) words_now="--dry-run $opts" ;;

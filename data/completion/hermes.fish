@@ -18,7 +18,7 @@ function __hermes_words
             continue
         end
         switch $t
-            case -p --profile --backend -n --lines --since
+            case -p --profile --backend -n --lines --since --endpoints
                 set skip 1
             case '-*'
             case '*'
@@ -67,6 +67,7 @@ complete -c hermes -n __hermes_needs_group -a status -d 'Show every registered g
 complete -c hermes -n __hermes_needs_group -a backends -d 'List backend plugins and the one chosen here'
 complete -c hermes -n __hermes_needs_group -a doctor -d 'Check the setup and say how to fix what fails'
 complete -c hermes -n __hermes_needs_group -a dashboard -d 'The web dashboard of hermes-svcd'
+complete -c hermes -n __hermes_needs_group -a cluster -d 'Run gateways across machines on an etcd cluster'
 
 # profile
 complete -c hermes -n '__hermes_in profile' -a create -d 'Create a profile'
@@ -110,3 +111,12 @@ complete -c hermes -n '__hermes_in boot reconcile' -l dry-run -d 'Say what would
 # status, dashboard
 complete -c hermes -n '__hermes_in status' -l dbus -d 'Ask hermes-svcd on D-Bus instead of the backend'
 complete -c hermes -n '__hermes_in dashboard' -a url -d "Print the dashboard's address with its token"
+
+# cluster
+complete -c hermes -n '__hermes_in cluster' -a status -d "Show each node, its lease and each gateway's node"
+complete -c hermes -n '__hermes_in cluster' -a drain -d 'Move every gateway off NODE and place none there'
+complete -c hermes -n '__hermes_in cluster' -a undrain -d 'Let NODE take gateways again'
+complete -c hermes -n '__hermes_in cluster' -a move -d "Run PROFILE's gateway on NODE"
+complete -c hermes -n '__hermes_in cluster status drain undrain move' -l endpoints -x -d "The etcd cluster's client URLs"
+complete -c hermes -n '__hermes_in gateway start stop restart' -l cluster -d 'Record the intent in the etcd cluster; a node agent acts on it'
+complete -c hermes -n '__hermes_in gateway start stop restart' -l endpoints -x -d "The etcd cluster's client URLs"

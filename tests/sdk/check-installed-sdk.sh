@@ -28,6 +28,7 @@ for f in \
   bin/hermes-svcd include/hermes-svc-1/hermes-dashboard-token.h \
   share/hermes-svc-1/dashboard/index.html share/hermes-svc-1/dashboard/dashboard.js \
   share/hermes-svc-1/dashboard/dashboard.css \
+  lib/hermes-svc-1/libhermes-cli.so lib/hermes-svc-1/libhermes-cli-cluster.so \
   lib/hermes-svc-1/backends/libhermes-backend-s6.so \
   lib/hermes-svc-1/backends/libhermes-backend-systemd.so \
   lib/hermes-svc-1/backends/libhermes-backend-launchd.so \
@@ -61,3 +62,12 @@ echo "$out" | grep -q "$prefix/lib/hermes-svc-1/backends/libhermes-backend-s6.so
 out=$("$prefix/bin/hermes" --backend demo -p demo gateway status)
 echo "$out" | grep -q '^demo  *unknown' || fail "status through the demo backend: $out"
 echo "ok: installed hermes loads and drives the third-party backend"
+
+# the cluster module is found beside the installed CLI module: an unreachable
+# cluster is its own exit code (68), not "no cluster support" (5)
+set +e
+"$prefix/bin/hermes" cluster status --endpoints http://127.0.0.1:1 >/dev/null 2>"$work/cluster.err"
+code=$?
+set -e
+[ "$code" = 68 ] || fail "installed hermes cluster status exits $code: $(cat "$work/cluster.err")"
+echo "ok: installed hermes loads its cluster module"

@@ -1,0 +1,216 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The cluster module of `hermes` (loaded by cli/hermes-cli-cluster.c on
+ * first use): parses nothing (the CLI did), calls the cluster's core
+ * (core/cluster/), renders. One entry point, hermes_cli_cluster_module_run().
+ */
+
+#include "config.h"
+
+#include <gmodule.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hermes-cli.h"
+#include "hermes-cluster.h"
+
+G_MODULE_EXPORT gint
+hermes_cli_cluster_module_run(HermesCli *cli, const gchar *command, gchar **args, GError **error);
+
+static const gchar *
+hermes_cli_cluster_node_state(const HermesClusterNode *node)
+{
+	if (!node->alive)
+		return "down";
+	return node->drained ? "drained" : "up";
+}
+
+static void
+hermes_cli_cluster_print_json(HermesCluster *cluster, HermesClusterView *view)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree gchar *text = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "endpoints");
+	json_builder_add_string_value(
+		b, hermes_etcd_client_get_endpoints(hermes_cluster_get_client(cluster)));
+	json_builder_set_member_name(b, "prefix");
+	json_builder_add_string_value(b, hermes_cluster_get_prefix(cluster));
+	json_builder_set_member_name(b, "revision");
+	json_builder_add_int_value(b, view->revision);
+	json_builder_set_member_name(b, "nodes");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < view->nodes->len; i++) {
+		const HermesClusterNode *node = g_ptr_array_index(view->nodes, i);
+		g_autofree gchar *lease = g_strdup_printf("%" G_GINT64_MODIFIER "x", node->lease);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, node->name);
+		json_builder_set_member_name(b, "state");
+		json_builder_add_string_value(b, hermes_cli_cluster_node_state(node));
+		json_builder_set_member_name(b, "gateways");
+		json_builder_add_int_value(b, node->owned);
+		json_builder_set_member_name(b, "capacity");
+		json_builder_add_int_value(b, node->capacity);
+		json_builder_set_member_name(b, "lease");
+		if (node->alive)
+			json_builder_add_string_value(b, lease);
+		else
+			json_builder_add_null_value(b);
+		json_builder_set_member_name(b, "lease_remaining_s");
+		json_builder_add_int_value(b, node->alive ? node->lease_remaining_s : -1);
+		json_builder_set_member_name(b, "lease_granted_s");
+		json_builder_add_int_value(b, node->lease_granted_s);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "gateways");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < view->profiles->len; i++) {
+		const HermesClusterProfile *profile = g_ptr_array_index(view->profiles, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "profile");
+		json_builder_add_string_value(b, profile->name);
+		json_builder_set_member_name(b, "desired_state");
+		json_builder_add_string_value(b, profile->desired);
+		json_builder_set_member_name(b, "generation");
+		json_builder_add_int_value(b, profile->generation);
+		json_builder_set_member_name(b, "node");
+		json_builder_add_string_value(b, profile->owner);
+		json_builder_set_member_name(b, "placement");
+		json_builder_add_string_value(b, profile->placement);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	text = json_to_string(root, TRUE);
+	g_print("%s\n", text);
+}
+
+static void
+hermes_cli_cluster_print_table(HermesCluster *cluster, HermesClusterView *view)
+{
+	g_print("Cluster: %s (prefix %s, revision %" G_GINT64_FORMAT ")\n\n",
+		hermes_etcd_client_get_endpoints(hermes_cluster_get_client(cluster)),
+		hermes_cluster_get_prefix(cluster),
+		view->revision);
+	g_print("%-24s %-8s %8s %8s  %s\n", "NODE", "STATE", "GATEWAYS", "CAPACITY", "LEASE");
+	for (guint i = 0; i < view->nodes->len; i++) {
+		const HermesClusterNode *node = g_ptr_array_index(view->nodes, i);
+		g_autofree gchar *capacity =
+			node->capacity > 0 ? g_strdup_printf("%" G_GINT64_FORMAT, node->capacity)
+					   : g_strdup("-");
+		g_autofree gchar *lease =
+			node->alive ? g_strdup_printf("%" G_GINT64_FORMAT "s of %" G_GINT64_FORMAT
+						      "s left",
+						      node->lease_remaining_s,
+						      node->lease_granted_s)
+				    : g_strdup("-");
+		g_print("%-24s %-8s %8u %8s  %s\n",
+			node->name,
+			hermes_cli_cluster_node_state(node),
+			node->owned,
+			capacity,
+			lease);
+	}
+	if (view->nodes->len == 0)
+		g_print("(no node agent has registered)\n");
+	g_print("\n%-24s %-8s %-24s %s\n", "GATEWAY", "DESIRED", "NODE", "MOVE TO");
+	for (guint i = 0; i < view->profiles->len; i++) {
+		const HermesClusterProfile *profile = g_ptr_array_index(view->profiles, i);
+		g_print("%-24s %-8s %-24s %s\n",
+			profile->name,
+			profile->desired != NULL ? profile->desired : "-",
+			profile->owner != NULL ? profile->owner : "-",
+			profile->placement != NULL ? profile->placement : "-");
+	}
+	if (view->profiles->len == 0)
+		g_print("(none: `hermes -p NAME gateway start --cluster` adds one)\n");
+}
+
+static gint
+hermes_cli_cluster_module_status(HermesCli *cli, HermesCluster *cluster, GError **error)
+{
+	g_autoptr(HermesClusterView) view = hermes_cluster_read(cluster, error);
+	if (view == NULL)
+		return HERMES_EXIT_FAILED;
+	if (cli->json)
+		hermes_cli_cluster_print_json(cluster, view);
+	else
+		hermes_cli_cluster_print_table(cluster, view);
+	return HERMES_EXIT_OK;
+}
+
+static gint
+hermes_cli_cluster_module_gateway(HermesCluster *cluster,
+				  const gchar *action,
+				  const gchar *profile,
+				  GError **error)
+{
+	gboolean stop = g_str_equal(action, "stop");
+	if (!hermes_cluster_set_desired(cluster,
+					profile,
+					stop ? "stopped" : "running",
+					g_str_equal(action, "restart"),
+					error))
+		return HERMES_EXIT_FAILED;
+	g_print("Gateway '%s' is wanted %s in the cluster; its node agent %s it\n",
+		profile,
+		stop ? "stopped" : "running",
+		stop ? "stops" : (g_str_equal(action, "restart") ? "restarts" : "starts"));
+	return HERMES_EXIT_OK;
+}
+
+/**
+ * hermes_cli_cluster_module_run:
+ * @cli: the CLI, options parsed
+ * @command: `status`, `drain`, `undrain`, `move`, `gateway-start`,
+ *   `gateway-stop` or `gateway-restart`
+ * @args: the command's arguments, checked in number
+ * @error: return location for a #GError
+ *
+ * Returns: the exit code; an unreachable cluster is
+ *   %HERMES_ERROR_SUPERVISOR_UNAVAILABLE in @error
+ */
+G_MODULE_EXPORT gint
+hermes_cli_cluster_module_run(HermesCli *cli, const gchar *command, gchar **args, GError **error)
+{
+	g_autoptr(HermesCluster) cluster = hermes_cluster_new(cli->ctx, cli->endpoints, error);
+
+	if (cluster == NULL)
+		return HERMES_EXIT_USAGE;
+	if (g_str_equal(command, "status"))
+		return hermes_cli_cluster_module_status(cli, cluster, error);
+	if (g_str_has_prefix(command, "gateway-"))
+		return hermes_cli_cluster_module_gateway(
+			cluster, command + strlen("gateway-"), args[0], error);
+	if (g_str_equal(command, "drain") || g_str_equal(command, "undrain")) {
+		gboolean drain = g_str_equal(command, "drain");
+		if (!hermes_cluster_set_drained(cluster, args[0], drain, error))
+			return HERMES_EXIT_FAILED;
+		g_print("Node '%s' %s\n",
+			args[0],
+			drain ? "is drained: no gateway is placed there, its gateways move off"
+			      : "takes gateways again");
+		return HERMES_EXIT_OK;
+	}
+	if (g_str_equal(command, "move")) {
+		if (!hermes_cluster_move(cluster, args[0], args[1], error))
+			return HERMES_EXIT_FAILED;
+		g_print("Gateway '%s' moves to node '%s'\n", args[0], args[1]);
+		return HERMES_EXIT_OK;
+	}
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_NOT_SUPPORTED,
+		    "no cluster command '%s'",
+		    command);
+	return HERMES_EXIT_NOT_SUPPORTED;
+}

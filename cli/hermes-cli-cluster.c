@@ -1,0 +1,217 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * `hermes cluster …` and `gateway start|stop|restart --cluster`: the
+ * commands and options are declared here, the work is done by the cluster
+ * module (libhermes-cli-cluster.so, cli/cluster/), loaded from this
+ * module's own directory on first use. The module links libsoup and what
+ * it maps (krb5, sqlite, psl, nghttp2); loading it for every `hermes`
+ * command would cost each of them several milliseconds.
+ */
+
+#include "config.h"
+
+#include <dlfcn.h>
+#include <gmodule.h>
+
+#include "hermes-cli.h"
+
+/* --endpoints given twice: the last one wins, the first is not leaked */
+static gboolean
+hermes_cli_cluster_endpoints_cb(const gchar *option_name,
+				const gchar *value,
+				gpointer data,
+				GError **error)
+{
+	HermesCli *cli = data;
+	g_free(cli->endpoints);
+	cli->endpoints = g_strdup(value);
+	return TRUE;
+}
+
+void
+hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOptions options)
+{
+	const GOptionEntry endpoints[] = {
+		{"endpoints",
+		 0,
+		 0,
+		 G_OPTION_ARG_CALLBACK,
+		 (gpointer)hermes_cli_cluster_endpoints_cb,
+		 "The etcd cluster's client URLs (default: $HERMES_ETCD_ENDPOINTS)",
+		 "URL[,URL…]"},
+		{NULL}};
+	const GOptionEntry cluster[] = {
+		{"cluster",
+		 0,
+		 0,
+		 G_OPTION_ARG_NONE,
+		 &cli->cluster,
+		 "Record the intent in the etcd cluster; a node agent acts on it",
+		 NULL},
+		{NULL}};
+
+	if (options & HERMES_CLI_OPT_ENDPOINTS)
+		g_option_context_add_main_entries(octx, endpoints, NULL);
+	if (options & HERMES_CLI_OPT_CLUSTER)
+		g_option_context_add_main_entries(octx, cluster, NULL);
+}
+
+/* the module beside this one: the build directory, or $libdir/hermes-svc-1/ */
+static HermesCliClusterRun
+hermes_cli_cluster_load(GError **error)
+{
+	static GModule *module = NULL;
+	gpointer entry = NULL;
+	Dl_info info = {0};
+
+	if (module == NULL) {
+		g_autofree gchar *dir = NULL;
+		g_autofree gchar *path = NULL;
+		if (dladdr((gpointer)hermes_cli_cluster_load, &info) == 0 ||
+		    info.dli_fname == NULL) {
+			g_set_error_literal(error,
+					    HERMES_ERROR,
+					    HERMES_ERROR_NOT_SUPPORTED,
+					    "cannot tell where the hermes CLI module is");
+			return NULL;
+		}
+		dir = g_path_get_dirname(info.dli_fname);
+		path = g_build_filename(dir, HERMES_CLI_CLUSTER_MODULE, NULL);
+		module = g_module_open(path, G_MODULE_BIND_LOCAL);
+		if (module == NULL) {
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_NOT_SUPPORTED,
+				    "this hermes has no cluster support: %s",
+				    g_module_error());
+			return NULL;
+		}
+		/* its GTypes stay registered: it is never unloaded */
+		g_module_make_resident(module);
+	}
+	if (!g_module_symbol(module, HERMES_CLI_CLUSTER_ENTRY, &entry) || entry == NULL) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_NOT_SUPPORTED,
+			    "the cluster module has no %s",
+			    HERMES_CLI_CLUSTER_ENTRY);
+		return NULL;
+	}
+	return (HermesCliClusterRun)entry;
+}
+
+/* the module's answer; an unreachable cluster has its own exit code */
+static gint
+hermes_cli_cluster_run(HermesCli *cli, const gchar *command, gchar **args, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	HermesCliClusterRun run = hermes_cli_cluster_load(error);
+	gint ret;
+
+	if (run == NULL)
+		return HERMES_EXIT_NOT_SUPPORTED;
+	ret = run(cli, command, args, &error_local);
+	g_clear_pointer(&cli->endpoints, g_free);
+	if (error_local == NULL)
+		return ret;
+	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE)) {
+		(void)hermes_cli_fail(g_steal_pointer(&error_local));
+		return HERMES_EXIT_NO_CLUSTER;
+	}
+	g_propagate_error(error, g_steal_pointer(&error_local));
+	return HERMES_EXIT_FAILED;
+}
+
+/**
+ * hermes_cli_cluster_gateway:
+ * @cli: the CLI, with --cluster given
+ * @action: `start`, `stop` or `restart`
+ * @error: return location for a #GError
+ *
+ * Returns: the exit code
+ */
+gint
+hermes_cli_cluster_gateway(HermesCli *cli, const gchar *action, GError **error)
+{
+	g_autofree gchar *command = g_strconcat("gateway-", action, NULL);
+	g_autofree gchar *profile = NULL;
+	gchar *args[] = {NULL, NULL};
+
+	if (cli->all || cli->force || cli->wait_ms > 0) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "--cluster records one profile's intent: it takes no --all, "
+				    "--force or --wait");
+		return HERMES_EXIT_USAGE;
+	}
+	/* the profile lives on storage every node reaches: it must exist to be started */
+	if (g_strcmp0(action, "stop") == 0)
+		profile = hermes_cli_profile_name(cli);
+	else
+		profile = hermes_cli_gateway_target(cli, error);
+	if (profile == NULL)
+		return HERMES_EXIT_FAILED;
+	args[0] = profile;
+	return hermes_cli_cluster_run(cli, command, args, error);
+}
+
+static gint
+hermes_cli_cluster_status(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_cluster_run(cli, "status", args, error);
+}
+
+static gint
+hermes_cli_cluster_drain(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_cluster_run(cli, "drain", args, error);
+}
+
+static gint
+hermes_cli_cluster_undrain(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_cluster_run(cli, "undrain", args, error);
+}
+
+static gint
+hermes_cli_cluster_move(HermesCli *cli, gchar **args, GError **error)
+{
+	g_autofree gchar *profile = hermes_profile_name_normalize(args[0], error);
+	gchar *normalized[] = {profile, args[1], NULL};
+	if (profile == NULL)
+		return HERMES_EXIT_USAGE;
+	return hermes_cli_cluster_run(cli, "move", normalized, error);
+}
+
+const HermesCliCommand hermes_cli_cluster_commands[] = {
+	{"status",
+	 NULL,
+	 0,
+	 "Show each node, its lease and each gateway's node",
+	 HERMES_CLI_OPT_ENDPOINTS,
+	 hermes_cli_cluster_status},
+	{"drain",
+	 "NODE",
+	 1,
+	 "Move every gateway off NODE and place none there",
+	 HERMES_CLI_OPT_ENDPOINTS,
+	 hermes_cli_cluster_drain},
+	{"undrain",
+	 "NODE",
+	 1,
+	 "Let NODE take gateways again",
+	 HERMES_CLI_OPT_ENDPOINTS,
+	 hermes_cli_cluster_undrain},
+	{"move",
+	 "PROFILE NODE",
+	 2,
+	 "Run PROFILE's gateway on NODE",
+	 HERMES_CLI_OPT_ENDPOINTS,
+	 hermes_cli_cluster_move},
+	{NULL},
+};

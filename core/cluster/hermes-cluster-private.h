@@ -1,0 +1,23 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include "hermes-cluster.h"
+
+G_BEGIN_DECLS
+
+gchar *
+hermes_cluster_now_text(void);
+JsonObject *
+hermes_cluster_parse_value(const gchar *value);
+gchar *
+hermes_cluster_value_text(JsonObject *object);
+HermesClusterNode *
+hermes_cluster_view_find_node(HermesClusterView *view, const gchar *name);
+HermesClusterProfile *
+hermes_cluster_view_find_profile(HermesClusterView *view, const gchar *name);
+
+G_END_DECLS

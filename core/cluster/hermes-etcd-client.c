@@ -1,0 +1,675 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * A client of etcd v3 through its JSON gateway (POST /v3/... on every
+ * member's client URL), over libsoup 3: the gateway is part of every etcd
+ * since 3.3, needs no generated gRPC code, and libsoup already serves the
+ * dashboard, so the cluster adds no new kind of dependency. Synchronous:
+ * each call is a bounded request for a door that waits for its answer (the
+ * CLI); the node agent drives the same requests from its own thread.
+ *
+ * No call hangs: one endpoint gets HERMES_ETCD_ENDPOINT_TIMEOUT_S to
+ * connect and answer, the whole call HERMES_ETCD_CALL_TIMEOUT_MS over every
+ * endpoint, and a member that cannot serve (unreachable, no leader, 5xx) is
+ * left for the next. The member that answered last is asked first next time.
+ * Never through a proxy: the cluster is on the operator's own network.
+ */
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "hermes-error.h"
+#include "hermes-etcd-client.h"
+#include "hermes-safe-file.h"
+
+/* more endpoints than any cluster has members */
+#define HERMES_ETCD_MAX_ENDPOINTS 16
+
+struct _HermesEtcdClient {
+	GObject parent_instance;
+	SoupSession *session;
+	gchar *endpoints_text;
+	GPtrArray *endpoints; /* "scheme://host:port", no trailing slash */
+	guint current;
+	gchar *user;
+	gchar *password;
+	gchar *token;
+	GTlsCertificate *client_cert;
+};
+
+G_DEFINE_TYPE(HermesEtcdClient, hermes_etcd_client, G_TYPE_OBJECT)
+
+static void
+hermes_etcd_client_finalize(GObject *object)
+{
+	HermesEtcdClient *self = HERMES_ETCD_CLIENT(object);
+	g_clear_object(&self->session);
+	g_clear_object(&self->client_cert);
+	g_free(self->endpoints_text);
+	g_ptr_array_unref(self->endpoints);
+	g_free(self->user);
+	if (self->password != NULL)
+		memset(self->password, 0, strlen(self->password));
+	g_free(self->password);
+	g_free(self->token);
+	G_OBJECT_CLASS(hermes_etcd_client_parent_class)->finalize(object);
+}
+
+static void
+hermes_etcd_client_class_init(HermesEtcdClientClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = hermes_etcd_client_finalize;
+}
+
+static void
+hermes_etcd_client_init(HermesEtcdClient *self)
+{
+	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
+	self->endpoints = g_ptr_array_new_with_free_func(g_free);
+	self->session = soup_session_new_with_options("proxy-resolver",
+						      direct,
+						      "timeout",
+						      HERMES_ETCD_ENDPOINT_TIMEOUT_S,
+						      "user-agent",
+						      "hermes-svc",
+						      NULL);
+}
+
+/* one client URL: http(s)://host:port, nothing else */
+static gchar *
+hermes_etcd_client_check_endpoint(const gchar *text, GError **error)
+{
+	g_autoptr(GUri) uri = NULL;
+	const gchar *scheme;
+	const gchar *path;
+
+	uri = g_uri_parse(text, G_URI_FLAGS_NONE, NULL);
+	scheme = uri != NULL ? g_uri_get_scheme(uri) : NULL;
+	path = uri != NULL ? g_uri_get_path(uri) : NULL;
+	if (uri == NULL || (g_strcmp0(scheme, "http") != 0 && g_strcmp0(scheme, "https") != 0) ||
+	    g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0' ||
+	    g_uri_get_userinfo(uri) != NULL || g_uri_get_query(uri) != NULL ||
+	    g_uri_get_fragment(uri) != NULL || (path[0] != '\0' && g_strcmp0(path, "/") != 0)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "'%s' is not an etcd client URL: give http://HOST:PORT or "
+			    "https://HOST:PORT",
+			    text);
+		return NULL;
+	}
+	return g_uri_join(G_URI_FLAGS_NONE,
+			  scheme,
+			  NULL,
+			  g_uri_get_host(uri),
+			  g_uri_get_port(uri),
+			  "",
+			  NULL,
+			  NULL);
+}
+
+/**
+ * hermes_etcd_client_new:
+ * @endpoints: client URLs of the cluster's members, separated by commas
+ * @error: return location for a #GError
+ *
+ * Connects to nothing yet: the first call does.
+ *
+ * Returns: (transfer full): a client, or %NULL with %HERMES_ERROR_INVALID_ARGUMENT
+ */
+HermesEtcdClient *
+hermes_etcd_client_new(const gchar *endpoints, GError **error)
+{
+	g_autoptr(HermesEtcdClient) self = g_object_new(HERMES_TYPE_ETCD_CLIENT, NULL);
+	g_auto(GStrv) parts = g_strsplit(endpoints != NULL ? endpoints : "", ",", -1);
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		gchar *url;
+		g_strstrip(parts[i]);
+		if (parts[i][0] == '\0')
+			continue;
+		url = hermes_etcd_client_check_endpoint(parts[i], error);
+		if (url == NULL)
+			return NULL;
+		g_ptr_array_add(self->endpoints, url);
+	}
+	if (self->endpoints->len == 0 || self->endpoints->len > HERMES_ETCD_MAX_ENDPOINTS) {
+		g_set_error(
+			error,
+			HERMES_ERROR,
+			HERMES_ERROR_INVALID_ARGUMENT,
+			"give from 1 to %d etcd endpoints (--endpoints or HERMES_ETCD_ENDPOINTS)",
+			HERMES_ETCD_MAX_ENDPOINTS);
+		return NULL;
+	}
+	g_ptr_array_add(self->endpoints, NULL);
+	self->endpoints_text = g_strjoinv(",", (gchar **)self->endpoints->pdata);
+	g_ptr_array_set_size(self->endpoints, self->endpoints->len - 1);
+	return g_steal_pointer(&self);
+}
+
+/**
+ * hermes_etcd_client_get_endpoints:
+ * @self: a client
+ *
+ * Returns: the endpoints as checked, separated by commas
+ */
+const gchar *
+hermes_etcd_client_get_endpoints(HermesEtcdClient *self)
+{
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), NULL);
+	return self->endpoints_text;
+}
+
+/**
+ * hermes_etcd_client_set_auth:
+ * @self: a client
+ * @user: an etcd user
+ * @password: its password
+ * @error: return location for a #GError
+ *
+ * Authenticates before the first call (and again when etcd says the token
+ * expired) and sends the token with every request.
+ *
+ * Returns: %TRUE
+ */
+gboolean
+hermes_etcd_client_set_auth(HermesEtcdClient *self,
+			    const gchar *user,
+			    const gchar *password,
+			    GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	if (user == NULL || user[0] == '\0' || password == NULL) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_ARGUMENT,
+				    "an etcd user needs a name and a password");
+		return FALSE;
+	}
+	g_free(self->user);
+	g_free(self->password);
+	g_clear_pointer(&self->token, g_free);
+	self->user = g_strdup(user);
+	self->password = g_strdup(password);
+	return TRUE;
+}
+
+/**
+ * hermes_etcd_client_set_tls:
+ * @self: a client
+ * @ca_file: (nullable): the CA that signed the members' certificates (PEM)
+ * @cert_file: (nullable): this client's certificate (PEM), for members that ask for one
+ * @key_file: (nullable): its private key (PEM); %NULL when @cert_file holds it
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE, or %FALSE when a file cannot be read or is not PEM
+ */
+gboolean
+hermes_etcd_client_set_tls(HermesEtcdClient *self,
+			   const gchar *ca_file,
+			   const gchar *cert_file,
+			   const gchar *key_file,
+			   GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	if (ca_file != NULL) {
+		g_autoptr(GTlsDatabase) db = g_tls_file_database_new(ca_file, error);
+		if (db == NULL) {
+			g_prefix_error(error, "the etcd CA %s: ", ca_file);
+			hermes_error_convert(error);
+			return FALSE;
+		}
+		soup_session_set_tls_database(self->session, db);
+	}
+	if (cert_file != NULL) {
+		GTlsCertificate *cert =
+			key_file != NULL
+				? g_tls_certificate_new_from_files(cert_file, key_file, error)
+				: g_tls_certificate_new_from_file(cert_file, error);
+		if (cert == NULL) {
+			g_prefix_error(error, "the etcd client certificate %s: ", cert_file);
+			hermes_error_convert(error);
+			return FALSE;
+		}
+		g_clear_object(&self->client_cert);
+		self->client_cert = cert;
+	}
+	return TRUE;
+}
+
+/* one request to one member: the answer (etcd's refusal as an error), or
+ * %NULL with @unreachable set when the member could not serve it */
+static JsonObject *
+hermes_etcd_client_post(HermesEtcdClient *self,
+			const gchar *endpoint,
+			const gchar *path,
+			const gchar *body,
+			gboolean *unreachable,
+			GError **error)
+{
+	g_autofree gchar *url = g_strconcat(endpoint, path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autoptr(GBytes) request = g_bytes_new(body, strlen(body));
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(GError) error_local = NULL;
+	JsonObject *result;
+	const gchar *data;
+	gsize length = 0;
+	guint status;
+
+	*unreachable = FALSE;
+	soup_message_set_request_body_from_bytes(msg, "application/json", request);
+	if (self->token != NULL)
+		soup_message_headers_replace(
+			soup_message_get_request_headers(msg), "Authorization", self->token);
+	if (self->client_cert != NULL)
+		soup_message_set_tls_client_certificate(msg, self->client_cert);
+	answer = soup_session_send_and_read(self->session, msg, NULL, error);
+	status = soup_message_get_status(msg);
+	if (answer == NULL || status >= 500 || status == 0) {
+		*unreachable = TRUE;
+		if (answer != NULL)
+			g_set_error(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+				    "%s answered %u %s",
+				    endpoint,
+				    status,
+				    soup_message_get_reason_phrase(msg));
+		else
+			g_prefix_error(error, "%s: ", endpoint);
+		return NULL;
+	}
+	data = g_bytes_get_data(answer, &length);
+	result = hermes_etcd_decode_response(data != NULL ? data : "", length, &error_local);
+	/* etcd refuses in JSON; anything else that is not a 200 is not etcd's JSON gateway */
+	if (result == NULL && status != SOUP_STATUS_OK &&
+	    g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_INVALID_DATA)) {
+		*unreachable = TRUE;
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+			    "%s answered %u %s, not as etcd's v3 JSON gateway does",
+			    endpoint,
+			    status,
+			    soup_message_get_reason_phrase(msg));
+		return NULL;
+	}
+	if (result == NULL)
+		g_propagate_error(error, g_steal_pointer(&error_local));
+	return result;
+}
+
+static gboolean
+hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, GError **error);
+
+/*
+ * @path with @request: asked of each member in turn until one answers,
+ * all within HERMES_ETCD_CALL_TIMEOUT_MS
+ */
+static JsonObject *
+hermes_etcd_client_call(HermesEtcdClient *self,
+			const gchar *path,
+			JsonObject *request,
+			GError **error)
+{
+	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), request);
+	g_autofree gchar *body = json_to_string(node, FALSE);
+	g_autoptr(GError) last = NULL;
+	gint64 deadline = g_get_monotonic_time() + HERMES_ETCD_CALL_TIMEOUT_MS * 1000;
+
+	for (guint attempt = 0; attempt < self->endpoints->len; attempt++) {
+		guint idx = (self->current + attempt) % self->endpoints->len;
+		const gchar *endpoint = g_ptr_array_index(self->endpoints, idx);
+		gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+		gboolean unreachable = FALSE;
+		JsonObject *answer;
+
+		if (left_ms <= 0)
+			break;
+		g_object_set(
+			self->session,
+			"timeout",
+			(guint)CLAMP((left_ms + 999) / 1000, 1, HERMES_ETCD_ENDPOINT_TIMEOUT_S),
+			NULL);
+		g_clear_error(&last);
+		if (self->user != NULL && self->token == NULL &&
+		    !hermes_etcd_client_authenticate(self, endpoint, &last)) {
+			if (!g_error_matches(
+				    last, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE))
+				break;
+			continue;
+		}
+		answer = hermes_etcd_client_post(self, endpoint, path, body, &unreachable, &last);
+		/* an expired token: once more with a new one */
+		if (answer == NULL && self->token != NULL &&
+		    g_error_matches(last, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED)) {
+			g_clear_pointer(&self->token, g_free);
+			g_clear_error(&last);
+			if (hermes_etcd_client_authenticate(self, endpoint, &last))
+				answer = hermes_etcd_client_post(
+					self, endpoint, path, body, &unreachable, &last);
+		}
+		if (!unreachable) {
+			self->current = idx;
+			if (answer == NULL)
+				g_propagate_error(error, g_steal_pointer(&last));
+			return answer;
+		}
+	}
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+		    "the etcd cluster cannot be reached at %s%s%s",
+		    self->endpoints_text,
+		    last != NULL ? ": " : " within the time allowed",
+		    last != NULL ? last->message : "");
+	return NULL;
+}
+
+static gboolean
+hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree gchar *body = NULL;
+	g_autoptr(JsonObject) answer = NULL;
+	gboolean unreachable = FALSE;
+	const gchar *token;
+
+	json_object_set_string_member(request, "name", self->user);
+	json_object_set_string_member(request, "password", self->password);
+	node = json_node_init_object(json_node_alloc(), request);
+	body = json_to_string(node, FALSE);
+	answer = hermes_etcd_client_post(
+		self, endpoint, "/v3/auth/authenticate", body, &unreachable, error);
+	memset(body, 0, strlen(body));
+	if (answer == NULL)
+		return FALSE;
+	token = json_object_get_string_member_with_default(answer, "token", NULL);
+	if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "etcd answered the authentication without a token");
+		return FALSE;
+	}
+	self->token = g_strdup(token);
+	return TRUE;
+}
+
+/* etcd takes 64-bit integers as strings, as it writes them */
+static void
+hermes_etcd_set_int(JsonObject *object, const gchar *member, gint64 value)
+{
+	g_autofree gchar *text = g_strdup_printf("%" G_GINT64_FORMAT, value);
+	json_object_set_string_member(object, member, text);
+}
+
+static void
+hermes_etcd_set_text(JsonObject *object, const gchar *member, const gchar *text)
+{
+	g_autofree gchar *b64 = hermes_etcd_encode(text);
+	json_object_set_string_member(object, member, b64);
+}
+
+/**
+ * hermes_etcd_client_range:
+ * @self: a client
+ * @key: a key, or a prefix
+ * @prefix: every key starting with @key
+ * @revision: (out) (optional): the revision the keys were read at
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type HermesEtcdKv): the keys in order
+ */
+GPtrArray *
+hermes_etcd_client_range(
+	HermesEtcdClient *self, const gchar *key, gboolean prefix, gint64 *revision, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), NULL);
+	hermes_etcd_set_text(request, "key", key);
+	if (prefix) {
+		g_autofree gchar *end = hermes_etcd_prefix_end(key);
+		json_object_set_string_member(request, "range_end", end);
+	}
+	answer = hermes_etcd_client_call(self, "/v3/kv/range", request, error);
+	if (answer == NULL)
+		return NULL;
+	return hermes_etcd_decode_range(answer, revision, error);
+}
+
+static JsonObject *
+hermes_etcd_put_request(const gchar *key, const gchar *value, gint64 lease)
+{
+	JsonObject *put = json_object_new();
+	hermes_etcd_set_text(put, "key", key);
+	hermes_etcd_set_text(put, "value", value);
+	if (lease != 0)
+		hermes_etcd_set_int(put, "lease", lease);
+	return put;
+}
+
+/**
+ * hermes_etcd_client_put:
+ * @self: a client
+ * @key: the key
+ * @value: its value
+ * @lease: a lease the key goes with, or 0
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when written; %HERMES_ERROR_NOT_FOUND when @lease expired
+ */
+gboolean
+hermes_etcd_client_put(
+	HermesEtcdClient *self, const gchar *key, const gchar *value, gint64 lease, GError **error)
+{
+	g_autoptr(JsonObject) request = hermes_etcd_put_request(key, value, lease);
+	g_autoptr(JsonObject) answer = NULL;
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	answer = hermes_etcd_client_call(self, "/v3/kv/put", request, error);
+	return answer != NULL;
+}
+
+/**
+ * hermes_etcd_client_delete:
+ * @self: a client
+ * @key: the key; gone already is no error
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE unless etcd could not be asked
+ */
+gboolean
+hermes_etcd_client_delete(HermesEtcdClient *self, const gchar *key, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	hermes_etcd_set_text(request, "key", key);
+	answer = hermes_etcd_client_call(self, "/v3/kv/deleterange", request, error);
+	return answer != NULL;
+}
+
+/**
+ * hermes_etcd_client_create:
+ * @self: a client
+ * @key: the key
+ * @value: its value
+ * @lease: a lease the key goes with, or 0
+ * @created: (out): whether this call made it: %FALSE when the key existed
+ * @error: return location for a #GError
+ *
+ * Writes @key only if it does not exist, in one transaction: of two callers
+ * racing, exactly one creates it (an owner key).
+ *
+ * Returns: %TRUE when etcd answered
+ */
+gboolean
+hermes_etcd_client_create(HermesEtcdClient *self,
+			  const gchar *key,
+			  const gchar *value,
+			  gint64 lease,
+			  gboolean *created,
+			  GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	JsonObject *compare = json_object_new();
+	JsonObject *success = json_object_new();
+	JsonArray *compares = json_array_new();
+	JsonArray *successes = json_array_new();
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	*created = FALSE;
+	hermes_etcd_set_text(compare, "key", key);
+	json_object_set_string_member(compare, "result", "EQUAL");
+	json_object_set_string_member(compare, "target", "CREATE");
+	json_object_set_string_member(compare, "create_revision", "0");
+	json_array_add_object_element(compares, compare);
+	json_object_set_object_member(
+		success, "request_put", hermes_etcd_put_request(key, value, lease));
+	json_array_add_object_element(successes, success);
+	json_object_set_array_member(request, "compare", compares);
+	json_object_set_array_member(request, "success", successes);
+	answer = hermes_etcd_client_call(self, "/v3/kv/txn", request, error);
+	if (answer == NULL)
+		return FALSE;
+	*created = json_object_get_boolean_member_with_default(answer, "succeeded", FALSE);
+	return TRUE;
+}
+
+/**
+ * hermes_etcd_client_lease_grant:
+ * @self: a client
+ * @ttl_s: seconds the lease lives without a keep-alive
+ * @error: return location for a #GError
+ *
+ * Returns: the lease's id, or 0 with @error set
+ */
+gint64
+hermes_etcd_client_lease_grant(HermesEtcdClient *self, gint64 ttl_s, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	gint64 id = 0;
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), 0);
+	hermes_etcd_set_int(request, "TTL", ttl_s);
+	answer = hermes_etcd_client_call(self, "/v3/lease/grant", request, error);
+	if (answer == NULL || !hermes_etcd_decode_int(answer, "ID", &id, error))
+		return 0;
+	if (id == 0)
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "etcd granted a lease without an id");
+	return id;
+}
+
+/**
+ * hermes_etcd_client_lease_keepalive:
+ * @self: a client
+ * @lease: a lease
+ * @error: return location for a #GError
+ *
+ * Returns: the seconds the lease now lives, or 0 with %HERMES_ERROR_NOT_FOUND
+ *   when it expired already (whatever was bound to it is gone)
+ */
+gint64
+hermes_etcd_client_lease_keepalive(HermesEtcdClient *self, gint64 lease, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	JsonNode *result;
+	gint64 ttl = 0;
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), 0);
+	hermes_etcd_set_int(request, "ID", lease);
+	answer = hermes_etcd_client_call(self, "/v3/lease/keepalive", request, error);
+	if (answer == NULL)
+		return 0;
+	/* a stream of one: the gateway wraps each message in "result" */
+	result = json_object_get_member(answer, "result");
+	if (result == NULL || !JSON_NODE_HOLDS_OBJECT(result)) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "etcd answered a keep-alive without a result");
+		return 0;
+	}
+	if (!hermes_etcd_decode_int(json_node_get_object(result), "TTL", &ttl, error))
+		return 0;
+	if (ttl <= 0)
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_NOT_FOUND,
+			    "the etcd lease %" G_GINT64_MODIFIER "x has expired",
+			    lease);
+	return MAX(ttl, 0);
+}
+
+/**
+ * hermes_etcd_client_lease_ttl:
+ * @self: a client
+ * @lease: a lease
+ * @remaining_s: (out): seconds it still lives; -1 when it expired
+ * @granted_s: (out) (optional): seconds it was granted for
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when etcd answered
+ */
+gboolean
+hermes_etcd_client_lease_ttl(HermesEtcdClient *self,
+			     gint64 lease,
+			     gint64 *remaining_s,
+			     gint64 *granted_s,
+			     GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	gint64 granted = 0;
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	hermes_etcd_set_int(request, "ID", lease);
+	answer = hermes_etcd_client_call(self, "/v3/kv/lease/timetolive", request, error);
+	if (answer == NULL || !hermes_etcd_decode_int(answer, "TTL", remaining_s, error) ||
+	    !hermes_etcd_decode_int(answer, "grantedTTL", &granted, error))
+		return FALSE;
+	if (granted_s != NULL)
+		*granted_s = granted;
+	return TRUE;
+}
+
+/**
+ * hermes_etcd_client_lease_revoke:
+ * @self: a client
+ * @lease: a lease; every key bound to it goes at once
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when revoked or gone already
+ */
+gboolean
+hermes_etcd_client_lease_revoke(HermesEtcdClient *self, gint64 lease, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	hermes_etcd_set_int(request, "ID", lease);
+	answer = hermes_etcd_client_call(self, "/v3/kv/lease/revoke", request, &error_local);
+	if (answer == NULL && !g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	return TRUE;
+}
