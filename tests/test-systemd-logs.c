@@ -210,7 +210,7 @@ follow_spawn(Fixture *f, gint *out)
 			       "logs",
 			       "-f",
 			       "-n",
-			       "1",
+			       "6",
 			       NULL};
 	g_autoptr(GError) error = NULL;
 	GPid pid = 0;
