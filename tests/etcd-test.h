@@ -34,7 +34,11 @@ etcd_test_cluster_get_endpoints(EtcdTestCluster *cluster);
 /* one member's client URL, "http://127.0.0.1:P" */
 const gchar *
 etcd_test_cluster_get_endpoint(EtcdTestCluster *cluster, guint member);
-/* SIGKILL one member and reap it (bounded wait) */
+/* SIGKILL one member and reap it (bounded wait); returns at once after that: if it
+ * was the leader, the others elect a new one within about a second, and a write
+ * sent before then fails with 503 "request timed out, possibly due to previous
+ * leader failure", as it would for any client (wait for a leader first if the
+ * test is not about that window) */
 void
 etcd_test_cluster_kill_member(EtcdTestCluster *cluster, guint member);
 /* start a killed member again on the same ports and data dir (--initial-cluster-state
