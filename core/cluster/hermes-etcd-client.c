@@ -27,6 +27,8 @@
 #include "hermes-etcd-client.h"
 #include "hermes-safe-file.h"
 
+/* between two rounds over members that answered but could not serve */
+#define HERMES_ETCD_RETRY_PAUSE_MS 200
 /* more endpoints than any cluster has members */
 #define HERMES_ETCD_MAX_ENDPOINTS 16
 
@@ -274,10 +276,11 @@ hermes_etcd_client_post(HermesEtcdClient *self,
 	status = soup_message_get_status(msg);
 	if (answer == NULL || status >= 500 || status == 0) {
 		*unreachable = TRUE;
+		/* a member that answers but cannot serve (no leader yet): worth asking again */
 		if (answer != NULL)
 			g_set_error(error,
 				    HERMES_ERROR,
-				    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+				    HERMES_ERROR_COMMAND_FAILED,
 				    "%s answered %u %s",
 				    endpoint,
 				    status,
@@ -309,9 +312,43 @@ hermes_etcd_client_post(HermesEtcdClient *self,
 static gboolean
 hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, GError **error);
 
+/* one member: its answer, or %NULL with @unreachable when it could not serve */
+static JsonObject *
+hermes_etcd_client_ask(HermesEtcdClient *self,
+		       const gchar *endpoint,
+		       const gchar *path,
+		       const gchar *body,
+		       gboolean *unreachable,
+		       GError **error)
+{
+	JsonObject *answer;
+
+	*unreachable = FALSE;
+	if (self->user != NULL && self->token == NULL &&
+	    !hermes_etcd_client_authenticate(self, endpoint, error)) {
+		*unreachable =
+			g_error_matches(*error, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE);
+		return NULL;
+	}
+	answer = hermes_etcd_client_post(self, endpoint, path, body, unreachable, error);
+	/* an expired token: once more with a new one */
+	if (answer == NULL && self->token != NULL &&
+	    g_error_matches(*error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED)) {
+		g_clear_pointer(&self->token, g_free);
+		g_clear_error(error);
+		if (hermes_etcd_client_authenticate(self, endpoint, error))
+			answer = hermes_etcd_client_post(
+				self, endpoint, path, body, unreachable, error);
+	}
+	return answer;
+}
+
 /*
- * @path with @request: asked of each member in turn until one answers,
- * all within HERMES_ETCD_CALL_TIMEOUT_MS
+ * @path with @request: asked of each member in turn until one answers, all
+ * within HERMES_ETCD_CALL_TIMEOUT_MS. A member that answered but could not
+ * serve (5xx: no leader while one is elected) makes the round worth another
+ * after a pause; when every member refused or timed out, the cluster is
+ * unreachable at once.
  */
 static JsonObject *
 hermes_etcd_client_call(HermesEtcdClient *self,
@@ -323,45 +360,42 @@ hermes_etcd_client_call(HermesEtcdClient *self,
 	g_autofree gchar *body = json_to_string(node, FALSE);
 	g_autoptr(GError) last = NULL;
 	gint64 deadline = g_get_monotonic_time() + HERMES_ETCD_CALL_TIMEOUT_MS * 1000;
+	gboolean busy = TRUE;
 
-	for (guint attempt = 0; attempt < self->endpoints->len; attempt++) {
-		guint idx = (self->current + attempt) % self->endpoints->len;
-		const gchar *endpoint = g_ptr_array_index(self->endpoints, idx);
-		gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
-		gboolean unreachable = FALSE;
-		JsonObject *answer;
+	while (busy && g_get_monotonic_time() < deadline) {
+		busy = FALSE;
+		for (guint attempt = 0; attempt < self->endpoints->len; attempt++) {
+			guint idx = (self->current + attempt) % self->endpoints->len;
+			gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+			gboolean unreachable = FALSE;
+			JsonObject *answer;
 
-		if (left_ms <= 0)
-			break;
-		g_object_set(
-			self->session,
-			"timeout",
-			(guint)CLAMP((left_ms + 999) / 1000, 1, HERMES_ETCD_ENDPOINT_TIMEOUT_S),
-			NULL);
-		g_clear_error(&last);
-		if (self->user != NULL && self->token == NULL &&
-		    !hermes_etcd_client_authenticate(self, endpoint, &last)) {
-			if (!g_error_matches(
-				    last, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE))
+			if (left_ms <= 0)
 				break;
-			continue;
-		}
-		answer = hermes_etcd_client_post(self, endpoint, path, body, &unreachable, &last);
-		/* an expired token: once more with a new one */
-		if (answer == NULL && self->token != NULL &&
-		    g_error_matches(last, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED)) {
-			g_clear_pointer(&self->token, g_free);
+			g_object_set(self->session,
+				     "timeout",
+				     (guint)CLAMP((left_ms + 999) / 1000,
+						  1,
+						  HERMES_ETCD_ENDPOINT_TIMEOUT_S),
+				     NULL);
 			g_clear_error(&last);
-			if (hermes_etcd_client_authenticate(self, endpoint, &last))
-				answer = hermes_etcd_client_post(
-					self, endpoint, path, body, &unreachable, &last);
+			answer = hermes_etcd_client_ask(self,
+							g_ptr_array_index(self->endpoints, idx),
+							path,
+							body,
+							&unreachable,
+							&last);
+			if (!unreachable) {
+				self->current = idx;
+				if (answer == NULL)
+					g_propagate_error(error, g_steal_pointer(&last));
+				return answer;
+			}
+			busy = busy ||
+			       g_error_matches(last, HERMES_ERROR, HERMES_ERROR_COMMAND_FAILED);
 		}
-		if (!unreachable) {
-			self->current = idx;
-			if (answer == NULL)
-				g_propagate_error(error, g_steal_pointer(&last));
-			return answer;
-		}
+		if (busy)
+			g_usleep(HERMES_ETCD_RETRY_PAUSE_MS * 1000);
 	}
 	g_set_error(error,
 		    HERMES_ERROR,
@@ -390,8 +424,10 @@ hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, G
 	answer = hermes_etcd_client_post(
 		self, endpoint, "/v3/auth/authenticate", body, &unreachable, error);
 	memset(body, 0, strlen(body));
-	if (answer == NULL)
+	if (answer == NULL) {
+		g_prefix_error(error, "as etcd user '%s': ", self->user);
 		return FALSE;
+	}
 	token = json_object_get_string_member_with_default(answer, "token", NULL);
 	if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL) {
 		g_set_error_literal(error,

@@ -128,6 +128,11 @@ hermes_etcd_set_refusal(JsonObject *response, GError **error)
 		kind = HERMES_ERROR_NOT_FOUND;
 	else if (code == 7 || code == 16)
 		kind = HERMES_ERROR_PERMISSION_DENIED;
+	/* etcd 3.4 says INVALID_ARGUMENT (3) when the credentials are missing or wrong */
+	else if (strstr(message, "user name is empty") != NULL ||
+		 strstr(message, "authentication failed") != NULL ||
+		 strstr(message, "invalid auth token") != NULL)
+		kind = HERMES_ERROR_PERMISSION_DENIED;
 	g_set_error(error, HERMES_ERROR, kind, "etcd refused: %s", message);
 }
 

@@ -1,0 +1,365 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The operator's cluster commands through the built `hermes`, against a
+ * real 3-member etcd on loopback (tests/etcd-test.c): intent written
+ * through one member is read back through another; a dead member listed
+ * first is passed over; a cluster nobody answers for is exit 68 within the
+ * client's bound, never a hang; nodes registered through core's own
+ * registration (as the agent will) show with their leases, are drained,
+ * undrained and moved to, and show down once their lease is gone; an etcd
+ * user with a password file is authenticated, a wrong password refused.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "etcd-test.h"
+#include "hermes-cluster.h"
+#include "hermes-test.h"
+
+typedef struct {
+	gchar *tmp;
+	gchar *home;
+	gchar **envp;
+	EtcdTestCluster *etcd;
+	gchar *out;
+	gchar *err;
+} Fixture;
+
+static gint
+setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	f->tmp = hermes_test_mkdtemp();
+	f->home = g_build_filename(f->tmp, "home", NULL);
+	g_assert_cmpint(g_mkdir(f->home, 0700), ==, 0);
+	f->envp = hermes_test_hermes_environ(f->home);
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_ETCD_ENDPOINTS");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_ETCD_PREFIX");
+	f->etcd = etcd_test_cluster_start(3);
+	*state = f;
+	return 0;
+}
+
+static gint
+teardown(void **state)
+{
+	Fixture *f = *state;
+	etcd_test_cluster_stop(f->etcd);
+	hermes_test_rmtree(f->tmp);
+	g_free(f->tmp);
+	g_free(f->home);
+	g_strfreev(f->envp);
+	g_free(f->out);
+	g_free(f->err);
+	g_free(f);
+	return 0;
+}
+
+#define SKIP_WITHOUT_ETCD(f)             \
+	do {                             \
+		if ((f)->etcd == NULL) { \
+			skip();          \
+			return;          \
+		}                        \
+	} while (0)
+
+/* `hermes ARGS…` with the fixture's environment; its output in f->out and f->err */
+static gint
+hermes(Fixture *f, const gchar *const *args)
+{
+	g_clear_pointer(&f->out, g_free);
+	g_clear_pointer(&f->err, g_free);
+	return hermes_test_run_hermes((const gchar *const *)f->envp, NULL, args, &f->out, &f->err);
+}
+
+#define HERMES(f, ...) hermes((f), (const gchar *const[]){__VA_ARGS__, NULL})
+
+/* `cluster status --json` through @endpoints, parsed */
+static JsonObject *
+status_json(Fixture *f, const gchar *endpoints)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	gint rc = HERMES(f, "--json", "cluster", "status", "--endpoints", endpoints);
+	if (rc != 0)
+		fail_msg("cluster status exited %d: %s", rc, f->err);
+	json_parser_load_from_data(parser, f->out, -1, &error);
+	hermes_assert_no_error(error);
+	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
+/* the member of `gateways` (or `nodes`) named @name, or NULL */
+static JsonObject *
+find_row(JsonObject *status, const gchar *list, const gchar *key, const gchar *name)
+{
+	JsonArray *rows = json_object_get_array_member(status, list);
+	for (guint i = 0; i < json_array_get_length(rows); i++) {
+		JsonObject *row = json_array_get_object_element(rows, i);
+		if (g_strcmp0(json_object_get_string_member(row, key), name) == 0)
+			return row;
+	}
+	return NULL;
+}
+
+static void
+make_profile(Fixture *f, const gchar *name)
+{
+	gint rc = HERMES(f, "profile", "create", name);
+	if (rc != 0)
+		fail_msg("profile create %s exited %d: %s", name, rc, f->err);
+}
+
+/* intent written through one member is what every other member serves */
+static void
+test_cluster_intent(void **state)
+{
+	Fixture *f = *state;
+	const gchar *first = NULL;
+	const gchar *third = NULL;
+	g_autoptr(JsonObject) empty = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	JsonObject *row;
+
+	SKIP_WITHOUT_ETCD(f);
+	first = etcd_test_cluster_get_endpoint(f->etcd, 0);
+	third = etcd_test_cluster_get_endpoint(f->etcd, 2);
+	empty = status_json(f, third);
+	assert_int_equal(json_array_get_length(json_object_get_array_member(empty, "gateways")), 0);
+	assert_int_equal(json_array_get_length(json_object_get_array_member(empty, "nodes")), 0);
+	assert_string_equal(json_object_get_string_member(empty, "prefix"), "/hermes-svc/");
+
+	make_profile(f, "coder");
+	assert_int_equal(
+		HERMES(f, "-p", "Coder", "gateway", "start", "--cluster", "--endpoints", first), 0);
+	hermes_assert_str_contains(f->out, "'coder' is wanted running");
+	assert_int_equal(
+		HERMES(f, "-p", "coder", "gateway", "restart", "--cluster", "--endpoints", first),
+		0);
+	status = status_json(f, third);
+	row = find_row(status, "gateways", "profile", "coder");
+	assert_non_null(row);
+	assert_string_equal(json_object_get_string_member(row, "desired_state"), "running");
+	assert_int_equal(json_object_get_int_member(row, "generation"), 1);
+	assert_true(json_object_get_null_member(row, "node"));
+
+	/* stop keeps the generation; the table says the same as the JSON */
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_ETCD_ENDPOINTS", etcd_test_cluster_get_endpoints(f->etcd), TRUE);
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "stop", "--cluster"), 0);
+	assert_int_equal(HERMES(f, "cluster", "status"), 0);
+	hermes_assert_str_contains(f->out, "coder                    stopped  -");
+
+	/* a profile that does not exist is not started anywhere; nothing is written */
+	assert_int_equal(HERMES(f, "-p", "ghost", "gateway", "start", "--cluster"), 3);
+	g_clear_pointer(&status, json_object_unref);
+	status = status_json(f, first);
+	assert_null(find_row(status, "gateways", "profile", "ghost"));
+	/* --cluster records one intent: no --all */
+	assert_int_equal(HERMES(f, "gateway", "start", "--cluster", "--all"), 64);
+}
+
+/* one member down, listed first: the next one answers; nobody answering: exit 68, bounded */
+static void
+test_cluster_unreachable(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dead_first = NULL;
+	gint64 started;
+	gdouble took_s;
+
+	SKIP_WITHOUT_ETCD(f);
+	make_profile(f, "coder");
+	dead_first = g_strdup_printf("%s,%s",
+				     etcd_test_cluster_get_endpoint(f->etcd, 0),
+				     etcd_test_cluster_get_endpoint(f->etcd, 1));
+	etcd_test_cluster_kill_member(f->etcd, 0);
+	/* a leader may be elected again first: the client's bound covers that */
+	assert_int_equal(HERMES(f,
+				"-p",
+				"coder",
+				"gateway",
+				"start",
+				"--cluster",
+				"--endpoints",
+				dead_first),
+			 0);
+
+	/* every member gone: one line, exit 68, within the client's bound (5 s) and slack */
+	etcd_test_cluster_kill_member(f->etcd, 1);
+	etcd_test_cluster_kill_member(f->etcd, 2);
+	started = g_get_monotonic_time();
+	assert_int_equal(HERMES(f,
+				"cluster",
+				"status",
+				"--endpoints",
+				etcd_test_cluster_get_endpoints(f->etcd)),
+			 68);
+	took_s = (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
+	print_message("# an unreachable cluster answered in %.2f s\n", took_s);
+	assert_true(took_s < 15.0);
+	hermes_assert_str_contains(f->err, "hermes: the etcd cluster cannot be reached at");
+	/* one line */
+	assert_ptr_equal(strchr(f->err, '\n'), f->err + strlen(f->err) - 1);
+	/* not a URL: a usage error before anything is asked */
+	assert_int_equal(HERMES(f, "cluster", "status", "--endpoints", "ftp://127.0.0.1:1"), 64);
+	/* no cluster given at all */
+	assert_int_equal(HERMES(f, "cluster", "status"), 64);
+	hermes_assert_str_contains(f->err, "HERMES_ETCD_ENDPOINTS");
+}
+
+/* nodes registered as the agent registers them: listed, drained, moved to, and down when
+ * their lease ends */
+static void
+test_cluster_nodes(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesContext) ctx = hermes_context_new();
+	g_autoptr(HermesCluster) cluster = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *endpoints;
+	JsonObject *row;
+	gint64 lease_a;
+	gint64 lease_b;
+
+	SKIP_WITHOUT_ETCD(f);
+	endpoints = etcd_test_cluster_get_endpoints(f->etcd);
+	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_ENDPOINTS", endpoints, TRUE);
+	cluster = hermes_cluster_new(ctx, endpoints, &error);
+	hermes_assert_no_error(error);
+	lease_a = hermes_cluster_register_node(cluster, "node-a", 10, 30, &error);
+	hermes_assert_no_error(error);
+	lease_b = hermes_cluster_register_node(cluster, "node-b", 0, 30, &error);
+	hermes_assert_no_error(error);
+	/* one name, one live node */
+	assert_int_equal(hermes_cluster_register_node(cluster, "node-a", 1, 30, &error), 0);
+	assert_true(g_error_matches(error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS));
+	g_clear_error(&error);
+
+	status = status_json(f, endpoints);
+	row = find_row(status, "nodes", "name", "node-a");
+	assert_non_null(row);
+	assert_string_equal(json_object_get_string_member(row, "state"), "up");
+	assert_int_equal(json_object_get_int_member(row, "capacity"), 10);
+	assert_int_equal(json_object_get_int_member(row, "lease_granted_s"), 30);
+	assert_in_range(json_object_get_int_member(row, "lease_remaining_s"), 1, 30);
+
+	/* drain: the node stays listed, drained; a gateway cannot be moved there */
+	make_profile(f, "coder");
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 0);
+	assert_int_equal(HERMES(f, "cluster", "drain", "node-a"), 0);
+	assert_int_equal(HERMES(f, "cluster", "move", "coder", "node-a"), 64);
+	hermes_assert_str_contains(f->err, "drained");
+	assert_int_equal(HERMES(f, "cluster", "move", "coder", "node-b"), 0);
+	assert_int_equal(HERMES(f, "cluster", "drain", "node-z"), 3);
+	assert_int_equal(HERMES(f, "cluster", "move", "ghost", "node-b"), 3);
+	g_clear_pointer(&status, json_object_unref);
+	status = status_json(f, endpoints);
+	assert_string_equal(
+		json_object_get_string_member(find_row(status, "nodes", "name", "node-a"), "state"),
+		"drained");
+	assert_string_equal(json_object_get_string_member(
+				    find_row(status, "gateways", "profile", "coder"), "placement"),
+			    "node-b");
+
+	/* undrain; node-b's lease ends (as when its machine dies): down, its key gone */
+	assert_int_equal(HERMES(f, "cluster", "undrain", "node-a"), 0);
+	assert_true(hermes_etcd_client_lease_revoke(
+		hermes_cluster_get_client(cluster), lease_b, &error));
+	hermes_assert_no_error(error);
+	g_clear_pointer(&status, json_object_unref);
+	status = status_json(f, endpoints);
+	assert_string_equal(
+		json_object_get_string_member(find_row(status, "nodes", "name", "node-a"), "state"),
+		"up");
+	assert_null(find_row(status, "nodes", "name", "node-b"));
+	assert_int_equal(HERMES(f, "cluster", "move", "coder", "node-b"), 3);
+	(void)hermes_etcd_client_lease_revoke(hermes_cluster_get_client(cluster), lease_a, NULL);
+}
+
+/* etcdctl against the fixture's first member */
+static void
+etcdctl(Fixture *f, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *endpoints =
+		g_strdup_printf("--endpoints=%s", etcd_test_cluster_get_endpoint(f->etcd, 0));
+	gint status = 0;
+	g_ptr_array_add(argv, (gpointer) "etcdctl");
+	g_ptr_array_add(argv, endpoints);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(NULL,
+		     (gchar **)argv->pdata,
+		     NULL,
+		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     &status,
+		     &error);
+	hermes_assert_no_error(error);
+	assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* an etcd with authentication on: the user and its password file let hermes in */
+static void
+test_cluster_auth(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *password = NULL;
+	g_autofree gchar *wrong = NULL;
+	g_autofree gchar *etcdctl_path = g_find_program_in_path("etcdctl");
+
+	SKIP_WITHOUT_ETCD(f);
+	if (etcdctl_path == NULL) {
+		skip();
+		return;
+	}
+	password = g_build_filename(f->tmp, "etcd-password", NULL);
+	wrong = g_build_filename(f->tmp, "etcd-wrong", NULL);
+	hermes_test_write_file(password, "s3cret-pw\n", 0600);
+	hermes_test_write_file(wrong, "not-it\n", 0600);
+	etcdctl(f, (const gchar *[]){"user", "add", "root:s3cret-pw", NULL});
+	etcdctl(f, (const gchar *[]){"auth", "enable", NULL});
+	make_profile(f, "coder");
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_ETCD_ENDPOINTS", etcd_test_cluster_get_endpoints(f->etcd), TRUE);
+
+	/* no credentials: refused, permission (77) */
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 77);
+	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_USER", "root", TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_PASSWORD_FILE", wrong, TRUE);
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 77);
+	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_PASSWORD_FILE", password, TRUE);
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 0);
+	assert_int_equal(HERMES(f, "--json", "cluster", "status"), 0);
+	hermes_assert_str_contains(f->out, "\"desired_state\" : \"running\"");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_cluster_intent),
+		T(test_cluster_unreachable),
+		T(test_cluster_nodes),
+		T(test_cluster_auth),
+	};
+	hermes_test_init();
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
