@@ -47,6 +47,9 @@ typedef struct {
 
 struct _EtcdTestCluster {
 	gchar *tmp;
+	gchar *tls_dir; /* NULL: plain http; else ca.pem, server.*, client.* */
+	gchar *tls_last;
+	GTlsCertificate *client_cert;
 	gchar *token;
 	gchar *initial_cluster;
 	gchar *endpoints;
@@ -113,7 +116,9 @@ etcd_test_cluster_plan(EtcdTestCluster *cluster, guint attempt)
 		m->name = g_strdup_printf("m%u", i);
 		m->data_dir = g_build_filename(cluster->tmp, m->name, NULL);
 		m->log_path = g_strdup_printf("%s/%s.log", cluster->tmp, m->name);
-		m->client_url = g_strdup_printf("http://127.0.0.1:%u", ports[2 * i]);
+		m->client_url = g_strdup_printf("%s://127.0.0.1:%u",
+						cluster->tls_dir != NULL ? "https" : "http",
+						ports[2 * i]);
 		m->peer_url = g_strdup_printf("http://127.0.0.1:%u", ports[2 * i + 1]);
 		g_ptr_array_add(peers, g_strdup_printf("%s=%s", m->name, m->peer_url));
 		g_ptr_array_add(clients, m->client_url);
@@ -196,12 +201,32 @@ etcd_test_member_spawn(EtcdTestCluster *cluster, guint i, const gchar *state)
 		"500",
 		NULL,
 	};
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) args = NULL;
 	gint log_fd = open(m->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	g_strv_builder_addv(builder, argv);
+	/* clients must show a certificate of the test CA; peers stay on plain http */
+	if (cluster->tls_dir != NULL) {
+		g_autofree gchar *cert = g_build_filename(cluster->tls_dir, "server.pem", NULL);
+		g_autofree gchar *key = g_build_filename(cluster->tls_dir, "server.key", NULL);
+		g_autofree gchar *ca = g_build_filename(cluster->tls_dir, "ca.pem", NULL);
+		const gchar *tls[] = {"--cert-file",
+				      cert,
+				      "--key-file",
+				      key,
+				      "--client-cert-auth",
+				      "--trusted-ca-file",
+				      ca,
+				      NULL};
+		g_strv_builder_addv(builder, tls);
+	}
+	args = g_strv_builder_end(builder);
 
 	if (log_fd < 0)
 		fail_msg("cannot open %s: %s", m->log_path, g_strerror(errno));
 	g_spawn_async_with_pipes_and_fds(NULL,
-					 argv,
+					 (const gchar *const *)args,
 					 (const gchar *const *)envp,
 					 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
 					 etcd_test_child_setup,
@@ -254,6 +279,8 @@ etcd_test_member_answers(EtcdTestCluster *cluster, guint i, gboolean want_leader
 	const gchar *leader;
 
 	soup_message_set_request_body_from_bytes(msg, "application/json", request);
+	if (cluster->client_cert != NULL)
+		soup_message_set_tls_client_certificate(msg, cluster->client_cert);
 	body = soup_session_send_and_read(cluster->session, msg, NULL, NULL);
 	if (body == NULL || soup_message_get_status(msg) != SOUP_STATUS_OK)
 		return FALSE;
@@ -400,8 +427,63 @@ etcd_test_member_port_taken(EtcdTestMember *m)
 	return strstr(tail, "address already in use") != NULL;
 }
 
-EtcdTestCluster *
-etcd_test_cluster_start(guint members)
+/*
+ * A CA, a server certificate for 127.0.0.1 (for client auth too: etcd's own
+ * JSON gateway dials its gRPC port with it) and a client certificate, made
+ * by openssl in the cluster's temp dir (P-256 keys: quick, and etcd's Go TLS
+ * takes them); the fixture's own readiness checks trust that CA and show
+ * that client certificate, as hermes must
+ */
+static void
+etcd_test_cluster_make_tls(EtcdTestCluster *cluster)
+{
+	static const gchar *script =
+		"set -e; cd \"$1\"; k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';"
+		"openssl req -x509 $k -days 2 -subj /CN=hermes-test-ca -keyout ca.key -out ca.pem;"
+		"printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' "
+		"> "
+		"server.ext;"
+		"printf 'extendedKeyUsage=clientAuth\\n' > client.ext;"
+		"for w in server client; do "
+		"openssl req $k -subj /CN=$w -keyout $w.key -out $w.csr;"
+		"openssl x509 -req -in $w.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+		"-extfile $w.ext -out $w.pem; done";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GTlsDatabase) db = NULL;
+	g_autofree gchar *ca = NULL;
+	g_autofree gchar *cert = NULL;
+	g_autofree gchar *key = NULL;
+	gint status = 0;
+	const gchar *argv[] = {"/bin/sh", "-c", script, "sh", NULL, NULL};
+
+	cluster->tls_dir = g_build_filename(cluster->tmp, "tls", NULL);
+	if (g_mkdir(cluster->tls_dir, 0700) != 0)
+		fail_msg("cannot make %s: %s", cluster->tls_dir, g_strerror(errno));
+	argv[4] = cluster->tls_dir;
+	if (!g_spawn_sync(NULL,
+			  (gchar **)argv,
+			  NULL,
+			  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  &status,
+			  &error) ||
+	    !g_spawn_check_wait_status(status, &error))
+		fail_msg("openssl could not make the test certificates: %s", error->message);
+	ca = g_build_filename(cluster->tls_dir, "ca.pem", NULL);
+	cert = g_build_filename(cluster->tls_dir, "client.pem", NULL);
+	key = g_build_filename(cluster->tls_dir, "client.key", NULL);
+	db = g_tls_file_database_new(ca, &error);
+	hermes_assert_no_error(error);
+	soup_session_set_tls_database(cluster->session, db);
+	cluster->client_cert = g_tls_certificate_new_from_files(cert, key, &error);
+	hermes_assert_no_error(error);
+}
+
+static EtcdTestCluster *
+etcd_test_cluster_start_full(guint members, gboolean tls)
 {
 	const gchar *etcd = g_getenv("HERMES_TEST_ETCD");
 	gboolean all[ETCD_TEST_MAX_MEMBERS];
@@ -424,6 +506,8 @@ etcd_test_cluster_start(guint members)
 	cluster->session =
 		soup_session_new_with_options("proxy-resolver", direct, "timeout", 2, NULL);
 	g_object_unref(direct);
+	if (tls)
+		etcd_test_cluster_make_tls(cluster);
 	for (guint i = 0; i < ETCD_TEST_MAX_MEMBERS; i++)
 		all[i] = TRUE;
 	for (guint attempt = 1;; attempt++) {
@@ -459,6 +543,28 @@ etcd_test_cluster_start(guint members)
 			etcd_test_fail(why);
 		}
 	}
+}
+
+EtcdTestCluster *
+etcd_test_cluster_start(guint members)
+{
+	return etcd_test_cluster_start_full(members, FALSE);
+}
+
+EtcdTestCluster *
+etcd_test_cluster_start_tls(guint members)
+{
+	return etcd_test_cluster_start_full(members, TRUE);
+}
+
+const gchar *
+etcd_test_cluster_get_tls_file(EtcdTestCluster *cluster, const gchar *name)
+{
+	assert_non_null(cluster);
+	assert_non_null(cluster->tls_dir);
+	g_free(cluster->tls_last);
+	cluster->tls_last = g_build_filename(cluster->tls_dir, name, NULL);
+	return cluster->tls_last;
 }
 
 const gchar *
@@ -547,6 +653,9 @@ etcd_test_cluster_stop(EtcdTestCluster *cluster)
 	for (guint i = 0; i < cluster->n_members; i++)
 		etcd_test_member_clear(&cluster->members[i]);
 	g_clear_object(&cluster->session);
+	g_clear_object(&cluster->client_cert);
+	g_free(cluster->tls_dir);
+	g_free(cluster->tls_last);
 	g_free(cluster->tmp);
 	g_free(cluster->token);
 	g_free(cluster->initial_cluster);

@@ -28,6 +28,14 @@ typedef struct _EtcdTestCluster EtcdTestCluster;
  * NULL when etcd is not installed (HERMES_TEST_ETCD empty or unset): skip() then */
 EtcdTestCluster *
 etcd_test_cluster_start(guint members);
+/* the same with https client URLs that ask every client for a certificate of a
+ * CA made for this cluster (peers stay on http); the files, by name (ca.pem,
+ * client.pem, client.key, server.pem), from etcd_test_cluster_get_tls_file() */
+EtcdTestCluster *
+etcd_test_cluster_start_tls(guint members);
+/* the path of one of the TLS files above; valid until the next call */
+const gchar *
+etcd_test_cluster_get_tls_file(EtcdTestCluster *cluster, const gchar *name);
 /* "http://127.0.0.1:P1,http://127.0.0.1:P2,..." (client URLs, comma-separated) */
 const gchar *
 etcd_test_cluster_get_endpoints(EtcdTestCluster *cluster);

@@ -11,7 +11,8 @@
  * client's bound, never a hang; nodes registered through core's own
  * registration (as the agent will) show with their leases, are drained,
  * undrained and moved to, and show down once their lease is gone; an etcd
- * user with a password file is authenticated, a wrong password refused.
+ * user with a password file is authenticated, a wrong password refused;
+ * https members that ask for a client certificate take hermes's.
  */
 
 #include "config.h"
@@ -34,7 +35,7 @@ typedef struct {
 } Fixture;
 
 static gint
-setup(void **state)
+setup_common(void **state, gboolean tls)
 {
 	Fixture *f = g_new0(Fixture, 1);
 	f->tmp = hermes_test_mkdtemp();
@@ -43,9 +44,21 @@ setup(void **state)
 	f->envp = hermes_test_hermes_environ(f->home);
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_ETCD_ENDPOINTS");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_ETCD_PREFIX");
-	f->etcd = etcd_test_cluster_start(3);
+	f->etcd = tls ? etcd_test_cluster_start_tls(1) : etcd_test_cluster_start(3);
 	*state = f;
 	return 0;
+}
+
+static gint
+setup(void **state)
+{
+	return setup_common(state, FALSE);
+}
+
+static gint
+setup_tls(void **state)
+{
+	return setup_common(state, TRUE);
 }
 
 static gint
@@ -348,6 +361,53 @@ test_cluster_auth(void **state)
 	hermes_assert_str_contains(f->out, "\"desired_state\" : \"running\"");
 }
 
+/* https members that want a client certificate: the CA and the certificate let hermes in */
+static void
+test_cluster_tls(void **state)
+{
+	Fixture *f = *state;
+
+	SKIP_WITHOUT_ETCD(f);
+	make_profile(f, "coder");
+	/*
+	 * Under ASan, LeakSanitizer's own tracer crashes ("Tracer caught signal 11")
+	 * stopping a `hermes` whose TLS handshake thread (GIO's GnuTLS module) is
+	 * still in the pool at exit: leaks of these runs are checked by the
+	 * valgrind pass instead, everything else ASan checks still holds.
+	 */
+	if (g_strcmp0(hermes_test_env("HERMES_TEST_SANITIZER"), "none") != 0) {
+		g_autofree gchar *asan = g_strdup_printf(
+			"%s:detect_leaks=0", g_environ_getenv(f->envp, "ASAN_OPTIONS") ?: "");
+		f->envp = g_environ_setenv(f->envp, "ASAN_OPTIONS", asan, TRUE);
+	}
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_ETCD_ENDPOINTS", etcd_test_cluster_get_endpoints(f->etcd), TRUE);
+	assert_true(g_str_has_prefix(etcd_test_cluster_get_endpoints(f->etcd), "https://"));
+	/* not knowing the members' CA: the certificate is not trusted, nothing is written */
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 68);
+	f->envp = g_environ_setenv(f->envp,
+				   "HERMES_ETCD_CACERT",
+				   etcd_test_cluster_get_tls_file(f->etcd, "ca.pem"),
+				   TRUE);
+	/* trusting the members, but showing no certificate of its own: refused */
+	assert_int_not_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 0);
+	f->envp = g_environ_setenv(f->envp,
+				   "HERMES_ETCD_CERT",
+				   etcd_test_cluster_get_tls_file(f->etcd, "client.pem"),
+				   TRUE);
+	f->envp = g_environ_setenv(f->envp,
+				   "HERMES_ETCD_KEY",
+				   etcd_test_cluster_get_tls_file(f->etcd, "client.key"),
+				   TRUE);
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 0);
+	assert_int_equal(HERMES(f, "--json", "cluster", "status"), 0);
+	hermes_assert_str_contains(f->out, "\"desired_state\" : \"running\"");
+	/* a certificate file that is not one: a usage error naming it */
+	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_CERT", f->home, TRUE);
+	assert_int_not_equal(HERMES(f, "cluster", "status"), 0);
+	hermes_assert_str_contains(f->err, "the etcd client certificate");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -358,6 +418,7 @@ main(void)
 		T(test_cluster_unreachable),
 		T(test_cluster_nodes),
 		T(test_cluster_auth),
+		cmocka_unit_test_setup_teardown(test_cluster_tls, setup_tls, teardown),
 	};
 	hermes_test_init();
 	signal(SIGPIPE, SIG_IGN);
