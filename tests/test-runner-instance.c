@@ -7,8 +7,11 @@
  * `hermes gateway run`, the real binary: one gateway per profile. A second
  * is refused while the first holds the lock; --replace takes over (scenario
  * f of the lifecycle issue), escalating to SIGKILL for a holder that
- * ignores SIGTERM; stale pid records are replaced.
+ * ignores SIGTERM; stale pid records are replaced; a gateway another host
+ * runs on a shared home is refused while its heartbeat is fresh.
  */
+
+#include <sys/time.h>
 
 #include "runner-test.h"
 
@@ -243,6 +246,79 @@ test_runner_replace_escalates_to_sigkill(void **state)
 	assert_int_equal(wait_exit(replacer), 0);
 }
 
+/* the lock file's mtime, in seconds */
+static gint64
+lock_mtime(const gchar *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return (gint64)st.st_mtime;
+}
+
+static void
+lock_age(const gchar *path, gint64 seconds)
+{
+	struct timeval times[2];
+	times[0].tv_sec = times[1].tv_sec = (time_t)(g_get_real_time() / G_USEC_PER_SEC - seconds);
+	times[0].tv_usec = times[1].tv_usec = 0;
+	assert_int_equal(utimes(path, times), 0);
+}
+
+/*
+ * Another host runs the profile (upstream #64846): its lock on its own kernel
+ * is not seen here, its record and heartbeat in gateway.lock are. Refused
+ * while the heartbeat is fresh; once it is three beats old the gateway
+ * starts, and keeps its own heartbeat going.
+ */
+static void
+test_runner_other_host(void **state)
+{
+	Fixture *f = *state;
+	const gchar *beat[] = {"HERMES_GATEWAY_HEARTBEAT_S", "1", NULL};
+	g_autofree gchar *home = NULL;
+	g_autofree gchar *lock = NULL;
+	g_autofree gchar *record = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *held = NULL;
+	GSubprocess *refused;
+	GSubprocess *proc;
+	gint64 deadline;
+
+	create_profile(f, "shared");
+	home = home_of(f, "shared");
+	lock = file_in(f, "shared", HERMES_GATEWAY_LOCK_FILE);
+	record = g_strdup_printf(
+		"{\"pid\":4242,\"kind\":\"hermes-gateway\",\"argv\":[],"
+		"\"start_time\":5,\"hermes_home\":\"%s\",\"boot_id\":"
+		"\"00000000-0000-0000-0000-000000000000\",\"hostname\":\"other-host\"}\n",
+		home);
+	hermes_test_write_file(lock, record, 0644);
+
+	refused = spawn_run(f, "shared", "refused", beat, -1, NULL);
+	assert_int_equal(wait_exit(refused), 1);
+	err = read_log(f, "refused", "err");
+	hermes_assert_str_contains(err, "runs on host other-host (PID 4242");
+	assert_no_pid_file(f, "shared");
+
+	/* three beats without one: that host's gateway is gone */
+	lock_age(lock, 4);
+	proc = spawn_run(f, "shared", "taken", beat, -1, NULL);
+	wait_running_full(f, "shared", pid_of(proc), "taken");
+	held = NULL;
+	g_file_get_contents(lock, &held, NULL, NULL);
+	assert_non_null(held);
+	hermes_assert_str_contains(held, g_get_host_name());
+	/* its own heartbeat: an old mtime is fresh again within a beat or two */
+	lock_age(lock, 100);
+	deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	while (lock_mtime(lock) < g_get_real_time() / G_USEC_PER_SEC - 5 &&
+	       g_get_monotonic_time() < deadline)
+		hermes_test_spin(100);
+	assert_true(lock_mtime(lock) >= g_get_real_time() / G_USEC_PER_SEC - 5);
+	kill((pid_t)pid_of(proc), SIGINT);
+	assert_int_equal(wait_exit(proc), 0);
+}
+
 int
 main(void)
 {
@@ -251,6 +327,7 @@ main(void)
 		T(test_runner_replace_takes_over),
 		T(test_runner_stale_pid_file),
 		T(test_runner_replace_escalates_to_sigkill),
+		T(test_runner_other_host),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

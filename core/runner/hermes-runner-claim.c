@@ -122,7 +122,7 @@ hermes_runner_try_lock(HermesRunner *self, gboolean *locked, GError **error)
 }
 
 /* the record in the lock file, read through the fd we already hold */
-static HermesPidRecord *
+HermesPidRecord *
 hermes_runner_lock_record(HermesRunner *self)
 {
 	gchar buf[8192];
@@ -294,8 +294,9 @@ hermes_runner_take_lock(HermesRunner *self, GError **error)
 		if (!hermes_runner_try_lock(self, &locked, error))
 			return FALSE;
 		holder = hermes_runner_find_holder(self, locked);
+		/* ours on this kernel; a holder on another host is seen by its heartbeat */
 		if (locked && holder == NULL)
-			return TRUE;
+			return hermes_runner_heartbeat_check(self, error);
 		if (holder == NULL) {
 			g_set_error(error,
 				    HERMES_ERROR,

@@ -13,6 +13,7 @@
  */
 
 #include "hermes-payload.h"
+#include "hermes-pid-record.h"
 #include "hermes-runner.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,7 @@ struct _HermesRunner {
 	GFileMonitor *marker_monitor;
 	guint marker_id;      /* the grace before a marker alone stops us */
 	guint marker_poll_id; /* only where the kernel refuses a monitor */
+	guint heartbeat_id;   /* the lock file's mtime, for runners on other hosts */
 	HermesPayload *payload;
 	GSubprocess *child;
 	gboolean child_exited;
@@ -83,6 +85,14 @@ void
 hermes_runner_release(HermesRunner *self);
 gboolean
 hermes_runner_consume_takeover(HermesRunner *self);
+HermesPidRecord *
+hermes_runner_lock_record(HermesRunner *self);
+
+/* hermes-runner-heartbeat.c */
+gboolean
+hermes_runner_heartbeat_check(HermesRunner *self, GError **error);
+void
+hermes_runner_heartbeat_start(HermesRunner *self);
 
 /* hermes-runner-notify.c */
 void

@@ -655,6 +655,7 @@ hermes_runner_run(HermesRunner *self, GError **error)
 	 */
 	hermes_runner_notify_ready(self);
 	hermes_runner_watch_markers(self);
+	hermes_runner_heartbeat_start(self);
 
 	g_main_loop_run(self->loop);
 
@@ -667,6 +668,7 @@ hermes_runner_run(HermesRunner *self, GError **error)
 	if (self->marker_monitor != NULL)
 		g_file_monitor_cancel(self->marker_monitor);
 	g_clear_handle_id(&self->marker_poll_id, g_source_remove);
+	g_clear_handle_id(&self->heartbeat_id, g_source_remove);
 	hermes_runner_persist_final(self);
 	hermes_runner_release(self);
 	hermes_runner_say(self, "gateway: %s, exiting %d", self->exit_reason, self->exit_code);
