@@ -9,9 +9,11 @@
  * volume). On one kernel the flock on gateway.lock decides, and a holder in
  * another container of this host is refused by it. A lock taken on another
  * host's kernel is not seen here, so the holder also keeps the lock file's
- * mtime fresh, a heartbeat every HERMES_RUNNER_HEARTBEAT_S seconds, and a
- * runner that got the lock still refuses while the record in that file
- * names another host whose heartbeat is younger than three beats. A record
+ * mtime fresh, a heartbeat every HERMES_RUNNER_HEARTBEAT_S seconds. A
+ * runner that got the lock and finds a record of another host in that file
+ * with a fresh heartbeat watches it for up to three beats: it refuses at
+ * the next beat, and starts when none comes (that host's gateway was
+ * killed, or its container made again under a new hostname). A record
  * of this host (same hostname, another boot or not) is judged by the pid
  * rules as before: after a reboot nothing of an earlier boot runs.
  *
@@ -33,6 +35,8 @@
 #define HERMES_RUNNER_HEARTBEAT_S 10
 /* beats missed before the holder on another host counts as gone */
 #define HERMES_RUNNER_HEARTBEAT_MISSED 3
+/* how often a runner watching another host's heartbeat looks at it */
+#define HERMES_RUNNER_HEARTBEAT_LOOK_MS 200
 
 static guint
 hermes_runner_heartbeat_interval(HermesRunner *self)
@@ -44,13 +48,31 @@ hermes_runner_heartbeat_interval(HermesRunner *self)
 	return (guint)seconds;
 }
 
+/* the lock file's mtime and its age in seconds */
+static gboolean
+hermes_runner_heartbeat_read(HermesRunner *self, gint64 *mtime, gint64 *age, GError **error)
+{
+	struct stat st;
+	if (fstat(self->lock_fd, &st) != 0) {
+		hermes_error_set_errno(error, errno, "cannot stat %s/gateway.lock", self->home);
+		return FALSE;
+	}
+	*mtime = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+	*age = g_get_real_time() / G_USEC_PER_SEC - (gint64)st.st_mtim.tv_sec;
+	return TRUE;
+}
+
 /**
  * hermes_runner_heartbeat_check:
  * @self: a runner holding gateway.lock on this host's kernel
  * @error: return location for a #GError
  *
- * Returns: %FALSE with %HERMES_ERROR_BUSY while the lock file's record names
- *   another host whose heartbeat is fresh
+ * When the lock file's record names another host whose heartbeat is fresh,
+ * watches it for up to three beats: a beat means that host's gateway runs
+ * (refused); none means it is gone (a container killed and made again under
+ * a new hostname), and this one may start.
+ *
+ * Returns: %FALSE with %HERMES_ERROR_BUSY when the other host's gateway runs
  */
 gboolean
 hermes_runner_heartbeat_check(HermesRunner *self, GError **error)
@@ -58,8 +80,10 @@ hermes_runner_heartbeat_check(HermesRunner *self, GError **error)
 	g_autoptr(HermesPidRecord) record = hermes_runner_lock_record(self);
 	gint64 stale =
 		(gint64)hermes_runner_heartbeat_interval(self) * HERMES_RUNNER_HEARTBEAT_MISSED;
+	gint64 deadline = g_get_monotonic_time() + (stale + 1) * G_USEC_PER_SEC;
 	const gchar *host;
-	struct stat st;
+	gint64 first;
+	gint64 mtime;
 	gint64 age;
 
 	if (record == NULL)
@@ -68,26 +92,26 @@ hermes_runner_heartbeat_check(HermesRunner *self, GError **error)
 		hermes_pid_record_get_object(record), "hostname", NULL);
 	if (host == NULL || g_strcmp0(host, g_get_host_name()) == 0)
 		return TRUE;
-	if (fstat(self->lock_fd, &st) != 0) {
-		hermes_error_set_errno(error, errno, "cannot stat %s/gateway.lock", self->home);
+	if (!hermes_runner_heartbeat_read(self, &first, &age, error))
 		return FALSE;
+	mtime = first;
+	/* bounded: three beats and one second at most */
+	while (mtime == first && age < stale && age > -stale && g_get_monotonic_time() < deadline) {
+		g_usleep(HERMES_RUNNER_HEARTBEAT_LOOK_MS * 1000);
+		if (!hermes_runner_heartbeat_read(self, &mtime, &age, error))
+			return FALSE;
 	}
-	age = g_get_real_time() / G_USEC_PER_SEC - (gint64)st.st_mtime;
-	if (age >= stale || age <= -stale)
+	if (mtime == first)
 		return TRUE;
-	g_set_error(
-		error,
-		HERMES_ERROR,
-		HERMES_ERROR_BUSY,
-		"the gateway of '%s' runs on host %s (PID %" G_GINT64_FORMAT
-		", its heartbeat %" G_GINT64_FORMAT " s ago): one gateway per profile "
-		"across hosts sharing this home; stop it there, or start this one %" G_GINT64_FORMAT
-		" s after it stopped",
-		self->profile,
-		host,
-		hermes_pid_record_get_pid(record),
-		MAX(age, 0),
-		stale);
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_BUSY,
+		    "the gateway of '%s' runs on host %s (PID %" G_GINT64_FORMAT
+		    ", its heartbeat just now): one gateway per profile across hosts sharing "
+		    "this home; stop it there first",
+		    self->profile,
+		    host,
+		    hermes_pid_record_get_pid(record));
 	return FALSE;
 }
 
