@@ -15,6 +15,8 @@ JsonObject *
 hermes_cluster_parse_value(const gchar *value);
 gchar *
 hermes_cluster_value_text(JsonObject *object);
+HermesClusterView *
+hermes_cluster_read_keys(HermesCluster *self, GError **error);
 HermesClusterNode *
 hermes_cluster_view_find_node(HermesClusterView *view, const gchar *name);
 HermesClusterProfile *

@@ -242,7 +242,20 @@ hermes_cluster_view_new(const gchar *prefix, GPtrArray *kvs, gint64 revision)
 HermesClusterView *
 hermes_cluster_read(HermesCluster *self, GError **error)
 {
-	g_autoptr(HermesClusterView) view = NULL;
+	g_autoptr(HermesClusterView) view = hermes_cluster_read_keys(self, error);
+	if (view == NULL || !hermes_cluster_view_ask_leases(self, view, error))
+		return NULL;
+	return g_steal_pointer(&view);
+}
+
+/*
+ * The keys alone, one request: what a write needs to check a node or a
+ * profile (a node's key goes with its lease, so a node listed with a lease
+ * is up); hermes_cluster_read() also asks each lease how long it lives.
+ */
+HermesClusterView *
+hermes_cluster_read_keys(HermesCluster *self, GError **error)
+{
 	g_autoptr(GPtrArray) kvs = NULL;
 	gint64 revision = 0;
 
@@ -253,8 +266,5 @@ hermes_cluster_read(HermesCluster *self, GError **error)
 				       error);
 	if (kvs == NULL)
 		return NULL;
-	view = hermes_cluster_view_new(hermes_cluster_get_prefix(self), kvs, revision);
-	if (!hermes_cluster_view_ask_leases(self, view, error))
-		return NULL;
-	return g_steal_pointer(&view);
+	return hermes_cluster_view_new(hermes_cluster_get_prefix(self), kvs, revision);
 }

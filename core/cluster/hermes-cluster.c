@@ -372,7 +372,7 @@ hermes_cluster_set_drained(HermesCluster *self, const gchar *node, gboolean drai
 	g_return_val_if_fail(HERMES_IS_CLUSTER(self), FALSE);
 	if (!hermes_cluster_node_name_validate(node, error))
 		return FALSE;
-	view = hermes_cluster_read(self, error);
+	view = hermes_cluster_read_keys(self, error);
 	if (view == NULL)
 		return FALSE;
 	known = hermes_cluster_view_find_node(view, node);
@@ -420,7 +420,7 @@ hermes_cluster_move(HermesCluster *self, const gchar *profile, const gchar *node
 	if (!hermes_profile_name_validate(profile, error) ||
 	    !hermes_cluster_node_name_validate(node, error))
 		return FALSE;
-	view = hermes_cluster_read(self, error);
+	view = hermes_cluster_read_keys(self, error);
 	if (view == NULL)
 		return FALSE;
 	if (hermes_cluster_view_find_profile(view, profile) == NULL) {
