@@ -69,6 +69,12 @@ hostile_observe_full(HostileFixture *fx, const gchar *home, const gchar *const *
 #define hostile_observe_home(fx, home, ...) \
 	hostile_observe_full(fx, home, (const gchar *const[]){__VA_ARGS__, NULL})
 
+/* hermes on fx->home with @extra_env, never under the valgrind wrapper: for a case whose
+ * filesystem churn valgrind itself cannot survive (its address-space manager asserts when
+ * the directory of a file it mapped is renamed under it) */
+gint
+hostile_run_unwrapped(HostileFixture *fx, gchar **extra_env, const gchar *const *args);
+
 /* runs @argv in its own process group; FALSE if it still ran after @timeout_us (then killed) */
 gboolean
 hostile_spawn_bounded(gchar **argv,

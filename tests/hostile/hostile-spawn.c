@@ -297,6 +297,12 @@ hostile_observe_full(HostileFixture *fx, const gchar *home, const gchar *const *
 	return hostile_run_common(fx, home, NULL, 0, FALSE, args);
 }
 
+gint
+hostile_run_unwrapped(HostileFixture *fx, gchar **extra_env, const gchar *const *args)
+{
+	return hostile_run_common(fx, NULL, extra_env, 0, FALSE, args);
+}
+
 /* a file for one background run's stdout or stderr, in the scratch area outside the home */
 static gint
 hostile_output_file(HostileFixture *fx, const gchar *kind, gchar **path)

@@ -318,7 +318,7 @@ test_rename_exchange_race(void **state)
 	g_autofree gchar *search = g_strdup_printf(
 		"HERMES_BACKEND_PATH=%s:%s", good_dir, hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
 	gchar *env[] = {search, marker_env, NULL};
-	guint rounds = g_getenv("HERMES_TEST_WRAPPER") != NULL ? 5 : 150;
+	guint rounds = 150;
 	pid_t swapper;
 
 	g_mkdir(marks, 0755);
@@ -333,8 +333,12 @@ test_rename_exchange_race(void **state)
 		}
 	}
 	for (guint i = 0; i < rounds && !g_file_test(marker, G_FILE_TEST_EXISTS); i++) {
-		hostile_run_full(
-			lf->fx, NULL, env, 0, (const gchar *const[]){"--json", "backends", NULL});
+		/* unwrapped even under valgrind: valgrind's own bookkeeping of mapped files
+		 * aborts when their directory is exchanged mid-load (seen in CI: aspacem
+		 * "! is_freeslot(ix)"), which says nothing about hermes; the other loader
+		 * cases run the same code under valgrind */
+		hostile_run_unwrapped(
+			lf->fx, env, (const gchar *const[]){"--json", "backends", NULL});
 		if (lf->fx->signal != 0)
 			break;
 	}
