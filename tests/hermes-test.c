@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -228,17 +229,33 @@ hermes_test_fill_disk(const gchar *dir)
 {
 	g_autofree gchar *path = g_build_filename(dir, ".filler", NULL);
 	gchar block[4096];
+	cpu_set_t allowed;
 	gint fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		fail_msg("cannot create %s: %s", path, g_strerror(errno));
 	memset(block, 'x', sizeof(block));
-	while (write(fd, block, sizeof(block)) > 0)
-		;
-	/* the last partial block */
-	while (write(fd, block, 1) > 0)
-		;
-	if (errno != ENOSPC)
-		fail_msg("filling %s stopped with %s, not ENOSPC", path, g_strerror(errno));
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		fail_msg("cannot read this thread's CPUs: %s", g_strerror(errno));
+	/* tmpfs counts used blocks per CPU (a percpu counter): a disk full as
+	 * seen from one CPU may still give a page to a writer on another, so
+	 * it is filled from each CPU in turn */
+	for (gint cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		cpu_set_t one;
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) != 0)
+			continue;
+		while (write(fd, block, sizeof(block)) > 0)
+			;
+		/* the last partial block */
+		while (write(fd, block, 1) > 0)
+			;
+		if (errno != ENOSPC)
+			fail_msg("filling %s stopped with %s, not ENOSPC", path, g_strerror(errno));
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
 	close(fd);
 }
 

@@ -252,9 +252,30 @@ enospc_supervisor_start(HostileFixture *fx, void (*fill)(const gchar *home), con
 	enospc_wait_idle(fx->home);
 	fill(fx->home);
 	hostile_run(fx, "supervisor", "start");
-	enospc_refused(fx, what);
-	if (enospc_scanners(fx->home) != 0)
-		fail_msg("%s: refused, yet an s6-svscan runs on the tree", what);
+	/*
+	 * The tree's own programs free pages as they start (seen on a fast
+	 * machine, whatever the gateways' intents), racing `hermes` for the
+	 * page its pid file needs: a start may then rightly succeed. Either
+	 * way nothing may run that is not recorded.
+	 */
+	hostile_assert_result(fx, what, HOSTILE_CODES(0, 1));
+	if (fx->status == 1) {
+		enospc_refused(fx, what);
+		if (enospc_scanners(fx->home) != 0)
+			fail_msg("%s: refused, yet an s6-svscan runs on the tree", what);
+	} else {
+		g_autofree gchar *pidfile =
+			g_build_filename(fx->home, "run", "s6-svscan.pid", NULL);
+		print_message("# %s: the tree freed a page in time and started\n", what);
+		if (!g_file_test(pidfile, G_FILE_TEST_IS_REGULAR) || enospc_scanners(fx->home) != 1)
+			fail_msg("%s: started, but not recorded as the one tree", what);
+		/* its loggers wait for room before they exit: give it back first */
+		enospc_free(fx->home);
+		hostile_run(fx, "supervisor", "stop");
+		hostile_assert_result(fx, "supervisor stop of that tree", HOSTILE_CODES(0));
+		assert_int_equal(enospc_scanners(fx->home), 0);
+		enospc_wait_idle(fx->home);
+	}
 	enospc_free(fx->home);
 	hostile_run(fx, "supervisor", "start");
 	hostile_assert_result(fx, "supervisor start once there is room", HOSTILE_CODES(0));
