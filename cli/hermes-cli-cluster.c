@@ -54,8 +54,34 @@ hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOp
 		 NULL},
 		{NULL}};
 
+	const GOptionEntry agent[] = {
+		{"node",
+		 0,
+		 0,
+		 G_OPTION_ARG_STRING,
+		 &cli->node,
+		 "This node's name in the cluster (default: the host's name)",
+		 "NAME"},
+		{"capacity",
+		 0,
+		 0,
+		 G_OPTION_ARG_INT,
+		 &cli->capacity,
+		 "The most gateways this node runs (default: no limit)",
+		 "N"},
+		{"ttl",
+		 0,
+		 0,
+		 G_OPTION_ARG_INT,
+		 &cli->ttl,
+		 "Seconds the node's lease lives without renewal (default: 10)",
+		 "SECONDS"},
+		{NULL}};
+
 	if (options & HERMES_CLI_OPT_ENDPOINTS)
 		g_option_context_add_main_entries(octx, endpoints, NULL);
+	if (options & HERMES_CLI_OPT_AGENT)
+		g_option_context_add_main_entries(octx, agent, NULL);
 	if (options & HERMES_CLI_OPT_CLUSTER)
 		g_option_context_add_main_entries(octx, cluster, NULL);
 }
@@ -116,6 +142,7 @@ hermes_cli_cluster_run(HermesCli *cli, const gchar *command, gchar **args, GErro
 		return HERMES_EXIT_NOT_SUPPORTED;
 	ret = run(cli, command, args, &error_local);
 	g_clear_pointer(&cli->endpoints, g_free);
+	g_clear_pointer(&cli->node, g_free);
 	if (error_local == NULL)
 		return ret;
 	if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_SUPERVISOR_UNAVAILABLE)) {
@@ -188,7 +215,19 @@ hermes_cli_cluster_move(HermesCli *cli, gchar **args, GError **error)
 	return hermes_cli_cluster_run(cli, "move", normalized, error);
 }
 
+static gint
+hermes_cli_cluster_agent(HermesCli *cli, gchar **args, GError **error)
+{
+	return hermes_cli_cluster_run(cli, "agent", args, error);
+}
+
 const HermesCliCommand hermes_cli_cluster_commands[] = {
+	{"agent",
+	 NULL,
+	 0,
+	 "Run this machine's node agent (foreground, until SIGTERM)",
+	 HERMES_CLI_OPT_ENDPOINTS | HERMES_CLI_OPT_AGENT,
+	 hermes_cli_cluster_agent},
 	{"status",
 	 NULL,
 	 0,

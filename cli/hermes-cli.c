@@ -448,5 +448,6 @@ hermes_cli_main(int argc, char **argv)
 	g_free(cli.backend);
 	g_free(cli.since);
 	g_free(cli.endpoints);
+	g_free(cli.node);
 	return ret;
 }

@@ -47,6 +47,9 @@ typedef struct {
 	guint wait_ms;	  /* gateway start|stop|restart --wait[=SECONDS], 0 without */
 	gboolean cluster; /* gateway start|stop|restart --cluster: the intent goes to etcd */
 	gchar *endpoints; /* --endpoints, NULL for $HERMES_ETCD_ENDPOINTS */
+	gchar *node;	  /* cluster agent --node, NULL for the host's name */
+	gint capacity;	  /* cluster agent --capacity, 0 for no limit */
+	gint ttl;	  /* cluster agent --ttl, 0 for the default */
 } HermesCli;
 
 /* `--wait` without a value */
@@ -66,6 +69,7 @@ typedef enum {
 	HERMES_CLI_OPT_WAIT = 1 << 8,
 	HERMES_CLI_OPT_ENDPOINTS = 1 << 9, /* --endpoints */
 	HERMES_CLI_OPT_CLUSTER = 1 << 10,  /* --cluster, with --endpoints */
+	HERMES_CLI_OPT_AGENT = 1 << 11,	   /* cluster agent: --node, --capacity, --ttl */
 } HermesCliOptions;
 
 typedef gint (*HermesCliFunc)(HermesCli *cli, gchar **args, GError **error);

@@ -11,11 +11,14 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <gmodule.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hermes-cli.h"
+#include "hermes-cluster-agent.h"
 #include "hermes-cluster.h"
 
 G_MODULE_EXPORT gint
@@ -168,10 +171,61 @@ hermes_cli_cluster_module_gateway(HermesCluster *cluster,
 	return HERMES_EXIT_OK;
 }
 
+static gboolean
+hermes_cli_cluster_agent_signal(gpointer data)
+{
+	hermes_cluster_agent_quit(data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+hermes_cli_cluster_agent_signals(gpointer data)
+{
+	g_main_loop_run(data);
+	return NULL;
+}
+
+/* the agent in the foreground; SIGTERM and SIGINT make it leave the cluster */
+static gint
+hermes_cli_cluster_module_agent(HermesCli *cli, GError **error)
+{
+	g_autoptr(HermesServiceManager) manager =
+		hermes_backend_loader_new_manager(cli->ctx, cli->backend, error);
+	g_autoptr(HermesGatewayControl) control = NULL;
+	g_autoptr(HermesClusterAgent) agent = NULL;
+	g_autoptr(GMainContext) context = NULL;
+	g_autoptr(GMainLoop) loop = NULL;
+	GThread *thread;
+	const gint signals[] = {SIGTERM, SIGINT};
+	gboolean ok;
+
+	if (manager == NULL)
+		return HERMES_EXIT_FAILED;
+	control = hermes_gateway_control_new(manager);
+	agent = hermes_cluster_agent_new(
+		cli->ctx, cli->endpoints, control, cli->node, cli->capacity, cli->ttl, error);
+	if (agent == NULL)
+		return HERMES_EXIT_USAGE;
+	/* the agent's loop sleeps on its queue, not on a main context: the
+	 * signals are seen by a context of their own, in a thread */
+	context = g_main_context_new();
+	loop = g_main_loop_new(context, FALSE);
+	for (guint i = 0; i < G_N_ELEMENTS(signals); i++) {
+		g_autoptr(GSource) source = g_unix_signal_source_new(signals[i]);
+		g_source_set_callback(source, hermes_cli_cluster_agent_signal, agent, NULL);
+		g_source_attach(source, context);
+	}
+	thread = g_thread_new("hermes-signals", hermes_cli_cluster_agent_signals, loop);
+	ok = hermes_cluster_agent_run(agent, error);
+	g_main_loop_quit(loop);
+	g_thread_join(thread);
+	return ok ? HERMES_EXIT_OK : HERMES_EXIT_FAILED;
+}
+
 /**
  * hermes_cli_cluster_module_run:
  * @cli: the CLI, options parsed
- * @command: `status`, `drain`, `undrain`, `move`, `gateway-start`,
+ * @command: `agent`, `status`, `drain`, `undrain`, `move`, `gateway-start`,
  *   `gateway-stop` or `gateway-restart`
  * @args: the command's arguments, checked in number
  * @error: return location for a #GError
@@ -182,8 +236,11 @@ hermes_cli_cluster_module_gateway(HermesCluster *cluster,
 G_MODULE_EXPORT gint
 hermes_cli_cluster_module_run(HermesCli *cli, const gchar *command, gchar **args, GError **error)
 {
-	g_autoptr(HermesCluster) cluster = hermes_cluster_new(cli->ctx, cli->endpoints, error);
+	g_autoptr(HermesCluster) cluster = NULL;
 
+	if (g_str_equal(command, "agent"))
+		return hermes_cli_cluster_module_agent(cli, error);
+	cluster = hermes_cluster_new(cli->ctx, cli->endpoints, error);
 	if (cluster == NULL)
 		return HERMES_EXIT_USAGE;
 	if (g_str_equal(command, "status"))

@@ -22,4 +22,14 @@ hermes_cluster_view_find_node(HermesClusterView *view, const gchar *name);
 HermesClusterProfile *
 hermes_cluster_view_find_profile(HermesClusterView *view, const gchar *name);
 
+gboolean
+hermes_cluster_claim(HermesCluster *self,
+		     const gchar *profile,
+		     const gchar *node,
+		     gint64 lease,
+		     gboolean *claimed,
+		     GError **error);
+gboolean
+hermes_cluster_release(HermesCluster *self, const gchar *profile, gint64 lease, GError **error);
+
 G_END_DECLS

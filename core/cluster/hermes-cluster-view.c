@@ -119,7 +119,8 @@ static void
 hermes_cluster_view_take_profile(HermesClusterView *view,
 				 const gchar *kind,
 				 const gchar *name,
-				 JsonObject *value)
+				 JsonObject *value,
+				 gint64 lease)
 {
 	HermesClusterProfile *profile;
 	const gchar *desired =
@@ -139,6 +140,7 @@ hermes_cluster_view_take_profile(HermesClusterView *view,
 		profile = hermes_cluster_view_profile(view, name);
 		g_free(profile->owner);
 		profile->owner = g_steal_pointer(&node);
+		profile->owner_lease = lease;
 	} else if (g_str_equal(kind, "placement") && node != NULL) {
 		profile = hermes_cluster_view_profile(view, name);
 		g_free(profile->placement);
@@ -169,7 +171,7 @@ hermes_cluster_view_take(HermesClusterView *view, const gchar *rest, const Herme
 		   hermes_cluster_node_name_validate(parts[1], NULL)) {
 		hermes_cluster_view_node(view, parts[1])->drained = TRUE;
 	} else {
-		hermes_cluster_view_take_profile(view, parts[0], parts[1], value);
+		hermes_cluster_view_take_profile(view, parts[0], parts[1], value, kv->lease);
 	}
 }
 

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "hermes-cluster-private.h"
 #include "hermes-error.h"
@@ -325,6 +326,7 @@ hermes_cluster_register_node(
 	g_autofree gchar *key = NULL;
 	g_autofree gchar *now = hermes_cluster_now_text();
 	g_autofree gchar *text = NULL;
+	g_autofree gchar *boot_id = hermes_context_get_boot_id(self->ctx);
 	g_autoptr(JsonObject) value = json_object_new();
 	gboolean created = FALSE;
 	gint64 lease;
@@ -338,6 +340,10 @@ hermes_cluster_register_node(
 	key = hermes_cluster_key(self, "nodes", node);
 	json_object_set_int_member(value, "capacity", capacity);
 	json_object_set_string_member(value, "registered_at", now);
+	/* who registered it: a later run on this machine takes over from a dead one */
+	json_object_set_string_member(value, "host", g_get_host_name());
+	json_object_set_int_member(value, "pid", getpid());
+	json_object_set_string_member(value, "boot_id", boot_id);
 	text = hermes_cluster_value_text(value);
 	if (!hermes_etcd_client_create(self->client, key, text, lease, &created, error) ||
 	    !created) {

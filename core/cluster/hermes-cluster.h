@@ -30,8 +30,9 @@ typedef struct {
 	gchar *name;
 	gchar *desired; /* "running", "stopped", or NULL when never set */
 	gint64 generation;
-	gchar *owner;	  /* the node running it, or NULL */
-	gchar *placement; /* the node `cluster move` asked for, or NULL */
+	gchar *owner;	    /* the node running it, or NULL */
+	gint64 owner_lease; /* the lease its owner key is bound to */
+	gchar *placement;   /* the node `cluster move` asked for, or NULL */
 } HermesClusterProfile;
 
 typedef struct {

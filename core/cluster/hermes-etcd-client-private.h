@@ -15,4 +15,11 @@ hermes_etcd_client_call(HermesEtcdClient *self,
 			JsonObject *request,
 			GError **error);
 
+GInputStream *
+hermes_etcd_client_open_stream(HermesEtcdClient *self,
+			       const gchar *path,
+			       JsonObject *request,
+			       GCancellable *cancellable,
+			       GError **error);
+
 G_END_DECLS

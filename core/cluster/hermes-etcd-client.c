@@ -42,6 +42,7 @@ struct _HermesEtcdClient {
 	gchar *password;
 	gchar *token;
 	GTlsCertificate *client_cert;
+	guint call_timeout_ms;
 };
 
 G_DEFINE_TYPE(HermesEtcdClient, hermes_etcd_client, G_TYPE_OBJECT)
@@ -73,6 +74,7 @@ hermes_etcd_client_init(HermesEtcdClient *self)
 {
 	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
 	self->endpoints = g_ptr_array_new_with_free_func(g_free);
+	self->call_timeout_ms = HERMES_ETCD_CALL_TIMEOUT_MS;
 	self->session = soup_session_new_with_options("proxy-resolver",
 						      direct,
 						      "timeout",
@@ -345,7 +347,8 @@ hermes_etcd_client_ask(HermesEtcdClient *self,
 
 /*
  * @path with @request: asked of each member in turn until one answers, all
- * within HERMES_ETCD_CALL_TIMEOUT_MS. A member that answered but could not
+ * within the call's time (HERMES_ETCD_CALL_TIMEOUT_MS unless
+ * hermes_etcd_client_set_call_timeout() said less). A member that answered but could not
  * serve (5xx: no leader while one is elected) makes the round worth another
  * after a pause; when every member refused or timed out, the cluster is
  * unreachable at once.
@@ -359,7 +362,7 @@ hermes_etcd_client_call(HermesEtcdClient *self,
 	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), request);
 	g_autofree gchar *body = json_to_string(node, FALSE);
 	g_autoptr(GError) last = NULL;
-	gint64 deadline = g_get_monotonic_time() + HERMES_ETCD_CALL_TIMEOUT_MS * 1000;
+	gint64 deadline = g_get_monotonic_time() + (gint64)self->call_timeout_ms * 1000;
 	gboolean busy = TRUE;
 
 	while (busy && g_get_monotonic_time() < deadline) {
@@ -438,4 +441,126 @@ hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, G
 	}
 	self->token = g_strdup(token);
 	return TRUE;
+}
+
+/**
+ * hermes_etcd_client_set_call_timeout:
+ * @self: a client
+ * @timeout_ms: what every following call may take in all, at most
+ *   %HERMES_ETCD_CALL_TIMEOUT_MS; rounded up to whole seconds per member
+ *
+ * For a caller with a deadline of its own: the node agent must know whether
+ * its lease was renewed before it has to fence (docs/cluster.md).
+ */
+void
+hermes_etcd_client_set_call_timeout(HermesEtcdClient *self, guint timeout_ms)
+{
+	g_return_if_fail(HERMES_IS_ETCD_CLIENT(self));
+	self->call_timeout_ms = CLAMP(timeout_ms, 1, HERMES_ETCD_CALL_TIMEOUT_MS);
+}
+
+/* one member's stream, or %NULL */
+static GInputStream *
+hermes_etcd_client_open_one(HermesEtcdClient *self,
+			    const gchar *endpoint,
+			    const gchar *path,
+			    GBytes *body,
+			    GCancellable *cancellable,
+			    GError **error)
+{
+	g_autofree gchar *url = g_strconcat(endpoint, path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autoptr(GInputStream) stream = NULL;
+	SoupMessageHeaders *headers = soup_message_get_request_headers(msg);
+	guint status;
+
+	if (self->user != NULL && self->token == NULL) {
+		g_object_set(self->session, "timeout", HERMES_ETCD_ENDPOINT_TIMEOUT_S, NULL);
+		if (!hermes_etcd_client_authenticate(self, endpoint, error))
+			return NULL;
+	}
+	soup_message_set_request_body_from_bytes(msg, "application/json", body);
+	/* a member cut off from the leader ends the stream instead of going quiet */
+	soup_message_headers_replace(headers, "Grpc-Metadata-hasleader", "true");
+	if (self->token != NULL)
+		soup_message_headers_replace(headers, "Authorization", self->token);
+	if (self->client_cert != NULL)
+		soup_message_set_tls_client_certificate(msg, self->client_cert);
+	/* a stream is quiet as long as nothing changes: its connection gets no I/O
+	 * timeout (the caller bounds the wait for the stream to be created) */
+	g_object_set(self->session, "timeout", 0, NULL);
+	soup_message_add_flags(msg, SOUP_MESSAGE_NEW_CONNECTION);
+	stream = soup_session_send(self->session, msg, cancellable, error);
+	if (stream == NULL) {
+		g_prefix_error(error, "%s: ", endpoint);
+		return NULL;
+	}
+	status = soup_message_get_status(msg);
+	if (status != SOUP_STATUS_OK) {
+		if (status == SOUP_STATUS_UNAUTHORIZED)
+			g_clear_pointer(&self->token, g_free);
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_COMMAND_FAILED,
+			    "%s answered %u %s",
+			    endpoint,
+			    status,
+			    soup_message_get_reason_phrase(msg));
+		return NULL;
+	}
+	return g_steal_pointer(&stream);
+}
+
+/**
+ * hermes_etcd_client_open_stream:
+ * @self: a client, used for nothing else (its connections lose their I/O timeout)
+ * @path: a streaming call, `/v3/watch`
+ * @request: its first message
+ * @cancellable: (nullable): cancels the wait for a member and the reading
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): etcd's answers, one JSON object per line, from the
+ *   first member that takes the call; %NULL with
+ *   %HERMES_ERROR_SUPERVISOR_UNAVAILABLE when none does
+ */
+GInputStream *
+hermes_etcd_client_open_stream(HermesEtcdClient *self,
+			       const gchar *path,
+			       JsonObject *request,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), request);
+	gchar *text = json_to_string(node, FALSE);
+	gsize length = strlen(text);
+	g_autoptr(GBytes) body = g_bytes_new_take(text, length);
+	g_autoptr(GError) last = NULL;
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), NULL);
+	for (guint attempt = 0; attempt < self->endpoints->len; attempt++) {
+		guint idx = (self->current + attempt) % self->endpoints->len;
+		GInputStream *stream;
+		g_clear_error(&last);
+		stream = hermes_etcd_client_open_one(self,
+						     g_ptr_array_index(self->endpoints, idx),
+						     path,
+						     body,
+						     cancellable,
+						     &last);
+		if (stream != NULL) {
+			self->current = idx;
+			return stream;
+		}
+		if (g_error_matches(last, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			break;
+		/* the next member first next time */
+		self->current = (idx + 1) % self->endpoints->len;
+	}
+	g_set_error(error,
+		    HERMES_ERROR,
+		    HERMES_ERROR_SUPERVISOR_UNAVAILABLE,
+		    "no etcd member at %s takes a watch: %s",
+		    self->endpoints_text,
+		    last != NULL ? last->message : "none tried");
+	return NULL;
 }

@@ -24,6 +24,8 @@ HermesEtcdClient *
 hermes_etcd_client_new(const gchar *endpoints, GError **error);
 const gchar *
 hermes_etcd_client_get_endpoints(HermesEtcdClient *self);
+void
+hermes_etcd_client_set_call_timeout(HermesEtcdClient *self, guint timeout_ms);
 gboolean
 hermes_etcd_client_set_auth(HermesEtcdClient *self,
 			    const gchar *user,
@@ -53,6 +55,9 @@ hermes_etcd_client_create(HermesEtcdClient *self,
 			  gint64 lease,
 			  gboolean *created,
 			  GError **error);
+gboolean
+hermes_etcd_client_delete_if_lease(
+	HermesEtcdClient *self, const gchar *key, gint64 lease, gboolean *deleted, GError **error);
 gint64
 hermes_etcd_client_lease_grant(HermesEtcdClient *self, gint64 ttl_s, GError **error);
 gint64

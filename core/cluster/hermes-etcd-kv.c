@@ -246,3 +246,67 @@ hermes_etcd_decode_range(JsonObject *response, gint64 *revision, GError **error)
 	}
 	return g_steal_pointer(&kvs);
 }
+
+/* TRUE only for a member that is the JSON true: anything else an answer holds is not */
+static gboolean
+hermes_etcd_decode_flag(JsonObject *object, const gchar *member)
+{
+	JsonNode *node = json_object_get_member(object, member);
+	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
+}
+
+/**
+ * hermes_etcd_decode_watch:
+ * @line: one line of a `/v3/watch` stream (one JSON object)
+ * @length: its length
+ * @kind: (out): what it says
+ * @revision: (out): the store's revision it was sent at
+ * @error: return location for a #GError
+ *
+ * The events themselves are not decoded: a watcher only learns that it must
+ * read the keys again (the agent reads the whole view, one range).
+ *
+ * Returns: %FALSE when the line is not a watch answer within the bounds
+ */
+gboolean
+hermes_etcd_decode_watch(const gchar *line,
+			 gsize length,
+			 HermesEtcdWatchKind *kind,
+			 gint64 *revision,
+			 GError **error)
+{
+	g_autoptr(JsonObject) answer = hermes_etcd_decode_response(line, length, error);
+	JsonNode *result;
+	JsonObject *object;
+	JsonNode *header;
+	JsonNode *events;
+
+	if (answer == NULL)
+		return FALSE;
+	result = json_object_get_member(answer, "result");
+	header = result != NULL && JSON_NODE_HOLDS_OBJECT(result)
+			 ? json_object_get_member(json_node_get_object(result), "header")
+			 : NULL;
+	if (header == NULL || !JSON_NODE_HOLDS_OBJECT(header)) {
+		g_set_error_literal(error,
+				    HERMES_ERROR,
+				    HERMES_ERROR_INVALID_DATA,
+				    "etcd's watch answer has no result with a header");
+		return FALSE;
+	}
+	object = json_node_get_object(result);
+	if (!hermes_etcd_decode_int(json_node_get_object(header), "revision", revision, error))
+		return FALSE;
+	events = json_object_get_member(object, "events");
+	if (hermes_etcd_decode_flag(object, "canceled"))
+		*kind = HERMES_ETCD_WATCH_CANCELED;
+	else if (hermes_etcd_decode_flag(object, "created"))
+		*kind = HERMES_ETCD_WATCH_CREATED;
+	else if (events != NULL && JSON_NODE_HOLDS_ARRAY(events) &&
+		 json_array_get_length(json_node_get_array(events)) > 0)
+		*kind = HERMES_ETCD_WATCH_EVENTS;
+	else
+		*kind = HERMES_ETCD_WATCH_PROGRESS;
+	return TRUE;
+}

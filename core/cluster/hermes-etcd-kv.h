@@ -33,4 +33,20 @@ hermes_etcd_decode_int(JsonObject *object, const gchar *member, gint64 *value, G
 GPtrArray *
 hermes_etcd_decode_range(JsonObject *response, gint64 *revision, GError **error);
 
+/* what one message of a watch stream says */
+typedef enum {
+	HERMES_ETCD_WATCH_CREATED,  /* the watch is in place from the asked revision */
+	HERMES_ETCD_WATCH_EVENTS,   /* keys under it changed */
+	HERMES_ETCD_WATCH_PROGRESS, /* nothing for us (a progress note) */
+	HERMES_ETCD_WATCH_CANCELED, /* etcd ended it (compacted, no leader): read again */
+	HERMES_ETCD_WATCH_LOST,	    /* the stream could not be had or ended */
+} HermesEtcdWatchKind;
+
+gboolean
+hermes_etcd_decode_watch(const gchar *line,
+			 gsize length,
+			 HermesEtcdWatchKind *kind,
+			 gint64 *revision,
+			 GError **error);
+
 G_END_DECLS

@@ -157,6 +157,50 @@ hermes_etcd_client_create(HermesEtcdClient *self,
 }
 
 /**
+ * hermes_etcd_client_delete_if_lease:
+ * @self: a client
+ * @key: a key
+ * @lease: the lease it must be bound to
+ * @deleted: (out): whether it was (%FALSE: absent, or bound to another lease)
+ * @error: return location for a #GError
+ *
+ * One transaction: a key made under a lease that has since expired (and
+ * made again by someone else) is never deleted by its first maker.
+ *
+ * Returns: %TRUE when etcd answered
+ */
+gboolean
+hermes_etcd_client_delete_if_lease(
+	HermesEtcdClient *self, const gchar *key, gint64 lease, gboolean *deleted, GError **error)
+{
+	g_autoptr(JsonObject) request = json_object_new();
+	g_autoptr(JsonObject) answer = NULL;
+	JsonObject *compare = json_object_new();
+	JsonObject *success = json_object_new();
+	JsonObject *range = json_object_new();
+	JsonArray *compares = json_array_new();
+	JsonArray *successes = json_array_new();
+
+	g_return_val_if_fail(HERMES_IS_ETCD_CLIENT(self), FALSE);
+	*deleted = FALSE;
+	hermes_etcd_set_text(compare, "key", key);
+	json_object_set_string_member(compare, "result", "EQUAL");
+	json_object_set_string_member(compare, "target", "LEASE");
+	hermes_etcd_set_int(compare, "lease", lease);
+	json_array_add_object_element(compares, compare);
+	hermes_etcd_set_text(range, "key", key);
+	json_object_set_object_member(success, "request_delete_range", range);
+	json_array_add_object_element(successes, success);
+	json_object_set_array_member(request, "compare", compares);
+	json_object_set_array_member(request, "success", successes);
+	answer = hermes_etcd_client_call(self, "/v3/kv/txn", request, error);
+	if (answer == NULL)
+		return FALSE;
+	*deleted = json_object_get_boolean_member_with_default(answer, "succeeded", FALSE);
+	return TRUE;
+}
+
+/**
  * hermes_etcd_client_lease_grant:
  * @self: a client
  * @ttl_s: seconds the lease lives without a keep-alive

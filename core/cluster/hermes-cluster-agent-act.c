@@ -1,0 +1,300 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * What the node agent does on this machine: each act of
+ * hermes_cluster_decide() through HermesGatewayControl (as `hermes gateway
+ * start|stop|restart` would), the owner keys around them, and taking over
+ * from an earlier run of the same node that died without leaving.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "hermes-cluster-agent-private.h"
+#include "hermes-cluster-private.h"
+#include "hermes-error.h"
+
+/* the longest a stop waits while the node holds its lease (a drain, a move) */
+#define HERMES_CLUSTER_AGENT_STOP_MS 30000
+
+/* what a stop may wait now: never past the renew deadline while the lease is held */
+static guint
+hermes_cluster_agent_stop_budget(HermesClusterAgent *self)
+{
+	gint64 left_ms;
+	if (self->lease == 0)
+		return HERMES_CLUSTER_AGENT_STOP_MS;
+	left_ms = (hermes_cluster_agent_deadline(self) - g_get_monotonic_time()) / 1000;
+	return (guint)CLAMP(left_ms, 1, HERMES_CLUSTER_AGENT_STOP_MS);
+}
+
+static gboolean
+hermes_cluster_agent_control(HermesClusterAgent *self,
+			     HermesGatewayAction action,
+			     const gchar *profile,
+			     guint timeout_ms)
+{
+	g_autoptr(HermesGatewayResult) result =
+		hermes_gateway_control_run(self->control, action, profile, timeout_ms, NULL);
+	HermesGatewayOutcome outcome = hermes_gateway_result_get_outcome(result);
+
+	if (outcome == HERMES_GATEWAY_OUTCOME_DONE)
+		return TRUE;
+	hermes_cluster_agent_say(self,
+				 "%s %s: %s (%s)",
+				 hermes_gateway_action_to_string(action),
+				 profile,
+				 hermes_gateway_outcome_to_string(outcome),
+				 hermes_gateway_result_get_message(result) != NULL
+					 ? hermes_gateway_result_get_message(result)
+					 : "no reason given");
+	return FALSE;
+}
+
+/**
+ * hermes_cluster_agent_stop_local:
+ * @self: an agent
+ * @profile: a gateway this node runs
+ * @timeout_ms: how long to wait for it to be down
+ *
+ * Returns: %TRUE when it is down (it is then no longer this node's to run)
+ */
+gboolean
+hermes_cluster_agent_stop_local(HermesClusterAgent *self, const gchar *profile, guint timeout_ms)
+{
+	if (!hermes_cluster_agent_control(self, HERMES_GATEWAY_ACTION_STOP, profile, timeout_ms))
+		return FALSE;
+	g_hash_table_remove(self->running, profile);
+	hermes_cluster_agent_say(self, "stopped %s", profile);
+	return TRUE;
+}
+
+static void
+hermes_cluster_agent_release(HermesClusterAgent *self, const gchar *profile)
+{
+	g_autoptr(GError) error = NULL;
+	if (!hermes_cluster_release(self->cluster, profile, self->lease, &error))
+		hermes_cluster_agent_say(self, "cannot release %s: %s", profile, error->message);
+	else
+		hermes_cluster_agent_say(self, "released %s", profile);
+}
+
+/**
+ * hermes_cluster_agent_stop_all:
+ * @self: an agent
+ * @release: release each one stopped (the node leaves while it holds its lease)
+ *
+ * Stops every gateway this agent runs, each bounded by the renew deadline
+ * while the lease is held.
+ */
+void
+hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
+{
+	/* a copy: each stop removes its profile from the table */
+	g_autofree gchar **names = (gchar **)g_hash_table_get_keys_as_array(self->running, NULL);
+	g_auto(GStrv) copy = g_strdupv(names);
+
+	for (guint i = 0; copy[i] != NULL; i++) {
+		if (hermes_cluster_agent_stop_local(
+			    self, copy[i], hermes_cluster_agent_stop_budget(self)) &&
+		    release)
+			hermes_cluster_agent_release(self, copy[i]);
+	}
+}
+
+static void
+hermes_cluster_agent_start(HermesClusterAgent *self,
+			   HermesGatewayAction action,
+			   const gchar *profile,
+			   gint64 generation)
+{
+	gint64 *started;
+
+	/* the supervisor takes the command; the gateway's own start is its business */
+	if (!hermes_cluster_agent_control(self, action, profile, 0))
+		return;
+	started = g_new(gint64, 1);
+	*started = generation;
+	g_hash_table_replace(self->running, g_strdup(profile), started);
+	hermes_cluster_agent_say(self,
+				 "%s %s",
+				 action == HERMES_GATEWAY_ACTION_RESTART ? "restarted" : "started",
+				 profile);
+}
+
+/**
+ * hermes_cluster_agent_act:
+ * @self: an agent holding its lease
+ * @view: the view @act was decided on
+ * @act: one act of hermes_cluster_decide()
+ */
+void
+hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, HermesClusterAct *act)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean claimed = FALSE;
+
+	switch (act->kind) {
+	case HERMES_CLUSTER_ACT_STOP:
+		/* released only once down: no other node may start it while it runs here */
+		if (hermes_cluster_agent_stop_local(
+			    self, act->profile, hermes_cluster_agent_stop_budget(self)) &&
+		    act->release)
+			hermes_cluster_agent_release(self, act->profile);
+		break;
+	case HERMES_CLUSTER_ACT_RELEASE:
+		hermes_cluster_agent_release(self, act->profile);
+		break;
+	case HERMES_CLUSTER_ACT_CLAIM:
+		if (!hermes_cluster_claim(self->cluster,
+					  act->profile,
+					  self->node,
+					  self->lease,
+					  &claimed,
+					  &error)) {
+			hermes_cluster_agent_say(
+				self, "cannot claim %s: %s", act->profile, error->message);
+			break;
+		}
+		/* another node made the key first: its watch event brings the next view */
+		if (!claimed)
+			break;
+		hermes_cluster_agent_say(self, "claimed %s", act->profile);
+		hermes_cluster_agent_start(
+			self, HERMES_GATEWAY_ACTION_START, act->profile, act->generation);
+		break;
+	case HERMES_CLUSTER_ACT_START:
+		hermes_cluster_agent_start(
+			self, HERMES_GATEWAY_ACTION_START, act->profile, act->generation);
+		break;
+	case HERMES_CLUSTER_ACT_RESTART:
+		hermes_cluster_agent_start(
+			self, HERMES_GATEWAY_ACTION_RESTART, act->profile, act->generation);
+		break;
+	}
+}
+
+/* is the agent that registered @pid on this boot still running */
+static gboolean
+hermes_cluster_agent_alive(gint64 pid, const gchar *boot_id, HermesClusterAgent *self)
+{
+	g_autofree gchar *our_boot = hermes_context_get_boot_id(self->ctx);
+	g_autofree gchar *stat_path = NULL;
+	g_autofree gchar *stat = NULL;
+	const gchar *state;
+
+	if (pid <= 0 || pid == getpid() || g_strcmp0(boot_id, our_boot) != 0)
+		return FALSE;
+	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+		return FALSE;
+	/* killed but not reaped yet: "pid (comm) Z ..." */
+	stat_path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
+	if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+		return TRUE;
+	state = strrchr(stat, ')');
+	return state == NULL || state[1] == '\0' || state[2] != 'Z';
+}
+
+/* an earlier run of this node on this machine, dead: its gateways stop, its lease goes */
+static gboolean
+hermes_cluster_agent_take_over_from(HermesClusterAgent *self,
+				    gint64 lease,
+				    gint64 pid,
+				    GError **error)
+{
+	g_autoptr(HermesClusterView) view = hermes_cluster_read_keys(self->cluster, error);
+	guint stopped = 0;
+
+	if (view == NULL)
+		return FALSE;
+	for (guint i = 0; i < view->profiles->len; i++) {
+		const HermesClusterProfile *profile = g_ptr_array_index(view->profiles, i);
+		if (g_strcmp0(profile->owner, self->node) != 0)
+			continue;
+		if (!hermes_cluster_agent_control(self,
+						  HERMES_GATEWAY_ACTION_STOP,
+						  profile->name,
+						  HERMES_CLUSTER_AGENT_STOP_MS))
+			continue;
+		stopped++;
+	}
+	if (!hermes_etcd_client_lease_revoke(
+		    hermes_cluster_get_client(self->cluster), lease, error))
+		return FALSE;
+	hermes_cluster_agent_say(self,
+				 "took over from an earlier run (pid %" G_GINT64_FORMAT
+				 "): stopped %u gateways, gave up its lease",
+				 pid,
+				 stopped);
+	return TRUE;
+}
+
+/**
+ * hermes_cluster_agent_take_over:
+ * @self: an agent about to register
+ * @error: return location for a #GError
+ *
+ * A registration of this node left by an earlier run on this machine whose
+ * agent is dead (killed, or the machine rebooted) is taken over: the
+ * gateways that run is stopped, then its lease revoked, so they are placed
+ * again at once instead of a TTL later, never twice. A registration of a
+ * live agent on this machine is %HERMES_ERROR_BUSY; of another host,
+ * %HERMES_ERROR_ALREADY_EXISTS (it ends with that host's lease).
+ *
+ * Returns: %TRUE when the node may register
+ */
+gboolean
+hermes_cluster_agent_take_over(HermesClusterAgent *self, GError **error)
+{
+	g_autofree gchar *key = hermes_cluster_key(self->cluster, "nodes", self->node);
+	g_autoptr(GPtrArray) kvs = hermes_etcd_client_range(
+		hermes_cluster_get_client(self->cluster), key, FALSE, NULL, error);
+	g_autoptr(JsonObject) value = NULL;
+	const HermesEtcdKv *kv;
+	const gchar *host;
+	gint64 pid;
+
+	if (kvs == NULL)
+		return FALSE;
+	if (kvs->len == 0)
+		return TRUE;
+	kv = g_ptr_array_index(kvs, 0);
+	value = hermes_cluster_parse_value(kv->value);
+	host = value != NULL ? json_object_get_string_member_with_default(value, "host", NULL)
+			     : NULL;
+	pid = value != NULL ? json_object_get_int_member_with_default(value, "pid", 0) : 0;
+	/* another machine's: it goes with its lease if that one is dead */
+	if (g_strcmp0(host, g_get_host_name()) != 0) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_ALREADY_EXISTS,
+			    "node '%s' is registered by host %s: waiting for its lease to end "
+			    "(or give this machine another --node)",
+			    self->node,
+			    host != NULL ? host : "unknown");
+		return FALSE;
+	}
+	if (hermes_cluster_agent_alive(
+		    pid,
+		    json_object_get_string_member_with_default(value, "boot_id", NULL),
+		    self)) {
+		g_set_error(
+			error,
+			HERMES_ERROR,
+			HERMES_ERROR_BUSY,
+			"node '%s' is run by another agent on this machine (pid %" G_GINT64_FORMAT
+			"): give this one another --node",
+			self->node,
+			pid);
+		return FALSE;
+	}
+	return hermes_cluster_agent_take_over_from(self, kv->lease, pid, error);
+}

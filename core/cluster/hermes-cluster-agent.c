@@ -1,0 +1,434 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The node agent (`hermes cluster agent`): one per machine, it keeps the
+ * node registered under a lease, watches the cluster's keys and makes this
+ * machine run the gateways the plan gives it, on the machine's own backend
+ * through HermesGatewayControl, as `hermes gateway start` would.
+ *
+ * Timing (docs/cluster.md): the lease is renewed every TTL/4. Every etcd
+ * call and every wait of a stop is bounded by the renew deadline, 2/3 of
+ * the TTL after the last renewal etcd took was sent; when it passes without
+ * one, the agent fences: it stops every gateway it runs before its lease
+ * can expire, so no other node starts one while it still runs here. The
+ * lease lives at least a TTL after that send, so the last third of the TTL
+ * is the stop's. Nothing polls: the keys are read again when the watch says
+ * they changed, when the watch had to be made again, and after a fence.
+ *
+ * One thread: the watch's own reads block in a thread of theirs
+ * (hermes-etcd-watch.c) and reach this one as notes in a queue, which is
+ * also what the loop sleeps on between renewals.
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "hermes-cluster-agent-private.h"
+#include "hermes-cluster-placement.h"
+#include "hermes-cluster-private.h"
+#include "hermes-error.h"
+
+/* a watch that etcd has not confirmed by then is made again */
+#define HERMES_CLUSTER_AGENT_WATCH_CONFIRM_US (5 * G_USEC_PER_SEC)
+/* between two tries to reach etcd again, while it cannot be */
+#define HERMES_CLUSTER_AGENT_RETRY_US (G_USEC_PER_SEC)
+
+G_DEFINE_TYPE(HermesClusterAgent, hermes_cluster_agent, G_TYPE_OBJECT)
+
+static void
+hermes_cluster_agent_finalize(GObject *object)
+{
+	HermesClusterAgent *self = HERMES_CLUSTER_AGENT(object);
+	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
+	g_clear_object(&self->ctx);
+	g_clear_object(&self->cluster);
+	g_clear_object(&self->watch_cluster);
+	g_clear_object(&self->control);
+	g_free(self->node);
+	g_free(self->complaint);
+	g_hash_table_unref(self->running);
+	g_async_queue_unref(self->queue);
+	G_OBJECT_CLASS(hermes_cluster_agent_parent_class)->finalize(object);
+}
+
+static void
+hermes_cluster_agent_class_init(HermesClusterAgentClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = hermes_cluster_agent_finalize;
+}
+
+static void
+hermes_cluster_agent_init(HermesClusterAgent *self)
+{
+	self->running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->queue = g_async_queue_new_full((GDestroyNotify)hermes_etcd_watch_note_free);
+}
+
+/**
+ * hermes_cluster_agent_new:
+ * @ctx: the machine's context
+ * @endpoints: (nullable): the etcd members; %NULL for $HERMES_ETCD_ENDPOINTS
+ * @control: how this machine starts and stops gateways
+ * @node: (nullable): the node's name; %NULL for the host's name
+ * @capacity: the most gateways it runs, 0 for no limit
+ * @ttl_s: its lease's time to live, 0 for %HERMES_CLUSTER_AGENT_DEFAULT_TTL_S
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): an agent, not registered yet
+ */
+HermesClusterAgent *
+hermes_cluster_agent_new(HermesContext *ctx,
+			 const gchar *endpoints,
+			 HermesGatewayControl *control,
+			 const gchar *node,
+			 gint64 capacity,
+			 gint64 ttl_s,
+			 GError **error)
+{
+	g_autoptr(HermesClusterAgent) self = g_object_new(HERMES_TYPE_CLUSTER_AGENT, NULL);
+
+	if (ttl_s == 0)
+		ttl_s = HERMES_CLUSTER_AGENT_DEFAULT_TTL_S;
+	if (ttl_s < HERMES_CLUSTER_AGENT_MIN_TTL_S || ttl_s > HERMES_CLUSTER_AGENT_MAX_TTL_S ||
+	    capacity < 0) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "give a lease of %d to %d seconds and a capacity of 0 or more",
+			    HERMES_CLUSTER_AGENT_MIN_TTL_S,
+			    HERMES_CLUSTER_AGENT_MAX_TTL_S);
+		return NULL;
+	}
+	self->node = g_strdup(node != NULL ? node : g_get_host_name());
+	if (!hermes_cluster_node_name_validate(self->node, error))
+		return NULL;
+	self->ctx = g_object_ref(ctx);
+	self->control = g_object_ref(control);
+	self->capacity = capacity;
+	self->ttl_ms = ttl_s * 1000;
+	self->cluster = hermes_cluster_new(ctx, endpoints, error);
+	if (self->cluster == NULL)
+		return NULL;
+	self->watch_cluster = hermes_cluster_new(ctx, endpoints, error);
+	if (self->watch_cluster == NULL)
+		return NULL;
+	return g_steal_pointer(&self);
+}
+
+const gchar *
+hermes_cluster_agent_get_node(HermesClusterAgent *self)
+{
+	g_return_val_if_fail(HERMES_IS_CLUSTER_AGENT(self), NULL);
+	return self->node;
+}
+
+/**
+ * hermes_cluster_agent_quit:
+ * @self: an agent
+ *
+ * Makes hermes_cluster_agent_run() stop this node's gateways, give up its
+ * lease and return. Safe from any thread (a signal handler's source).
+ */
+void
+hermes_cluster_agent_quit(HermesClusterAgent *self)
+{
+	HermesEtcdWatchNote *wake = g_new0(HermesEtcdWatchNote, 1);
+	g_return_if_fail(HERMES_IS_CLUSTER_AGENT(self));
+	g_atomic_int_set(&self->quit, 1);
+	wake->kind = HERMES_ETCD_WATCH_PROGRESS;
+	g_async_queue_push(self->queue, wake);
+}
+
+void
+hermes_cluster_agent_say(HermesClusterAgent *self, const gchar *format, ...)
+{
+	g_autofree gchar *text = NULL;
+	va_list args;
+	va_start(args, format);
+	text = g_strdup_vprintf(format, args);
+	va_end(args);
+	/* one line each, whole, for a journal or s6-log */
+	fprintf(stderr, "hermes cluster agent %s: %s\n", self->node, text);
+	fflush(stderr);
+}
+
+gint64
+hermes_cluster_agent_deadline(HermesClusterAgent *self)
+{
+	return self->renewed_at + self->ttl_ms * 2 / 3 * 1000;
+}
+
+/* what an etcd call may take now: never past the renew deadline */
+static void
+hermes_cluster_agent_bound_calls(HermesClusterAgent *self)
+{
+	gint64 left_ms = (hermes_cluster_agent_deadline(self) - g_get_monotonic_time()) / 1000;
+	if (self->lease == 0)
+		left_ms = HERMES_ETCD_CALL_TIMEOUT_MS;
+	hermes_etcd_client_set_call_timeout(hermes_cluster_get_client(self->cluster),
+					    (guint)CLAMP(left_ms, 1, HERMES_ETCD_CALL_TIMEOUT_MS));
+}
+
+/* the renew deadline passed: every gateway here stops before the lease can expire */
+static void
+hermes_cluster_agent_fence(HermesClusterAgent *self)
+{
+	hermes_cluster_agent_say(self,
+				 "no lease renewal for %" G_GINT64_FORMAT
+				 " ms: stopping its %u gateways before the lease can expire",
+				 (g_get_monotonic_time() - self->renewed_at) / 1000,
+				 g_hash_table_size(self->running));
+	self->lease = 0;
+	hermes_cluster_agent_stop_all(self, FALSE);
+	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
+	self->dirty = TRUE;
+}
+
+/* a reason to wait, said once however often it is met again */
+static void
+hermes_cluster_agent_complain(HermesClusterAgent *self, const GError *error)
+{
+	if (g_strcmp0(self->complaint, error->message) == 0)
+		return;
+	g_free(self->complaint);
+	self->complaint = g_strdup(error->message);
+	hermes_cluster_agent_say(self, "cannot register: %s", error->message);
+}
+
+/* FALSE with @error only when waiting cannot help (another agent runs this node here) */
+static gboolean
+hermes_cluster_agent_register(HermesClusterAgent *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	gint64 sent = g_get_monotonic_time();
+	gint64 lease = 0;
+
+	hermes_cluster_agent_bound_calls(self);
+	if (hermes_cluster_agent_take_over(self, &error_local))
+		lease = hermes_cluster_register_node(self->cluster,
+						     self->node,
+						     self->capacity,
+						     self->ttl_ms / 1000,
+						     &error_local);
+	if (lease == 0) {
+		if (g_error_matches(error_local, HERMES_ERROR, HERMES_ERROR_BUSY)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		hermes_cluster_agent_complain(self, error_local);
+		return TRUE;
+	}
+	g_clear_pointer(&self->complaint, g_free);
+	self->lease = lease;
+	self->renewed_at = sent;
+	self->next_renew = sent + self->ttl_ms / 4 * 1000;
+	self->dirty = TRUE;
+	hermes_cluster_agent_say(self,
+				 "registered (lease %" G_GINT64_MODIFIER "x, %" G_GINT64_FORMAT
+				 " s; capacity %" G_GINT64_FORMAT ")",
+				 lease,
+				 self->ttl_ms / 1000,
+				 self->capacity);
+	return TRUE;
+}
+
+static void
+hermes_cluster_agent_renew(HermesClusterAgent *self)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 sent = g_get_monotonic_time();
+
+	hermes_cluster_agent_bound_calls(self);
+	if (hermes_etcd_client_lease_keepalive(
+		    hermes_cluster_get_client(self->cluster), self->lease, &error) > 0) {
+		self->renewed_at = sent;
+		self->next_renew = sent + self->ttl_ms / 4 * 1000;
+		return;
+	}
+	if (g_error_matches(error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND)) {
+		/* expired: its owner keys went with it, and so must its gateways */
+		hermes_cluster_agent_say(self, "%s", error->message);
+		hermes_cluster_agent_fence(self);
+		return;
+	}
+	hermes_cluster_agent_say(self, "cannot renew its lease: %s", error->message);
+	self->next_renew = g_get_monotonic_time() + 200 * 1000;
+}
+
+/**
+ * hermes_cluster_agent_tick:
+ * @self: an agent
+ *
+ * Renews the lease when it is time, fences when the renew deadline passed,
+ * registers again when the node has no lease. Called between any two steps
+ * that may take long.
+ *
+ * Returns: %TRUE while the node holds a lease it renewed in time
+ */
+gboolean
+hermes_cluster_agent_tick(HermesClusterAgent *self)
+{
+	if (self->lease != 0 && g_get_monotonic_time() >= hermes_cluster_agent_deadline(self))
+		hermes_cluster_agent_fence(self);
+	if (self->lease != 0 && g_get_monotonic_time() >= self->next_renew)
+		hermes_cluster_agent_renew(self);
+	if (self->lease != 0 && g_get_monotonic_time() >= hermes_cluster_agent_deadline(self))
+		hermes_cluster_agent_fence(self);
+	return self->lease != 0;
+}
+
+/* the keys, then what this node does about them; FALSE when they could not be read */
+static gboolean
+hermes_cluster_agent_reconcile(HermesClusterAgent *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HermesClusterView) view = NULL;
+	g_autoptr(GHashTable) plan = NULL;
+	g_autoptr(GPtrArray) acts = NULL;
+
+	hermes_cluster_agent_bound_calls(self);
+	view = hermes_cluster_read_keys(self->cluster, &error);
+	if (view == NULL) {
+		hermes_cluster_agent_say(self, "cannot read the cluster: %s", error->message);
+		return FALSE;
+	}
+	self->dirty = FALSE;
+	if (self->watch == NULL) {
+		self->watch =
+			hermes_etcd_watch_start(hermes_cluster_get_client(self->watch_cluster),
+						hermes_cluster_get_prefix(self->watch_cluster),
+						view->revision + 1,
+						self->queue);
+		self->watch_created = FALSE;
+		self->watch_started_at = g_get_monotonic_time();
+	}
+	plan = hermes_cluster_plan(view);
+	acts = hermes_cluster_decide(view, plan, self->node, self->lease, self->running);
+	for (guint i = 0; i < acts->len && !g_atomic_int_get(&self->quit); i++) {
+		if (!hermes_cluster_agent_tick(self))
+			break;
+		hermes_cluster_agent_act(self, view, g_ptr_array_index(acts, i));
+	}
+	return TRUE;
+}
+
+static void
+hermes_cluster_agent_note(HermesClusterAgent *self, HermesEtcdWatchNote *note)
+{
+	switch (note->kind) {
+	case HERMES_ETCD_WATCH_CREATED:
+		self->watch_created = TRUE;
+		break;
+	case HERMES_ETCD_WATCH_EVENTS:
+		self->dirty = TRUE;
+		break;
+	case HERMES_ETCD_WATCH_CANCELED:
+	case HERMES_ETCD_WATCH_LOST:
+		hermes_cluster_agent_say(self,
+					 "watch ended (%s): reading the keys again",
+					 note->message != NULL ? note->message : "no reason");
+		g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
+		self->dirty = TRUE;
+		break;
+	case HERMES_ETCD_WATCH_PROGRESS:
+		break;
+	}
+}
+
+/* the next moment something is due: a renewal, the deadline, a retry, a watch's confirmation */
+static gint64
+hermes_cluster_agent_next(HermesClusterAgent *self)
+{
+	gint64 now = g_get_monotonic_time();
+	gint64 next = now + HERMES_CLUSTER_AGENT_RETRY_US;
+	if (self->lease == 0 || self->dirty)
+		return next;
+	next = MIN(self->next_renew, hermes_cluster_agent_deadline(self));
+	if (self->watch != NULL && !self->watch_created)
+		next = MIN(next, self->watch_started_at + HERMES_CLUSTER_AGENT_WATCH_CONFIRM_US);
+	return next;
+}
+
+static void
+hermes_cluster_agent_wait(HermesClusterAgent *self)
+{
+	gint64 wait = hermes_cluster_agent_next(self) - g_get_monotonic_time();
+	HermesEtcdWatchNote *note;
+
+	note = g_async_queue_timeout_pop(self->queue, MAX(wait, 0));
+	while (note != NULL) {
+		hermes_cluster_agent_note(self, note);
+		hermes_etcd_watch_note_free(note);
+		note = g_async_queue_try_pop(self->queue);
+	}
+	if (self->watch != NULL && !self->watch_created &&
+	    g_get_monotonic_time() >=
+		    self->watch_started_at + HERMES_CLUSTER_AGENT_WATCH_CONFIRM_US) {
+		hermes_cluster_agent_say(self, "the watch was not confirmed: making it again");
+		g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
+		self->dirty = TRUE;
+	}
+}
+
+/* SIGTERM: its gateways stop, are released, and the lease goes at once */
+static void
+hermes_cluster_agent_leave(HermesClusterAgent *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
+	if (self->lease == 0) {
+		hermes_cluster_agent_stop_all(self, FALSE);
+		return;
+	}
+	hermes_cluster_agent_stop_all(self, TRUE);
+	hermes_cluster_agent_bound_calls(self);
+	if (!hermes_etcd_client_lease_revoke(
+		    hermes_cluster_get_client(self->cluster), self->lease, &error))
+		hermes_cluster_agent_say(self, "cannot give up its lease: %s", error->message);
+	else
+		hermes_cluster_agent_say(self, "left the cluster");
+	self->lease = 0;
+}
+
+/**
+ * hermes_cluster_agent_run:
+ * @self: an agent
+ * @error: return location for a #GError
+ *
+ * Registers the node and runs its share of the cluster's gateways until
+ * hermes_cluster_agent_quit(). An unreachable cluster is no error: the
+ * agent keeps trying, and runs nothing meanwhile.
+ *
+ * Returns: %TRUE when it left the cluster as asked; %FALSE with
+ *   %HERMES_ERROR_BUSY when another agent runs this node on this machine
+ */
+gboolean
+hermes_cluster_agent_run(HermesClusterAgent *self, GError **error)
+{
+	g_return_val_if_fail(HERMES_IS_CLUSTER_AGENT(self), FALSE);
+	while (!g_atomic_int_get(&self->quit)) {
+		if (self->lease == 0) {
+			if (!hermes_cluster_agent_register(self, error))
+				return FALSE;
+			if (self->lease == 0) {
+				hermes_cluster_agent_wait(self);
+				continue;
+			}
+		}
+		if (!hermes_cluster_agent_tick(self))
+			continue;
+		if (self->dirty && !hermes_cluster_agent_reconcile(self)) {
+			hermes_cluster_agent_wait(self);
+			continue;
+		}
+		hermes_cluster_agent_wait(self);
+	}
+	hermes_cluster_agent_leave(self);
+	return TRUE;
+}
