@@ -120,6 +120,18 @@ hermes_cli_boot_progress_cb(HermesReconciler *reconciler,
 	hermes_cli_progress_update(user_data, done, total, "reconciling %s...", profile);
 }
 
+/* a companion's line: a warning goes to stderr */
+static void
+hermes_cli_boot_note(const gchar *note)
+{
+	if (note == NULL)
+		return;
+	if (g_str_has_prefix(note, "warning:"))
+		g_printerr("hermes: %s\n", note);
+	else
+		g_print("%s\n", note);
+}
+
 static gint
 hermes_cli_boot_reconcile(HermesCli *cli, gchar **args, GError **error)
 {
@@ -169,13 +181,8 @@ hermes_cli_boot_reconcile(HermesCli *cli, gchar **args, GError **error)
 	}
 	summary = hermes_reconciler_format_summary(reconciler);
 	g_print("%s%s\n", summary, cli->dry_run ? " dry_run=yes" : "");
-	if (hermes_reconciler_get_dashboard_note(reconciler) != NULL) {
-		const gchar *note = hermes_reconciler_get_dashboard_note(reconciler);
-		if (g_str_has_prefix(note, "warning:"))
-			g_printerr("hermes: %s\n", note);
-		else
-			g_print("%s\n", note);
-	}
+	hermes_cli_boot_note(hermes_reconciler_get_dashboard_note(reconciler));
+	hermes_cli_boot_note(hermes_reconciler_get_cluster_note(reconciler));
 	return HERMES_EXIT_OK;
 }
 

@@ -10,10 +10,13 @@
  * over 3 nodes spread out; a node that dies gives up only its own; a node
  * that joins takes no running gateway; a drained node keeps none; a move
  * and a capacity are honoured; a gateway no node may take is in no plan.
+ * Then hermes_cluster_decide(): what one node agent does about that plan
+ * (claims, stops before releases, restarts, keys of an earlier lease).
  */
 
 #include "config.h"
 
+#include "hermes-cluster-decide.h"
 #include "hermes-cluster-placement.h"
 #include "hermes-etcd-kv.h"
 #include "hermes-test.h"
@@ -214,6 +217,143 @@ test_placement_move_and_capacity(void **state)
 	assert_int_equal(g_hash_table_size(plan_none), 0);
 }
 
+/* the gateways an agent runs: profile -> the generation it started */
+static GHashTable *
+running_new(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void
+running_add(GHashTable *running, const gchar *profile, gint64 generation)
+{
+	gint64 *value = g_new(gint64, 1);
+	*value = generation;
+	g_hash_table_replace(running, g_strdup(profile), value);
+}
+
+/* "kind profile" for each act, in order, joined by commas */
+static gchar *
+acts_text(GPtrArray *acts)
+{
+	GString *out = g_string_new(NULL);
+	for (guint i = 0; i < acts->len; i++) {
+		const HermesClusterAct *act = g_ptr_array_index(acts, i);
+		g_string_append_printf(out,
+				       "%s%s %s%s",
+				       i > 0 ? "," : "",
+				       hermes_cluster_act_kind_to_string(act->kind),
+				       act->profile,
+				       act->release ? "+release" : "");
+	}
+	return g_string_free(out, FALSE);
+}
+
+static gchar *
+decide_text(Keys *k, const gchar *node, gint64 lease, GHashTable *running)
+{
+	g_autoptr(HermesClusterView) view = NULL;
+	g_autoptr(GHashTable) plan = plan_of(k, &view);
+	g_autoptr(GPtrArray) acts = hermes_cluster_decide(view, plan, node, lease, running);
+	return acts_text(acts);
+}
+
+/* a node claims what the plan gives it, and only that; the other claims the rest */
+static void
+test_decide_claims_its_share(void **state)
+{
+	g_autoptr(Keys) k = keys_new();
+	g_autoptr(GHashTable) none = running_new();
+	g_autofree gchar *a = NULL;
+	g_autofree gchar *b = NULL;
+	g_autofree gchar *all = NULL;
+	g_auto(GStrv) parts = NULL;
+
+	keys_node(k, "a", 0);
+	keys_node(k, "b", 0);
+	keys_running(k, 8);
+	a = decide_text(k, "a", 42, none);
+	b = decide_text(k, "b", 42, none);
+	all = g_strjoin(",", a, b, NULL);
+	parts = g_strsplit(all, ",", -1);
+	/* every profile claimed exactly once over both nodes, nothing else */
+	assert_int_equal(g_strv_length(parts), 8);
+	for (guint i = 0; i < 8; i++) {
+		g_autofree gchar *want = g_strdup_printf("claim p%02u", i);
+		assert_true(g_strv_contains((const gchar *const *)parts, want));
+	}
+	assert_true(a[0] != '\0' && b[0] != '\0');
+}
+
+/* drained: every gateway stops before it is released, and no node claims one while
+ * its owner key stands (the owner releases it only once down) */
+static void
+test_decide_drain_stops_then_releases(void **state)
+{
+	g_autoptr(Keys) k = keys_new();
+	g_autoptr(GHashTable) running = running_new();
+	g_autoptr(GHashTable) none = running_new();
+	g_autofree gchar *a = NULL;
+	g_autofree gchar *b = NULL;
+
+	keys_node(k, "a", 0);
+	keys_node(k, "b", 0);
+	keys_add(k, "drain", "a", "{}", 0);
+	keys_running(k, 2);
+	keys_owner(k, "p00", "a");
+	keys_owner(k, "p01", "a");
+	running_add(running, "p00", 0);
+	running_add(running, "p01", 0);
+	a = decide_text(k, "a", 42, running);
+	assert_string_equal(a, "stop p00+release,stop p01+release");
+	b = decide_text(k, "b", 42, none);
+	assert_string_equal(b, "");
+}
+
+/* keys of an earlier lease are not the node's: it runs nothing under them, claims
+ * nothing they hold, and stops what it still runs */
+static void
+test_decide_earlier_lease(void **state)
+{
+	g_autoptr(Keys) k = keys_new();
+	g_autoptr(GHashTable) running = running_new();
+	g_autoptr(GHashTable) none = running_new();
+	g_autofree gchar *idle = NULL;
+	g_autofree gchar *busy = NULL;
+
+	keys_node(k, "a", 0);
+	keys_running(k, 1);
+	keys_owner(k, "p00", "a"); /* lease 42 */
+	idle = decide_text(k, "a", 43, none);
+	assert_string_equal(idle, "");
+	running_add(running, "p00", 0);
+	busy = decide_text(k, "a", 43, running);
+	assert_string_equal(busy, "stop p00");
+}
+
+/* a restart's generation restarts it; a stopped intent stops and releases it; a
+ * profile the cluster forgot stops; an owned one not running here starts */
+static void
+test_decide_restart_stop_forget(void **state)
+{
+	g_autoptr(Keys) k = keys_new();
+	g_autoptr(GHashTable) running = running_new();
+	g_autofree gchar *acts = NULL;
+
+	keys_node(k, "a", 0);
+	keys_add(k, "desired", "p00", "{\"desired_state\": \"running\", \"generation\": 3}", 0);
+	keys_add(k, "desired", "p01", "{\"desired_state\": \"stopped\"}", 0);
+	keys_add(k, "desired", "p02", "{\"desired_state\": \"running\"}", 0);
+	keys_owner(k, "p00", "a");
+	keys_owner(k, "p01", "a");
+	keys_owner(k, "p02", "a");
+	running_add(running, "p00", 2);
+	running_add(running, "p01", 0);
+	running_add(running, "gone", 0);
+	acts = decide_text(k, "a", 42, running);
+	assert_string_equal(acts, "stop gone,stop p01+release,restart p00,start p02");
+}
+
 int
 main(void)
 {
@@ -222,6 +362,10 @@ main(void)
 		cmocka_unit_test(test_placement_node_dies),
 		cmocka_unit_test(test_placement_join_and_drain),
 		cmocka_unit_test(test_placement_move_and_capacity),
+		cmocka_unit_test(test_decide_claims_its_share),
+		cmocka_unit_test(test_decide_drain_stops_then_releases),
+		cmocka_unit_test(test_decide_earlier_lease),
+		cmocka_unit_test(test_decide_restart_stop_forget),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,12 +31,13 @@ hermes_reconciler_dashboard_svcd(HermesReconciler *self)
 }
 
 /*
- * What chose and configured this backend, so the dashboard finds the same
+ * What chose and configured this backend, so a companion finds the same
  * gateways: HERMES_SERVICE_MANAGER, HERMES_BACKEND_PATH and the backend's
- * own HERMES_<NAME>_* settings (HERMES_S6_SCANDIR, ...), where set.
+ * own HERMES_<NAME>_* settings (HERMES_S6_SCANDIR, ...), where set; and
+ * the variables starting with one of @prefixes (the companion's own).
  */
-static GStrv
-hermes_reconciler_dashboard_env(HermesReconciler *self)
+GStrv
+hermes_reconciler_companion_env(HermesReconciler *self, const gchar *const *prefixes)
 {
 	g_autoptr(GStrvBuilder) env = g_strv_builder_new();
 	g_auto(GStrv) all = hermes_context_get_environ(self->ctx);
@@ -45,9 +46,12 @@ hermes_reconciler_dashboard_env(HermesReconciler *self)
 	g_autofree gchar *own = g_strdup_printf("HERMES_%s_", backend);
 
 	for (guint i = 0; all != NULL && all[i] != NULL; i++) {
-		if (g_str_has_prefix(all[i], "HERMES_SERVICE_MANAGER=") ||
-		    g_str_has_prefix(all[i], "HERMES_BACKEND_PATH=") ||
-		    g_str_has_prefix(all[i], own))
+		gboolean wanted = g_str_has_prefix(all[i], "HERMES_SERVICE_MANAGER=") ||
+				  g_str_has_prefix(all[i], "HERMES_BACKEND_PATH=") ||
+				  g_str_has_prefix(all[i], own);
+		for (guint j = 0; !wanted && prefixes != NULL && prefixes[j] != NULL; j++)
+			wanted = g_str_has_prefix(all[i], prefixes[j]);
+		if (wanted)
 			g_strv_builder_add(env, all[i]);
 	}
 	return g_strv_builder_end(env);
@@ -73,7 +77,7 @@ hermes_reconciler_dashboard(HermesReconciler *self)
 	}
 	if (want) {
 		const gchar *argv[] = {svcd, "--no-bus", "--http", addr, NULL};
-		g_auto(GStrv) envp = hermes_reconciler_dashboard_env(self);
+		g_auto(GStrv) envp = hermes_reconciler_companion_env(self, NULL);
 		if (hermes_service_manager_set_companion(self->manager,
 							 "dashboard",
 							 argv,

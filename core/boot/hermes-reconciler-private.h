@@ -51,11 +51,17 @@ struct _HermesReconciler {
 	guint progress_done;
 	guint progress_total;
 	gchar *dashboard_note; /* hermes-reconciler-dashboard.c */
+	gchar *cluster_note;   /* hermes-reconciler-cluster.c */
 };
 
 /* hermes-reconciler-dashboard.c */
 void
 hermes_reconciler_dashboard(HermesReconciler *self);
+GStrv
+hermes_reconciler_companion_env(HermesReconciler *self, const gchar *const *prefixes);
+/* hermes-reconciler-cluster.c */
+void
+hermes_reconciler_cluster_agent(HermesReconciler *self);
 
 HermesReconcileAction *
 hermes_reconcile_action_new(const gchar *profile, const gchar *home);

@@ -83,6 +83,7 @@ hermes_reconciler_reset(HermesReconciler *self)
 	g_ptr_array_set_size(self->actions, 0);
 	g_clear_pointer(&self->skip_reason, g_free);
 	g_clear_pointer(&self->dashboard_note, g_free);
+	g_clear_pointer(&self->cluster_note, g_free);
 	g_clear_pointer(&self->log_path, g_free);
 	g_clear_pointer(&self->log_error, g_free);
 	g_clear_pointer(&self->root, g_free);
@@ -635,6 +636,7 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	hermes_reconciler_reconcile(self, action);
 	hermes_reconciler_reconcile_named(self, profiles_dir, names, error_names);
 	hermes_reconciler_dashboard(self);
+	hermes_reconciler_cluster_agent(self);
 	if (held)
 		hermes_safe_roots_release();
 

@@ -138,6 +138,8 @@ hermes_reconciler_get_skip_reason(HermesReconciler *self);
 const gchar *
 hermes_reconciler_get_dashboard_note(HermesReconciler *self);
 const gchar *
+hermes_reconciler_get_cluster_note(HermesReconciler *self);
+const gchar *
 hermes_reconciler_get_log_path(HermesReconciler *self);
 const gchar *
 hermes_reconciler_get_log_error(HermesReconciler *self);

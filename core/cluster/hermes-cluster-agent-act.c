@@ -12,15 +12,12 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <string.h>
-#include <sys/types.h>
 #include <unistd.h>
 
 #include "hermes-cluster-agent-private.h"
 #include "hermes-cluster-private.h"
 #include "hermes-error.h"
+#include "hermes-platform.h"
 
 /* the longest a stop waits while the node holds its lease (a drain, a move) */
 #define HERMES_CLUSTER_AGENT_STOP_MS 30000
@@ -182,25 +179,14 @@ hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, Herm
 	}
 }
 
-/* is the agent that registered @pid on this boot still running */
+/* is the agent that registered @pid on this boot still running (a zombie is not) */
 static gboolean
 hermes_cluster_agent_alive(gint64 pid, const gchar *boot_id, HermesClusterAgent *self)
 {
 	g_autofree gchar *our_boot = hermes_context_get_boot_id(self->ctx);
-	g_autofree gchar *stat_path = NULL;
-	g_autofree gchar *stat = NULL;
-	const gchar *state;
-
 	if (pid <= 0 || pid == getpid() || g_strcmp0(boot_id, our_boot) != 0)
 		return FALSE;
-	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
-		return FALSE;
-	/* killed but not reaped yet: "pid (comm) Z ..." */
-	stat_path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
-	if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
-		return TRUE;
-	state = strrchr(stat, ')');
-	return state == NULL || state[1] == '\0' || state[2] != 'Z';
+	return hermes_platform_process_alive(pid);
 }
 
 /* an earlier run of this node on this machine, dead: its gateways stop, its lease goes */

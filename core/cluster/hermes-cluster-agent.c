@@ -69,14 +69,37 @@ hermes_cluster_agent_init(HermesClusterAgent *self)
 	self->queue = g_async_queue_new_full((GDestroyNotify)hermes_etcd_watch_note_free);
 }
 
+/* an unset or empty variable leaves @value as it is */
+static gboolean
+hermes_cluster_agent_env_int(HermesContext *ctx, const gchar *name, gint64 *value, GError **error)
+{
+	const gchar *text = hermes_context_getenv(ctx, name);
+	g_autoptr(GError) error_local = NULL;
+	if (text == NULL || text[0] == '\0')
+		return TRUE;
+	if (!g_ascii_string_to_signed(text, 10, 0, G_MAXINT32, value, &error_local)) {
+		g_set_error(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "$%s: %s",
+			    name,
+			    error_local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * hermes_cluster_agent_new:
  * @ctx: the machine's context
  * @endpoints: (nullable): the etcd members; %NULL for $HERMES_ETCD_ENDPOINTS
  * @control: how this machine starts and stops gateways
- * @node: (nullable): the node's name; %NULL for the host's name
- * @capacity: the most gateways it runs, 0 for no limit
- * @ttl_s: its lease's time to live, 0 for %HERMES_CLUSTER_AGENT_DEFAULT_TTL_S
+ * @node: (nullable): the node's name; %NULL for $HERMES_CLUSTER_NODE, else
+ *   the host's name
+ * @capacity: the most gateways it runs; 0 for $HERMES_CLUSTER_CAPACITY, else
+ *   no limit
+ * @ttl_s: its lease's time to live; 0 for $HERMES_CLUSTER_TTL, else
+ *   %HERMES_CLUSTER_AGENT_DEFAULT_TTL_S
  * @error: return location for a #GError
  *
  * Returns: (transfer full): an agent, not registered yet
@@ -92,6 +115,14 @@ hermes_cluster_agent_new(HermesContext *ctx,
 {
 	g_autoptr(HermesClusterAgent) self = g_object_new(HERMES_TYPE_CLUSTER_AGENT, NULL);
 
+	if (node == NULL)
+		node = hermes_context_getenv(ctx, "HERMES_CLUSTER_NODE");
+	if (node == NULL || node[0] == '\0')
+		node = g_get_host_name();
+	if ((capacity == 0 &&
+	     !hermes_cluster_agent_env_int(ctx, "HERMES_CLUSTER_CAPACITY", &capacity, error)) ||
+	    (ttl_s == 0 && !hermes_cluster_agent_env_int(ctx, "HERMES_CLUSTER_TTL", &ttl_s, error)))
+		return NULL;
 	if (ttl_s == 0)
 		ttl_s = HERMES_CLUSTER_AGENT_DEFAULT_TTL_S;
 	if (ttl_s < HERMES_CLUSTER_AGENT_MIN_TTL_S || ttl_s > HERMES_CLUSTER_AGENT_MAX_TTL_S ||
@@ -104,7 +135,7 @@ hermes_cluster_agent_new(HermesContext *ctx,
 			    HERMES_CLUSTER_AGENT_MAX_TTL_S);
 		return NULL;
 	}
-	self->node = g_strdup(node != NULL ? node : g_get_host_name());
+	self->node = g_strdup(node);
 	if (!hermes_cluster_node_name_validate(self->node, error))
 		return NULL;
 	self->ctx = g_object_ref(ctx);

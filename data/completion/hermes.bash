@@ -21,7 +21,7 @@ _hermes()
 		mapfile -t COMPREPLY < <(compgen -W "s6 systemd launchd windows" -- "$cur")
 		return
 		;;
-	-n | --lines | --since | --endpoints)
+	-n | --lines | --since | --endpoints | --node | --capacity | --ttl)
 		return
 		;;
 	esac
@@ -29,7 +29,7 @@ _hermes()
 	local group="" command="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-p | --profile | --backend | -n | --lines | --since | --endpoints) ((i++)) ;;
+		-p | --profile | --backend | -n | --lines | --since | --endpoints | --node | --capacity | --ttl) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $group ]]; then
@@ -52,7 +52,7 @@ _hermes()
 		boot) words_now="reconcile" ;;
 		supervisor) words_now="start stop status" ;;
 		dashboard) words_now="url" ;;
-		cluster) words_now="status drain undrain move" ;;
+		cluster) words_now="agent status drain undrain move" ;;
 		status) words_now="--dbus $opts" ;;
 		*) words_now="$opts" ;;
 		esac
@@ -62,6 +62,7 @@ _hermes()
 		gateway/run) words_now="--replace --no-supervise $opts" ;;
 		gateway/logs) words_now="--follow --lines --since --all $opts" ;;
 		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait --cluster --endpoints $opts" ;;
+		cluster/agent) words_now="--node --capacity --ttl --endpoints $opts" ;;
 		cluster/*) words_now="--endpoints $opts" ;;
 		gateway/status | gateway/health) words_now="--all $opts" ;;
 		gateway/install) words_now="--start --enable --dry-run $opts" ;;

@@ -18,7 +18,7 @@ function __hermes_words
             continue
         end
         switch $t
-            case -p --profile --backend -n --lines --since --endpoints
+            case -p --profile --backend -n --lines --since --endpoints --node --capacity --ttl
                 set skip 1
             case '-*'
             case '*'
@@ -113,10 +113,14 @@ complete -c hermes -n '__hermes_in status' -l dbus -d 'Ask hermes-svcd on D-Bus 
 complete -c hermes -n '__hermes_in dashboard' -a url -d "Print the dashboard's address with its token"
 
 # cluster
+complete -c hermes -n '__hermes_in cluster' -a agent -d "Run this machine's node agent (foreground, until SIGTERM)"
 complete -c hermes -n '__hermes_in cluster' -a status -d "Show each node, its lease and each gateway's node"
 complete -c hermes -n '__hermes_in cluster' -a drain -d 'Move every gateway off NODE and place none there'
 complete -c hermes -n '__hermes_in cluster' -a undrain -d 'Let NODE take gateways again'
 complete -c hermes -n '__hermes_in cluster' -a move -d "Run PROFILE's gateway on NODE"
-complete -c hermes -n '__hermes_in cluster status drain undrain move' -l endpoints -x -d "The etcd cluster's client URLs"
+complete -c hermes -n '__hermes_in cluster agent' -l node -x -d "This node's name in the cluster"
+complete -c hermes -n '__hermes_in cluster agent' -l capacity -x -d 'The most gateways this node runs'
+complete -c hermes -n '__hermes_in cluster agent' -l ttl -x -d "Seconds the node's lease lives without renewal"
+complete -c hermes -n '__hermes_in cluster agent status drain undrain move' -l endpoints -x -d "The etcd cluster's client URLs"
 complete -c hermes -n '__hermes_in gateway start stop restart' -l cluster -d 'Record the intent in the etcd cluster; a node agent acts on it'
 complete -c hermes -n '__hermes_in gateway start stop restart' -l endpoints -x -d "The etcd cluster's client URLs"

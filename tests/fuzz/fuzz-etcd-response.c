@@ -10,11 +10,13 @@
  * values), then read as the cluster's view under the prefix `/hermes-svc/`.
  * Whatever comes in, every name the view holds passes its rule, each node
  * is listed once, and the gateways counted on nodes are the owned ones.
+ * The same bytes are also read as one line of a watch stream.
  */
 
 #include "config.h"
 
 #include "hermes-cluster.h"
+#include "hermes-etcd-kv.h"
 #include "hermes-fuzz.h"
 #include "hermes-profile.h"
 
@@ -51,6 +53,22 @@ hermes_fuzz_check_view(HermesClusterView *view)
 	g_assert_cmpuint(owned, ==, with_owner);
 }
 
+/* the same bytes as one line of a watch stream: a kind it knows, or an error */
+static void
+hermes_fuzz_check_watch(const gchar *data, gsize size)
+{
+	g_autoptr(GError) error = NULL;
+	HermesEtcdWatchKind kind = HERMES_ETCD_WATCH_LOST;
+	gint64 revision = 0;
+
+	if (!hermes_etcd_decode_watch(data, size, &kind, &revision, &error)) {
+		g_assert_true(error != NULL && error->domain == HERMES_ERROR);
+		return;
+	}
+	g_assert_true(kind == HERMES_ETCD_WATCH_CREATED || kind == HERMES_ETCD_WATCH_EVENTS ||
+		      kind == HERMES_ETCD_WATCH_PROGRESS || kind == HERMES_ETCD_WATCH_CANCELED);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,6 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gint64 revision = 0;
 
 	hermes_fuzz_init();
+	hermes_fuzz_check_watch((const gchar *)data, size);
 	answer = hermes_etcd_decode_response((const gchar *)data, size, &error);
 	if (answer == NULL) {
 		g_assert_nonnull(error);
