@@ -18,6 +18,7 @@
 #include "hermes-cluster-private.h"
 #include "hermes-error.h"
 #include "hermes-platform.h"
+#include "hermes-state.h"
 
 /* the longest a stop waits while the node holds its lease (a drain, a move) */
 #define HERMES_CLUSTER_AGENT_STOP_MS 30000
@@ -254,9 +255,8 @@ hermes_cluster_agent_take_over(HermesClusterAgent *self, GError **error)
 		return TRUE;
 	kv = g_ptr_array_index(kvs, 0);
 	value = hermes_cluster_parse_value(kv->value);
-	host = value != NULL ? json_object_get_string_member_with_default(value, "host", NULL)
-			     : NULL;
-	pid = value != NULL ? json_object_get_int_member_with_default(value, "pid", 0) : 0;
+	host = value != NULL ? hermes_json_get_string(value, "host") : NULL;
+	pid = value != NULL ? hermes_json_get_int(value, "pid", 0) : 0;
 	/* another machine's: it goes with its lease if that one is dead */
 	if (g_strcmp0(host, g_get_host_name()) != 0) {
 		g_set_error(error,
@@ -268,10 +268,7 @@ hermes_cluster_agent_take_over(HermesClusterAgent *self, GError **error)
 			    host != NULL ? host : "unknown");
 		return FALSE;
 	}
-	if (hermes_cluster_agent_alive(
-		    pid,
-		    json_object_get_string_member_with_default(value, "boot_id", NULL),
-		    self)) {
+	if (hermes_cluster_agent_alive(pid, hermes_json_get_string(value, "boot_id"), self)) {
 		g_set_error(
 			error,
 			HERMES_ERROR,

@@ -17,6 +17,7 @@
 
 #include "hermes-cluster-private.h"
 #include "hermes-profile.h"
+#include "hermes-state.h"
 
 static void
 hermes_cluster_node_free(HermesClusterNode *node)
@@ -111,7 +112,7 @@ hermes_cluster_view_profile(HermesClusterView *view, const gchar *name)
 static gchar *
 hermes_cluster_view_node_of(JsonObject *value)
 {
-	const gchar *node = json_object_get_string_member_with_default(value, "node", NULL);
+	const gchar *node = hermes_json_get_string(value, "node");
 	return hermes_cluster_node_name_validate(node, NULL) ? g_strdup(node) : NULL;
 }
 
@@ -123,8 +124,7 @@ hermes_cluster_view_take_profile(HermesClusterView *view,
 				 gint64 lease)
 {
 	HermesClusterProfile *profile;
-	const gchar *desired =
-		json_object_get_string_member_with_default(value, "desired_state", NULL);
+	const gchar *desired = hermes_json_get_string(value, "desired_state");
 	g_autofree gchar *node = hermes_cluster_view_node_of(value);
 
 	if (!hermes_profile_name_validate(name, NULL))
@@ -134,8 +134,7 @@ hermes_cluster_view_take_profile(HermesClusterView *view,
 		profile = hermes_cluster_view_profile(view, name);
 		g_free(profile->desired);
 		profile->desired = g_strdup(desired);
-		profile->generation =
-			json_object_get_int_member_with_default(value, "generation", 0);
+		profile->generation = hermes_json_get_int(value, "generation", 0);
 	} else if (g_str_equal(kind, "owners") && node != NULL) {
 		profile = hermes_cluster_view_profile(view, name);
 		g_free(profile->owner);
@@ -165,8 +164,7 @@ hermes_cluster_view_take(HermesClusterView *view, const gchar *rest, const Herme
 		node = hermes_cluster_view_node(view, parts[1]);
 		node->alive = kv->lease != 0;
 		node->lease = kv->lease;
-		node->capacity =
-			MAX(json_object_get_int_member_with_default(value, "capacity", 0), 0);
+		node->capacity = MAX(hermes_json_get_int(value, "capacity", 0), 0);
 	} else if (g_str_equal(parts[0], "drain") &&
 		   hermes_cluster_node_name_validate(parts[1], NULL)) {
 		hermes_cluster_view_node(view, parts[1])->drained = TRUE;

@@ -294,7 +294,7 @@ hermes_cluster_set_desired(HermesCluster *self,
 		return FALSE;
 	}
 	if (old != NULL)
-		generation = json_object_get_int_member_with_default(old, "generation", 0);
+		generation = hermes_json_get_int(old, "generation", 0);
 	/* two restarts at once may make one step: either way the gateway restarts */
 	if (restart)
 		generation++;

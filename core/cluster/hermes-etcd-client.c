@@ -26,6 +26,7 @@
 #include "hermes-error.h"
 #include "hermes-etcd-client-private.h"
 #include "hermes-safe-file.h"
+#include "hermes-state.h"
 
 /* between two rounds over members that answered but could not serve */
 #define HERMES_ETCD_RETRY_PAUSE_MS 200
@@ -431,7 +432,7 @@ hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, G
 		g_prefix_error(error, "as etcd user '%s': ", self->user);
 		return FALSE;
 	}
-	token = json_object_get_string_member_with_default(answer, "token", NULL);
+	token = hermes_json_get_string(answer, "token");
 	if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL) {
 		g_set_error_literal(error,
 				    HERMES_ERROR,

@@ -64,6 +64,14 @@ hermes_etcd_prefix_end(const gchar *prefix)
 	return g_base64_encode(end, len);
 }
 
+/* a string member, "" when absent or of another type */
+static const gchar *
+hermes_etcd_string(JsonObject *object, const gchar *member)
+{
+	const gchar *text = hermes_json_get_string(object, member);
+	return text != NULL ? text : "";
+}
+
 /* base64 that decodes to text without NUL, or %NULL: g_base64_decode() takes anything */
 static gchar *
 hermes_etcd_decode_text(const gchar *b64)
@@ -116,10 +124,11 @@ hermes_etcd_decode_int(JsonObject *object, const gchar *member, gint64 *value, G
 static void
 hermes_etcd_set_refusal(JsonObject *response, GError **error)
 {
-	const gchar *message = json_object_get_string_member_with_default(
-		response,
-		"message",
-		json_object_get_string_member_with_default(response, "error", ""));
+	const gchar *message = hermes_json_get_string(response, "message");
+	if (message == NULL)
+		message = hermes_json_get_string(response, "error");
+	if (message == NULL)
+		message = "";
 	gint64 code = 0;
 	HermesError kind = HERMES_ERROR_COMMAND_FAILED;
 	(void)hermes_etcd_decode_int(response, "code", &code, NULL);
@@ -190,8 +199,7 @@ hermes_etcd_decode_kv(JsonNode *node, GError **error)
 	    !hermes_etcd_decode_int(object, "mod_revision", &kv->mod_revision, error) ||
 	    !hermes_etcd_decode_int(object, "lease", &kv->lease, error))
 		return NULL;
-	kv->key = hermes_etcd_decode_text(
-		json_object_get_string_member_with_default(object, "key", ""));
+	kv->key = hermes_etcd_decode_text(hermes_etcd_string(object, "key"));
 	if (kv->key == NULL || kv->key[0] == '\0') {
 		g_set_error_literal(error,
 				    HERMES_ERROR,
@@ -200,8 +208,7 @@ hermes_etcd_decode_kv(JsonNode *node, GError **error)
 		return NULL;
 	}
 	/* a value that is not text is kept as absent: the reader says what it expected */
-	kv->value = hermes_etcd_decode_text(
-		json_object_get_string_member_with_default(object, "value", ""));
+	kv->value = hermes_etcd_decode_text(hermes_etcd_string(object, "value"));
 	return g_steal_pointer(&kv);
 }
 
@@ -247,8 +254,15 @@ hermes_etcd_decode_range(JsonObject *response, gint64 *revision, GError **error)
 	return g_steal_pointer(&kvs);
 }
 
-/* TRUE only for a member that is the JSON true: anything else an answer holds is not */
-static gboolean
+/**
+ * hermes_etcd_decode_flag:
+ * @object: an object of etcd's answer
+ * @member: a boolean member
+ *
+ * Returns: %TRUE only for a member that is the JSON true: anything else an
+ *   answer holds is not (and no critical, as json-glib's getters give)
+ */
+gboolean
 hermes_etcd_decode_flag(JsonObject *object, const gchar *member)
 {
 	JsonNode *node = json_object_get_member(object, member);

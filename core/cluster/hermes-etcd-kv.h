@@ -43,6 +43,8 @@ typedef enum {
 } HermesEtcdWatchKind;
 
 gboolean
+hermes_etcd_decode_flag(JsonObject *object, const gchar *member);
+gboolean
 hermes_etcd_decode_watch(const gchar *line,
 			 gsize length,
 			 HermesEtcdWatchKind *kind,

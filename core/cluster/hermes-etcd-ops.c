@@ -152,7 +152,7 @@ hermes_etcd_client_create(HermesEtcdClient *self,
 	answer = hermes_etcd_client_call(self, "/v3/kv/txn", request, error);
 	if (answer == NULL)
 		return FALSE;
-	*created = json_object_get_boolean_member_with_default(answer, "succeeded", FALSE);
+	*created = hermes_etcd_decode_flag(answer, "succeeded");
 	return TRUE;
 }
 
@@ -196,7 +196,7 @@ hermes_etcd_client_delete_if_lease(
 	answer = hermes_etcd_client_call(self, "/v3/kv/txn", request, error);
 	if (answer == NULL)
 		return FALSE;
-	*deleted = json_object_get_boolean_member_with_default(answer, "succeeded", FALSE);
+	*deleted = hermes_etcd_decode_flag(answer, "succeeded");
 	return TRUE;
 }
 
