@@ -161,8 +161,12 @@ hermes_cli_boot_reconcile(HermesCli *cli, gchar **args, GError **error)
 	if (!hermes_reconciler_run(reconciler, error))
 		return HERMES_EXIT_FAILED;
 	hermes_cli_progress_clear(progress);
-	if (hermes_reconciler_get_skip_reason(reconciler) != NULL)
-		return hermes_cli_boot_skip(cli, hermes_reconciler_get_skip_reason(reconciler));
+	if (hermes_reconciler_get_skip_reason(reconciler) != NULL) {
+		gint ret = hermes_cli_boot_skip(cli, hermes_reconciler_get_skip_reason(reconciler));
+		hermes_cli_boot_note(hermes_reconciler_get_dashboard_note(reconciler));
+		hermes_cli_boot_note(hermes_reconciler_get_cluster_note(reconciler));
+		return ret;
+	}
 	if (hermes_reconciler_get_log_error(reconciler) != NULL)
 		g_printerr("hermes: warning: boot log: %s\n",
 			   hermes_reconciler_get_log_error(reconciler));

@@ -9,7 +9,10 @@
  * agent (`hermes cluster agent`, docs/cluster.md) beside the gateways, as
  * a container's s6 tree runs its dashboard; without it, none (one left by
  * an earlier boot is removed). The agent gets the backend's settings and
- * every HERMES_ETCD_* and HERMES_CLUSTER_* variable of the reconcile.
+ * every HERMES_ETCD_* and HERMES_CLUSTER_* variable of the reconcile. On
+ * such a node the reconcile starts no gateway itself: the intents in a home
+ * every node shares are the cluster's to place, and starting them from the
+ * state files here would run them twice.
  */
 
 #include "config.h"
@@ -27,7 +30,38 @@ hermes_reconciler_cluster_note(HermesReconciler *self, gchar *note)
 	self->cluster_note = note;
 }
 
-/* called at the end of a run; the outcome is one line for the caller to show */
+/**
+ * hermes_reconciler_cluster_wanted:
+ * @self: a #HermesReconciler
+ *
+ * Returns: %TRUE when this machine is a cluster node whose agent the
+ *   reconcile supervises (`HERMES_CLUSTER_AGENT=1` and endpoints given): the
+ *   gateways are then the agent's, not the reconcile's
+ */
+gboolean
+hermes_reconciler_cluster_wanted(HermesReconciler *self)
+{
+	const gchar *endpoints = hermes_context_getenv(self->ctx, "HERMES_ETCD_ENDPOINTS");
+	return hermes_gateway_no_supervise(hermes_context_getenv(self->ctx, "HERMES_CLUSTER_AGENT"),
+					   NULL) &&
+	       endpoints != NULL && endpoints[0] != '\0';
+}
+
+/**
+ * hermes_reconciler_companions:
+ * @self: a #HermesReconciler
+ *
+ * The web dashboard and the cluster node agent, each as its flag says; called
+ * at the end of a run, without the home's lock.
+ */
+void
+hermes_reconciler_companions(HermesReconciler *self)
+{
+	hermes_reconciler_dashboard(self);
+	hermes_reconciler_cluster_agent(self);
+}
+
+/* the outcome is one line for the caller to show */
 void
 hermes_reconciler_cluster_agent(HermesReconciler *self)
 {

@@ -62,6 +62,11 @@ hermes_reconciler_companion_env(HermesReconciler *self, const gchar *const *pref
 /* hermes-reconciler-cluster.c */
 void
 hermes_reconciler_cluster_agent(HermesReconciler *self);
+gboolean
+hermes_reconciler_cluster_wanted(HermesReconciler *self);
+/* the programs of hermes-svc's own a backend supervises beside the gateways */
+void
+hermes_reconciler_companions(HermesReconciler *self);
 
 HermesReconcileAction *
 hermes_reconcile_action_new(const gchar *profile, const gchar *home);

@@ -614,6 +614,13 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 			    hermes_service_manager_get_name(self->manager));
 		return FALSE;
 	}
+	if (hermes_reconciler_cluster_wanted(self)) {
+		/* the shared home's intents are every node's: only the cluster places them */
+		self->skip_reason = g_strdup("cluster node (HERMES_CLUSTER_AGENT): its node agent "
+					     "runs the gateways the cluster gives this machine");
+		hermes_reconciler_companions(self);
+		return TRUE;
+	}
 	self->root = hermes_profile_get_root(self->ctx);
 	self->log_path = g_build_filename(self->root, "logs", HERMES_RECONCILE_LOG_NAME, NULL);
 	self->boot_id = hermes_context_get_boot_id(self->ctx);
@@ -635,10 +642,12 @@ hermes_reconciler_run(HermesReconciler *self, GError **error)
 	hermes_reconciler_progress(self, HERMES_PROFILE_DEFAULT);
 	hermes_reconciler_reconcile(self, action);
 	hermes_reconciler_reconcile_named(self, profiles_dir, names, error_names);
-	hermes_reconciler_dashboard(self);
-	hermes_reconciler_cluster_agent(self);
 	if (held)
 		hermes_safe_roots_release();
+	/* after the home's lock: a companion that stops acts on the home itself (the
+	 * node agent stops its gateways through the same lock) */
+	g_clear_pointer(&lock, hermes_home_lock_release);
+	hermes_reconciler_companions(self);
 
 	if (!self->dry_run && !hermes_reconciler_append_log(self, &error_log)) {
 		g_free(self->log_error);

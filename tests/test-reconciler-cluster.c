@@ -1,0 +1,254 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * `HERMES_CLUSTER_AGENT=1 hermes boot reconcile`: the real `hermes` and a
+ * real s6-svscan supervise the cluster node agent beside the gateways, on a
+ * real etcd. The agent registers its node, runs the gateway the cluster
+ * wants, comes back when killed, and is gone (its node with it) after a
+ * reconcile without the flag. The flag without endpoints is one warning.
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "etcd-test.h"
+#include "hermes-svc.h"
+#include "hermes-test.h"
+
+typedef struct {
+	gchar *tmp;
+	gchar *scandir;
+	gchar *root;
+	GPid svscan;
+	EtcdTestCluster *etcd;
+	gchar **envp;
+	gchar *out;
+	gchar *err;
+} Fixture;
+
+static gint
+fixture_setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	f->tmp = hermes_test_mkdtemp();
+	f->scandir = g_build_filename(f->tmp, "scan", NULL);
+	f->root = g_build_filename(f->tmp, "home", NULL);
+	g_mkdir(f->scandir, 0755);
+	g_mkdir(f->root, 0755);
+	f->envp = g_get_environ();
+	f->envp = g_environ_setenv(f->envp, "HERMES_HOME", f->root, TRUE);
+	f->envp = g_environ_setenv(f->envp, "HOME", f->tmp, TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_S6_SCANDIR", f->scandir, TRUE);
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_BACKEND_PATH", hermes_test_env("HERMES_TEST_BACKEND_DIRS"), TRUE);
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_S6_BIN_DIR", hermes_test_env("HERMES_TEST_S6_BIN_DIR"), TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_CLUSTER_NODE", "n1", TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_CLUSTER_TTL", "3", TRUE);
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_CLUSTER_AGENT");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_ETCD_ENDPOINTS");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_SUPERVISED_CHILD");
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_S6_SUPERVISED_CHILD");
+	/* the scanner's environment is the gateways' */
+	g_setenv("HERMES_GATEWAY_COMMAND", "sleep 600", TRUE);
+	f->svscan = hermes_test_s6_start(f->scandir, f->root);
+	*state = f;
+	return 0;
+}
+
+static gint
+fixture_teardown(void **state)
+{
+	Fixture *f = *state;
+	hermes_test_s6_stop(f->scandir, &f->svscan);
+	etcd_test_cluster_stop(f->etcd);
+	hermes_test_rmtree(f->tmp);
+	g_strfreev(f->envp);
+	g_free(f->tmp);
+	g_free(f->scandir);
+	g_free(f->root);
+	g_free(f->out);
+	g_free(f->err);
+	g_free(f);
+	hermes_test_check_logs();
+	return 0;
+}
+
+static gint
+run_argv(Fixture *f, const gchar *const *args)
+{
+	g_clear_pointer(&f->out, g_free);
+	g_clear_pointer(&f->err, g_free);
+	return hermes_test_run_hermes((const gchar *const *)f->envp, NULL, args, &f->out, &f->err);
+}
+
+#define run(f, ...) run_argv(f, (const gchar *const[]){__VA_ARGS__, NULL})
+
+/* from `cluster status --json`: n1's state ("up", "down") or NULL when not listed,
+ * and the node that runs @profile */
+static gchar *
+cluster_look(Fixture *f, const gchar *profile, gchar **owner)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root;
+	JsonArray *array;
+	gchar *state = NULL;
+
+	if (owner != NULL)
+		*owner = NULL;
+	if (run(f, "cluster", "status", "--json") != 0 ||
+	    !json_parser_load_from_data(parser, f->out, -1, NULL))
+		return NULL;
+	root = json_node_get_object(json_parser_get_root(parser));
+	array = json_object_get_array_member(root, "nodes");
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *node = json_array_get_object_element(array, i);
+		if (g_str_equal(json_object_get_string_member(node, "name"), "n1"))
+			state = g_strdup(json_object_get_string_member(node, "state"));
+	}
+	array = json_object_get_array_member(root, "gateways");
+	for (guint i = 0; owner != NULL && i < json_array_get_length(array); i++) {
+		JsonObject *gw = json_array_get_object_element(array, i);
+		if (g_str_equal(json_object_get_string_member(gw, "profile"), profile))
+			*owner = g_strdup(
+				json_object_get_string_member_with_default(gw, "node", NULL));
+	}
+	return state;
+}
+
+/* bounded: the agent registered, owns @profile and its gateway is up here */
+static void
+wait_running(Fixture *f, const gchar *profile)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	for (;;) {
+		g_autofree gchar *owner = NULL;
+		g_autofree gchar *state = cluster_look(f, profile, &owner);
+		if (g_strcmp0(state, "up") == 0 && g_strcmp0(owner, "n1") == 0 &&
+		    run(f, "-p", profile, "gateway", "status") == 0 && strstr(f->out, "up") != NULL)
+			return;
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("the supervised agent never ran %s (node n1: %s, owner %s)",
+				 profile,
+				 state != NULL ? state : "not registered",
+				 owner != NULL ? owner : "none");
+		g_usleep(200 * 1000);
+	}
+}
+
+static GPid
+agent_pid(Fixture *f)
+{
+	g_autofree gchar *slot = g_build_filename(f->scandir, "hermes-cluster-agent", NULL);
+	g_autofree gchar *svstat =
+		g_build_filename(hermes_test_env("HERMES_TEST_S6_BIN_DIR"), "s6-svstat", NULL);
+	const gchar *argv[] = {svstat, "-p", slot, NULL};
+	g_autofree gchar *out = NULL;
+	gint status = 0;
+	if (!g_spawn_sync(NULL,
+			  (gchar **)argv,
+			  NULL,
+			  G_SPAWN_DEFAULT,
+			  NULL,
+			  NULL,
+			  &out,
+			  NULL,
+			  &status,
+			  NULL))
+		return 0;
+	return (GPid)g_ascii_strtoll(out, NULL, 10);
+}
+
+static void
+test_cluster_agent_supervised_and_removed(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *slot = g_build_filename(f->scandir, "hermes-cluster-agent", NULL);
+	GPid first;
+
+	f->etcd = etcd_test_cluster_start(1);
+	if (f->etcd == NULL)
+		skip();
+	assert_int_equal(run(f, "profile", "create", "demo"), 0);
+
+	/* asked for without a cluster: one warning, no slot */
+	f->envp = g_environ_setenv(f->envp, "HERMES_CLUSTER_AGENT", "1", TRUE);
+	assert_int_equal(run(f, "boot", "reconcile"), 0);
+	hermes_assert_str_contains(f->err, "HERMES_ETCD_ENDPOINTS is not");
+	assert_false(g_file_test(slot, G_FILE_TEST_EXISTS));
+
+	/* a profile the home says is wanted running, not in the cluster: on a cluster node
+	 * the reconcile leaves it to the cluster (every node shares the home) */
+	assert_int_equal(run(f, "profile", "create", "other"), 0);
+	{
+		g_autofree gchar *state_path =
+			g_build_filename(f->root, "profiles", "other", "gateway_state.json", NULL);
+		assert_true(g_file_set_contents(
+			state_path, "{\"desired_state\": \"running\"}", -1, NULL));
+	}
+	f->envp = g_environ_setenv(
+		f->envp, "HERMES_ETCD_ENDPOINTS", etcd_test_cluster_get_endpoints(f->etcd), TRUE);
+	assert_int_equal(run(f, "boot", "reconcile"), 0);
+	hermes_assert_str_contains(f->out, "skipping (cluster node");
+	hermes_assert_str_contains(f->out, "cluster: the node agent is supervised");
+	assert_true(g_file_test(slot, G_FILE_TEST_IS_DIR));
+	assert_int_equal(run(f, "-p", "demo", "gateway", "start", "--cluster"), 0);
+	wait_running(f, "demo");
+	assert_int_equal(run(f, "-p", "other", "gateway", "status"), 0);
+	if (strstr(f->out, " up ") != NULL)
+		fail_msg("a cluster node's reconcile started a gateway the cluster did not give "
+			 "it: %s",
+			 f->out);
+	/* no gateway: not listed */
+	assert_int_equal(run(f, "gateway", "status", "--all"), 0);
+	assert_null(strstr(f->out, "cluster-agent"));
+
+	/* s6 brings it back when it dies, and the new run takes over from the dead one */
+	first = agent_pid(f);
+	assert_true(first > 0);
+	assert_int_equal(kill(first, SIGKILL), 0);
+	{
+		gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+		while (agent_pid(f) == first || agent_pid(f) <= 0) {
+			if (g_get_monotonic_time() > deadline)
+				fail_msg("s6 did not restart the node agent");
+			g_usleep(50 * 1000);
+		}
+	}
+	wait_running(f, "demo");
+
+	/* without the flag: the agent leaves the cluster (its gateway stops), the slot goes */
+	f->envp = g_environ_unsetenv(f->envp, "HERMES_CLUSTER_AGENT");
+	assert_int_equal(run(f, "boot", "reconcile"), 0);
+	assert_false(g_file_test(slot, G_FILE_TEST_EXISTS));
+	hermes_assert_str_contains(f->out, "summary total=");
+	{
+		g_autofree gchar *owner = NULL;
+		g_autofree gchar *node = cluster_look(f, "demo", &owner);
+		assert_null(node);
+		assert_null(owner);
+	}
+	assert_int_equal(run(f, "-p", "demo", "gateway", "status"), 0);
+	if (strstr(f->out, " up ") != NULL)
+		fail_msg("the gateway still runs after its agent left: %s", f->out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_cluster_agent_supervised_and_removed, fixture_setup, fixture_teardown),
+	};
+	hermes_test_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
