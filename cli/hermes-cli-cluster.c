@@ -86,9 +86,9 @@ hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOp
 		g_option_context_add_main_entries(octx, cluster, NULL);
 }
 
-/* the module beside this one: the build directory, or $libdir/hermes-svc-1/ */
-static HermesCliClusterRun
-hermes_cli_cluster_load(GError **error)
+/* @symbol of the module beside this one: the build directory, or $libdir/hermes-svc-1/ */
+static gpointer
+hermes_cli_cluster_load(const gchar *symbol, GError **error)
 {
 	static GModule *module = NULL;
 	gpointer entry = NULL;
@@ -119,15 +119,15 @@ hermes_cli_cluster_load(GError **error)
 		/* its GTypes stay registered: it is never unloaded */
 		g_module_make_resident(module);
 	}
-	if (!g_module_symbol(module, HERMES_CLI_CLUSTER_ENTRY, &entry) || entry == NULL) {
+	if (!g_module_symbol(module, symbol, &entry) || entry == NULL) {
 		g_set_error(error,
 			    HERMES_ERROR,
 			    HERMES_ERROR_NOT_SUPPORTED,
 			    "the cluster module has no %s",
-			    HERMES_CLI_CLUSTER_ENTRY);
+			    symbol);
 		return NULL;
 	}
-	return (HermesCliClusterRun)entry;
+	return entry;
 }
 
 /* the module's answer; an unreachable cluster has its own exit code */
@@ -135,7 +135,8 @@ static gint
 hermes_cli_cluster_run(HermesCli *cli, const gchar *command, gchar **args, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
-	HermesCliClusterRun run = hermes_cli_cluster_load(error);
+	HermesCliClusterRun run =
+		(HermesCliClusterRun)hermes_cli_cluster_load(HERMES_CLI_CLUSTER_ENTRY, error);
 	gint ret;
 
 	if (run == NULL)
@@ -151,6 +152,30 @@ hermes_cli_cluster_run(HermesCli *cli, const gchar *command, gchar **args, GErro
 	}
 	g_propagate_error(error, g_steal_pointer(&error_local));
 	return HERMES_EXIT_FAILED;
+}
+
+/**
+ * hermes_cli_cluster_annotate:
+ * @cli: the CLI
+ * @reports: (element-type HermesGatewayReport): the rows of `hermes status`
+ *
+ * In a cluster (`--endpoints` or HERMES_ETCD_ENDPOINTS), each row gets the
+ * node that owns its gateway; elsewhere nothing is loaded. A cluster that
+ * cannot be asked is one warning: the rows of this machine stay true.
+ */
+void
+hermes_cli_cluster_annotate(HermesCli *cli, GPtrArray *reports)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *env = hermes_context_getenv(cli->ctx, "HERMES_ETCD_ENDPOINTS");
+	HermesCliClusterAnnotate annotate;
+
+	if (cli->endpoints == NULL && (env == NULL || env[0] == '\0'))
+		return;
+	annotate = (HermesCliClusterAnnotate)hermes_cli_cluster_load(HERMES_CLI_CLUSTER_ANNOTATE,
+								     &error);
+	if (annotate == NULL || !annotate(cli, reports, &error))
+		g_printerr("hermes: warning: no cluster nodes shown: %s\n", error->message);
 }
 
 /**

@@ -356,7 +356,7 @@ const HermesCliCommand hermes_cli_gateway_commands[] = {
 	 NULL,
 	 0,
 	 "Show the supervisor's view of a gateway",
-	 HERMES_CLI_OPT_ALL,
+	 HERMES_CLI_OPT_ALL | HERMES_CLI_OPT_ENDPOINTS,
 	 hermes_cli_gateway_status},
 	{"logs",
 	 NULL,

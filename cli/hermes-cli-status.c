@@ -35,6 +35,7 @@ typedef struct {
 	const gchar *runtime;
 	GPtrArray *problems; /* HermesGatewayProblem */
 	const gchar *note;   /* why it is down when that is no problem (multiplexed) */
+	const gchar *node;   /* the cluster node that owns it, when the cluster was asked */
 } HermesCliTableRow;
 
 static gchar *
@@ -128,11 +129,15 @@ hermes_cli_print_status_table(HermesCli *cli,
 			      GArray *rows)
 {
 	gboolean colour = hermes_cli_use_colour(cli);
+	gboolean cluster = FALSE;
 	g_print("Manager: %s\n", manager_line);
 	if (rows->len == 0) {
 		g_print("No gateways registered with %s.\n", backend);
 		return;
 	}
+	/* a NODE column only in a cluster: the table is unchanged elsewhere */
+	for (guint i = 0; i < rows->len; i++)
+		cluster = cluster || g_array_index(rows, HermesCliTableRow, i).node != NULL;
 	g_print("%-20s %-12s %-7s %8s %-8s %-7s %-9s %8s %6s %-8s %s\n",
 		"PROFILE",
 		"STATE",
@@ -144,7 +149,7 @@ hermes_cli_print_status_table(HermesCli *cli,
 		"RESTARTS",
 		"PORT",
 		"DESIRED",
-		"RUNTIME");
+		cluster ? "RUNTIME  NODE" : "RUNTIME");
 	for (guint i = 0; i < rows->len; i++) {
 		const HermesCliTableRow *row = &g_array_index(rows, HermesCliTableRow, i);
 		const gchar *state_colour =
@@ -157,6 +162,11 @@ hermes_cli_print_status_table(HermesCli *cli,
 		g_autofree gchar *port = hermes_cli_format_int(row->port > 0 ? row->port : -1);
 		/* pad before colouring so the escape codes do not break the columns */
 		g_autofree gchar *state_cell = g_strdup_printf("%-12s", row->state);
+		const gchar *runtime = row->runtime != NULL ? row->runtime : "-";
+		g_autofree gchar *last_cells =
+			cluster ? g_strdup_printf(
+					  "%-8s %s", runtime, row->node != NULL ? row->node : "-")
+				: g_strdup(runtime);
 		g_print("%-20s %s%s%s %-7s %8s %-8s %-7s %-9s %8s %6s %-8s %s\n",
 			row->profile,
 			colour ? state_colour : "",
@@ -170,7 +180,7 @@ hermes_cli_print_status_table(HermesCli *cli,
 			restarts,
 			port,
 			row->desired != NULL ? row->desired : "-",
-			row->runtime != NULL ? row->runtime : "-");
+			last_cells);
 		if (row->note != NULL)
 			g_print("  note: %s\n", row->note);
 		for (guint j = 0; j < row->problems->len; j++) {
@@ -206,6 +216,7 @@ hermes_cli_table_row(HermesGatewayReport *report)
 	cell.desired = hermes_gateway_report_get_desired_state(report);
 	cell.runtime = hermes_gateway_report_get_runtime_state(report);
 	cell.problems = hermes_gateway_report_get_problems(report);
+	cell.node = hermes_gateway_report_get_node(report);
 	if (hermes_gateway_report_get_reason(report, &cell.note) !=
 	    HERMES_GATEWAY_REASON_MULTIPLEXED)
 		cell.note = NULL;
@@ -295,6 +306,7 @@ hermes_cli_show(HermesCli *cli, gboolean all, GError **error)
 	if (reports == NULL)
 		return HERMES_EXIT_FAILED;
 	exit_code = hermes_cli_reports_exit_code(reports);
+	hermes_cli_cluster_annotate(cli, reports);
 	if (cli->json) {
 		hermes_cli_print_reports_json(hermes_service_manager_get_name(manager),
 					      hermes_service_manager_get_mode(manager),
@@ -374,6 +386,6 @@ const HermesCliCommand hermes_cli_status_command = {
 	NULL,
 	0,
 	"Show every gateway of the active backend (with -p, just that one)",
-	HERMES_CLI_OPT_DBUS,
+	HERMES_CLI_OPT_DBUS | HERMES_CLI_OPT_ENDPOINTS,
 	hermes_cli_status,
 };

@@ -99,6 +99,11 @@ typedef gint (*HermesCliClusterRun)(HermesCli *cli,
 				    GError **error);
 #define HERMES_CLI_CLUSTER_MODULE "libhermes-cli-cluster.so"
 #define HERMES_CLI_CLUSTER_ENTRY  "hermes_cli_cluster_module_run"
+/* its second entry: each report gets its owning node (`hermes status` in a cluster) */
+typedef gboolean (*HermesCliClusterAnnotate)(HermesCli *cli, GPtrArray *reports, GError **error);
+#define HERMES_CLI_CLUSTER_ANNOTATE "hermes_cli_cluster_module_annotate"
+void
+hermes_cli_cluster_annotate(HermesCli *cli, GPtrArray *reports);
 gint
 hermes_cli_gateway_run(HermesCli *cli, gchar **args, GError **error);
 gint

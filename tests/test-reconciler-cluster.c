@@ -7,8 +7,9 @@
  * `HERMES_CLUSTER_AGENT=1 hermes boot reconcile`: the real `hermes` and a
  * real s6-svscan supervise the cluster node agent beside the gateways, on a
  * real etcd. The agent registers its node, runs the gateway the cluster
- * wants, comes back when killed, and is gone (its node with it) after a
- * reconcile without the flag. The flag without endpoints is one warning.
+ * wants (and `hermes status` names its node), comes back when killed, and is
+ * gone (its node with it) after a reconcile without the flag. The flag
+ * without endpoints is one warning.
  */
 
 #include "config.h"
@@ -203,6 +204,15 @@ test_cluster_agent_supervised_and_removed(void **state)
 	assert_true(g_file_test(slot, G_FILE_TEST_IS_DIR));
 	assert_int_equal(run(f, "-p", "demo", "gateway", "start", "--cluster"), 0);
 	wait_running(f, "demo");
+	/* `hermes status` in the cluster names the owning node; unreachable, it warns */
+	assert_int_equal(run(f, "status"), 0);
+	hermes_assert_str_contains(f->out, "RUNTIME  NODE");
+	assert_true(g_regex_match_simple("\\ndemo .* running +n1\\n", f->out, 0, 0));
+	assert_int_equal(run(f, "--json", "-p", "demo", "gateway", "status"), 0);
+	hermes_assert_str_contains(f->out, "\"node\" : \"n1\"");
+	assert_int_equal(run(f, "status", "--endpoints", "http://127.0.0.1:1"), 0);
+	hermes_assert_str_contains(f->err, "warning: no cluster nodes shown");
+	assert_null(strstr(f->out, "NODE"));
 	assert_int_equal(run(f, "-p", "other", "gateway", "status"), 0);
 	if (strstr(f->out, " up ") != NULL)
 		fail_msg("a cluster node's reconcile started a gateway the cluster did not give "

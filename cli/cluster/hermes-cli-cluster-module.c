@@ -19,10 +19,13 @@
 
 #include "hermes-cli.h"
 #include "hermes-cluster-agent.h"
+#include "hermes-cluster-private.h"
 #include "hermes-cluster.h"
 
 G_MODULE_EXPORT gint
 hermes_cli_cluster_module_run(HermesCli *cli, const gchar *command, gchar **args, GError **error);
+G_MODULE_EXPORT gboolean
+hermes_cli_cluster_module_annotate(HermesCli *cli, GPtrArray *reports, GError **error);
 
 static const gchar *
 hermes_cli_cluster_node_state(const HermesClusterNode *node)
@@ -270,4 +273,34 @@ hermes_cli_cluster_module_run(HermesCli *cli, const gchar *command, gchar **args
 		    "no cluster command '%s'",
 		    command);
 	return HERMES_EXIT_NOT_SUPPORTED;
+}
+
+/**
+ * hermes_cli_cluster_module_annotate:
+ * @cli: the CLI, options parsed
+ * @reports: (element-type HermesGatewayReport): rows of this machine's gateways
+ * @error: return location for a #GError
+ *
+ * Sets each row's owning node from the owner keys (one range of the prefix).
+ *
+ * Returns: %FALSE when the cluster could not be read
+ */
+G_MODULE_EXPORT gboolean
+hermes_cli_cluster_module_annotate(HermesCli *cli, GPtrArray *reports, GError **error)
+{
+	g_autoptr(HermesCluster) cluster = hermes_cluster_new(cli->ctx, cli->endpoints, error);
+	g_autoptr(HermesClusterView) view = NULL;
+
+	if (cluster == NULL)
+		return FALSE;
+	view = hermes_cluster_read_keys(cluster, error);
+	if (view == NULL)
+		return FALSE;
+	for (guint i = 0; i < reports->len; i++) {
+		HermesGatewayReport *report = g_ptr_array_index(reports, i);
+		const HermesClusterProfile *profile = hermes_cluster_view_find_profile(
+			view, hermes_gateway_report_get_profile(report));
+		hermes_gateway_report_set_node(report, profile != NULL ? profile->owner : NULL);
+	}
+	return TRUE;
 }

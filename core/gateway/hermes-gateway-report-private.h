@@ -28,6 +28,8 @@ struct _HermesGatewayReport {
 	gboolean multiplexed;
 	HermesGatewayState server_state;
 	HermesTristate server_ready;
+	/* the cluster node that owns it, when a door asked the cluster */
+	gchar *node;
 };
 
 HermesGatewayReport *

@@ -268,6 +268,9 @@ hermes_gateway_report_to_json(const HermesGatewayReport *self)
 		json_object_set_null_member(obj, "reason");
 	}
 	json_object_set_array_member(obj, "problems", hermes_gateway_report_problems_to_json(self));
+	/* only when a door asked the cluster: the document is unchanged otherwise */
+	if (self->node != NULL)
+		json_object_set_string_member(obj, "node", self->node);
 	return node;
 }
 

@@ -79,6 +79,7 @@ hermes_gateway_report_unref(HermesGatewayReport *self)
 	g_free(self->desired);
 	g_free(self->runtime);
 	g_free(self->reason_text);
+	g_free(self->node);
 	g_ptr_array_unref(self->problems);
 	g_free(self);
 }
@@ -593,4 +594,33 @@ hermes_gateway_report_is_healthy(const HermesGatewayReport *self, gchar **why)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/**
+ * hermes_gateway_report_set_node:
+ * @self: a report
+ * @node: (nullable): the cluster node that owns the gateway (docs/cluster.md)
+ *
+ * Set by a door that asked the cluster; the report itself knows no cluster.
+ */
+void
+hermes_gateway_report_set_node(HermesGatewayReport *self, const gchar *node)
+{
+	g_return_if_fail(self != NULL);
+	g_free(self->node);
+	self->node = g_strdup(node);
+}
+
+/**
+ * hermes_gateway_report_get_node:
+ * @self: a report
+ *
+ * Returns: (nullable): the cluster node that owns the gateway, %NULL when no
+ *   door asked the cluster or no node owns it
+ */
+const gchar *
+hermes_gateway_report_get_node(const HermesGatewayReport *self)
+{
+	g_return_val_if_fail(self != NULL, NULL);
+	return self->node;
 }

@@ -76,6 +76,10 @@ gboolean
 hermes_gateway_report_propagate_error(const HermesGatewayReport *self, GError **error);
 gboolean
 hermes_gateway_report_is_healthy(const HermesGatewayReport *self, gchar **why);
+void
+hermes_gateway_report_set_node(HermesGatewayReport *self, const gchar *node);
+const gchar *
+hermes_gateway_report_get_node(const HermesGatewayReport *self);
 JsonNode *
 hermes_gateway_report_to_json(const HermesGatewayReport *self);
 JsonNode *

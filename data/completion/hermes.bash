@@ -53,7 +53,7 @@ _hermes()
 		supervisor) words_now="start stop status" ;;
 		dashboard) words_now="url" ;;
 		cluster) words_now="agent status drain undrain move" ;;
-		status) words_now="--dbus $opts" ;;
+		status) words_now="--dbus --endpoints $opts" ;;
 		*) words_now="$opts" ;;
 		esac
 	else
@@ -64,7 +64,8 @@ _hermes()
 		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait --cluster --endpoints $opts" ;;
 		cluster/agent) words_now="--node --capacity --ttl --endpoints $opts" ;;
 		cluster/*) words_now="--endpoints $opts" ;;
-		gateway/status | gateway/health) words_now="--all $opts" ;;
+		gateway/status) words_now="--all --endpoints $opts" ;;
+		gateway/health) words_now="--all $opts" ;;
 		gateway/install) words_now="--start --enable --dry-run $opts" ;;
 		boot/reconcile) words_now="--dry-run $opts" ;;
 		*) words_now="$opts" ;;

@@ -110,6 +110,8 @@ complete -c hermes -n '__hermes_in boot reconcile' -l dry-run -d 'Say what would
 
 # status, dashboard
 complete -c hermes -n '__hermes_in status' -l dbus -d 'Ask hermes-svcd on D-Bus instead of the backend'
+complete -c hermes -n '__hermes_in status' -l endpoints -x -d "The etcd cluster's client URLs: show each gateway's node"
+complete -c hermes -n '__hermes_in gateway status' -l endpoints -x -d "The etcd cluster's client URLs: show each gateway's node"
 complete -c hermes -n '__hermes_in dashboard' -a url -d "Print the dashboard's address with its token"
 
 # cluster
