@@ -30,7 +30,14 @@ struct _HermesClusterAgent {
 	gint64 watch_started_at;
 	gboolean dirty;	  /* read the keys again */
 	gchar *complaint; /* why it could not register, said once */
-	gint quit;	  /* atomic */
+	/* the watchdog: cancels the etcd call under way at the renew deadline */
+	GMutex guard_lock;
+	GCond guard_cond;
+	gint64 guard_deadline; /* 0: none armed */
+	gboolean guard_quit;
+	GCancellable *calls;
+	GThread *guard;
+	gint quit; /* atomic */
 };
 
 /* the renew deadline: this long after the last renewal was sent, the agent fences */

@@ -44,6 +44,14 @@ static void
 hermes_cluster_agent_finalize(GObject *object)
 {
 	HermesClusterAgent *self = HERMES_CLUSTER_AGENT(object);
+	g_mutex_lock(&self->guard_lock);
+	self->guard_quit = TRUE;
+	g_cond_signal(&self->guard_cond);
+	g_mutex_unlock(&self->guard_lock);
+	g_thread_join(self->guard);
+	g_mutex_clear(&self->guard_lock);
+	g_cond_clear(&self->guard_cond);
+	g_clear_object(&self->calls);
 	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
 	g_clear_object(&self->ctx);
 	g_clear_object(&self->cluster);
@@ -62,11 +70,40 @@ hermes_cluster_agent_class_init(HermesClusterAgentClass *klass)
 	G_OBJECT_CLASS(klass)->finalize = hermes_cluster_agent_finalize;
 }
 
+/*
+ * A member's timeout counts whole seconds, too coarse for a deadline a
+ * third of a TTL after the last renewal: this thread cancels the call under
+ * way at the deadline itself, so the agent fences on time.
+ */
+static gpointer
+hermes_cluster_agent_guard(gpointer data)
+{
+	HermesClusterAgent *self = data;
+	g_mutex_lock(&self->guard_lock);
+	while (!self->guard_quit) {
+		if (self->guard_deadline == 0) {
+			g_cond_wait(&self->guard_cond, &self->guard_lock);
+		} else if (g_get_monotonic_time() >= self->guard_deadline) {
+			g_cancellable_cancel(self->calls);
+			self->guard_deadline = 0;
+		} else {
+			g_cond_wait_until(
+				&self->guard_cond, &self->guard_lock, self->guard_deadline);
+		}
+	}
+	g_mutex_unlock(&self->guard_lock);
+	return NULL;
+}
+
 static void
 hermes_cluster_agent_init(HermesClusterAgent *self)
 {
 	self->running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->queue = g_async_queue_new_full((GDestroyNotify)hermes_etcd_watch_note_free);
+	self->calls = g_cancellable_new();
+	g_mutex_init(&self->guard_lock);
+	g_cond_init(&self->guard_cond);
+	self->guard = g_thread_new("hermes-agent-guard", hermes_cluster_agent_guard, self);
 }
 
 /* an unset or empty variable leaves @value as it is */
@@ -145,6 +182,7 @@ hermes_cluster_agent_new(HermesContext *ctx,
 	self->cluster = hermes_cluster_new(ctx, endpoints, error);
 	if (self->cluster == NULL)
 		return NULL;
+	hermes_etcd_client_set_cancellable(hermes_cluster_get_client(self->cluster), self->calls);
 	self->watch_cluster = hermes_cluster_new(ctx, endpoints, error);
 	if (self->watch_cluster == NULL)
 		return NULL;
@@ -194,7 +232,8 @@ hermes_cluster_agent_deadline(HermesClusterAgent *self)
 	return self->renewed_at + self->ttl_ms * 2 / 3 * 1000;
 }
 
-/* what an etcd call may take now: never past the renew deadline */
+/* what an etcd call may take now: never past the renew deadline (the watchdog
+ * cancels it there; the member's timeout in whole seconds bounds it too) */
 static void
 hermes_cluster_agent_bound_calls(HermesClusterAgent *self)
 {
@@ -203,6 +242,12 @@ hermes_cluster_agent_bound_calls(HermesClusterAgent *self)
 		left_ms = HERMES_ETCD_CALL_TIMEOUT_MS;
 	hermes_etcd_client_set_call_timeout(hermes_cluster_get_client(self->cluster),
 					    (guint)CLAMP(left_ms, 1, HERMES_ETCD_CALL_TIMEOUT_MS));
+	g_mutex_lock(&self->guard_lock);
+	/* no call is under way here: the reset cannot race one */
+	g_cancellable_reset(self->calls);
+	self->guard_deadline = self->lease != 0 ? hermes_cluster_agent_deadline(self) : 0;
+	g_cond_signal(&self->guard_cond);
+	g_mutex_unlock(&self->guard_lock);
 }
 
 /* the renew deadline passed: every gateway here stops before the lease can expire */
@@ -287,7 +332,12 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 		hermes_cluster_agent_fence(self);
 		return;
 	}
-	hermes_cluster_agent_say(self, "cannot renew its lease: %s", error->message);
+	if (g_cancellable_is_cancelled(self->calls))
+		hermes_cluster_agent_say(self,
+					 "cannot renew its lease: etcd did not answer by "
+					 "the renew deadline");
+	else
+		hermes_cluster_agent_say(self, "cannot renew its lease: %s", error->message);
 	self->next_renew = g_get_monotonic_time() + 200 * 1000;
 }
 
@@ -351,6 +401,10 @@ hermes_cluster_agent_reconcile(HermesClusterAgent *self)
 static void
 hermes_cluster_agent_note(HermesClusterAgent *self, HermesEtcdWatchNote *note)
 {
+	/* a wake-up (quit), or a note of a watch that is gone: nothing to do */
+	if (note->watch == 0 || self->watch == NULL ||
+	    note->watch != hermes_etcd_watch_get_id(self->watch))
+		return;
 	switch (note->kind) {
 	case HERMES_ETCD_WATCH_CREATED:
 		self->watch_created = TRUE;
@@ -417,6 +471,7 @@ hermes_cluster_agent_leave(HermesClusterAgent *self)
 		hermes_cluster_agent_stop_all(self, FALSE);
 		return;
 	}
+	hermes_cluster_agent_bound_calls(self);
 	hermes_cluster_agent_stop_all(self, TRUE);
 	hermes_cluster_agent_bound_calls(self);
 	if (!hermes_etcd_client_lease_revoke(

@@ -44,6 +44,7 @@ struct _HermesEtcdClient {
 	gchar *token;
 	GTlsCertificate *client_cert;
 	guint call_timeout_ms;
+	GCancellable *cancellable; /* the caller's own deadline, for every call */
 };
 
 G_DEFINE_TYPE(HermesEtcdClient, hermes_etcd_client, G_TYPE_OBJECT)
@@ -54,6 +55,7 @@ hermes_etcd_client_finalize(GObject *object)
 	HermesEtcdClient *self = HERMES_ETCD_CLIENT(object);
 	g_clear_object(&self->session);
 	g_clear_object(&self->client_cert);
+	g_clear_object(&self->cancellable);
 	g_free(self->endpoints_text);
 	g_ptr_array_unref(self->endpoints);
 	g_free(self->user);
@@ -275,7 +277,7 @@ hermes_etcd_client_post(HermesEtcdClient *self,
 			soup_message_get_request_headers(msg), "Authorization", self->token);
 	if (self->client_cert != NULL)
 		soup_message_set_tls_client_certificate(msg, self->client_cert);
-	answer = soup_session_send_and_read(self->session, msg, NULL, error);
+	answer = soup_session_send_and_read(self->session, msg, self->cancellable, error);
 	status = soup_message_get_status(msg);
 	if (answer == NULL || status >= 500 || status == 0) {
 		*unreachable = TRUE;
@@ -374,7 +376,7 @@ hermes_etcd_client_call(HermesEtcdClient *self,
 			gboolean unreachable = FALSE;
 			JsonObject *answer;
 
-			if (left_ms <= 0)
+			if (left_ms <= 0 || g_cancellable_is_cancelled(self->cancellable))
 				break;
 			g_object_set(self->session,
 				     "timeout",
@@ -398,7 +400,7 @@ hermes_etcd_client_call(HermesEtcdClient *self,
 			busy = busy ||
 			       g_error_matches(last, HERMES_ERROR, HERMES_ERROR_COMMAND_FAILED);
 		}
-		if (busy)
+		if (busy && !g_cancellable_is_cancelled(self->cancellable))
 			g_usleep(HERMES_ETCD_RETRY_PAUSE_MS * 1000);
 	}
 	g_set_error(error,
@@ -442,6 +444,22 @@ hermes_etcd_client_authenticate(HermesEtcdClient *self, const gchar *endpoint, G
 	}
 	self->token = g_strdup(token);
 	return TRUE;
+}
+
+/**
+ * hermes_etcd_client_set_cancellable:
+ * @self: a client
+ * @cancellable: (nullable): cancels whatever call is under way, from any thread
+ *
+ * For a deadline finer than the seconds of a member's timeout: the node
+ * agent's watchdog cancels a renewal at its renew deadline to the moment.
+ * A cancelled call fails as an unreachable cluster.
+ */
+void
+hermes_etcd_client_set_cancellable(HermesEtcdClient *self, GCancellable *cancellable)
+{
+	g_return_if_fail(HERMES_IS_ETCD_CLIENT(self));
+	g_set_object(&self->cancellable, cancellable);
 }
 
 /**

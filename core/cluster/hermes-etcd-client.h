@@ -26,6 +26,8 @@ const gchar *
 hermes_etcd_client_get_endpoints(HermesEtcdClient *self);
 void
 hermes_etcd_client_set_call_timeout(HermesEtcdClient *self, guint timeout_ms);
+void
+hermes_etcd_client_set_cancellable(HermesEtcdClient *self, GCancellable *cancellable);
 gboolean
 hermes_etcd_client_set_auth(HermesEtcdClient *self,
 			    const gchar *user,

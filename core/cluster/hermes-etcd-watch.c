@@ -30,7 +30,11 @@ struct _HermesEtcdWatch {
 	GAsyncQueue *queue;
 	GCancellable *cancellable;
 	GThread *thread;
+	guint id;
 };
+
+/* every watch of the process has its own id: a note of one is never taken for another's */
+static gint hermes_etcd_watch_last_id;
 
 void
 hermes_etcd_watch_note_free(HermesEtcdWatchNote *note)
@@ -47,10 +51,16 @@ hermes_etcd_watch_push(HermesEtcdWatch *self,
 		       gint64 revision,
 		       const gchar *message)
 {
-	HermesEtcdWatchNote *note = g_new0(HermesEtcdWatchNote, 1);
+	HermesEtcdWatchNote *note;
+
+	/* stopped by its owner: nothing to say (a late note would end its successor) */
+	if (g_cancellable_is_cancelled(self->cancellable))
+		return;
+	note = g_new0(HermesEtcdWatchNote, 1);
 	note->kind = kind;
 	note->revision = revision;
 	note->message = g_strdup(message);
+	note->watch = self->id;
 	g_async_queue_push(self->queue, note);
 }
 
@@ -153,8 +163,16 @@ hermes_etcd_watch_start(HermesEtcdClient *client,
 	self->start_revision = start_revision;
 	self->queue = g_async_queue_ref(queue);
 	self->cancellable = g_cancellable_new();
+	self->id = (guint)g_atomic_int_add(&hermes_etcd_watch_last_id, 1) + 1;
 	self->thread = g_thread_new("hermes-etcd-watch", hermes_etcd_watch_thread, self);
 	return self;
+}
+
+guint
+hermes_etcd_watch_get_id(HermesEtcdWatch *watch)
+{
+	g_return_val_if_fail(watch != NULL, 0);
+	return watch->id;
 }
 
 /**
@@ -162,7 +180,7 @@ hermes_etcd_watch_start(HermesEtcdClient *client,
  * @watch: (nullable): a watch
  *
  * Cancels the watch and waits for its thread (a cancelled read returns at
- * once); notes it queued stay in the queue.
+ * once); it queues nothing after this is called, notes queued before stay.
  */
 void
 hermes_etcd_watch_stop(HermesEtcdWatch *watch)

@@ -14,6 +14,7 @@ typedef struct {
 	HermesEtcdWatchKind kind;
 	gint64 revision;
 	gchar *message; /* why, for HERMES_ETCD_WATCH_LOST and _CANCELED */
+	guint watch;	/* hermes_etcd_watch_get_id() of the watch that said it */
 } HermesEtcdWatchNote;
 
 void
@@ -27,6 +28,8 @@ hermes_etcd_watch_start(HermesEtcdClient *client,
 			const gchar *prefix,
 			gint64 start_revision,
 			GAsyncQueue *queue);
+guint
+hermes_etcd_watch_get_id(HermesEtcdWatch *watch);
 void
 hermes_etcd_watch_stop(HermesEtcdWatch *watch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HermesEtcdWatch, hermes_etcd_watch_stop)
