@@ -52,6 +52,13 @@ hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOp
 		 &cli->cluster,
 		 "Record the intent in the etcd cluster; a node agent acts on it",
 		 NULL},
+		{"require",
+		 0,
+		 0,
+		 G_OPTION_ARG_STRING_ARRAY,
+		 &cli->require,
+		 "With --cluster: run only on a node with this label (repeatable)",
+		 "KEY=VALUE"},
 		{NULL}};
 
 	const GOptionEntry agent[] = {
@@ -76,6 +83,13 @@ hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOp
 		 &cli->ttl,
 		 "Seconds the node's lease lives without renewal (default: 10)",
 		 "SECONDS"},
+		{"label",
+		 0,
+		 0,
+		 G_OPTION_ARG_STRING_ARRAY,
+		 &cli->labels,
+		 "A label of this node, for gateways that require it (repeatable)",
+		 "KEY=VALUE"},
 		{NULL}};
 
 	if (options & HERMES_CLI_OPT_ENDPOINTS)
@@ -176,6 +190,27 @@ hermes_cli_cluster_annotate(HermesCli *cli, GPtrArray *reports)
 								     &error);
 	if (annotate == NULL || !annotate(cli, reports, &error))
 		g_printerr("hermes: warning: no cluster nodes shown: %s\n", error->message);
+}
+
+/**
+ * hermes_cli_cluster_check_require:
+ * @cli: the CLI
+ * @action: `start`, `stop` or `restart`
+ * @error: return location for a #GError
+ *
+ * Returns: %FALSE when --require is given where it means nothing (without
+ *   --cluster, or to a stop), rather than ignored
+ */
+gboolean
+hermes_cli_cluster_check_require(HermesCli *cli, const gchar *action, GError **error)
+{
+	if (cli->require == NULL || (cli->cluster && g_strcmp0(action, "stop") != 0))
+		return TRUE;
+	g_set_error_literal(error,
+			    HERMES_ERROR,
+			    HERMES_ERROR_INVALID_ARGUMENT,
+			    "--require goes with 'gateway start' or 'restart' and --cluster");
+	return FALSE;
 }
 
 /**

@@ -302,6 +302,8 @@ hermes_cli_gateway_run_action(HermesCli *cli,
 static gint
 hermes_cli_gateway_start(HermesCli *cli, gchar **args, GError **error)
 {
+	if (!hermes_cli_cluster_check_require(cli, "start", error))
+		return HERMES_EXIT_USAGE;
 	if (cli->cluster)
 		return hermes_cli_cluster_gateway(cli, "start", error);
 	return hermes_cli_gateway_run_action(cli, HERMES_GATEWAY_ACTION_START, "Started", error);
@@ -310,6 +312,8 @@ hermes_cli_gateway_start(HermesCli *cli, gchar **args, GError **error)
 static gint
 hermes_cli_gateway_stop(HermesCli *cli, gchar **args, GError **error)
 {
+	if (!hermes_cli_cluster_check_require(cli, "stop", error))
+		return HERMES_EXIT_USAGE;
 	if (cli->cluster)
 		return hermes_cli_cluster_gateway(cli, "stop", error);
 	return hermes_cli_gateway_run_action(cli, HERMES_GATEWAY_ACTION_STOP, "Stopped", error);
@@ -318,6 +322,8 @@ hermes_cli_gateway_stop(HermesCli *cli, gchar **args, GError **error)
 static gint
 hermes_cli_gateway_restart(HermesCli *cli, gchar **args, GError **error)
 {
+	if (!hermes_cli_cluster_check_require(cli, "restart", error))
+		return HERMES_EXIT_USAGE;
 	if (cli->cluster)
 		return hermes_cli_cluster_gateway(cli, "restart", error);
 	return hermes_cli_gateway_run_action(

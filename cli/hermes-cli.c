@@ -449,5 +449,7 @@ hermes_cli_main(int argc, char **argv)
 	g_free(cli.since);
 	g_free(cli.endpoints);
 	g_free(cli.node);
+	g_strfreev(cli.labels);
+	g_strfreev(cli.require);
 	return ret;
 }

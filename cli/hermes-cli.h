@@ -50,6 +50,8 @@ typedef struct {
 	gchar *node;	  /* cluster agent --node, NULL for the host's name */
 	gint capacity;	  /* cluster agent --capacity, 0 for no limit */
 	gint ttl;	  /* cluster agent --ttl, 0 for the default */
+	gchar **labels;	  /* cluster agent --label KEY=VALUE, NULL for $HERMES_CLUSTER_LABELS */
+	gchar **require;  /* gateway start|restart --cluster --require KEY=VALUE */
 } HermesCli;
 
 /* `--wait` without a value */
@@ -89,6 +91,8 @@ void
 hermes_cli_cluster_add_options(GOptionContext *octx, HermesCli *cli, HermesCliOptions options);
 gint
 hermes_cli_cluster_gateway(HermesCli *cli, const gchar *action, GError **error);
+gboolean
+hermes_cli_cluster_check_require(HermesCli *cli, const gchar *action, GError **error);
 extern const HermesCliCommand hermes_cli_cluster_commands[];
 
 /* the cluster module's one entry (cli/cluster/): @command is a cluster

@@ -177,6 +177,43 @@ test_cluster_intent(void **state)
 	assert_null(find_row(status, "gateways", "profile", "ghost"));
 	/* --cluster records one intent: no --all */
 	assert_int_equal(HERMES(f, "gateway", "start", "--cluster", "--all"), 64);
+
+	/* labels a gateway requires: kept by a later start without --require, refused where
+	 * they mean nothing or are not labels, and nothing written then */
+	assert_int_equal(HERMES(f,
+				"-p",
+				"coder",
+				"gateway",
+				"start",
+				"--cluster",
+				"--require",
+				"gpu=yes",
+				"--require",
+				"zone=eu-1"),
+			 0);
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "restart", "--cluster"), 0);
+	g_clear_pointer(&status, json_object_unref);
+	status = status_json(f, first);
+	row = json_object_get_object_member(find_row(status, "gateways", "profile", "coder"),
+					    "require");
+	assert_int_equal(json_object_get_size(row), 2);
+	assert_string_equal(json_object_get_string_member(row, "gpu"), "yes");
+	assert_string_equal(json_object_get_string_member(row, "zone"), "eu-1");
+	assert_int_equal(HERMES(f, "cluster", "status"), 0);
+	hermes_assert_str_contains(f->out, "gpu=yes,zone=eu-1");
+	assert_int_equal(
+		HERMES(f, "-p", "coder", "gateway", "start", "--cluster", "--require", "GPU"), 64);
+	hermes_assert_str_contains(f->err, "is not a label");
+	assert_int_equal(
+		HERMES(f, "-p", "coder", "gateway", "stop", "--cluster", "--require", "gpu=yes"),
+		64);
+	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--require", "gpu=yes"), 64);
+	g_clear_pointer(&status, json_object_unref);
+	status = status_json(f, first);
+	assert_string_equal(
+		json_object_get_string_member(find_row(status, "gateways", "profile", "coder"),
+					      "desired_state"),
+		"running");
 }
 
 /* one member down, listed first: the next one answers; nobody answering: exit 68, bounded */
@@ -248,12 +285,12 @@ test_cluster_nodes(void **state)
 	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_ENDPOINTS", endpoints, TRUE);
 	cluster = hermes_cluster_new(ctx, endpoints, &error);
 	hermes_assert_no_error(error);
-	lease_a = hermes_cluster_register_node(cluster, "node-a", 10, 30, &error);
+	lease_a = hermes_cluster_register_node(cluster, "node-a", 10, NULL, 30, &error);
 	hermes_assert_no_error(error);
-	lease_b = hermes_cluster_register_node(cluster, "node-b", 0, 30, &error);
+	lease_b = hermes_cluster_register_node(cluster, "node-b", 0, NULL, 30, &error);
 	hermes_assert_no_error(error);
 	/* one name, one live node */
-	assert_int_equal(hermes_cluster_register_node(cluster, "node-a", 1, 30, &error), 0);
+	assert_int_equal(hermes_cluster_register_node(cluster, "node-a", 1, NULL, 30, &error), 0);
 	assert_true(g_error_matches(error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS));
 	g_clear_error(&error);
 

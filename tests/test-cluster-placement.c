@@ -9,7 +9,8 @@
  * pure function every node agent applies to the same view). 30 gateways
  * over 3 nodes spread out; a node that dies gives up only its own; a node
  * that joins takes no running gateway; a drained node keeps none; a move
- * and a capacity are honoured; a gateway no node may take is in no plan.
+ * and a capacity are honoured, and labels a gateway requires; a gateway no
+ * node may take is in no plan.
  * Then hermes_cluster_decide(): what one node agent does about that plan
  * (claims, stops before releases, restarts, keys of an earlier lease).
  */
@@ -18,6 +19,7 @@
 
 #include "hermes-cluster-decide.h"
 #include "hermes-cluster-placement.h"
+#include "hermes-cluster-private.h"
 #include "hermes-etcd-kv.h"
 #include "hermes-test.h"
 
@@ -217,6 +219,60 @@ test_placement_move_and_capacity(void **state)
 	assert_int_equal(g_hash_table_size(plan_none), 0);
 }
 
+/* a gateway goes only to a node with every label it requires; none has them: nowhere */
+static void
+test_placement_labels(void **state)
+{
+	g_autoptr(Keys) k = keys_new();
+	g_autoptr(HermesClusterView) view = NULL;
+	g_autoptr(GHashTable) plan = NULL;
+	g_autoptr(GError) error = NULL;
+
+	keys_add(k, "nodes", "cpu1", "{\"labels\": {\"zone\": \"a\"}}", 42);
+	keys_add(k, "nodes", "gpu1", "{\"labels\": {\"gpu\": \"yes\", \"zone\": \"a\"}}", 42);
+	keys_add(k, "nodes", "gpu2", "{\"labels\": {\"gpu\": \"yes\", \"zone\": \"b\"}}", 42);
+	for (guint i = 0; i < 20; i++) {
+		g_autofree gchar *name = g_strdup_printf("g%02u", i);
+		keys_add(k,
+			 "desired",
+			 name,
+			 "{\"desired_state\": \"running\", \"require\": {\"gpu\": \"yes\"}}",
+			 0);
+	}
+	keys_add(k,
+		 "desired",
+		 "pinned",
+		 "{\"desired_state\": \"running\", \"require\": {\"gpu\": \"yes\", \"zone\": "
+		 "\"b\"}}",
+		 0);
+	keys_add(k,
+		 "desired",
+		 "nowhere",
+		 "{\"desired_state\": \"running\", \"require\": {\"tpu\": \"yes\"}}",
+		 0);
+	/* a label that is not one is left out, not matched */
+	keys_add(k,
+		 "desired",
+		 "odd",
+		 "{\"desired_state\": \"running\", \"require\": {\"Bad Key\": 1}}",
+		 0);
+	plan = plan_of(k, &view);
+	for (guint i = 0; i < 20; i++) {
+		g_autofree gchar *name = g_strdup_printf("g%02u", i);
+		const gchar *node = g_hash_table_lookup(plan, name);
+		assert_non_null(node);
+		assert_true(g_str_has_prefix(node, "gpu"));
+	}
+	assert_string_equal(g_hash_table_lookup(plan, "pinned"), "gpu2");
+	assert_null(g_hash_table_lookup(plan, "nowhere"));
+	assert_non_null(g_hash_table_lookup(plan, "odd"));
+	/* what the CLI accepts */
+	assert_true(hermes_cluster_label_validate("topology.kubernetes.io/zone=eu-1a", NULL));
+	assert_false(hermes_cluster_label_validate("gpu", &error));
+	assert_false(hermes_cluster_label_validate("GPU=yes", NULL));
+	assert_false(hermes_cluster_label_validate("gpu=y es", NULL));
+}
+
 /* the gateways an agent runs: profile -> the generation it started */
 static GHashTable *
 running_new(void)
@@ -362,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_placement_node_dies),
 		cmocka_unit_test(test_placement_join_and_drain),
 		cmocka_unit_test(test_placement_move_and_capacity),
+		cmocka_unit_test(test_placement_labels),
 		cmocka_unit_test(test_decide_claims_its_share),
 		cmocka_unit_test(test_decide_drain_stops_then_releases),
 		cmocka_unit_test(test_decide_earlier_lease),

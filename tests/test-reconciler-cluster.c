@@ -55,6 +55,7 @@ fixture_setup(void **state)
 	f->envp = g_environ_setenv(f->envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
 	f->envp = g_environ_setenv(f->envp, "HERMES_CLUSTER_NODE", "n1", TRUE);
 	f->envp = g_environ_setenv(f->envp, "HERMES_CLUSTER_TTL", "3", TRUE);
+	f->envp = g_environ_setenv(f->envp, "HERMES_CLUSTER_LABELS", "zone=a, disk=ssd", TRUE);
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_CLUSTER_AGENT");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_ETCD_ENDPOINTS");
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_SUPERVISED_CHILD");
@@ -202,8 +203,22 @@ test_cluster_agent_supervised_and_removed(void **state)
 	hermes_assert_str_contains(f->out, "skipping (cluster node");
 	hermes_assert_str_contains(f->out, "cluster: the node agent is supervised");
 	assert_true(g_file_test(slot, G_FILE_TEST_IS_DIR));
-	assert_int_equal(run(f, "-p", "demo", "gateway", "start", "--cluster"), 0);
+	/* asked for first: a gateway this node lacks the label for is not run here */
+	assert_int_equal(run(f, "profile", "create", "gpuonly"), 0);
+	assert_int_equal(
+		run(f, "-p", "gpuonly", "gateway", "start", "--cluster", "--require", "gpu=yes"),
+		0);
+	assert_int_equal(
+		run(f, "-p", "demo", "gateway", "start", "--cluster", "--require", "zone=a"), 0);
 	wait_running(f, "demo");
+	{
+		g_autofree gchar *owner = NULL;
+		g_autofree gchar *node = cluster_look(f, "gpuonly", &owner);
+		assert_null(owner);
+		/* the labels it registered with, from HERMES_CLUSTER_LABELS through the slot */
+		assert_int_equal(run(f, "cluster", "status"), 0);
+		hermes_assert_str_contains(f->out, "disk=ssd,zone=a");
+	}
 	/* `hermes status` in the cluster names the owning node; unreachable, it warns */
 	assert_int_equal(run(f, "status"), 0);
 	hermes_assert_str_contains(f->out, "RUNTIME  NODE");

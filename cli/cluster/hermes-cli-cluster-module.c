@@ -35,6 +35,20 @@ hermes_cli_cluster_node_state(const HermesClusterNode *node)
 	return node->drained ? "drained" : "up";
 }
 
+/* KEY=VALUE labels as one JSON object */
+static void
+hermes_cli_cluster_add_labels(JsonBuilder *b, const gchar *member, gchar **labels)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_begin_object(b);
+	for (guint i = 0; labels != NULL && labels[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(labels[i], "=", 2);
+		json_builder_set_member_name(b, kv[0]);
+		json_builder_add_string_value(b, kv[1] != NULL ? kv[1] : "");
+	}
+	json_builder_end_object(b);
+}
+
 static void
 hermes_cli_cluster_print_json(HermesCluster *cluster, HermesClusterView *view)
 {
@@ -73,6 +87,7 @@ hermes_cli_cluster_print_json(HermesCluster *cluster, HermesClusterView *view)
 		json_builder_add_int_value(b, node->alive ? node->lease_remaining_s : -1);
 		json_builder_set_member_name(b, "lease_granted_s");
 		json_builder_add_int_value(b, node->lease_granted_s);
+		hermes_cli_cluster_add_labels(b, "labels", node->labels);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -91,6 +106,7 @@ hermes_cli_cluster_print_json(HermesCluster *cluster, HermesClusterView *view)
 		json_builder_add_string_value(b, profile->owner);
 		json_builder_set_member_name(b, "placement");
 		json_builder_add_string_value(b, profile->placement);
+		hermes_cli_cluster_add_labels(b, "require", profile->require);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -107,7 +123,13 @@ hermes_cli_cluster_print_table(HermesCluster *cluster, HermesClusterView *view)
 		hermes_etcd_client_get_endpoints(hermes_cluster_get_client(cluster)),
 		hermes_cluster_get_prefix(cluster),
 		view->revision);
-	g_print("%-24s %-8s %8s %8s  %s\n", "NODE", "STATE", "GATEWAYS", "CAPACITY", "LEASE");
+	g_print("%-24s %-8s %8s %8s  %-20s %s\n",
+		"NODE",
+		"STATE",
+		"GATEWAYS",
+		"CAPACITY",
+		"LEASE",
+		"LABELS");
 	for (guint i = 0; i < view->nodes->len; i++) {
 		const HermesClusterNode *node = g_ptr_array_index(view->nodes, i);
 		g_autofree gchar *capacity =
@@ -119,23 +141,35 @@ hermes_cli_cluster_print_table(HermesCluster *cluster, HermesClusterView *view)
 						      node->lease_remaining_s,
 						      node->lease_granted_s)
 				    : g_strdup("-");
-		g_print("%-24s %-8s %8u %8s  %s\n",
+		g_autofree gchar *labels =
+			node->labels != NULL ? g_strjoinv(",", node->labels) : g_strdup("-");
+		g_print("%-24s %-8s %8u %8s  %-20s %s\n",
 			node->name,
 			hermes_cli_cluster_node_state(node),
 			node->owned,
 			capacity,
-			lease);
+			lease,
+			labels);
 	}
 	if (view->nodes->len == 0)
 		g_print("(no node agent has registered)\n");
-	g_print("\n%-24s %-8s %-24s %s\n", "GATEWAY", "DESIRED", "NODE", "MOVE TO");
+	g_print("\n%-24s %-8s %-24s %-24s %s\n",
+		"GATEWAY",
+		"DESIRED",
+		"NODE",
+		"MOVE TO",
+		"REQUIRES");
 	for (guint i = 0; i < view->profiles->len; i++) {
 		const HermesClusterProfile *profile = g_ptr_array_index(view->profiles, i);
-		g_print("%-24s %-8s %-24s %s\n",
+		g_autofree gchar *require = profile->require != NULL
+						    ? g_strjoinv(",", profile->require)
+						    : g_strdup("-");
+		g_print("%-24s %-8s %-24s %-24s %s\n",
 			profile->name,
 			profile->desired != NULL ? profile->desired : "-",
 			profile->owner != NULL ? profile->owner : "-",
-			profile->placement != NULL ? profile->placement : "-");
+			profile->placement != NULL ? profile->placement : "-",
+			require);
 	}
 	if (view->profiles->len == 0)
 		g_print("(none: `hermes -p NAME gateway start --cluster` adds one)\n");
@@ -155,7 +189,8 @@ hermes_cli_cluster_module_status(HermesCli *cli, HermesCluster *cluster, GError 
 }
 
 static gint
-hermes_cli_cluster_module_gateway(HermesCluster *cluster,
+hermes_cli_cluster_module_gateway(HermesCli *cli,
+				  HermesCluster *cluster,
 				  const gchar *action,
 				  const gchar *profile,
 				  GError **error)
@@ -165,6 +200,7 @@ hermes_cli_cluster_module_gateway(HermesCluster *cluster,
 					profile,
 					stop ? "stopped" : "running",
 					g_str_equal(action, "restart"),
+					(const gchar *const *)cli->require,
 					error))
 		return HERMES_EXIT_FAILED;
 	g_print("Gateway '%s' is wanted %s in the cluster; its node agent %s it\n",
@@ -205,8 +241,14 @@ hermes_cli_cluster_module_agent(HermesCli *cli, GError **error)
 	if (manager == NULL)
 		return HERMES_EXIT_FAILED;
 	control = hermes_gateway_control_new(manager);
-	agent = hermes_cluster_agent_new(
-		cli->ctx, cli->endpoints, control, cli->node, cli->capacity, cli->ttl, error);
+	agent = hermes_cluster_agent_new(cli->ctx,
+					 cli->endpoints,
+					 control,
+					 cli->node,
+					 cli->capacity,
+					 (const gchar *const *)cli->labels,
+					 cli->ttl,
+					 error);
 	if (agent == NULL)
 		return HERMES_EXIT_USAGE;
 	/* the agent's loop sleeps on its queue, not on a main context: the
@@ -250,7 +292,7 @@ hermes_cli_cluster_module_run(HermesCli *cli, const gchar *command, gchar **args
 		return hermes_cli_cluster_module_status(cli, cluster, error);
 	if (g_str_has_prefix(command, "gateway-"))
 		return hermes_cli_cluster_module_gateway(
-			cluster, command + strlen("gateway-"), args[0], error);
+			cli, cluster, command + strlen("gateway-"), args[0], error);
 	if (g_str_equal(command, "drain") || g_str_equal(command, "undrain")) {
 		gboolean drain = g_str_equal(command, "drain");
 		if (!hermes_cluster_set_drained(cluster, args[0], drain, error))

@@ -68,10 +68,22 @@ hermes_cluster_agent_control(HermesClusterAgent *self,
 gboolean
 hermes_cluster_agent_stop_local(HermesClusterAgent *self, const gchar *profile, guint timeout_ms)
 {
+	HermesServiceManager *manager = hermes_gateway_control_get_manager(self->control);
+	g_autoptr(GError) error = NULL;
+
 	if (!hermes_cluster_agent_control(self, HERMES_GATEWAY_ACTION_STOP, profile, timeout_ms))
 		return FALSE;
 	g_hash_table_remove(self->running, profile);
 	hermes_cluster_agent_say(self, "stopped %s", profile);
+	/*
+	 * Its slot goes too: the profile's log directory is in the home every
+	 * node shares, and a stopped slot keeps its logger writing there beside
+	 * the next node's. A start here registers it again.
+	 */
+	if (hermes_service_manager_supports_registration(manager) &&
+	    !hermes_service_manager_unregister_gateway(manager, profile, NULL, &error))
+		hermes_cluster_agent_say(
+			self, "cannot remove %s's slot here: %s", profile, error->message);
 	return TRUE;
 }
 

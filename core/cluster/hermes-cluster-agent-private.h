@@ -19,6 +19,7 @@ struct _HermesClusterAgent {
 	HermesGatewayControl *control;
 	gchar *node;
 	gint64 capacity;
+	gchar **labels; /* KEY=VALUE it registers with */
 	gint64 ttl_ms;
 	gint64 lease;	     /* 0: none (not registered, or fenced) */
 	gint64 renewed_at;   /* monotonic µs the last renewal that etcd took was sent */

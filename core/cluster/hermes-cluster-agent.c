@@ -59,6 +59,7 @@ hermes_cluster_agent_finalize(GObject *object)
 	g_clear_object(&self->control);
 	g_free(self->node);
 	g_free(self->complaint);
+	g_strfreev(self->labels);
 	g_hash_table_unref(self->running);
 	g_async_queue_unref(self->queue);
 	G_OBJECT_CLASS(hermes_cluster_agent_parent_class)->finalize(object);
@@ -135,6 +136,8 @@ hermes_cluster_agent_env_int(HermesContext *ctx, const gchar *name, gint64 *valu
  *   the host's name
  * @capacity: the most gateways it runs; 0 for $HERMES_CLUSTER_CAPACITY, else
  *   no limit
+ * @labels: (nullable): what it has, `KEY=VALUE` each; %NULL for
+ *   $HERMES_CLUSTER_LABELS (comma-separated), else none
  * @ttl_s: its lease's time to live; 0 for $HERMES_CLUSTER_TTL, else
  *   %HERMES_CLUSTER_AGENT_DEFAULT_TTL_S
  * @error: return location for a #GError
@@ -147,6 +150,7 @@ hermes_cluster_agent_new(HermesContext *ctx,
 			 HermesGatewayControl *control,
 			 const gchar *node,
 			 gint64 capacity,
+			 const gchar *const *labels,
 			 gint64 ttl_s,
 			 GError **error)
 {
@@ -173,6 +177,18 @@ hermes_cluster_agent_new(HermesContext *ctx,
 		return NULL;
 	}
 	self->node = g_strdup(node);
+	if (labels != NULL) {
+		self->labels = g_strdupv((gchar **)labels);
+	} else {
+		const gchar *env = hermes_context_getenv(ctx, "HERMES_CLUSTER_LABELS");
+		if (env != NULL && env[0] != '\0')
+			self->labels = g_strsplit(env, ",", -1);
+	}
+	for (guint i = 0; self->labels != NULL && self->labels[i] != NULL; i++) {
+		g_strstrip(self->labels[i]);
+		if (!hermes_cluster_label_validate(self->labels[i], error))
+			return NULL;
+	}
 	if (!hermes_cluster_node_name_validate(self->node, error))
 		return NULL;
 	self->ctx = g_object_ref(ctx);
@@ -289,6 +305,7 @@ hermes_cluster_agent_register(HermesClusterAgent *self, GError **error)
 		lease = hermes_cluster_register_node(self->cluster,
 						     self->node,
 						     self->capacity,
+						     (const gchar *const *)self->labels,
 						     self->ttl_ms / 1000,
 						     &error_local);
 	if (lease == 0) {
@@ -431,9 +448,11 @@ hermes_cluster_agent_next(HermesClusterAgent *self)
 {
 	gint64 now = g_get_monotonic_time();
 	gint64 next = now + HERMES_CLUSTER_AGENT_RETRY_US;
-	if (self->lease == 0 || self->dirty)
+	if (self->lease == 0)
 		return next;
-	next = MIN(self->next_renew, hermes_cluster_agent_deadline(self));
+	/* a retry never sleeps past a renewal or the deadline (the fence is due there) */
+	next = MIN(self->dirty ? next : G_MAXINT64,
+		   MIN(self->next_renew, hermes_cluster_agent_deadline(self)));
 	if (self->watch != NULL && !self->watch_created)
 		next = MIN(next, self->watch_started_at + HERMES_CLUSTER_AGENT_WATCH_CONFIRM_US);
 	return next;
@@ -469,6 +488,7 @@ hermes_cluster_agent_leave(HermesClusterAgent *self)
 	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
 	if (self->lease == 0) {
 		hermes_cluster_agent_stop_all(self, FALSE);
+		hermes_cluster_agent_say(self, "left (it held no lease: nothing to release)");
 		return;
 	}
 	hermes_cluster_agent_bound_calls(self);

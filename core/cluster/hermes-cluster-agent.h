@@ -24,6 +24,7 @@ hermes_cluster_agent_new(HermesContext *ctx,
 			 HermesGatewayControl *control,
 			 const gchar *node,
 			 gint64 capacity,
+			 const gchar *const *labels,
 			 gint64 ttl_s,
 			 GError **error);
 const gchar *

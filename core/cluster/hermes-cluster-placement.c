@@ -9,7 +9,8 @@
  * each other (the owner key's transaction settles the rest).
  *
  * A node takes gateways when its lease lives and it is not drained, while
- * it has room (capacity 0: no limit). In order:
+ * it has room (capacity 0: no limit), and a gateway only when the node has
+ * every label it requires (hermes-cluster-labels.c). In order:
  *   1. a gateway stays with its owner while that node may keep it and
  *      `cluster move` did not ask for another: a node that joins, or a
  *      profile added elsewhere, never moves a running gateway (no churn);
@@ -60,12 +61,16 @@ typedef struct {
 	GHashTable *plan; /* profile name -> node name (both the view's) */
 } HermesClusterPlanner;
 
-/* the node may take one more gateway */
+/* the node may take one more gateway, this one */
 static gboolean
-hermes_cluster_plan_room(HermesClusterPlanner *p, const HermesClusterNode *node)
+hermes_cluster_plan_room(HermesClusterPlanner *p,
+			 const HermesClusterNode *node,
+			 const HermesClusterProfile *profile)
 {
 	guint load;
-	if (node == NULL || !node->alive || node->drained)
+	if (node == NULL || !node->alive || node->drained ||
+	    !hermes_cluster_labels_match((const gchar *const *)node->labels,
+					 (const gchar *const *)profile->require))
 		return FALSE;
 	load = GPOINTER_TO_UINT(g_hash_table_lookup(p->load, node->name));
 	return node->capacity <= 0 || load < (guint64)node->capacity;
@@ -96,7 +101,7 @@ hermes_cluster_plan_spread(HermesClusterPlanner *p, const HermesClusterProfile *
 	for (guint i = 0; i < p->view->nodes->len; i++) {
 		const HermesClusterNode *node = g_ptr_array_index(p->view->nodes, i);
 		guint64 score;
-		if (!hermes_cluster_plan_room(p, node))
+		if (!hermes_cluster_plan_room(p, node, profile))
 			continue;
 		score = hermes_cluster_rendezvous_score(node->name, profile->name);
 		if (best == NULL || score > best_score) {
@@ -131,10 +136,10 @@ hermes_cluster_plan(HermesClusterView *view)
 		if (profile->placement != NULL &&
 		    g_strcmp0(profile->placement, profile->owner) != 0 &&
 		    hermes_cluster_plan_room(
-			    &p, hermes_cluster_view_find_node(view, profile->placement)))
+			    &p, hermes_cluster_view_find_node(view, profile->placement), profile))
 			continue;
 		owner = hermes_cluster_view_find_node(view, profile->owner);
-		if (hermes_cluster_plan_room(&p, owner))
+		if (hermes_cluster_plan_room(&p, owner, profile))
 			hermes_cluster_plan_assign(&p, profile, owner);
 	}
 	/* 2 and 3, in name order */
@@ -150,10 +155,10 @@ hermes_cluster_plan(HermesClusterView *view)
 				 : NULL;
 		owner = profile->owner != NULL ? hermes_cluster_view_find_node(view, profile->owner)
 					       : NULL;
-		if (hermes_cluster_plan_room(&p, target))
+		if (hermes_cluster_plan_room(&p, target, profile))
 			hermes_cluster_plan_assign(&p, profile, target);
 		/* the move's target filled up meanwhile: it stays where it runs */
-		else if (hermes_cluster_plan_room(&p, owner))
+		else if (hermes_cluster_plan_room(&p, owner, profile))
 			hermes_cluster_plan_assign(&p, profile, owner);
 		else
 			hermes_cluster_plan_spread(&p, profile);

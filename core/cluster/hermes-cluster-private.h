@@ -32,4 +32,16 @@ hermes_cluster_claim(HermesCluster *self,
 gboolean
 hermes_cluster_release(HermesCluster *self, const gchar *profile, gint64 lease, GError **error);
 
+/* hermes-cluster-labels.c */
+gboolean
+hermes_cluster_label_validate(const gchar *label, GError **error);
+JsonObject *
+hermes_cluster_labels_to_json(const gchar *const *labels, GError **error);
+GStrv
+hermes_cluster_labels_from_json(JsonObject *value, const gchar *member);
+gint
+hermes_cluster_labels_cmp(gconstpointer a, gconstpointer b);
+gboolean
+hermes_cluster_labels_match(const gchar *const *labels, const gchar *const *require);
+
 G_END_DECLS

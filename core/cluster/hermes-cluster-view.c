@@ -23,6 +23,7 @@ static void
 hermes_cluster_node_free(HermesClusterNode *node)
 {
 	g_free(node->name);
+	g_strfreev(node->labels);
 	g_free(node);
 }
 
@@ -33,6 +34,7 @@ hermes_cluster_profile_free(HermesClusterProfile *profile)
 	g_free(profile->desired);
 	g_free(profile->owner);
 	g_free(profile->placement);
+	g_strfreev(profile->require);
 	g_free(profile);
 }
 
@@ -135,6 +137,8 @@ hermes_cluster_view_take_profile(HermesClusterView *view,
 		g_free(profile->desired);
 		profile->desired = g_strdup(desired);
 		profile->generation = hermes_json_get_int(value, "generation", 0);
+		g_strfreev(profile->require);
+		profile->require = hermes_cluster_labels_from_json(value, "require");
 	} else if (g_str_equal(kind, "owners") && node != NULL) {
 		profile = hermes_cluster_view_profile(view, name);
 		g_free(profile->owner);
@@ -165,6 +169,8 @@ hermes_cluster_view_take(HermesClusterView *view, const gchar *rest, const Herme
 		node->alive = kv->lease != 0;
 		node->lease = kv->lease;
 		node->capacity = MAX(hermes_json_get_int(value, "capacity", 0), 0);
+		g_strfreev(node->labels);
+		node->labels = hermes_cluster_labels_from_json(value, "labels");
 	} else if (g_str_equal(parts[0], "drain") &&
 		   hermes_cluster_node_name_validate(parts[1], NULL)) {
 		hermes_cluster_view_node(view, parts[1])->drained = TRUE;

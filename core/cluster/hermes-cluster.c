@@ -259,6 +259,8 @@ hermes_cluster_get(HermesCluster *self, const gchar *key, gboolean *found, GErro
  * @profile: a valid profile name
  * @desired: `running` or `stopped`
  * @restart: also ask the owner to restart it (the generation goes up)
+ * @require: (nullable): labels its node must have (`KEY=VALUE`); %NULL keeps
+ *   what an earlier intent required
  * @error: return location for a #GError
  *
  * Records the operator's intent for @profile; a node agent acts on it.
@@ -270,6 +272,7 @@ hermes_cluster_set_desired(HermesCluster *self,
 			   const gchar *profile,
 			   const gchar *desired,
 			   gboolean restart,
+			   const gchar *const *require,
 			   GError **error)
 {
 	g_autofree gchar *key = NULL;
@@ -278,6 +281,7 @@ hermes_cluster_set_desired(HermesCluster *self,
 	g_autofree gchar *text = NULL;
 	g_autoptr(JsonObject) old = NULL;
 	g_autoptr(JsonObject) value = json_object_new();
+	g_autoptr(JsonObject) labels = NULL;
 	g_autoptr(GError) error_local = NULL;
 	gboolean found = FALSE;
 	gint64 generation = 0;
@@ -287,6 +291,11 @@ hermes_cluster_set_desired(HermesCluster *self,
 		g_strcmp0(desired, "running") == 0 || g_strcmp0(desired, "stopped") == 0, FALSE);
 	if (!hermes_profile_name_validate(profile, error))
 		return FALSE;
+	if (require != NULL) {
+		labels = hermes_cluster_labels_to_json(require, error);
+		if (labels == NULL)
+			return FALSE;
+	}
 	key = hermes_cluster_key(self, "desired", profile);
 	old = hermes_cluster_get(self, key, &found, &error_local);
 	if (error_local != NULL) {
@@ -302,6 +311,13 @@ hermes_cluster_set_desired(HermesCluster *self,
 	json_object_set_int_member(value, "generation", generation);
 	json_object_set_string_member(value, "updated_at", now);
 	json_object_set_string_member(value, "updated_by", by);
+	if (labels == NULL && old != NULL) {
+		JsonNode *kept = json_object_get_member(old, "require");
+		if (kept != NULL && JSON_NODE_HOLDS_OBJECT(kept))
+			labels = json_object_ref(json_node_get_object(kept));
+	}
+	if (labels != NULL && json_object_get_size(labels) > 0)
+		json_object_set_object_member(value, "require", json_object_ref(labels));
 	text = hermes_cluster_value_text(value);
 	return hermes_etcd_client_put(self->client, key, text, 0, error);
 }
@@ -311,6 +327,7 @@ hermes_cluster_set_desired(HermesCluster *self,
  * @self: the cluster
  * @node: the node's name
  * @capacity: how many gateways it may run, 0 for no limit
+ * @labels: (nullable): what it has, `KEY=VALUE` each
  * @ttl_s: its lease's time to live
  * @error: return location for a #GError
  *
@@ -320,19 +337,27 @@ hermes_cluster_set_desired(HermesCluster *self,
  *   when a node of that name is registered
  */
 gint64
-hermes_cluster_register_node(
-	HermesCluster *self, const gchar *node, gint64 capacity, gint64 ttl_s, GError **error)
+hermes_cluster_register_node(HermesCluster *self,
+			     const gchar *node,
+			     gint64 capacity,
+			     const gchar *const *labels,
+			     gint64 ttl_s,
+			     GError **error)
 {
 	g_autofree gchar *key = NULL;
 	g_autofree gchar *now = hermes_cluster_now_text();
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *boot_id = hermes_context_get_boot_id(self->ctx);
 	g_autoptr(JsonObject) value = json_object_new();
+	g_autoptr(JsonObject) labels_json = NULL;
 	gboolean created = FALSE;
 	gint64 lease;
 
 	g_return_val_if_fail(HERMES_IS_CLUSTER(self), 0);
 	if (!hermes_cluster_node_name_validate(node, error))
+		return 0;
+	labels_json = hermes_cluster_labels_to_json(labels, error);
+	if (labels_json == NULL)
 		return 0;
 	lease = hermes_etcd_client_lease_grant(self->client, ttl_s, error);
 	if (lease == 0)
@@ -344,6 +369,8 @@ hermes_cluster_register_node(
 	json_object_set_string_member(value, "host", g_get_host_name());
 	json_object_set_int_member(value, "pid", getpid());
 	json_object_set_string_member(value, "boot_id", boot_id);
+	if (json_object_get_size(labels_json) > 0)
+		json_object_set_object_member(value, "labels", json_object_ref(labels_json));
 	text = hermes_cluster_value_text(value);
 	if (!hermes_etcd_client_create(self->client, key, text, lease, &created, error) ||
 	    !created) {

@@ -22,6 +22,7 @@ typedef struct {
 	gint64 capacity; /* 0: no limit */
 	gboolean drained;
 	gboolean alive; /* registered: its lease lives */
+	gchar **labels; /* KEY=VALUE, sorted; NULL for none */
 	guint owned;	/* gateways it owns now */
 } HermesClusterNode;
 
@@ -33,6 +34,7 @@ typedef struct {
 	gchar *owner;	    /* the node running it, or NULL */
 	gint64 owner_lease; /* the lease its owner key is bound to */
 	gchar *placement;   /* the node `cluster move` asked for, or NULL */
+	gchar **require;    /* labels its node must have, KEY=VALUE; NULL for none */
 } HermesClusterProfile;
 
 typedef struct {
@@ -65,6 +67,7 @@ hermes_cluster_set_desired(HermesCluster *self,
 			   const gchar *profile,
 			   const gchar *desired,
 			   gboolean restart,
+			   const gchar *const *require,
 			   GError **error);
 gboolean
 hermes_cluster_set_drained(HermesCluster *self,
@@ -74,8 +77,12 @@ hermes_cluster_set_drained(HermesCluster *self,
 gboolean
 hermes_cluster_move(HermesCluster *self, const gchar *profile, const gchar *node, GError **error);
 gint64
-hermes_cluster_register_node(
-	HermesCluster *self, const gchar *node, gint64 capacity, gint64 ttl_s, GError **error);
+hermes_cluster_register_node(HermesCluster *self,
+			     const gchar *node,
+			     gint64 capacity,
+			     const gchar *const *labels,
+			     gint64 ttl_s,
+			     GError **error);
 gboolean
 hermes_cluster_node_name_validate(const gchar *node, GError **error);
 

@@ -21,7 +21,7 @@ _hermes()
 		mapfile -t COMPREPLY < <(compgen -W "s6 systemd launchd windows" -- "$cur")
 		return
 		;;
-	-n | --lines | --since | --endpoints | --node | --capacity | --ttl)
+	-n | --lines | --since | --endpoints | --node | --capacity | --ttl | --label | --require)
 		return
 		;;
 	esac
@@ -29,7 +29,7 @@ _hermes()
 	local group="" command="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-p | --profile | --backend | -n | --lines | --since | --endpoints | --node | --capacity | --ttl) ((i++)) ;;
+		-p | --profile | --backend | -n | --lines | --since | --endpoints | --node | --capacity | --ttl | --label | --require) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $group ]]; then
@@ -61,8 +61,8 @@ _hermes()
 		profile/delete) words_now="$(_hermes_profiles) --yes $opts" ;;
 		gateway/run) words_now="--replace --no-supervise $opts" ;;
 		gateway/logs) words_now="--follow --lines --since --all $opts" ;;
-		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait --cluster --endpoints $opts" ;;
-		cluster/agent) words_now="--node --capacity --ttl --endpoints $opts" ;;
+		gateway/start | gateway/stop | gateway/restart) words_now="--all --force --wait --cluster --require --endpoints $opts" ;;
+		cluster/agent) words_now="--node --capacity --ttl --label --endpoints $opts" ;;
 		cluster/*) words_now="--endpoints $opts" ;;
 		gateway/status) words_now="--all --endpoints $opts" ;;
 		gateway/health) words_now="--all $opts" ;;

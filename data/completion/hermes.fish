@@ -18,7 +18,7 @@ function __hermes_words
             continue
         end
         switch $t
-            case -p --profile --backend -n --lines --since --endpoints --node --capacity --ttl
+            case -p --profile --backend -n --lines --since --endpoints --node --capacity --ttl --label --require
                 set skip 1
             case '-*'
             case '*'
@@ -123,6 +123,8 @@ complete -c hermes -n '__hermes_in cluster' -a move -d "Run PROFILE's gateway on
 complete -c hermes -n '__hermes_in cluster agent' -l node -x -d "This node's name in the cluster"
 complete -c hermes -n '__hermes_in cluster agent' -l capacity -x -d 'The most gateways this node runs'
 complete -c hermes -n '__hermes_in cluster agent' -l ttl -x -d "Seconds the node's lease lives without renewal"
+complete -c hermes -n '__hermes_in cluster agent' -l label -x -d 'A label of this node (KEY=VALUE)'
 complete -c hermes -n '__hermes_in cluster agent status drain undrain move' -l endpoints -x -d "The etcd cluster's client URLs"
 complete -c hermes -n '__hermes_in gateway start stop restart' -l cluster -d 'Record the intent in the etcd cluster; a node agent acts on it'
+complete -c hermes -n '__hermes_in gateway start stop restart' -l require -x -d 'With --cluster: run only on a node with this label (KEY=VALUE)'
 complete -c hermes -n '__hermes_in gateway start stop restart' -l endpoints -x -d "The etcd cluster's client URLs"
