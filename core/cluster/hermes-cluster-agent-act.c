@@ -91,6 +91,7 @@ static void
 hermes_cluster_agent_release(HermesClusterAgent *self, const gchar *profile)
 {
 	g_autoptr(GError) error = NULL;
+	hermes_cluster_agent_bound_calls(self);
 	if (!hermes_cluster_release(self->cluster, profile, self->lease, &error))
 		hermes_cluster_agent_say(self, "cannot release %s: %s", profile, error->message);
 	else
@@ -113,6 +114,12 @@ hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
 	g_auto(GStrv) copy = g_strdupv(names);
 
 	for (guint i = 0; copy[i] != NULL; i++) {
+		/* leaving takes as long as its stops: the lease is kept alive meanwhile,
+		 * so each release is still this lease's (a fence on the way stops the rest) */
+		if (release && !hermes_cluster_agent_tick(self))
+			release = FALSE;
+		if (!g_hash_table_contains(self->running, copy[i]))
+			continue;
 		if (hermes_cluster_agent_stop_local(
 			    self, copy[i], hermes_cluster_agent_stop_budget(self)) &&
 		    release)
@@ -164,6 +171,7 @@ hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, Herm
 		hermes_cluster_agent_release(self, act->profile);
 		break;
 	case HERMES_CLUSTER_ACT_CLAIM:
+		hermes_cluster_agent_bound_calls(self);
 		if (!hermes_cluster_claim(self->cluster,
 					  act->profile,
 					  self->node,

@@ -250,7 +250,7 @@ hermes_cluster_agent_deadline(HermesClusterAgent *self)
 
 /* what an etcd call may take now: never past the renew deadline (the watchdog
  * cancels it there; the member's timeout in whole seconds bounds it too) */
-static void
+void
 hermes_cluster_agent_bound_calls(HermesClusterAgent *self)
 {
 	gint64 left_ms = (hermes_cluster_agent_deadline(self) - g_get_monotonic_time()) / 1000;
