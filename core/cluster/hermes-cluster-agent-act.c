@@ -57,6 +57,30 @@ hermes_cluster_agent_control(HermesClusterAgent *self,
 	return FALSE;
 }
 
+/*
+ * Its slot goes too, once it is stopped: the profile's log directory is in
+ * the home every node shares, and a stopped slot keeps its logger writing
+ * there beside the next node's. A start here registers it again.
+ */
+static void
+hermes_cluster_agent_drop_slot(HermesClusterAgent *self, const gchar *profile)
+{
+	HermesServiceManager *manager = hermes_gateway_control_get_manager(self->control);
+	g_autoptr(GError) error = NULL;
+	if (hermes_service_manager_supports_registration(manager) &&
+	    !hermes_service_manager_unregister_gateway(manager, profile, NULL, &error))
+		hermes_cluster_agent_say(
+			self, "cannot remove %s's slot here: %s", profile, error->message);
+}
+
+/* @profile is down: no longer this node's to run */
+static void
+hermes_cluster_agent_stopped(HermesClusterAgent *self, const gchar *profile)
+{
+	g_hash_table_remove(self->running, profile);
+	hermes_cluster_agent_say(self, "stopped %s", profile);
+}
+
 /**
  * hermes_cluster_agent_stop_local:
  * @self: an agent
@@ -68,22 +92,9 @@ hermes_cluster_agent_control(HermesClusterAgent *self,
 gboolean
 hermes_cluster_agent_stop_local(HermesClusterAgent *self, const gchar *profile, guint timeout_ms)
 {
-	HermesServiceManager *manager = hermes_gateway_control_get_manager(self->control);
-	g_autoptr(GError) error = NULL;
-
 	if (!hermes_cluster_agent_control(self, HERMES_GATEWAY_ACTION_STOP, profile, timeout_ms))
 		return FALSE;
-	g_hash_table_remove(self->running, profile);
-	hermes_cluster_agent_say(self, "stopped %s", profile);
-	/*
-	 * Its slot goes too: the profile's log directory is in the home every
-	 * node shares, and a stopped slot keeps its logger writing there beside
-	 * the next node's. A start here registers it again.
-	 */
-	if (hermes_service_manager_supports_registration(manager) &&
-	    !hermes_service_manager_unregister_gateway(manager, profile, NULL, &error))
-		hermes_cluster_agent_say(
-			self, "cannot remove %s's slot here: %s", profile, error->message);
+	hermes_cluster_agent_stopped(self, profile);
 	return TRUE;
 }
 
@@ -103,28 +114,50 @@ hermes_cluster_agent_release(HermesClusterAgent *self, const gchar *profile)
  * @self: an agent
  * @release: release each one stopped (the node leaves while it holds its lease)
  *
- * Stops every gateway this agent runs, each bounded by the renew deadline
- * while the lease is held.
+ * Stops every gateway this agent runs, side by side (a fence has a third of
+ * the TTL for all of them), bounded by the renew deadline while the lease
+ * is held; then releases them and removes their slots.
  */
 void
 hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
 {
-	/* a copy: each stop removes its profile from the table */
 	g_autofree gchar **names = (gchar **)g_hash_table_get_keys_as_array(self->running, NULL);
 	g_auto(GStrv) copy = g_strdupv(names);
+	g_autoptr(GPtrArray) results = NULL;
+	g_autoptr(GPtrArray) down = g_ptr_array_new();
 
-	for (guint i = 0; copy[i] != NULL; i++) {
-		/* leaving takes as long as its stops: the lease is kept alive meanwhile,
-		 * so each release is still this lease's (a fence on the way stops the rest) */
-		if (release && !hermes_cluster_agent_tick(self))
-			release = FALSE;
-		if (!g_hash_table_contains(self->running, copy[i]))
+	if (copy[0] == NULL)
+		return;
+	results = hermes_gateway_control_run_many(self->control,
+						  HERMES_GATEWAY_ACTION_STOP,
+						  (const gchar *const *)copy,
+						  hermes_cluster_agent_stop_budget(self),
+						  NULL,
+						  NULL,
+						  NULL);
+	for (guint i = 0; i < results->len; i++) {
+		HermesGatewayResult *result = g_ptr_array_index(results, i);
+		const gchar *profile = hermes_gateway_result_get_profile(result);
+		if (hermes_gateway_result_get_outcome(result) != HERMES_GATEWAY_OUTCOME_DONE) {
+			hermes_cluster_agent_say(self,
+						 "stop %s: %s",
+						 profile,
+						 hermes_gateway_result_get_message(result) != NULL
+							 ? hermes_gateway_result_get_message(result)
+							 : "no reason given");
 			continue;
-		if (hermes_cluster_agent_stop_local(
-			    self, copy[i], hermes_cluster_agent_stop_budget(self)) &&
-		    release)
-			hermes_cluster_agent_release(self, copy[i]);
+		}
+		hermes_cluster_agent_stopped(self, profile);
+		g_ptr_array_add(down, (gpointer)profile);
 	}
+	/* a leave renews its lease between releases, so each is still this lease's */
+	for (guint i = 0; release && i < down->len; i++) {
+		if (!hermes_cluster_agent_tick(self))
+			break;
+		hermes_cluster_agent_release(self, g_ptr_array_index(down, i));
+	}
+	for (guint i = 0; i < down->len; i++)
+		hermes_cluster_agent_drop_slot(self, g_ptr_array_index(down, i));
 }
 
 static void
@@ -162,10 +195,12 @@ hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, Herm
 	switch (act->kind) {
 	case HERMES_CLUSTER_ACT_STOP:
 		/* released only once down: no other node may start it while it runs here */
-		if (hermes_cluster_agent_stop_local(
-			    self, act->profile, hermes_cluster_agent_stop_budget(self)) &&
-		    act->release)
+		if (!hermes_cluster_agent_stop_local(
+			    self, act->profile, hermes_cluster_agent_stop_budget(self)))
+			break;
+		if (act->release)
 			hermes_cluster_agent_release(self, act->profile);
+		hermes_cluster_agent_drop_slot(self, act->profile);
 		break;
 	case HERMES_CLUSTER_ACT_RELEASE:
 		hermes_cluster_agent_release(self, act->profile);
