@@ -281,15 +281,16 @@ hermes_cluster_agent_fence(HermesClusterAgent *self)
 	self->dirty = TRUE;
 }
 
-/* a reason to wait, said once however often it is met again */
+/* a reason it cannot go on, said once however often it is met again in a row */
 static void
-hermes_cluster_agent_complain(HermesClusterAgent *self, const GError *error)
+hermes_cluster_agent_complain(HermesClusterAgent *self, const gchar *what, const gchar *why)
 {
-	if (g_strcmp0(self->complaint, error->message) == 0)
+	g_autofree gchar *line = g_strdup_printf("cannot %s: %s", what, why);
+	if (g_strcmp0(self->complaint, line) == 0)
 		return;
 	g_free(self->complaint);
-	self->complaint = g_strdup(error->message);
-	hermes_cluster_agent_say(self, "cannot register: %s", error->message);
+	self->complaint = g_steal_pointer(&line);
+	hermes_cluster_agent_say(self, "%s", self->complaint);
 }
 
 /* FALSE with @error only when waiting cannot help (another agent runs this node here) */
@@ -313,7 +314,7 @@ hermes_cluster_agent_register(HermesClusterAgent *self, GError **error)
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return FALSE;
 		}
-		hermes_cluster_agent_complain(self, error_local);
+		hermes_cluster_agent_complain(self, "register", error_local->message);
 		return TRUE;
 	}
 	g_clear_pointer(&self->complaint, g_free);
@@ -341,6 +342,7 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 		    hermes_cluster_get_client(self->cluster), self->lease, &error) > 0) {
 		self->renewed_at = sent;
 		self->next_renew = sent + self->ttl_ms / 4 * 1000;
+		g_clear_pointer(&self->complaint, g_free);
 		return;
 	}
 	if (g_error_matches(error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND)) {
@@ -349,12 +351,11 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 		hermes_cluster_agent_fence(self);
 		return;
 	}
-	if (g_cancellable_is_cancelled(self->calls))
-		hermes_cluster_agent_say(self,
-					 "cannot renew its lease: etcd did not answer by "
-					 "the renew deadline");
-	else
-		hermes_cluster_agent_say(self, "cannot renew its lease: %s", error->message);
+	hermes_cluster_agent_complain(self,
+				      "renew its lease",
+				      g_cancellable_is_cancelled(self->calls)
+					      ? "etcd did not answer by the renew deadline"
+					      : error->message);
 	self->next_renew = g_get_monotonic_time() + 200 * 1000;
 }
 
@@ -392,7 +393,7 @@ hermes_cluster_agent_reconcile(HermesClusterAgent *self)
 	hermes_cluster_agent_bound_calls(self);
 	view = hermes_cluster_read_keys(self->cluster, &error);
 	if (view == NULL) {
-		hermes_cluster_agent_say(self, "cannot read the cluster: %s", error->message);
+		hermes_cluster_agent_complain(self, "read the cluster", error->message);
 		return FALSE;
 	}
 	self->dirty = FALSE;
