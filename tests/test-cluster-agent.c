@@ -1,0 +1,729 @@
+/*
+ * Copyright 2026 The hermes-svc authors
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * The node agent (issue 14) on a real 3-member etcd with three nodes, each a
+ * real s6 tree and its `hermes cluster agent`, all on one shared
+ * HERMES_HOME (cluster-agent-test.h). Every gateway logs its start and stop;
+ * every case checks that no two runs of one profile ever overlap, and that
+ * `cluster status` names the node the log shows. The cases: 30 gateways
+ * spread over 3 nodes; a node killed (agent, tree and gateways, kill -9):
+ * its gateways run elsewhere within TTL + 3 s; a node cut off from etcd (its
+ * proxy killed) stops its gateways before its lease can expire, and they come
+ * back elsewhere; the etcd leader killed: nothing moves; drain and move; the
+ * whole cluster (etcd and agents) restarted: every gateway's desired state
+ * is restored.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "cluster-agent-test.h"
+
+#define SKIP_WITHOUT_CLUSTER(f)              \
+	do {                                 \
+		if (agent_fixture_skip(f)) { \
+			skip();              \
+			return;              \
+		}                            \
+	} while (0)
+
+/* the bound of a failover the issue gives: the lease's TTL and 3 s */
+#define FAILOVER_SLACK_S 3
+
+static guint
+count_on(GHashTable *placed, const gchar *node)
+{
+	GHashTableIter iter;
+	gpointer value;
+	guint n = 0;
+	g_hash_table_iter_init(&iter, placed);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (g_strcmp0(value, node) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* the profiles @placed puts on @node, sorted */
+static GStrv
+profiles_on(GHashTable *placed, const gchar *node)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer key;
+	gpointer value;
+	g_hash_table_iter_init(&iter, placed);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (g_strcmp0(value, node) == 0)
+			g_ptr_array_add(names, g_strdup(key));
+	}
+	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	g_ptr_array_add(names, NULL);
+	return (GStrv)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}
+
+/* the gateway log's lines after the first @from, for a message */
+static const gchar *
+new_lines(AgentFixture *f, guint from)
+{
+	static gchar text[600];
+	g_autofree gchar *all = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_file_get_contents(f->gateway_log, &all, NULL, NULL);
+	lines = g_strsplit(all != NULL ? all : "", "\n", -1);
+	for (guint i = from; i < g_strv_length(lines) && i < from + 8; i++)
+		g_string_append_printf(out, "%s%s", out->len > 0 ? "; " : "", lines[i]);
+	g_strlcpy(text, out->str, sizeof(text));
+	return text;
+}
+
+static gint64
+after_s(gdouble seconds)
+{
+	return g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
+}
+
+/* every profile wanted running placed once, the cluster agreeing */
+static GHashTable *
+place_all(AgentFixture *f, const gchar *const *profiles)
+{
+	gint64 started = g_get_monotonic_time();
+	GHashTable *placed;
+	agent_set_desired(f, profiles, TRUE);
+	placed = agent_wait_placed(f,
+				   profiles,
+				   NULL,
+				   after_s(30.0 * agent_slow()),
+				   "every gateway wanted running, placed");
+	print_message("# %u gateways placed in %.1f s: node-a %u, node-b %u, node-c %u\n",
+		      g_strv_length((GStrv)profiles),
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC,
+		      count_on(placed, "node-a"),
+		      count_on(placed, "node-b"),
+		      count_on(placed, "node-c"));
+	return placed;
+}
+
+/* each of @profiles not in @moved still runs where @before put it, in the same run */
+static void
+assert_unmoved(AgentFixture *f,
+	       GHashTable *before,
+	       GHashTable *after,
+	       const gchar *const *profiles,
+	       const gchar *const *moved)
+{
+	g_autoptr(AgentLog) log = agent_log_read(f);
+	for (guint i = 0; profiles[i] != NULL; i++) {
+		g_autoptr(GPtrArray) runs = NULL;
+		if (moved != NULL && g_strv_contains(moved, profiles[i]))
+			continue;
+		if (g_strcmp0(g_hash_table_lookup(before, profiles[i]),
+			      g_hash_table_lookup(after, profiles[i])) != 0)
+			fail_msg("%s moved from %s to %s, though its node was fine",
+				 profiles[i],
+				 (const gchar *)g_hash_table_lookup(before, profiles[i]),
+				 (const gchar *)g_hash_table_lookup(after, profiles[i]));
+		runs = agent_log_runs_of(log, profiles[i]);
+		if (runs->len != 1)
+			fail_msg("%s was stopped and started again (%u runs), though its node "
+				 "was fine",
+				 profiles[i],
+				 runs->len);
+	}
+}
+
+/* SIGTERM to every agent left: each exits 0 having stopped its gateways, deleted its
+ * owner keys and revoked its lease */
+static void
+stop_gracefully(AgentFixture *f)
+{
+	guint all[AGENT_TEST_NODES] = {0, 1, 2};
+	g_autoptr(AgentLog) log = NULL;
+	g_autoptr(GHashTable) running = NULL;
+	g_autoptr(GHashTable) owners = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	gint64 started = g_get_monotonic_time();
+	gint worst = agent_nodes_term_agents(f, all, AGENT_TEST_NODES);
+
+	print_message("# the agents exited %.1f s after SIGTERM\n",
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	if (worst != 0)
+		fail_msg("an agent exited %d after SIGTERM, not 0 (99: valgrind found errors)",
+			 worst);
+	log = agent_log_read(f);
+	running = agent_log_running(log);
+	if (g_hash_table_size(running) > 0) {
+		g_autofree gchar **names = (gchar **)g_hash_table_get_keys_as_array(running, NULL);
+		g_autofree gchar *list = g_strjoinv(" ", names);
+		fail_msg("gateways still run after every agent exited: %s", list);
+	}
+	owners = agent_status_owners(f);
+	if (g_hash_table_size(owners) > 0) {
+		g_autofree gchar **names = (gchar **)g_hash_table_get_keys_as_array(owners, NULL);
+		g_autofree gchar *list = g_strjoinv(" ", names);
+		fail_msg("owner keys are left after every agent exited: %s", list);
+	}
+	status = agent_status(f);
+	if (json_array_get_length(json_object_get_array_member(status, "nodes")) != 0)
+		fail_msg("nodes are still registered after every agent exited: %s", f->out);
+	agent_assert_no_overlap(f);
+	agent_assert_no_takeover(f);
+}
+
+/*****************************************************************************/
+
+/* the harness itself, without any agent: the checker sees an overlap, the proxy forwards
+ * and dies, a node's tree runs the payload with its node's name */
+static void
+test_cluster_agent_harness(void **state)
+{
+	AgentFixture *f = *state;
+	g_autoptr(AgentLog) log = NULL;
+	g_autoptr(AgentLog) fine = NULL;
+	g_autoptr(AgentLog) killed = NULL;
+	g_autoptr(GPtrArray) runs = NULL;
+	g_autofree gchar *overlap = NULL;
+	g_autofree gchar *proxy = NULL;
+	g_auto(GStrv) envp = NULL;
+	gchar *none;
+	gint64 deadline;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	/* the checker: one profile on two nodes at once is caught, one after the other is not */
+	log = agent_log_parse("p1 node-a start 100.5\n"
+			      "p1 node-b start 101.000000001\n"
+			      "p1 node-a stop 102.0\n"
+			      "p1 node-b stop 103.0\n",
+			      NULL);
+	overlap = agent_log_find_overlap(log, 100 * G_USEC_PER_SEC);
+	assert_non_null(overlap);
+	hermes_assert_str_contains(overlap, "gateway p1 ran twice at once: on node-a from 0.500 s");
+	fine = agent_log_parse("p1 node-a start 100.5\n"
+			       "p2 node-b start 100.6\n"
+			       "p1 node-a stop 102.0\n"
+			       "p1 node-b start 102.000001\n"
+			       "p1 node-b stop 103.0\n"
+			       "p1 node-c stop 104.0\n"
+			       "p1 node-c start 10",
+			       NULL);
+	none = agent_log_find_overlap(fine, 0);
+	if (none != NULL)
+		fail_msg("a false overlap: %s", none);
+	assert_int_equal(fine->lines, 6);
+	runs = agent_log_runs_of(fine, "p1");
+	assert_int_equal(runs->len, 3);
+	/* a run still open on a node the test killed ends when the node died */
+	f->nodes[0].killed_at = 200 * G_USEC_PER_SEC;
+	killed = agent_log_parse("p1 node-a start 150.0\n"
+				 "p1 node-b start 199.0\n",
+				 f);
+	f->nodes[0].killed_at = 0;
+	g_clear_pointer(&overlap, g_free);
+	overlap = agent_log_find_overlap(killed, 0);
+	assert_non_null(overlap);
+	hermes_assert_str_contains(overlap, "(its node killed)");
+
+	/* the proxy: a member answers through it; once killed, nobody does (exit 68) */
+	proxy = agent_proxy_start(f, 1);
+	assert_int_equal(AGENT_HERMES(f, "cluster", "status", "--endpoints", proxy), 0);
+	agent_proxy_kill(f);
+	assert_int_equal(AGENT_HERMES(f, "cluster", "status", "--endpoints", proxy), 68);
+
+	/* a node's tree: the payload knows its profile and its node, and logs both lines */
+	g_strfreev(agent_make_profiles(f, 1));
+	agent_node_start_tree(f, 1);
+	envp = g_strdupv(f->envp);
+	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", f->nodes[1].scandir, TRUE);
+	assert_int_equal(
+		hermes_test_run_hermes((const gchar *const *)envp,
+				       NULL,
+				       (const gchar *[]){"-p", "p01", "gateway", "start", NULL},
+				       NULL,
+				       NULL),
+		0);
+	deadline = after_s(15.0);
+	for (;;) {
+		g_autoptr(AgentLog) now = agent_log_read(f);
+		g_autoptr(GHashTable) running = agent_log_running(now);
+		if (g_strcmp0(g_hash_table_lookup(running, "p01"), "node-b") == 0)
+			break;
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("the payload of p01 did not log its start on node-b");
+		g_usleep(50000);
+	}
+	assert_int_equal(
+		hermes_test_run_hermes((const gchar *const *)envp,
+				       NULL,
+				       (const gchar *[]){"-p", "p01", "gateway", "stop", NULL},
+				       NULL,
+				       NULL),
+		0);
+	{
+		g_autoptr(AgentLog) now = agent_log_read(f);
+		g_autoptr(GPtrArray) p01 = agent_log_runs_of(now, "p01");
+		AgentInterval *iv;
+		assert_int_equal(p01->len, 1);
+		iv = g_ptr_array_index(p01, 0);
+		assert_string_equal(iv->node, "node-b");
+		assert_true(iv->start_us > f->t0);
+		assert_true(iv->stop_us >= iv->start_us);
+	}
+	/* a node killed: nothing of it is left */
+	agent_node_kill(f, 1);
+	f->done = TRUE;
+}
+
+/* 30 gateways over 3 nodes: each on exactly one node, every node some, the cluster agreeing */
+static void
+test_cluster_agent_spread(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	JsonArray *nodes;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 30);
+	agent_start_all(f);
+	placed = place_all(f, (const gchar *const *)profiles);
+	for (guint i = 0; i < AGENT_TEST_NODES; i++) {
+		if (count_on(placed, f->nodes[i].name) < 3)
+			fail_msg("rendezvous placed %u of 30 gateways on %s (node-a %u, node-b %u, "
+				 "node-c %u)",
+				 count_on(placed, f->nodes[i].name),
+				 f->nodes[i].name,
+				 count_on(placed, "node-a"),
+				 count_on(placed, "node-b"),
+				 count_on(placed, "node-c"));
+	}
+	/* each node's count in the status is what runs there */
+	status = agent_status(f);
+	nodes = json_object_get_array_member(status, "nodes");
+	assert_int_equal(json_array_get_length(nodes), AGENT_TEST_NODES);
+	for (guint i = 0; i < json_array_get_length(nodes); i++) {
+		JsonObject *row = json_array_get_object_element(nodes, i);
+		const gchar *name = json_object_get_string_member(row, "name");
+		assert_string_equal(json_object_get_string_member(row, "state"), "up");
+		assert_int_equal(json_object_get_int_member(row, "gateways"),
+				 count_on(placed, name));
+		assert_int_equal(json_object_get_int_member(row, "lease_granted_s"),
+				 f->nodes[name[5] - 'a'].ttl_s);
+	}
+	stop_gracefully(f);
+	f->done = TRUE;
+}
+
+/* kill -9 of one node's agent, tree and gateways: its gateways run on the others within
+ * TTL + 3 s, never twice; the others' gateways stay where they are */
+static void
+test_cluster_agent_failover(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_auto(GStrv) lost = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(GHashTable) after = NULL;
+	g_autoptr(AgentLog) log = NULL;
+	gdouble worst_s = 0;
+	gint64 killed_at;
+	guint victim;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 12);
+	agent_start_all(f);
+	placed = place_all(f, (const gchar *const *)profiles);
+	/* the unwrapped node with the most gateways (node-a may run under valgrind) */
+	victim = count_on(placed, "node-b") >= count_on(placed, "node-c") ? 1 : 2;
+	lost = profiles_on(placed, f->nodes[victim].name);
+	assert_true(g_strv_length(lost) > 0);
+
+	killed_at = g_get_real_time();
+	agent_node_kill(f, victim);
+	after = agent_wait_placed(
+		f,
+		(const gchar *const *)profiles,
+		NULL,
+		after_s((AGENT_TEST_TTL_S + FAILOVER_SLACK_S) * agent_slow() + 5.0),
+		"the killed node's gateways, elsewhere");
+	assert_int_equal(count_on(after, f->nodes[victim].name), 0);
+	/* the bound, from the gateways' own start lines */
+	log = agent_log_read(f);
+	for (guint i = 0; lost[i] != NULL; i++) {
+		g_autoptr(GPtrArray) runs = agent_log_runs_of(log, lost[i]);
+		AgentInterval *now = g_ptr_array_index(runs, runs->len - 1);
+		gdouble took_s = (gdouble)(now->start_us - killed_at) / G_USEC_PER_SEC;
+		assert_true(runs->len >= 2);
+		worst_s = MAX(worst_s, took_s);
+		if (took_s > (AGENT_TEST_TTL_S + FAILOVER_SLACK_S) * agent_slow())
+			fail_msg("%s started on %s %.2f s after %s was killed, over TTL + %d s "
+				 "(%d s)",
+				 lost[i],
+				 now->node,
+				 took_s,
+				 f->nodes[victim].name,
+				 FAILOVER_SLACK_S,
+				 AGENT_TEST_TTL_S + FAILOVER_SLACK_S);
+	}
+	print_message("# %u gateways of %s failed over, the last %.2f s after the kill\n",
+		      g_strv_length(lost),
+		      f->nodes[victim].name,
+		      worst_s);
+	assert_unmoved(
+		f, placed, after, (const gchar *const *)profiles, (const gchar *const *)lost);
+	stop_gracefully(f);
+	f->done = TRUE;
+}
+
+/* a node cut off from etcd (its proxy killed) stops its gateways before its lease can
+ * expire; they come back on the others; back in touch, it takes nothing back */
+static void
+test_cluster_agent_fencing(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_auto(GStrv) lost = NULL;
+	g_autofree gchar *proxy = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(GHashTable) after = NULL;
+	g_autoptr(GHashTable) rejoined = NULL;
+	g_autoptr(AgentLog) log = NULL;
+	gdouble last_stop_s = 0;
+	gdouble last_start_s = 0;
+	gint64 cut_at;
+	guint lines;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 12);
+	for (guint i = 0; i < AGENT_TEST_NODES; i++)
+		agent_node_start_tree(f, i);
+	agent_node_start_agent(f, 0, NULL);
+	agent_node_start_agent(f, 1, NULL);
+	proxy = agent_proxy_start(f, 2);
+	agent_node_start_agent(f, 2, proxy);
+	agent_wait_nodes_up(f, AGENT_TEST_NODES, 15 * agent_slow());
+	placed = place_all(f, (const gchar *const *)profiles);
+	lost = profiles_on(placed, "node-c");
+	assert_true(g_strv_length(lost) > 0);
+
+	cut_at = g_get_real_time();
+	agent_proxy_kill(f);
+	after = agent_wait_placed(
+		f,
+		(const gchar *const *)profiles,
+		NULL,
+		after_s((AGENT_TEST_TTL_S + FAILOVER_SLACK_S) * agent_slow() + 5.0),
+		"the cut-off node's gateways, elsewhere");
+	assert_int_equal(count_on(after, "node-c"), 0);
+	/* node-c stopped each before its lease could end (its last renewal came before the
+	 * cut): nobody else may have started one by then; the overlap check saw the rest */
+	log = agent_log_read(f);
+	for (guint i = 0; lost[i] != NULL; i++) {
+		g_autoptr(GPtrArray) runs = agent_log_runs_of(log, lost[i]);
+		AgentInterval *fenced = NULL;
+		AgentInterval *now = g_ptr_array_index(runs, runs->len - 1);
+		gdouble stop_s;
+		for (guint k = 0; k < runs->len; k++) {
+			AgentInterval *iv = g_ptr_array_index(runs, k);
+			if (g_strcmp0(iv->node, "node-c") == 0 && iv->start_us < cut_at)
+				fenced = iv;
+		}
+		assert_non_null(fenced);
+		stop_s = (gdouble)(fenced->stop_us - cut_at) / G_USEC_PER_SEC;
+		if (fenced->stop_us == 0 || stop_s > AGENT_TEST_TTL_S)
+			fail_msg("node-c stopped %s %.2f s after it was cut off: not before its "
+				 "lease (TTL %d s) could expire",
+				 lost[i],
+				 stop_s,
+				 AGENT_TEST_TTL_S);
+		last_stop_s = MAX(last_stop_s, stop_s);
+		last_start_s =
+			MAX(last_start_s, (gdouble)(now->start_us - cut_at) / G_USEC_PER_SEC);
+		assert_string_not_equal(now->node, "node-c");
+	}
+	print_message("# node-c cut off: its %u gateways stopped within %.2f s (renew deadline "
+		      "%.2f s), running elsewhere within %.2f s\n",
+		      g_strv_length(lost),
+		      last_stop_s,
+		      AGENT_TEST_TTL_S * 2.0 / 3.0,
+		      last_start_s);
+	assert_unmoved(
+		f, placed, after, (const gchar *const *)profiles, (const gchar *const *)lost);
+	if (f->nodes[2].agent == NULL || g_subprocess_get_identifier(f->nodes[2].agent) == NULL)
+		fail_msg("the agent of node-c exited when it lost etcd: %s", f->nodes[2].agent_log);
+
+	/* in touch again (the same proxy port): it registers again and takes nothing back */
+	g_free(agent_proxy_start(f, 2));
+	agent_wait_nodes_up(f, AGENT_TEST_NODES, (AGENT_TEST_TTL_S + 15) * agent_slow());
+	g_clear_pointer(&log, agent_log_free);
+	log = agent_log_read(f);
+	lines = log->lines;
+	g_usleep(AGENT_TEST_TTL_S * G_USEC_PER_SEC);
+	rejoined = agent_wait_placed(
+		f, (const gchar *const *)profiles, NULL, after_s(10.0), "node-c back in touch");
+	assert_int_equal(count_on(rejoined, "node-c"), 0);
+	g_clear_pointer(&log, agent_log_free);
+	log = agent_log_read(f);
+	if (log->lines != lines)
+		fail_msg("gateways moved when node-c came back (%u log lines, not %u)",
+			 log->lines,
+			 lines);
+	stop_gracefully(f);
+	f->done = TRUE;
+}
+
+/* the etcd leader killed: the agents carry on with the other two members, nothing moves */
+static void
+test_cluster_agent_member_lost(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(GHashTable) after = NULL;
+	g_autoptr(AgentLog) before = NULL;
+	gint64 until;
+	guint leader;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 12);
+	agent_start_all(f);
+	placed = place_all(f, (const gchar *const *)profiles);
+	before = agent_log_read(f);
+	leader = agent_etcd_leader(f);
+	etcd_test_cluster_kill_member(f->etcd, leader);
+	print_message("# killed etcd member %u, the leader\n", leader);
+	/* nothing starts or stops for two leases' time */
+	until = after_s(2.0 * AGENT_TEST_TTL_S);
+	while (g_get_monotonic_time() < until) {
+		g_autoptr(AgentLog) now = agent_log_read(f);
+		if (now->lines != before->lines)
+			fail_msg("gateways started or stopped after one etcd member was lost: %s",
+				 new_lines(f, before->lines));
+		g_usleep(100000);
+	}
+	after = agent_wait_placed(f,
+				  (const gchar *const *)profiles,
+				  NULL,
+				  after_s(10.0),
+				  "every gateway where it was, one member down");
+	assert_unmoved(f, placed, after, (const gchar *const *)profiles, NULL);
+	agent_wait_nodes_up(f, AGENT_TEST_NODES, 5);
+	etcd_test_cluster_restart_member(f->etcd, leader);
+	stop_gracefully(f);
+	f->done = TRUE;
+}
+
+/* drain: every gateway of the node runs elsewhere, never twice; move: one gateway goes to
+ * the node asked for; nothing else moves */
+static void
+test_cluster_agent_drain_move(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_auto(GStrv) drained_profiles = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(GHashTable) drained = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	const gchar *node = NULL;
+	const gchar *target = NULL;
+	const gchar *mover = NULL;
+	guint most = 0;
+	gint64 deadline;
+	gint64 started;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 12);
+	agent_start_all(f);
+	placed = place_all(f, (const gchar *const *)profiles);
+	for (guint i = 0; i < AGENT_TEST_NODES; i++) {
+		if (count_on(placed, f->nodes[i].name) > most) {
+			most = count_on(placed, f->nodes[i].name);
+			node = f->nodes[i].name;
+		}
+	}
+	drained_profiles = profiles_on(placed, node);
+
+	started = g_get_monotonic_time();
+	if (AGENT_HERMES(f, "cluster", "drain", node) != 0)
+		fail_msg("cluster drain %s: %s", node, f->err);
+	deadline = after_s(20.0 * agent_slow());
+	for (;;) {
+		drained = agent_wait_placed(
+			f, (const gchar *const *)profiles, NULL, deadline, "draining");
+		if (count_on(drained, node) == 0)
+			break;
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("%u gateways still run on %s after the drain",
+				 count_on(drained, node),
+				 node);
+		g_clear_pointer(&drained, g_hash_table_unref);
+		g_usleep(100000);
+	}
+	print_message("# %s drained of %u gateways in %.1f s\n",
+		      node,
+		      g_strv_length(drained_profiles),
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	assert_unmoved(f,
+		       placed,
+		       drained,
+		       (const gchar *const *)profiles,
+		       (const gchar *const *)drained_profiles);
+	status = agent_status(f);
+	{
+		JsonArray *nodes = json_object_get_array_member(status, "nodes");
+		for (guint i = 0; i < json_array_get_length(nodes); i++) {
+			JsonObject *row = json_array_get_object_element(nodes, i);
+			if (g_strcmp0(json_object_get_string_member(row, "name"), node) == 0)
+				assert_string_equal(json_object_get_string_member(row, "state"),
+						    "drained");
+		}
+	}
+
+	/* move: a gateway of one undrained node to the other */
+	for (guint i = 0; i < AGENT_TEST_NODES && target == NULL; i++) {
+		if (g_strcmp0(f->nodes[i].name, node) != 0)
+			target = f->nodes[i].name;
+	}
+	for (guint i = 0; profiles[i] != NULL && mover == NULL; i++) {
+		if (g_strcmp0(g_hash_table_lookup(drained, profiles[i]), target) != 0)
+			mover = profiles[i];
+	}
+	assert_non_null(mover);
+	started = g_get_monotonic_time();
+	if (AGENT_HERMES(f, "cluster", "move", mover, target) != 0)
+		fail_msg("cluster move %s %s: %s", mover, target, f->err);
+	deadline = after_s(20.0 * agent_slow());
+	for (;;) {
+		g_autoptr(GHashTable) moved = agent_wait_placed(
+			f, (const gchar *const *)profiles, NULL, deadline, "moving");
+		if (g_strcmp0(g_hash_table_lookup(moved, mover), target) == 0) {
+			const gchar *const just[] = {mover, NULL};
+			assert_unmoved(f, drained, moved, (const gchar *const *)profiles, just);
+			break;
+		}
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("%s runs on %s, not on %s, after cluster move",
+				 mover,
+				 (const gchar *)g_hash_table_lookup(moved, mover),
+				 target);
+		g_usleep(100000);
+	}
+	print_message("# %s moved to %s in %.1f s\n",
+		      mover,
+		      target,
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	stop_gracefully(f);
+	f->done = TRUE;
+}
+
+/* every etcd member killed: the agents stop their gateways (no lease can be renewed) and
+ * stop on SIGTERM all the same; etcd and the agents restarted: every gateway's desired
+ * state is back, the stopped ones stay stopped */
+static void
+test_cluster_agent_restart(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(GHashTable) restored = NULL;
+	guint all[AGENT_TEST_NODES] = {0, 1, 2};
+	const gchar *stopped[] = {"p11", "p12", NULL};
+	gint64 down_at;
+	gint64 deadline;
+	gint64 started;
+	gint rc;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 12);
+	agent_start_all(f);
+	agent_set_desired(f, (const gchar *const *)profiles, TRUE);
+	agent_set_desired(f, stopped, FALSE);
+	/* p01..p10 wanted running, p11 and p12 stopped */
+	g_free(profiles[10]);
+	g_free(profiles[11]);
+	profiles[10] = profiles[11] = NULL;
+	placed = agent_wait_placed(f,
+				   (const gchar *const *)profiles,
+				   stopped,
+				   after_s(30.0 * agent_slow()),
+				   "ten running, two stopped");
+
+	for (guint i = 0; i < 3; i++)
+		etcd_test_cluster_kill_member(f->etcd, i);
+	down_at = g_get_real_time();
+	/* nobody can renew: every gateway stops, each before its node's lease could end */
+	deadline = after_s(3.0 * AGENT_TEST_TTL_S * agent_slow());
+	for (;;) {
+		g_autoptr(AgentLog) log = agent_log_read(f);
+		g_autoptr(GHashTable) running = agent_log_running(log);
+		if (g_hash_table_size(running) == 0) {
+			for (guint i = 0; i < log->intervals->len; i++) {
+				AgentInterval *iv = g_ptr_array_index(log->intervals, i);
+				guint ttl = f->nodes[iv->node[5] - 'a'].ttl_s;
+				if (iv->stop_us > down_at + (gint64)ttl * G_USEC_PER_SEC)
+					fail_msg("%s stopped on %s %.2f s after etcd went away, "
+						 "after its lease (%u s) could have expired",
+						 iv->profile,
+						 iv->node,
+						 (gdouble)(iv->stop_us - down_at) / G_USEC_PER_SEC,
+						 ttl);
+			}
+			break;
+		}
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("%u gateways still run %.1f s after every etcd member died",
+				 g_hash_table_size(running),
+				 (gdouble)(g_get_real_time() - down_at) / G_USEC_PER_SEC);
+		g_usleep(100000);
+	}
+	/* SIGTERM with etcd gone: the agents cannot clean up in etcd but must not hang */
+	started = g_get_monotonic_time();
+	rc = agent_nodes_term_agents(f, all, AGENT_TEST_NODES);
+	print_message("# with etcd down the agents exited %d within %.1f s of SIGTERM\n",
+		      rc,
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	assert_int_equal(rc, 0);
+
+	for (guint i = 0; i < 3; i++)
+		etcd_test_cluster_restart_member(f->etcd, i);
+	started = g_get_monotonic_time();
+	for (guint i = 0; i < AGENT_TEST_NODES; i++)
+		agent_node_start_agent(f, i, NULL);
+	/* the old leases end one TTL after etcd is back; then everything runs again */
+	restored = agent_wait_placed(f,
+				     (const gchar *const *)profiles,
+				     stopped,
+				     after_s((3.0 * AGENT_TEST_TTL_S + 20.0) * agent_slow()),
+				     "the desired state after the restart");
+	print_message("# restored %u gateways %.1f s after the agents started again\n",
+		      g_hash_table_size(restored),
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	stop_gracefully(f);
+	f->done = TRUE;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, agent_fixture_setup, agent_fixture_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_cluster_agent_harness),
+		T(test_cluster_agent_spread),
+		T(test_cluster_agent_failover),
+		T(test_cluster_agent_fencing),
+		T(test_cluster_agent_member_lost),
+		T(test_cluster_agent_drain_move),
+		T(test_cluster_agent_restart),
+	};
+	hermes_test_init();
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
