@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -221,7 +222,7 @@ agent_fixture_teardown(void **state)
 
 	/* agents first: each stops its gateways; the trees then take the rest down */
 	if (f->envp != NULL)
-		(void)agent_nodes_term_agents(f, all, AGENT_TEST_NODES);
+		(void)agent_nodes_term_agents(f, all, AGENT_TEST_NODES, FALSE);
 	for (guint i = 0; i < AGENT_TEST_NODES; i++) {
 		AgentNode *n = &f->nodes[i];
 		if (n->agent != NULL) {
@@ -459,7 +460,7 @@ agent_node_start_agent(AgentFixture *f, guint i, const gchar *endpoints)
 }
 
 gint
-agent_nodes_term_agents(AgentFixture *f, const guint *nodes, guint n_nodes)
+agent_nodes_term_agents(AgentFixture *f, const guint *nodes, guint n_nodes, gboolean strict)
 {
 	gint worst = 0;
 	for (guint k = 0; k < n_nodes; k++) {
@@ -476,9 +477,16 @@ agent_nodes_term_agents(AgentFixture *f, const guint *nodes, guint n_nodes)
 		if (!agent_wait_exit(agent, AGENT_TEST_EXIT_S * agent_slow())) {
 			g_subprocess_force_exit(agent);
 			agent_wait_exit(agent, AGENT_TEST_EXIT_S);
-			fail_msg("the agent of %s did not exit within %u s of SIGTERM",
-				 n->name,
-				 AGENT_TEST_EXIT_S * agent_slow());
+			g_printerr("# the agent of %s did not exit within %u s of SIGTERM\n",
+				   n->name,
+				   AGENT_TEST_EXIT_S * agent_slow());
+			/* teardown goes on whatever happened; a test fails */
+			if (strict)
+				fail_msg("the agent of %s did not exit within %u s of SIGTERM",
+					 n->name,
+					 AGENT_TEST_EXIT_S * agent_slow());
+			worst = MAX(worst, 128 + SIGKILL);
+			continue;
 		}
 		if (g_subprocess_get_if_signaled(agent)) {
 			status = 128 + g_subprocess_get_term_sig(agent);
@@ -603,6 +611,7 @@ static void G_GNUC_NORETURN
 agent_proxy_child(gint listen_fd, guint16 target_port, pid_t parent)
 {
 	struct sockaddr_in target;
+	struct rlimit limit;
 	gint devnull;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -613,7 +622,10 @@ agent_proxy_child(gint listen_fd, guint16 target_port, pid_t parent)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 	}
-	for (gint fd = 3; fd < 4096; fd++) {
+	/* the client's limit: valgrind keeps its own descriptors above it */
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur > 65536)
+		limit.rlim_cur = 1024;
+	for (gint fd = 3; fd < (gint)limit.rlim_cur; fd++) {
 		if (fd != listen_fd)
 			close(fd);
 	}

@@ -114,10 +114,10 @@ agent_node_start_tree(AgentFixture *f, guint i);
 /* its agent, talking to @endpoints (NULL: every member) */
 void
 agent_node_start_agent(AgentFixture *f, guint i, const gchar *endpoints);
-/* SIGTERM to the agents at once, then each must exit within a bound; returns the
- * highest exit status (0: all clean), and fails the test on a hang */
+/* SIGTERM to the agents at once, then each must exit within a bound (else SIGKILL);
+ * returns the highest exit status (0: all clean); @strict fails the test on a hang */
 gint
-agent_nodes_term_agents(AgentFixture *f, const guint *nodes, guint n_nodes);
+agent_nodes_term_agents(AgentFixture *f, const guint *nodes, guint n_nodes, gboolean strict);
 /* SIGKILL the node's agent, tree, supervisors and gateways, as a machine dies */
 void
 agent_node_kill(AgentFixture *f, guint i);

@@ -149,7 +149,7 @@ stop_gracefully(AgentFixture *f)
 	g_autoptr(GHashTable) owners = NULL;
 	g_autoptr(JsonObject) status = NULL;
 	gint64 started = g_get_monotonic_time();
-	gint worst = agent_nodes_term_agents(f, all, AGENT_TEST_NODES);
+	gint worst = agent_nodes_term_agents(f, all, AGENT_TEST_NODES, TRUE);
 
 	print_message("# the agents exited %.1f s after SIGTERM\n",
 		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
@@ -685,7 +685,7 @@ test_cluster_agent_restart(void **state)
 	}
 	/* SIGTERM with etcd gone: the agents cannot clean up in etcd but must not hang */
 	started = g_get_monotonic_time();
-	rc = agent_nodes_term_agents(f, all, AGENT_TEST_NODES);
+	rc = agent_nodes_term_agents(f, all, AGENT_TEST_NODES, TRUE);
 	print_message("# with etcd down the agents exited %d within %.1f s of SIGTERM\n",
 		      rc,
 		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
@@ -723,7 +723,11 @@ main(void)
 		T(test_cluster_agent_drain_move),
 		T(test_cluster_agent_restart),
 	};
+	/* HERMES_TEST_ONLY=test_cluster_agent_fencing runs one case (a cmocka pattern) */
+	const gchar *only = g_getenv("HERMES_TEST_ONLY");
 	hermes_test_init();
 	signal(SIGPIPE, SIG_IGN);
+	if (only != NULL && only[0] != '\0')
+		cmocka_set_test_filter(only);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
