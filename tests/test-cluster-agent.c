@@ -604,8 +604,17 @@ test_cluster_agent_drain_move(void **state)
 		g_autoptr(GHashTable) moved = agent_wait_placed(
 			f, (const gchar *const *)profiles, NULL, deadline, "moving");
 		if (g_strcmp0(g_hash_table_lookup(moved, mover), target) == 0) {
-			const gchar *const just[] = {mover, NULL};
-			assert_unmoved(f, drained, moved, (const gchar *const *)profiles, just);
+			/* the drained node's gateways have two runs already: leave them out */
+			g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+			g_auto(GStrv) expected = NULL;
+			g_strv_builder_addv(builder, (const gchar **)drained_profiles);
+			g_strv_builder_add(builder, mover);
+			expected = g_strv_builder_end(builder);
+			assert_unmoved(f,
+				       drained,
+				       moved,
+				       (const gchar *const *)profiles,
+				       (const gchar *const *)expected);
 			break;
 		}
 		if (g_get_monotonic_time() > deadline)
