@@ -1035,7 +1035,8 @@ static gchar *
 agent_placed_problems(GHashTable *running,
 		      GHashTable *owners,
 		      const gchar *const *profiles,
-		      const gchar *const *stopped)
+		      const gchar *const *stopped,
+		      const gchar *avoid)
 {
 	g_autoptr(GString) problems = g_string_new(NULL);
 	for (guint i = 0; profiles[i] != NULL; i++) {
@@ -1046,6 +1047,9 @@ agent_placed_problems(GHashTable *running,
 			g_string_append_printf(problems, " %s runs nowhere;", profiles[i]);
 		else if (g_strcmp0(node, "*") == 0)
 			g_string_append_printf(problems, " %s runs twice;", profiles[i]);
+		else if (g_strcmp0(node, avoid) == 0)
+			g_string_append_printf(
+				problems, " %s still runs on %s;", profiles[i], node);
 		else if (owners != NULL && g_strcmp0(owner, node) != 0)
 			g_string_append_printf(problems,
 					       " %s runs on %s but cluster status says %s;",
@@ -1080,6 +1084,7 @@ GHashTable *
 agent_wait_placed(AgentFixture *f,
 		  const gchar *const *profiles,
 		  const gchar *const *stopped,
+		  const gchar *avoid,
 		  gint64 deadline_us,
 		  const gchar *what)
 {
@@ -1094,11 +1099,11 @@ agent_wait_placed(AgentFixture *f,
 			fail_msg("%s: %s", what, overlap);
 		agent_assert_alive(f);
 		running = agent_log_running(log);
-		problems = agent_placed_problems(running, NULL, profiles, stopped);
+		problems = agent_placed_problems(running, NULL, profiles, stopped, avoid);
 		/* the log looks right: does the cluster say the same? */
 		if (problems == NULL) {
 			owners = agent_status_owners(f);
-			problems = agent_placed_problems(running, owners, profiles, stopped);
+			problems = agent_placed_problems(running, owners, profiles, stopped, avoid);
 		}
 		if (problems == NULL)
 			return g_steal_pointer(&running);

@@ -152,12 +152,13 @@ agent_assert_no_overlap(AgentFixture *f);
 /* profile -> node for every profile running now; a profile running twice maps to "*" */
 GHashTable *
 agent_log_running(AgentLog *log);
-/* waits until each of @profiles runs on exactly one node and none of @stopped runs,
- * with the cluster status agreeing; returns profile -> node */
+/* waits until each of @profiles runs on exactly one node, not on @avoid (NULL: any),
+ * and none of @stopped runs, with the cluster status agreeing; returns profile -> node */
 GHashTable *
 agent_wait_placed(AgentFixture *f,
 		  const gchar *const *profiles,
 		  const gchar *const *stopped,
+		  const gchar *avoid,
 		  gint64 deadline_us,
 		  const gchar *what);
 /* the intervals of @profile, for checks on one profile */
