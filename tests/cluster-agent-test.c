@@ -825,6 +825,60 @@ agent_etcd_leader(AgentFixture *f)
 	}
 }
 
+/* TRUE and whether @key exists, when the member at @url answers a range of it */
+static gboolean
+agent_member_has_key(SoupSession *session, const gchar *url, const gchar *key, gboolean *exists)
+{
+	g_autofree gchar *uri = g_strconcat(url, "/v3/kv/range", NULL);
+	g_autofree gchar *key64 = g_base64_encode((const guchar *)key, strlen(key));
+	g_autofree gchar *json = g_strdup_printf("{\"key\":\"%s\"}", key64);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+	g_autoptr(GBytes) request = g_bytes_new(json, strlen(json));
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root;
+
+	soup_message_set_request_body_from_bytes(msg, "application/json", request);
+	body = soup_session_send_and_read(session, msg, NULL, NULL);
+	if (body == NULL || soup_message_get_status(msg) != SOUP_STATUS_OK)
+		return FALSE;
+	if (!json_parser_load_from_data(
+		    parser, g_bytes_get_data(body, NULL), (gssize)g_bytes_get_size(body), NULL) ||
+	    json_parser_get_root(parser) == NULL ||
+	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		return FALSE;
+	root = json_node_get_object(json_parser_get_root(parser));
+	/* proto3 leaves out an empty list */
+	*exists = json_object_has_member(root, "kvs") &&
+		  json_array_get_length(json_object_get_array_member(root, "kvs")) > 0;
+	return TRUE;
+}
+
+gint64
+agent_etcd_wait_gone(AgentFixture *f, const gchar *key, guint bound_s)
+{
+	g_autoptr(GProxyResolver) direct = g_simple_proxy_resolver_new(NULL, NULL);
+	g_autoptr(SoupSession) session =
+		soup_session_new_with_options("proxy-resolver", direct, "timeout", 1, NULL);
+	gint64 deadline = g_get_monotonic_time() + (gint64)bound_s * G_USEC_PER_SEC;
+	for (;;) {
+		for (guint i = 0; i < 3; i++) {
+			gboolean exists = TRUE;
+			if (!agent_member_has_key(session,
+						  etcd_test_cluster_get_endpoint(f->etcd, i),
+						  key,
+						  &exists))
+				continue;
+			if (!exists)
+				return g_get_real_time();
+			break;
+		}
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("%s is still in etcd after %u s", key, bound_s);
+		g_usleep(20000);
+	}
+}
+
 /*****************************************************************************/
 /* the gateway log */
 

@@ -134,6 +134,10 @@ agent_proxy_start(AgentFixture *f, guint member);
 void
 agent_proxy_kill(AgentFixture *f);
 
+/* the real time (µs) at which @key was first seen gone from etcd, polled every 20 ms;
+ * fails after @bound_s */
+gint64
+agent_etcd_wait_gone(AgentFixture *f, const gchar *key, guint bound_s);
 /* the etcd member that is the leader now (bounded wait for one) */
 guint
 agent_etcd_leader(AgentFixture *f);
