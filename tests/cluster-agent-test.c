@@ -242,10 +242,17 @@ agent_fixture_teardown(void **state)
 	}
 	agent_proxy_kill(f);
 	etcd_test_cluster_stop(f->etcd);
-	if (!f->done && f->envp != NULL) {
+	/* HERMES_TEST_AGENT_LOGS=1 shows them after a success too */
+	if ((!f->done || g_strcmp0(g_getenv("HERMES_TEST_AGENT_LOGS"), "1") == 0) &&
+	    f->envp != NULL) {
 		for (guint i = 0; i < AGENT_TEST_NODES; i++) {
-			g_autofree gchar *title = g_strdup_printf("agent %s", f->nodes[i].name);
-			agent_print_tail(title, f->nodes[i].agent_log);
+			for (guint run = 1; run <= f->nodes[i].runs; run++) {
+				g_autofree gchar *title =
+					g_strdup_printf("agent %s, run %u", f->nodes[i].name, run);
+				g_autofree gchar *path = g_strdup_printf(
+					"%s/%s/agent-%u.log", f->tmp, f->nodes[i].name, run);
+				agent_print_tail(title, path);
+			}
 		}
 		agent_print_tail("gateway log", f->gateway_log);
 		g_printerr("# (times in the gateway log are real time; the setup was at %.6f)\n",
@@ -606,10 +613,22 @@ agent_proxy_close(AgentProxyConn *c)
 	}
 }
 
+/* SIGUSR1: the network goes silent */
+static volatile sig_atomic_t agent_proxy_silent = 0;
+
+static void
+agent_proxy_silence_cb(gint sig)
+{
+	agent_proxy_silent = 1;
+}
+
 /* async-signal-safe calls only: the test process has threads */
 static void G_GNUC_NORETURN
 agent_proxy_child(gint listen_fd, guint16 target_port, pid_t parent)
 {
+	struct sigaction action;
+	sigset_t usr1;
+	sigset_t open_mask;
 	struct sockaddr_in target;
 	struct rlimit limit;
 	gint devnull;
@@ -635,7 +654,25 @@ agent_proxy_child(gint listen_fd, guint16 target_port, pid_t parent)
 	target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (guint i = 0; i < AGENT_PROXY_CONNS; i++)
 		agent_proxy_conns[i].fd[0] = agent_proxy_conns[i].fd[1] = -1;
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = agent_proxy_silence_cb;
+	sigaction(SIGUSR1, &action, NULL);
+	/* SIGUSR1 comes only inside ppoll(), so the flag is never missed */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &open_mask);
+	sigdelset(&open_mask, SIGUSR1);
 	for (;;) {
+		if (agent_proxy_silent) {
+			/* what was open is cut; what connects now is accepted by the kernel (the
+			 * backlog) and never answered, as behind a link that drops everything */
+			for (guint i = 0; i < AGENT_PROXY_CONNS; i++) {
+				if (agent_proxy_conns[i].fd[0] >= 0)
+					agent_proxy_close(&agent_proxy_conns[i]);
+			}
+			for (;;)
+				pause();
+		}
 		struct pollfd pfd[1 + 2 * AGENT_PROXY_CONNS];
 		guint where[1 + 2 * AGENT_PROXY_CONNS];
 		guint nfds = 1;
@@ -659,7 +696,7 @@ agent_proxy_child(gint listen_fd, guint16 target_port, pid_t parent)
 				nfds++;
 			}
 		}
-		if (poll(pfd, nfds, -1) < 0)
+		if (ppoll(pfd, nfds, NULL, &open_mask) < 0)
 			continue;
 		if ((pfd[0].revents & POLLIN) != 0) {
 			gint cfd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -758,6 +795,13 @@ agent_proxy_start(AgentFixture *f, guint member)
 	close(fd);
 	f->proxy = pid;
 	return g_strdup_printf("http://127.0.0.1:%u", f->proxy_port);
+}
+
+void
+agent_proxy_silence(AgentFixture *f)
+{
+	assert_true(f->proxy > 0);
+	assert_int_equal(kill(f->proxy, SIGUSR1), 0);
 }
 
 void

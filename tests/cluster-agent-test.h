@@ -131,6 +131,9 @@ agent_wait_nodes_up(AgentFixture *f, guint n_up, guint bound_s);
  * lifetime: static buffer per fixture is not needed, the caller frees it) */
 gchar *
 agent_proxy_start(AgentFixture *f, guint member);
+/* the proxy cuts what is open and answers nothing more (new connections hang) */
+void
+agent_proxy_silence(AgentFixture *f);
 void
 agent_proxy_kill(AgentFixture *f);
 
