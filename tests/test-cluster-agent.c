@@ -7,14 +7,20 @@
  * The node agent (issue 14) on a real 3-member etcd with three nodes, each a
  * real s6 tree and its `hermes cluster agent`, all on one shared
  * HERMES_HOME (cluster-agent-test.h). Every gateway logs its start and stop;
- * every case checks that no two runs of one profile ever overlap, and that
- * `cluster status` names the node the log shows. The cases: 30 gateways
- * spread over 3 nodes; a node killed (agent, tree and gateways, kill -9):
- * its gateways run elsewhere within TTL + 3 s; a node cut off from etcd (its
- * proxy killed) stops its gateways before its lease can expire, and they come
+ * every case checks that no two runs of one profile ever overlap, that no
+ * runner had to replace another (the one-host lock would hide an overlap
+ * from the log), and that `cluster status` names the node the log shows.
+ * The cases: 30 gateways spread over 3 nodes; a node killed (agent, tree and
+ * gateways, kill -9): its gateways run elsewhere within TTL + 3 s; a node cut
+ * off from etcd (its proxy killed, or gone silent) fences at its renew
+ * deadline, has stopped its gateways before its lease ends, and they come
  * back elsewhere; the etcd leader killed: nothing moves; drain and move; the
  * whole cluster (etcd and agents) restarted: every gateway's desired state
- * is restored.
+ * is restored. Every case ends with SIGTERM to the agents: exit 0, nothing
+ * left running, owned or registered.
+ *
+ * HERMES_TEST_ONLY=<cmocka pattern> runs some cases; HERMES_TEST_AGENT_LOGS=1
+ * prints the agents' and the gateways' logs after a success too.
  */
 
 #include "config.h"
