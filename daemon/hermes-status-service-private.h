@@ -43,6 +43,7 @@ struct _HermesStatusService {
 	guint lookups;	    /* caller uid lookups on the bus in flight */
 	gboolean closing;   /* unexporting: no new actions */
 	GPtrArray *settles; /* HermesStatusSettle: re-reads after an action of ours */
+	GHashTable *owners; /* profile -> cluster node, when in a cluster (hermes-svcd-cluster.c) */
 };
 
 /* hermes-status-service.c: the rows */

@@ -130,6 +130,8 @@ hermes_status_service_show(HermesStatusService *self, HermesGatewayReport *repor
 			return;
 		}
 	}
+	if (self->owners != NULL)
+		hermes_gateway_report_set_node(owned, g_hash_table_lookup(self->owners, profile));
 	before = g_hash_table_lookup(self->reports, profile);
 	if (before != NULL)
 		hermes_status_bus_row_changed(self, before, owned);
@@ -415,6 +417,35 @@ hermes_status_service_report_cmp(gconstpointer a, gconstpointer b)
 }
 
 /**
+ * hermes_status_service_set_owners:
+ * @self: a #HermesStatusService
+ * @owners: (transfer full) (nullable): profile -> the cluster node that owns it
+ *
+ * Every row names its owning node from now on; a row whose node changed is
+ * announced as changed (the dashboard's stream shows it).
+ */
+void
+hermes_status_service_set_owners(HermesStatusService *self, GHashTable *owners)
+{
+	GHashTableIter iter;
+	gpointer key;
+	gpointer value;
+
+	g_return_if_fail(HERMES_IS_STATUS_SERVICE(self));
+	g_clear_pointer(&self->owners, g_hash_table_unref);
+	self->owners = owners;
+	g_hash_table_iter_init(&iter, self->reports);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		const gchar *node = owners != NULL ? g_hash_table_lookup(owners, key) : NULL;
+		if (g_strcmp0(node, hermes_gateway_report_get_node(value)) == 0)
+			continue;
+		hermes_gateway_report_set_node(value, node);
+		g_signal_emit(
+			self, hermes_status_service_signals[SIGNAL_REPORT_CHANGED], 0, key, value);
+	}
+}
+
+/**
  * hermes_status_service_dup_reports:
  * @self: a #HermesStatusService
  *
@@ -519,6 +550,7 @@ hermes_status_service_finalize(GObject *object)
 {
 	HermesStatusService *self = HERMES_STATUS_SERVICE(object);
 	g_hash_table_unref(self->reports);
+	g_clear_pointer(&self->owners, g_hash_table_unref);
 	g_ptr_array_unref(self->settles);
 	g_clear_object(&self->control);
 	g_clear_object(&self->manager);

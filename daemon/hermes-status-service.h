@@ -38,6 +38,8 @@ gchar *
 hermes_status_service_gateway_path(const gchar *profile);
 GPtrArray *
 hermes_status_service_dup_reports(HermesStatusService *self);
+void
+hermes_status_service_set_owners(HermesStatusService *self, GHashTable *owners);
 HermesGatewayReport *
 hermes_status_service_lookup_report(HermesStatusService *self, const gchar *profile);
 void

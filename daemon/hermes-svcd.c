@@ -22,6 +22,7 @@
 #include "hermes-http-server.h"
 #include "hermes-status-service.h"
 #include "hermes-svc.h"
+#include "hermes-svcd-cluster.h"
 
 /* sysexits, as the CLI's (docs/cli.md) */
 #define HERMES_SVCD_EXIT_OK	     0
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 	g_autoptr(GDBusConnection) connection = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(HermesHttpServer) http = NULL;
+	g_autoptr(HermesSvcdCluster) cluster = NULL;
 	g_autofree gchar *http_address = NULL;
 	g_autofree gchar *dashboard_dir = NULL;
 	gboolean read_only_public = FALSE;
@@ -256,6 +258,13 @@ main(int argc, char **argv)
 				   "url`)\n",
 				   hermes_http_server_get_url(http));
 	}
+	/* in a cluster, each row names its node (the agent runs beside, not in, the daemon) */
+	cluster = hermes_svcd_cluster_start(ctx, service, &error);
+	if (cluster == NULL && error != NULL) {
+		g_printerr("hermes-svcd: %s\n", error->message);
+		hermes_status_service_unexport(service);
+		return HERMES_SVCD_EXIT_FAILED;
+	}
 	if (svcd.verbose)
 		g_printerr("hermes-svcd: %u gateway(s) of backend %s (%s)\n",
 			   hermes_status_service_get_n_gateways(service),
@@ -282,6 +291,7 @@ main(int argc, char **argv)
 
 	if (http != NULL)
 		hermes_http_server_close(http);
+	g_clear_pointer(&cluster, hermes_svcd_cluster_stop);
 	if (owner_id != 0)
 		g_bus_unown_name(owner_id);
 	g_source_remove(sigterm_id);

@@ -30,6 +30,8 @@ typedef struct {
 	gchar *root;
 	GPid svscan;
 	EtcdTestCluster *etcd;
+	GSubprocess *svcd;
+	gchar *svcd_addr;
 	gchar **envp;
 	gchar *out;
 	gchar *err;
@@ -71,6 +73,12 @@ static gint
 fixture_teardown(void **state)
 {
 	Fixture *f = *state;
+	if (f->svcd != NULL) {
+		g_subprocess_send_signal(f->svcd, SIGTERM);
+		g_subprocess_wait(f->svcd, NULL, NULL);
+		g_object_unref(f->svcd);
+	}
+	g_free(f->svcd_addr);
 	hermes_test_s6_stop(f->scandir, &f->svscan);
 	etcd_test_cluster_stop(f->etcd);
 	hermes_test_rmtree(f->tmp);
@@ -144,6 +152,78 @@ wait_running(Fixture *f, const gchar *profile)
 				 state != NULL ? state : "not registered",
 				 owner != NULL ? owner : "none");
 		g_usleep(200 * 1000);
+	}
+}
+
+static guint16
+free_port(void)
+{
+	g_autoptr(GSocket) sock = g_socket_new(
+		G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	assert_true(g_socket_bind(sock, any, FALSE, NULL));
+	bound = g_socket_get_local_address(sock, NULL);
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+/* the body of GET /api/gateways with the home's token, or NULL when nothing answers */
+static gchar *
+api_gateways(Fixture *f, const gchar *addr)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autofree gchar *token_path = g_build_filename(f->root, "dashboard.token", NULL);
+	g_autofree gchar *token = NULL;
+	g_autofree gchar *request = NULL;
+	g_autoptr(GString) reply = g_string_new(NULL);
+	gchar chunk[4096];
+	gssize n;
+
+	if (!g_file_get_contents(token_path, &token, NULL, NULL))
+		return NULL;
+	g_strstrip(token);
+	g_socket_client_set_timeout(client, 5);
+	conn = g_socket_client_connect_to_host(client, addr, 0, NULL, NULL);
+	if (conn == NULL)
+		return NULL;
+	request = g_strdup_printf(
+		"GET /api/gateways HTTP/1.0\r\nHost: %s\r\nX-Hermes-Token: %s\r\n\r\n",
+		addr,
+		token);
+	if (!g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+				       request,
+				       strlen(request),
+				       NULL,
+				       NULL,
+				       NULL))
+		return NULL;
+	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
+					chunk,
+					sizeof(chunk),
+					NULL,
+					NULL)) > 0)
+		g_string_append_len(reply, chunk, n);
+	return g_strdup(reply->str);
+}
+
+/* bounded: hermes-svcd's rows say (or no longer say) that n1 owns demo */
+static void
+wait_api_node(Fixture *f, const gchar *addr, gboolean owned)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	for (;;) {
+		g_autofree gchar *body = api_gateways(f, addr);
+		gboolean has =
+			body != NULL && g_regex_match_simple("\"node\" *: *\"n1\"", body, 0, 0);
+		if (body != NULL && has == owned)
+			return;
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("hermes-svcd's /api/gateways %s n1 as demo's node: %s",
+				 owned ? "never named" : "still names",
+				 body != NULL ? body : "(no answer)");
+		g_usleep(100 * 1000);
 	}
 }
 
@@ -237,6 +317,22 @@ test_cluster_agent_supervised_and_removed(void **state)
 	assert_int_equal(run(f, "gateway", "status", "--all"), 0);
 	assert_null(strstr(f->out, "cluster-agent"));
 
+	/* hermes-svcd in the cluster: its rows (the dashboard's) name the node, and follow
+	 * the owner keys through its watch */
+	{
+		g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", free_port());
+		const gchar *argv[] = {
+			hermes_test_env("HERMES_TEST_SVCD"), "--no-bus", "--http", addr, NULL};
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GSubprocessLauncher) launcher =
+			g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+		g_subprocess_launcher_set_environ(launcher, f->envp);
+		f->svcd = g_subprocess_launcher_spawnv(launcher, argv, &error);
+		hermes_assert_no_error(error);
+		wait_api_node(f, addr, TRUE);
+		f->svcd_addr = g_steal_pointer(&addr);
+	}
+
 	/* s6 brings it back when it dies, and the new run takes over from the dead one */
 	first = agent_pid(f);
 	assert_true(first > 0);
@@ -254,6 +350,7 @@ test_cluster_agent_supervised_and_removed(void **state)
 	/* without the flag: the agent leaves the cluster (its gateway stops), the slot goes */
 	f->envp = g_environ_unsetenv(f->envp, "HERMES_CLUSTER_AGENT");
 	assert_int_equal(run(f, "boot", "reconcile"), 0);
+	wait_api_node(f, f->svcd_addr, FALSE);
 	assert_false(g_file_test(slot, G_FILE_TEST_EXISTS));
 	hermes_assert_str_contains(f->out, "summary total=");
 	{

@@ -107,6 +107,8 @@ function fill(entry, gw) {
   state.dataset.state = gw.state;
   if (gw.reason && gw.reason.text) state.title = gw.reason.text;
   cell(tr, gw.desired_state || '', 'intent');
+  // the cluster node that owns it (hermes-svcd in a cluster); the column shows only then
+  cell(tr, gw.node || '', 'node');
   cell(tr, gw.pid > 0 ? gw.pid : '', 'num pid');
   const up = cell(tr, gw.state === 'up' ? formatUptime(gw.since_us) : '', 'uptime');
   if (gw.since_us > 0) up.title = 'since ' + new Date(gw.since_us / 1000).toLocaleString();
@@ -122,9 +124,15 @@ function fill(entry, gw) {
   button(actions, 'Log', 'log', profile);
   tr.appendChild(actions);
   entry.data = gw;
+  showNodeColumn();
   tr.classList.remove('flash');
   void tr.offsetWidth; // restart the highlight
   tr.classList.add('flash');
+}
+
+function showNodeColumn() {
+  const any = [...rows.values()].some((e) => e.data && e.data.node);
+  document.getElementById('gateways').classList.toggle('cluster', any);
 }
 
 function entryFor(profile) {
@@ -137,7 +145,7 @@ function entryFor(profile) {
   logRow.className = 'log';
   logRow.hidden = true;
   const td = document.createElement('td');
-  td.colSpan = 10;
+  td.colSpan = 11;
   const pre = document.createElement('pre');
   td.appendChild(pre);
   logRow.appendChild(td);
