@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -498,7 +499,9 @@ def print_requests(bench, what, before, after, skip):
 
 
 def act_pace(bench, nodes, t0, profiles):
-    """From the agents' lines: first claim, last start, and the time a gateway took."""
+    """From the agents' lines: first claim, last start, the time a gateway took, and
+    its split: the claim (from the line before to `claimed P`: the read of the keys
+    or the previous act, and the txn) and the start (`claimed P` to `started P`)."""
     claims = {n: bench.acts(n, "claimed", t0, profiles) for n in nodes}
     starts = {n: bench.acts(n, "started", t0, profiles) for n in nodes}
     first = [min(c) for c in claims.values() if c]
@@ -507,9 +510,30 @@ def act_pace(bench, nodes, t0, profiles):
         return "the agents said no claim"
     each = [(max(starts[n]) - min(claims[n])) / len(starts[n]) * 1000
             for n in nodes if claims[n] and starts[n]]
+    claim_ms, start_ms = [], []
+    for n in nodes:
+        prev, claimed = None, {}
+        for t, line in list(bench.said.get(n, [])):
+            words = line.split(": ", 1)[-1].split()
+            if t < t0:
+                continue
+            if len(words) == 2 and words[1] in profiles:
+                if words[0] == "claimed":
+                    claimed[words[1]] = t
+                    if prev is not None:  # not the first: that one waited for its cause
+                        claim_ms.append((t - prev) * 1000)
+                elif words[0] == "started" and words[1] in claimed:
+                    start_ms.append((t - claimed[words[1]]) * 1000)
+            prev = t
+    split = ""
+    if claim_ms and start_ms:
+        split = (f"; claim mean {statistics.mean(claim_ms):.0f} ms, median "
+                 f"{statistics.median(claim_ms):.0f}, max {max(claim_ms):.0f}; start mean "
+                 f"{statistics.mean(start_ms):.0f} ms, median {statistics.median(start_ms):.0f}, "
+                 f"max {max(start_ms):.0f}")
     return (f"agents' first claim at {min(first) - t0:.1f} s, last start at "
             f"{max(last) - t0:.1f} s, {min(each):.0f}-{max(each):.0f} ms a gateway "
-            "(claim txn + start, one at a time on each node)")
+            f"(claim txn + start, one at a time on each node{split})")
 
 
 def settle(bench, quiet_s=3.0, cap_s=30.0):
