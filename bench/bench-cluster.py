@@ -648,8 +648,8 @@ def bench_cluster(bench, etcd_bin):
         per_renewal = wakeups / max(renewals, 1)
         print(f"  node {n} (etcd member {m}): {total:.0f} requests ({detail}); agent "
               f"{len(t1s)} threads, CPU {cpu * 1000:.0f} ms, {wakeups} context switches ("
-              + ", ".join(f"{k} {v}" for k, v in wake.items() if v)
-              + f"; {sum(1 for v in wake.values() if not v)} threads none"
+              + ", ".join(f"{k} {v}" for k, v in sorted(wake.items(),
+                                                         key=lambda kv: int(kv[0].split("/")[-1])))
               + (f"; threads gone {len(gone)}, new {len(born)}" if gone or born else "") + ")")
         target(f"node {n}: etcd requests/s idle", rate <= 1.5 * expected / window,
                f"{rate:.2f}/s", f"<= {1.5 * expected / window:.2f}/s, 1.5x the renewals")
