@@ -144,7 +144,7 @@ hermes_svcd_cluster_start(HermesContext *ctx, HermesStatusService *service, GErr
 	self->service = g_object_ref(service);
 	self->context = g_main_context_ref_thread_default();
 	self->queue = g_async_queue_new_full((GDestroyNotify)hermes_etcd_watch_note_free);
-	self->thread = g_thread_new("hermes-svcd-cluster", hermes_svcd_cluster_thread, self);
+	self->thread = g_thread_new("hermes-owners", hermes_svcd_cluster_thread, self);
 	return self;
 }
 

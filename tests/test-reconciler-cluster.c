@@ -294,6 +294,7 @@ test_cluster_agent_supervised_and_removed(void **state)
 	{
 		g_autofree gchar *owner = NULL;
 		g_autofree gchar *node = cluster_look(f, "gpuonly", &owner);
+		assert_string_equal(node, "up");
 		assert_null(owner);
 		/* the labels it registered with, from HERMES_CLUSTER_LABELS through the slot */
 		assert_int_equal(run(f, "cluster", "status"), 0);

@@ -160,34 +160,73 @@ hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
 		hermes_cluster_agent_drop_slot(self, g_ptr_array_index(down, i));
 }
 
-static void
-hermes_cluster_agent_start(HermesClusterAgent *self,
-			   HermesGatewayAction action,
-			   const gchar *profile,
-			   gint64 generation)
+/**
+ * hermes_cluster_agent_start_many:
+ * @self: an agent holding its lease
+ * @action: %HERMES_GATEWAY_ACTION_START or %HERMES_GATEWAY_ACTION_RESTART
+ * @acts: (element-type HermesClusterAct): what to start, each this node's
+ *
+ * Side by side (a failover hands a node dozens at once, and each start
+ * waits for its slot's supervisor); the supervisor takes each command, the
+ * gateway's own start is its business.
+ */
+void
+hermes_cluster_agent_start_many(HermesClusterAgent *self,
+				HermesGatewayAction action,
+				GPtrArray *acts)
 {
-	gint64 *started;
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) profiles = NULL;
+	g_autoptr(GPtrArray) results = NULL;
 
-	/* the supervisor takes the command; the gateway's own start is its business */
-	if (!hermes_cluster_agent_control(self, action, profile, 0))
+	if (acts->len == 0)
 		return;
-	started = g_new(gint64, 1);
-	*started = generation;
-	g_hash_table_replace(self->running, g_strdup(profile), started);
-	hermes_cluster_agent_say(self,
-				 "%s %s",
-				 action == HERMES_GATEWAY_ACTION_RESTART ? "restarted" : "started",
-				 profile);
+	for (guint i = 0; i < acts->len; i++)
+		g_strv_builder_add(builder,
+				   ((HermesClusterAct *)g_ptr_array_index(acts, i))->profile);
+	profiles = g_strv_builder_end(builder);
+	results = hermes_gateway_control_run_many(
+		self->control, action, (const gchar *const *)profiles, 0, NULL, NULL, NULL);
+	for (guint i = 0; i < results->len; i++) {
+		HermesGatewayResult *result = g_ptr_array_index(results, i);
+		const HermesClusterAct *act = g_ptr_array_index(acts, i);
+		gint64 *started;
+		if (hermes_gateway_result_get_outcome(result) != HERMES_GATEWAY_OUTCOME_DONE) {
+			const gchar *why = hermes_gateway_result_get_message(result);
+			hermes_cluster_agent_say(self,
+						 "%s %s: %s",
+						 hermes_gateway_action_to_string(action),
+						 act->profile,
+						 why != NULL ? why : "no reason given");
+			continue;
+		}
+		started = g_new(gint64, 1);
+		*started = act->generation;
+		g_hash_table_replace(self->running, g_strdup(act->profile), started);
+		hermes_cluster_agent_say(self,
+					 "%s %s",
+					 action == HERMES_GATEWAY_ACTION_RESTART ? "restarted"
+										 : "started",
+					 act->profile);
+	}
 }
 
 /**
  * hermes_cluster_agent_act:
  * @self: an agent holding its lease
- * @view: the view @act was decided on
  * @act: one act of hermes_cluster_decide()
+ * @starts: (element-type HermesClusterAct): where a start (a claim that
+ *   succeeded too) goes, for hermes_cluster_agent_start_many()
+ * @restarts: (element-type HermesClusterAct): where a restart goes
+ *
+ * Stops and releases are done at once: they come first, and a gateway
+ * leaving this node must be down before its owner key goes.
  */
 void
-hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, HermesClusterAct *act)
+hermes_cluster_agent_act(HermesClusterAgent *self,
+			 HermesClusterAct *act,
+			 GPtrArray *starts,
+			 GPtrArray *restarts)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean claimed = FALSE;
@@ -221,16 +260,13 @@ hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, Herm
 		if (!claimed)
 			break;
 		hermes_cluster_agent_say(self, "claimed %s", act->profile);
-		hermes_cluster_agent_start(
-			self, HERMES_GATEWAY_ACTION_START, act->profile, act->generation);
+		g_ptr_array_add(starts, act);
 		break;
 	case HERMES_CLUSTER_ACT_START:
-		hermes_cluster_agent_start(
-			self, HERMES_GATEWAY_ACTION_START, act->profile, act->generation);
+		g_ptr_array_add(starts, act);
 		break;
 	case HERMES_CLUSTER_ACT_RESTART:
-		hermes_cluster_agent_start(
-			self, HERMES_GATEWAY_ACTION_RESTART, act->profile, act->generation);
+		g_ptr_array_add(restarts, act);
 		break;
 	}
 }

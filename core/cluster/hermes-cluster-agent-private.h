@@ -51,7 +51,14 @@ hermes_cluster_agent_bound_calls(HermesClusterAgent *self);
 void
 hermes_cluster_agent_say(HermesClusterAgent *self, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
 void
-hermes_cluster_agent_act(HermesClusterAgent *self, HermesClusterView *view, HermesClusterAct *act);
+hermes_cluster_agent_act(HermesClusterAgent *self,
+			 HermesClusterAct *act,
+			 GPtrArray *starts,
+			 GPtrArray *restarts);
+void
+hermes_cluster_agent_start_many(HermesClusterAgent *self,
+				HermesGatewayAction action,
+				GPtrArray *acts);
 gboolean
 hermes_cluster_agent_stop_local(HermesClusterAgent *self, const gchar *profile, guint timeout_ms);
 void

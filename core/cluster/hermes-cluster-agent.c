@@ -104,7 +104,7 @@ hermes_cluster_agent_init(HermesClusterAgent *self)
 	self->calls = g_cancellable_new();
 	g_mutex_init(&self->guard_lock);
 	g_cond_init(&self->guard_cond);
-	self->guard = g_thread_new("hermes-agent-guard", hermes_cluster_agent_guard, self);
+	self->guard = g_thread_new("hermes-fence", hermes_cluster_agent_guard, self);
 }
 
 /* an unset or empty variable leaves @value as it is */
@@ -389,6 +389,8 @@ hermes_cluster_agent_reconcile(HermesClusterAgent *self)
 	g_autoptr(HermesClusterView) view = NULL;
 	g_autoptr(GHashTable) plan = NULL;
 	g_autoptr(GPtrArray) acts = NULL;
+	g_autoptr(GPtrArray) starts = g_ptr_array_new();
+	g_autoptr(GPtrArray) restarts = g_ptr_array_new();
 
 	hermes_cluster_agent_bound_calls(self);
 	view = hermes_cluster_read_keys(self->cluster, &error);
@@ -410,9 +412,14 @@ hermes_cluster_agent_reconcile(HermesClusterAgent *self)
 	acts = hermes_cluster_decide(view, plan, self->node, self->lease, self->running);
 	for (guint i = 0; i < acts->len && !g_atomic_int_get(&self->quit); i++) {
 		if (!hermes_cluster_agent_tick(self))
-			break;
-		hermes_cluster_agent_act(self, view, g_ptr_array_index(acts, i));
+			return TRUE;
+		hermes_cluster_agent_act(self, g_ptr_array_index(acts, i), starts, restarts);
 	}
+	/* every claim made, then the starts side by side, under a lease still held */
+	if (g_atomic_int_get(&self->quit) || !hermes_cluster_agent_tick(self))
+		return TRUE;
+	hermes_cluster_agent_start_many(self, HERMES_GATEWAY_ACTION_START, starts);
+	hermes_cluster_agent_start_many(self, HERMES_GATEWAY_ACTION_RESTART, restarts);
 	return TRUE;
 }
 

@@ -164,7 +164,7 @@ hermes_etcd_watch_start(HermesEtcdClient *client,
 	self->queue = g_async_queue_ref(queue);
 	self->cancellable = g_cancellable_new();
 	self->id = (guint)g_atomic_int_add(&hermes_etcd_watch_last_id, 1) + 1;
-	self->thread = g_thread_new("hermes-etcd-watch", hermes_etcd_watch_thread, self);
+	self->thread = g_thread_new("hermes-watch", hermes_etcd_watch_thread, self);
 	return self;
 }
 
