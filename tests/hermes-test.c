@@ -531,3 +531,81 @@ hermes_test_strip_valgrind(gchar *text)
 	}
 	*out = '\0';
 }
+
+guint16
+hermes_test_free_port(void)
+{
+	g_autoptr(GSocketListener) listener = g_socket_listener_new();
+	g_autoptr(GError) error = NULL;
+	guint16 port = g_socket_listener_add_any_inet_port(listener, NULL, &error);
+	if (port == 0)
+		fail_msg("no free port: %s", error->message);
+	g_socket_listener_close(listener);
+	return port;
+}
+
+GPid
+hermes_test_s6_slot_pid(const gchar *scandir, const gchar *slot)
+{
+	g_autofree gchar *dir = g_build_filename(scandir, slot, NULL);
+	g_autofree gchar *svstat =
+		g_build_filename(hermes_test_env("HERMES_TEST_S6_BIN_DIR"), "s6-svstat", NULL);
+	const gchar *argv[] = {svstat, "-p", dir, NULL};
+	g_autofree gchar *out = NULL;
+	gint status = 0;
+	if (!g_spawn_sync(NULL,
+			  (gchar **)argv,
+			  NULL,
+			  G_SPAWN_DEFAULT,
+			  NULL,
+			  NULL,
+			  &out,
+			  NULL,
+			  &status,
+			  NULL))
+		return 0;
+	return (GPid)g_ascii_strtoll(out, NULL, 10);
+}
+
+guint
+hermes_test_http_get(const gchar *addr, const gchar *token_path, const gchar *path, gchar **body)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autofree gchar *token = NULL;
+	g_autofree gchar *request = NULL;
+	g_autoptr(GString) reply = g_string_new(NULL);
+	gchar chunk[4096];
+	gssize n;
+	guint status = 0;
+
+	if (body != NULL)
+		*body = NULL;
+	if (!g_file_get_contents(token_path, &token, NULL, NULL))
+		return 0;
+	g_strstrip(token);
+	g_socket_client_set_timeout(client, 5);
+	conn = g_socket_client_connect_to_host(client, addr, 0, NULL, NULL);
+	if (conn == NULL)
+		return 0;
+	request = g_strdup_printf(
+		"GET %s HTTP/1.0\r\nHost: %s\r\nX-Hermes-Token: %s\r\n\r\n", path, addr, token);
+	if (!g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+				       request,
+				       strlen(request),
+				       NULL,
+				       NULL,
+				       NULL))
+		return 0;
+	/* HTTP/1.0: the server closes once the reply is whole (bounded by the 5 s timeout) */
+	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
+					chunk,
+					sizeof(chunk),
+					NULL,
+					NULL)) > 0)
+		g_string_append_len(reply, chunk, n);
+	sscanf(reply->str, "HTTP/1.%*d %u", &status);
+	if (body != NULL)
+		*body = g_strdup(reply->str);
+	return status;
+}

@@ -110,6 +110,17 @@ hermes_test_spec_new(const gchar *profile, const gchar *const *argv);
 void
 hermes_test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value);
 
+/* a loopback TCP port nobody listens on now */
+guint16
+hermes_test_free_port(void);
+/* the pid s6 says runs in @scandir/@slot (s6-svstat -p), 0 when none or unknown */
+GPid
+hermes_test_s6_slot_pid(const gchar *scandir, const gchar *slot);
+/* GET @path of hermes-svcd's web door at @addr with the token in @token_path; the HTTP
+ * status (0 when nothing answers, or no token yet) and, when @body, the whole reply */
+guint
+hermes_test_http_get(const gchar *addr, const gchar *token_path, const gchar *path, gchar **body);
+
 /* compare @text with tests/golden/@subdir/@basename; HERMES_UPDATE_GOLDEN=1 rewrites it */
 void
 hermes_test_golden_check(const gchar *subdir, const gchar *basename, const gchar *text);

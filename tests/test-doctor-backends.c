@@ -268,18 +268,6 @@ test_doctor_systemd_linger(void **state)
 		f->findings, "systemd-linger", user, HERMES_DOCTOR_STATUS_OK, flag, NULL);
 }
 
-/* a port nobody listens on now */
-static guint
-free_port(void)
-{
-	g_autoptr(GSocketListener) listener = g_socket_listener_new();
-	g_autoptr(GError) error = NULL;
-	guint16 port = g_socket_listener_add_any_inet_port(listener, NULL, &error);
-	hermes_assert_no_error(error);
-	g_socket_listener_close(listener);
-	return port;
-}
-
 static gint
 run_cli(Fixture *f, const gchar *const *args, gchar **out)
 {
@@ -298,7 +286,7 @@ test_doctor_s6_cli_all_pass(void **state)
 	Fixture *f = *state;
 	g_autofree gchar *address = g_strdup_printf("unix:path=%s", f->bus);
 	g_autofree gchar *env_file = g_build_filename(f->home, ".env", NULL);
-	g_autofree gchar *env = g_strdup_printf("API_SERVER_PORT=%u\n", free_port());
+	g_autofree gchar *env = g_strdup_printf("API_SERVER_PORT=%u\n", hermes_test_free_port());
 	g_autofree gchar *pidfile = g_build_filename(f->home, "run", "s6-svscan.pid", NULL);
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *again = NULL;

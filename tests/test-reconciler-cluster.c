@@ -155,57 +155,15 @@ wait_running(Fixture *f, const gchar *profile)
 	}
 }
 
-static guint16
-free_port(void)
-{
-	g_autoptr(GSocket) sock = g_socket_new(
-		G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-	g_autoptr(GSocketAddress) bound = NULL;
-	assert_true(g_socket_bind(sock, any, FALSE, NULL));
-	bound = g_socket_get_local_address(sock, NULL);
-	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
-
 /* the body of GET /api/gateways with the home's token, or NULL when nothing answers */
 static gchar *
 api_gateways(Fixture *f, const gchar *addr)
 {
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketConnection) conn = NULL;
 	g_autofree gchar *token_path = g_build_filename(f->root, "dashboard.token", NULL);
-	g_autofree gchar *token = NULL;
-	g_autofree gchar *request = NULL;
-	g_autoptr(GString) reply = g_string_new(NULL);
-	gchar chunk[4096];
-	gssize n;
-
-	if (!g_file_get_contents(token_path, &token, NULL, NULL))
+	g_autofree gchar *body = NULL;
+	if (hermes_test_http_get(addr, token_path, "/api/gateways", &body) == 0)
 		return NULL;
-	g_strstrip(token);
-	g_socket_client_set_timeout(client, 5);
-	conn = g_socket_client_connect_to_host(client, addr, 0, NULL, NULL);
-	if (conn == NULL)
-		return NULL;
-	request = g_strdup_printf(
-		"GET /api/gateways HTTP/1.0\r\nHost: %s\r\nX-Hermes-Token: %s\r\n\r\n",
-		addr,
-		token);
-	if (!g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
-				       request,
-				       strlen(request),
-				       NULL,
-				       NULL,
-				       NULL))
-		return NULL;
-	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
-					chunk,
-					sizeof(chunk),
-					NULL,
-					NULL)) > 0)
-		g_string_append_len(reply, chunk, n);
-	return g_strdup(reply->str);
+	return g_steal_pointer(&body);
 }
 
 /* bounded: hermes-svcd's rows say (or no longer say) that n1 owns demo */
@@ -230,24 +188,7 @@ wait_api_node(Fixture *f, const gchar *addr, gboolean owned)
 static GPid
 agent_pid(Fixture *f)
 {
-	g_autofree gchar *slot = g_build_filename(f->scandir, "hermes-cluster-agent", NULL);
-	g_autofree gchar *svstat =
-		g_build_filename(hermes_test_env("HERMES_TEST_S6_BIN_DIR"), "s6-svstat", NULL);
-	const gchar *argv[] = {svstat, "-p", slot, NULL};
-	g_autofree gchar *out = NULL;
-	gint status = 0;
-	if (!g_spawn_sync(NULL,
-			  (gchar **)argv,
-			  NULL,
-			  G_SPAWN_DEFAULT,
-			  NULL,
-			  NULL,
-			  &out,
-			  NULL,
-			  &status,
-			  NULL))
-		return 0;
-	return (GPid)g_ascii_strtoll(out, NULL, 10);
+	return hermes_test_s6_slot_pid(f->scandir, "hermes-cluster-agent");
 }
 
 static void
@@ -321,7 +262,7 @@ test_cluster_agent_supervised_and_removed(void **state)
 	/* hermes-svcd in the cluster: its rows (the dashboard's) name the node, and follow
 	 * the owner keys through its watch */
 	{
-		g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", free_port());
+		g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", hermes_test_free_port());
 		const gchar *argv[] = {
 			hermes_test_env("HERMES_TEST_SVCD"), "--no-bus", "--http", addr, NULL};
 		g_autoptr(GError) error = NULL;

@@ -32,19 +32,6 @@ typedef struct {
 	gchar *err;
 } Fixture;
 
-static guint16
-free_port(void)
-{
-	g_autoptr(GSocket) sock = g_socket_new(
-		G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-	g_autoptr(GSocketAddress) bound = NULL;
-	assert_true(g_socket_bind(sock, any, FALSE, NULL));
-	bound = g_socket_get_local_address(sock, NULL);
-	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
-
 static gint
 fixture_setup(void **state)
 {
@@ -52,7 +39,7 @@ fixture_setup(void **state)
 	f->tmp = hermes_test_mkdtemp();
 	f->scandir = g_build_filename(f->tmp, "scan", NULL);
 	f->root = g_build_filename(f->tmp, "home", NULL);
-	f->addr = g_strdup_printf("127.0.0.1:%u", free_port());
+	f->addr = g_strdup_printf("127.0.0.1:%u", hermes_test_free_port());
 	g_mkdir(f->scandir, 0755);
 	g_mkdir(f->root, 0755);
 	f->envp = g_get_environ();
@@ -107,38 +94,8 @@ run_argv(Fixture *f, const gchar *const *args)
 static guint
 http_get(Fixture *f, const gchar *path)
 {
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketConnection) conn = NULL;
 	g_autofree gchar *token_path = g_build_filename(f->root, "dashboard.token", NULL);
-	g_autofree gchar *token = NULL;
-	g_autofree gchar *request = NULL;
-	gchar reply[64] = {0};
-	guint status = 0;
-
-	if (!g_file_get_contents(token_path, &token, NULL, NULL))
-		return 0;
-	g_strstrip(token);
-	g_socket_client_set_timeout(client, 5);
-	conn = g_socket_client_connect_to_host(client, f->addr, 0, NULL, NULL);
-	if (conn == NULL)
-		return 0;
-	request = g_strdup_printf(
-		"GET %s HTTP/1.0\r\nHost: %s\r\nX-Hermes-Token: %s\r\n\r\n", path, f->addr, token);
-	if (!g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
-				       request,
-				       strlen(request),
-				       NULL,
-				       NULL,
-				       NULL) ||
-	    !g_input_stream_read_all(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
-				     reply,
-				     sizeof(reply) - 1,
-				     NULL,
-				     NULL,
-				     NULL))
-		return 0;
-	sscanf(reply, "HTTP/1.%*d %u", &status);
-	return status;
+	return hermes_test_http_get(f->addr, token_path, path, NULL);
 }
 
 /* bounded: the scanner starts it, s6 restarts it */
@@ -156,23 +113,7 @@ wait_answers(Fixture *f, guint want)
 static GPid
 dashboard_pid(Fixture *f)
 {
-	g_autofree gchar *slot = g_build_filename(f->scandir, "hermes-dashboard", NULL);
-	g_autofree gchar *svstat =
-		g_build_filename(hermes_test_env("HERMES_TEST_S6_BIN_DIR"), "s6-svstat", NULL);
-	const gchar *argv[] = {svstat, "-p", slot, NULL};
-	g_autofree gchar *out = NULL;
-	gint status = 0;
-	assert_true(g_spawn_sync(NULL,
-				 (gchar **)argv,
-				 NULL,
-				 G_SPAWN_DEFAULT,
-				 NULL,
-				 NULL,
-				 &out,
-				 NULL,
-				 &status,
-				 NULL));
-	return (GPid)g_ascii_strtoll(out, NULL, 10);
+	return hermes_test_s6_slot_pid(f->scandir, "hermes-dashboard");
 }
 
 static void
