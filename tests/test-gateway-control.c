@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "hermes-home-lock.h"
 #include "hermes-svc.h"
 #include "hermes-test.h"
 
@@ -494,6 +495,35 @@ test_control_run_many(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
+/* a fence does not queue behind the home's lock: held by another (a node of a shared
+ * home), an unordered stop still stops; the desired state is still recorded */
+static void
+test_control_unordered(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(HermesHomeLock) held = NULL;
+	g_autoptr(HermesGatewayStatus) status = NULL;
+	g_autofree gchar *desired = NULL;
+
+	create_profile(f, "demo");
+	use_fake(f);
+	act(f, HERMES_GATEWAY_ACTION_START, "demo");
+	hermes_assert_no_error(f->error);
+	held = hermes_home_lock_acquire(
+		f->tmp, f->tmp, HERMES_HOME_LOCK_RECONCILE, 1000, &f->error);
+	hermes_assert_no_error(f->error);
+	assert_non_null(held);
+	hermes_gateway_control_set_flags(f->control, HERMES_GATEWAY_CONTROL_FLAG_UNORDERED);
+	act(f, HERMES_GATEWAY_ACTION_STOP, "demo");
+	hermes_assert_no_error(f->error);
+	assert_int_equal(hermes_gateway_result_get_outcome(f->result), HERMES_GATEWAY_OUTCOME_DONE);
+	status = hermes_service_manager_get_status(f->manager, "demo", NULL, &f->error);
+	hermes_assert_no_error(f->error);
+	assert_int_equal(hermes_gateway_status_get_state(status), HERMES_GATEWAY_STATE_DOWN);
+	desired = desired_of(f, "demo");
+	assert_string_equal(desired, "stopped");
+}
+
 int
 main(void)
 {
@@ -508,6 +538,7 @@ main(void)
 		T(test_control_multiplexed_refused),
 		T(test_control_multiplexed_force),
 		T(test_control_run_many),
+		T(test_control_unordered),
 	};
 	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

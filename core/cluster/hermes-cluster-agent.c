@@ -276,7 +276,10 @@ hermes_cluster_agent_fence(HermesClusterAgent *self)
 				 (g_get_monotonic_time() - self->renewed_at) / 1000,
 				 g_hash_table_size(self->running));
 	self->lease = 0;
+	/* not behind another node's commands on the shared home's lock */
+	hermes_gateway_control_set_flags(self->control, HERMES_GATEWAY_CONTROL_FLAG_UNORDERED);
 	hermes_cluster_agent_stop_all(self, FALSE);
+	hermes_gateway_control_set_flags(self->control, HERMES_GATEWAY_CONTROL_FLAG_NONE);
 	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
 	self->dirty = TRUE;
 }

@@ -55,6 +55,10 @@ typedef enum {
  * @HERMES_GATEWAY_CONTROL_FLAG_FORCE: act on a named profile even when
  *   hermes-agent's multiplexer serves it (`--force`), which is otherwise
  *   refused with %HERMES_ERROR_CONFIGURATION
+ * @HERMES_GATEWAY_CONTROL_FLAG_UNORDERED: act at once, without waiting for
+ *   the home's lock (a cluster node fencing before its lease can end must
+ *   not wait behind another node's commands on a shared home); the action
+ *   is then not ordered against others on the home
  *
  * How a #HermesGatewayControl writes what it records, and what it allows.
  */
@@ -62,6 +66,7 @@ typedef enum /*< flags >*/ {
 	HERMES_GATEWAY_CONTROL_FLAG_NONE = 0,
 	HERMES_GATEWAY_CONTROL_FLAG_AS_HOME_OWNER = 1 << 0,
 	HERMES_GATEWAY_CONTROL_FLAG_FORCE = 1 << 1,
+	HERMES_GATEWAY_CONTROL_FLAG_UNORDERED = 1 << 2,
 } HermesGatewayControlFlags;
 
 #define HERMES_TYPE_GATEWAY_RESULT (hermes_gateway_result_get_type())
