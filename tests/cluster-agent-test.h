@@ -126,6 +126,9 @@ void
 agent_start_all(AgentFixture *f);
 void
 agent_wait_nodes_up(AgentFixture *f, guint n_up, guint bound_s);
+/* an agent that exited on its own ends the test at once, with its last words */
+void
+agent_assert_alive(AgentFixture *f);
 
 /* a forwarding proxy on 127.0.0.1 to one member; returns its URL (owned by the fixture's
  * lifetime: static buffer per fixture is not needed, the caller frees it) */
