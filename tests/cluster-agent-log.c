@@ -85,7 +85,7 @@ agent_log_parse(const gchar *text, const AgentFixture *f)
 		g_auto(GStrv) fields = g_strsplit(lines[i], " ", -1);
 		g_autofree gchar *key = NULL;
 		AgentInterval *iv;
-		gint64 t;
+		gint64 t = -1;
 
 		if (g_strv_length(fields) != 4 || (t = agent_parse_time(fields[3])) < 0 ||
 		    (g_strcmp0(fields[2], "start") != 0 && g_strcmp0(fields[2], "stop") != 0))
