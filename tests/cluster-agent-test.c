@@ -163,20 +163,6 @@ agent_sweep(AgentNode *n)
 
 /* waits for @proc to exit, at most @timeout_s; FALSE when it still runs */
 static gboolean
-agent_wait_exit(GSubprocess *proc, guint timeout_s)
-{
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
-	/* GSubprocess reaps in GLib's worker thread: the identifier goes once it is reaped */
-	while (g_subprocess_get_identifier(proc) != NULL) {
-		if (g_get_monotonic_time() > deadline)
-			return FALSE;
-		g_usleep(10000);
-	}
-	g_subprocess_wait(proc, NULL, NULL);
-	return TRUE;
-}
-
-static gboolean
 agent_scanner_send(const gchar *scandir, const gchar *command)
 {
 	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
@@ -219,14 +205,14 @@ agent_fixture_teardown(void **state)
 		AgentNode *n = &f->nodes[i];
 		if (n->agent != NULL) {
 			g_subprocess_force_exit(n->agent);
-			agent_wait_exit(n->agent, AGENT_TEST_EXIT_S);
+			hermes_test_subprocess_wait(n->agent, AGENT_TEST_EXIT_S);
 			g_clear_object(&n->agent);
 		}
 		if (n->svscan != NULL) {
 			if (!agent_scanner_send(n->scandir, "t") ||
-			    !agent_wait_exit(n->svscan, AGENT_TEST_EXIT_S)) {
+			    !hermes_test_subprocess_wait(n->svscan, AGENT_TEST_EXIT_S)) {
 				g_subprocess_force_exit(n->svscan);
-				agent_wait_exit(n->svscan, AGENT_TEST_EXIT_S);
+				hermes_test_subprocess_wait(n->svscan, AGENT_TEST_EXIT_S);
 			}
 			g_clear_object(&n->svscan);
 		}
@@ -473,9 +459,9 @@ agent_nodes_term_agents(AgentFixture *f, const guint *nodes, guint n_nodes, gboo
 		gint status;
 		if (agent == NULL)
 			continue;
-		if (!agent_wait_exit(agent, AGENT_TEST_EXIT_S * agent_slow())) {
+		if (!hermes_test_subprocess_wait(agent, AGENT_TEST_EXIT_S * agent_slow())) {
 			g_subprocess_force_exit(agent);
-			agent_wait_exit(agent, AGENT_TEST_EXIT_S);
+			hermes_test_subprocess_wait(agent, AGENT_TEST_EXIT_S);
 			g_printerr("# the agent of %s did not exit within %u s of SIGTERM\n",
 				   n->name,
 				   AGENT_TEST_EXIT_S * agent_slow());
@@ -505,12 +491,12 @@ agent_node_kill(AgentFixture *f, guint i)
 	AgentNode *n = &f->nodes[i];
 	if (n->agent != NULL) {
 		g_subprocess_force_exit(n->agent);
-		agent_wait_exit(n->agent, AGENT_TEST_EXIT_S);
+		hermes_test_subprocess_wait(n->agent, AGENT_TEST_EXIT_S);
 		g_clear_object(&n->agent);
 	}
 	if (n->svscan != NULL) {
 		g_subprocess_force_exit(n->svscan);
-		agent_wait_exit(n->svscan, AGENT_TEST_EXIT_S);
+		hermes_test_subprocess_wait(n->svscan, AGENT_TEST_EXIT_S);
 		g_clear_object(&n->svscan);
 	}
 	agent_sweep(n);

@@ -609,3 +609,17 @@ hermes_test_http_get(const gchar *addr, const gchar *token_path, const gchar *pa
 		*body = g_strdup(reply->str);
 	return status;
 }
+
+gboolean
+hermes_test_subprocess_wait(GSubprocess *proc, guint timeout_s)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+	/* GSubprocess reaps in GLib's worker thread: the identifier goes once it is reaped */
+	while (g_subprocess_get_identifier(proc) != NULL) {
+		if (g_get_monotonic_time() > deadline)
+			return FALSE;
+		g_usleep(10000);
+	}
+	g_subprocess_wait(proc, NULL, NULL);
+	return TRUE;
+}

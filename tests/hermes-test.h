@@ -110,6 +110,9 @@ hermes_test_spec_new(const gchar *profile, const gchar *const *argv);
 void
 hermes_test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar *value);
 
+/* bounded: TRUE once @proc exited (and was reaped), FALSE after @timeout_s */
+gboolean
+hermes_test_subprocess_wait(GSubprocess *proc, guint timeout_s);
 /* a loopback TCP port nobody listens on now */
 guint16
 hermes_test_free_port(void);

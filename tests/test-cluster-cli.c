@@ -109,6 +109,18 @@ status_json(Fixture *f, const gchar *endpoints)
 	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
 }
 
+static JsonNode *
+parse_json_text(const gchar *text)
+{
+	static JsonParser *parser = NULL;
+	g_autoptr(GError) error = NULL;
+	if (parser == NULL)
+		parser = json_parser_new();
+	json_parser_load_from_data(parser, text, -1, &error);
+	hermes_assert_no_error(error);
+	return json_parser_get_root(parser);
+}
+
 /* the member of `gateways` (or `nodes`) named @name, or NULL */
 static JsonObject *
 find_row(JsonObject *status, const gchar *list, const gchar *key, const gchar *name)
@@ -363,6 +375,71 @@ etcdctl(Fixture *f, const gchar *const *args)
 	assert_true(g_spawn_check_wait_status(status, NULL));
 }
 
+/* the node agent with the fixture's credentials (over the fake backend): it registers,
+ * its watch sees a gateway asked for after it started and it claims it, and it leaves
+ * on SIGTERM with exit 0. Proves the watch's own stream carries the credentials too. */
+static void
+agent_claims(Fixture *f, const gchar *profile)
+{
+	g_autofree gchar *plugins = g_strdup_printf("%s:%s",
+						    hermes_test_env("HERMES_TEST_PLUGIN_DIR"),
+						    hermes_test_env("HERMES_TEST_BACKEND_DIRS"));
+	g_auto(GStrv) envp = g_strdupv(f->envp);
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GSubprocess) agent = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *argv[] = {hermes_test_env("HERMES_TEST_HERMES"),
+			       "cluster",
+			       "agent",
+			       "--node",
+			       "secure",
+			       "--ttl",
+			       "3",
+			       NULL};
+	gint64 deadline;
+
+	envp = g_environ_setenv(envp, "HERMES_BACKEND_PATH", plugins, TRUE);
+	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "fake", TRUE);
+	g_subprocess_launcher_set_environ(launcher, envp);
+	agent = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	hermes_assert_no_error(error);
+	/* registered first, so that the claim below can only come through its watch */
+	deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	while (HERMES(f, "cluster", "status") != 0 || strstr(f->out, "secure ") == NULL) {
+		if (g_get_monotonic_time() > deadline) {
+			g_subprocess_force_exit(agent);
+			fail_msg("the agent never registered: %s", f->err);
+		}
+		g_usleep(100 * 1000);
+	}
+	make_profile(f, profile);
+	assert_int_equal(HERMES(f, "-p", profile, "gateway", "start", "--cluster"), 0);
+	deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	for (;;) {
+		g_autoptr(JsonObject) status = NULL;
+		JsonObject *row;
+		assert_int_equal(HERMES(f, "--json", "cluster", "status"), 0);
+		status = json_object_ref(json_node_get_object(parse_json_text(f->out)));
+		row = find_row(status, "gateways", "profile", profile);
+		if (row != NULL &&
+		    g_strcmp0(json_object_get_string_member(row, "node"), "secure") == 0)
+			break;
+		if (g_get_monotonic_time() > deadline) {
+			g_subprocess_force_exit(agent);
+			fail_msg("the agent's watch never brought it %s", profile);
+		}
+		g_usleep(100 * 1000);
+	}
+	g_subprocess_send_signal(agent, SIGTERM);
+	if (!hermes_test_subprocess_wait(agent, 20)) {
+		g_subprocess_force_exit(agent);
+		fail_msg("the agent did not leave within 20 s of SIGTERM");
+	}
+	assert_true(g_subprocess_get_if_exited(agent));
+	assert_int_equal(g_subprocess_get_exit_status(agent), 0);
+}
+
 /* an etcd with authentication on: the user and its password file let hermes in */
 static void
 test_cluster_auth(void **state)
@@ -396,6 +473,7 @@ test_cluster_auth(void **state)
 	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 0);
 	assert_int_equal(HERMES(f, "--json", "cluster", "status"), 0);
 	hermes_assert_str_contains(f->out, "\"desired_state\" : \"running\"");
+	agent_claims(f, "watched");
 }
 
 /* https members that want a client certificate: the CA and the certificate let hermes in */
@@ -439,6 +517,7 @@ test_cluster_tls(void **state)
 	assert_int_equal(HERMES(f, "-p", "coder", "gateway", "start", "--cluster"), 0);
 	assert_int_equal(HERMES(f, "--json", "cluster", "status"), 0);
 	hermes_assert_str_contains(f->out, "\"desired_state\" : \"running\"");
+	agent_claims(f, "watched");
 	/* a certificate file that is not one: a usage error naming it */
 	f->envp = g_environ_setenv(f->envp, "HERMES_ETCD_CERT", f->home, TRUE);
 	assert_int_not_equal(HERMES(f, "cluster", "status"), 0);

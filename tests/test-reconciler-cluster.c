@@ -75,7 +75,8 @@ fixture_teardown(void **state)
 	Fixture *f = *state;
 	if (f->svcd != NULL) {
 		g_subprocess_send_signal(f->svcd, SIGTERM);
-		g_subprocess_wait(f->svcd, NULL, NULL);
+		if (!hermes_test_subprocess_wait(f->svcd, 20))
+			g_subprocess_force_exit(f->svcd);
 		g_object_unref(f->svcd);
 	}
 	g_free(f->svcd_addr);
