@@ -193,24 +193,17 @@ stop_gracefully(AgentFixture *f)
 
 /*****************************************************************************/
 
-/* the harness itself, without any agent: the checker sees an overlap, the proxy forwards
- * and dies, a node's tree runs the payload with its node's name */
+/* the checker: one profile on two nodes at once is caught, one after the other is not */
 static void
-test_cluster_agent_harness(void **state)
+harness_checker(AgentFixture *f)
 {
-	AgentFixture *f = *state;
 	g_autoptr(AgentLog) log = NULL;
 	g_autoptr(AgentLog) fine = NULL;
 	g_autoptr(AgentLog) killed = NULL;
 	g_autoptr(GPtrArray) runs = NULL;
 	g_autofree gchar *overlap = NULL;
-	g_autofree gchar *proxy = NULL;
-	g_auto(GStrv) envp = NULL;
 	gchar *none;
-	gint64 deadline;
 
-	SKIP_WITHOUT_CLUSTER(f);
-	/* the checker: one profile on two nodes at once is caught, one after the other is not */
 	log = agent_log_parse("p1 node-a start 100.5\n"
 			      "p1 node-b start 101.000000001\n"
 			      "p1 node-a stop 102.0\n"
@@ -243,27 +236,35 @@ test_cluster_agent_harness(void **state)
 	overlap = agent_log_find_overlap(killed, 0);
 	assert_non_null(overlap);
 	hermes_assert_str_contains(overlap, "(its node killed)");
+}
 
-	/* the proxy: a member answers through it; once killed, nobody does (exit 68) */
-	proxy = agent_proxy_start(f, 1);
+/* the proxy: a member answers through it; once killed, nobody does (exit 68) */
+static void
+harness_proxy(AgentFixture *f)
+{
+	g_autofree gchar *proxy = agent_proxy_start(f, 1);
 	assert_int_equal(AGENT_HERMES(f, "cluster", "status", "--endpoints", proxy), 0);
 	agent_proxy_kill(f);
 	assert_int_equal(AGENT_HERMES(f, "cluster", "status", "--endpoints", proxy), 68);
+}
 
-	/* a node's tree: the payload knows its profile and its node, and logs both lines */
-	g_strfreev(agent_make_profiles(f, 1));
-	agent_node_start_tree(f, 1);
-	envp = g_strdupv(f->envp);
-	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
-	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", f->nodes[1].scandir, TRUE);
+/* `hermes -p p01 gateway @verb` on node-b's tree */
+static void
+harness_gateway(GStrv envp, const gchar *verb)
+{
 	assert_int_equal(
 		hermes_test_run_hermes((const gchar *const *)envp,
 				       NULL,
-				       (const gchar *[]){"-p", "p01", "gateway", "start", NULL},
+				       (const gchar *[]){"-p", "p01", "gateway", verb, NULL},
 				       NULL,
 				       NULL),
 		0);
-	deadline = after_s(15.0);
+}
+
+static void
+harness_wait_p01_on_node_b(AgentFixture *f)
+{
+	gint64 deadline = after_s(15.0);
 	for (;;) {
 		g_autoptr(AgentLog) now = agent_log_read(f);
 		g_autoptr(GHashTable) running = agent_log_running(now);
@@ -273,23 +274,49 @@ test_cluster_agent_harness(void **state)
 			fail_msg("the payload of p01 did not log its start on node-b");
 		g_usleep(50000);
 	}
-	assert_int_equal(
-		hermes_test_run_hermes((const gchar *const *)envp,
-				       NULL,
-				       (const gchar *[]){"-p", "p01", "gateway", "stop", NULL},
-				       NULL,
-				       NULL),
-		0);
-	{
-		g_autoptr(AgentLog) now = agent_log_read(f);
-		g_autoptr(GPtrArray) p01 = agent_log_runs_of(now, "p01");
-		AgentInterval *iv;
-		assert_int_equal(p01->len, 1);
-		iv = g_ptr_array_index(p01, 0);
-		assert_string_equal(iv->node, "node-b");
-		assert_true(iv->start_us > f->t0);
-		assert_true(iv->stop_us >= iv->start_us);
-	}
+}
+
+static void
+harness_assert_p01_ran_on_node_b(AgentFixture *f)
+{
+	g_autoptr(AgentLog) now = agent_log_read(f);
+	g_autoptr(GPtrArray) p01 = agent_log_runs_of(now, "p01");
+	AgentInterval *iv;
+	assert_int_equal(p01->len, 1);
+	iv = g_ptr_array_index(p01, 0);
+	assert_string_equal(iv->node, "node-b");
+	assert_true(iv->start_us > f->t0);
+	assert_true(iv->stop_us >= iv->start_us);
+}
+
+/* a node's tree: the payload knows its profile and its node, and logs both lines */
+static void
+harness_tree(AgentFixture *f)
+{
+	g_auto(GStrv) envp = NULL;
+
+	g_strfreev(agent_make_profiles(f, 1));
+	agent_node_start_tree(f, 1);
+	envp = g_strdupv(f->envp);
+	envp = g_environ_setenv(envp, "HERMES_SERVICE_MANAGER", "s6", TRUE);
+	envp = g_environ_setenv(envp, "HERMES_S6_SCANDIR", f->nodes[1].scandir, TRUE);
+	harness_gateway(envp, "start");
+	harness_wait_p01_on_node_b(f);
+	harness_gateway(envp, "stop");
+	harness_assert_p01_ran_on_node_b(f);
+}
+
+/* the harness itself, without any agent: the checker sees an overlap, the proxy forwards
+ * and dies, a node's tree runs the payload with its node's name */
+static void
+test_cluster_agent_harness(void **state)
+{
+	AgentFixture *f = *state;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	harness_checker(f);
+	harness_proxy(f);
+	harness_tree(f);
 	/* a node killed: nothing of it is left */
 	agent_node_kill(f, 1);
 	f->done = TRUE;
@@ -410,33 +437,37 @@ fence_said_ms(AgentNode *n)
 	return g_ascii_strtoll(at + strlen("no lease renewal for "), NULL, 10);
 }
 
-/*
- * node-c talks to etcd through the proxy; the proxy is killed (@silent: it cuts what is
- * open and answers nothing more). node-c must start stopping its gateways by its renew
- * deadline (2/3 of the TTL after its last renewal, which came before the cut), have them
- * all stopped before its lease ends, and they come back on the others, never twice.
- */
-static void
-fencing_case(AgentFixture *f, gboolean silent)
-{
-	g_auto(GStrv) profiles = NULL;
-	g_auto(GStrv) lost = NULL;
-	g_autofree gchar *proxy = NULL;
-	g_autoptr(GHashTable) placed = NULL;
-	g_autoptr(GHashTable) after = NULL;
-	g_autoptr(GHashTable) rejoined = NULL;
-	g_autoptr(AgentLog) log = NULL;
-	gdouble first_stop_s = G_MAXDOUBLE;
-	gdouble last_stop_s = 0;
-	gdouble last_start_s = 0;
-	/* a deadline met, then one payload told to stop through s6 and the runner */
-	gdouble fence_bound_s = AGENT_TEST_TTL_S * 2.0 / 3.0 + 0.5 * agent_slow();
-	gint64 lease_gone_at;
-	gint64 fenced_ms;
+/* one fencing case, as it goes: what was placed, what node-c lost, and when */
+typedef struct {
+	GStrv profiles;
+	GStrv lost;
+	GHashTable *placed;
+	GHashTable *after;
 	gint64 cut_at;
-	guint lines;
+	gint64 lease_gone_at;
+	gdouble first_stop_s;
+	gdouble last_stop_s;
+	gdouble last_start_s;
+} FencingRun;
 
-	profiles = agent_make_profiles(f, 12);
+static void
+fencing_run_clear(FencingRun *run)
+{
+	g_clear_pointer(&run->profiles, g_strfreev);
+	g_clear_pointer(&run->lost, g_strfreev);
+	g_clear_pointer(&run->placed, g_hash_table_unref);
+	g_clear_pointer(&run->after, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FencingRun, fencing_run_clear)
+
+/* three nodes, node-c through the proxy, twelve gateways placed, some on node-c */
+static void
+fencing_start(AgentFixture *f, FencingRun *run)
+{
+	g_autofree gchar *proxy = NULL;
+
+	run->profiles = agent_make_profiles(f, 12);
 	for (guint i = 0; i < AGENT_TEST_NODES; i++)
 		agent_node_start_tree(f, i);
 	agent_node_start_agent(f, 0, NULL);
@@ -444,58 +475,74 @@ fencing_case(AgentFixture *f, gboolean silent)
 	proxy = agent_proxy_start(f, 2);
 	agent_node_start_agent(f, 2, proxy);
 	agent_wait_nodes_up(f, AGENT_TEST_NODES, 15 * agent_slow());
-	placed = place_all(f, (const gchar *const *)profiles);
-	lost = profiles_on(placed, "node-c");
-	assert_true(g_strv_length(lost) > 0);
+	run->placed = place_all(f, (const gchar *const *)run->profiles);
+	run->lost = profiles_on(run->placed, "node-c");
+	assert_true(g_strv_length(run->lost) > 0);
+}
 
-	cut_at = g_get_real_time();
+/* node-c cut off: its lease ends, its gateways come up elsewhere */
+static void
+fencing_cut(AgentFixture *f, FencingRun *run, gboolean silent)
+{
+	run->cut_at = g_get_real_time();
 	if (silent)
 		agent_proxy_silence(f);
 	else
 		agent_proxy_kill(f);
 	/* its lease ends within the TTL of its last renewal: its key (and its owner keys,
 	 * on the same lease) go then, and only then may another node claim its gateways */
-	lease_gone_at = agent_etcd_wait_gone(f,
-					     "/hermes-svc/nodes/node-c",
-					     (AGENT_TEST_TTL_S + FAILOVER_SLACK_S) * agent_slow());
-	after = agent_wait_placed(
+	run->lease_gone_at =
+		agent_etcd_wait_gone(f,
+				     "/hermes-svc/nodes/node-c",
+				     (AGENT_TEST_TTL_S + FAILOVER_SLACK_S) * agent_slow());
+	run->after = agent_wait_placed(
 		f,
-		(const gchar *const *)profiles,
+		(const gchar *const *)run->profiles,
 		NULL,
 		"node-c",
 		after_s((AGENT_TEST_TTL_S + FAILOVER_SLACK_S) * agent_slow() + 5.0),
 		"the cut-off node's gateways, elsewhere");
-	assert_int_equal(count_on(after, "node-c"), 0);
-	/* node-c stopped each before its lease ended: nobody else may have claimed one by
-	 * then; the overlap and takeover checks see the rest */
-	log = agent_log_read(f);
-	for (guint i = 0; lost[i] != NULL; i++) {
-		g_autoptr(GPtrArray) runs = agent_log_runs_of(log, lost[i]);
+	assert_int_equal(count_on(run->after, "node-c"), 0);
+}
+
+/* node-c stopped each before its lease ended: nobody else may have claimed one by
+ * then; the overlap and takeover checks see the rest */
+static void
+fencing_assert_stopped_in_time(AgentFixture *f, FencingRun *run)
+{
+	g_autoptr(AgentLog) log = agent_log_read(f);
+	for (guint i = 0; run->lost[i] != NULL; i++) {
+		g_autoptr(GPtrArray) runs = agent_log_runs_of(log, run->lost[i]);
 		AgentInterval *fenced = NULL;
 		AgentInterval *now = g_ptr_array_index(runs, runs->len - 1);
 		gdouble stop_s;
 		for (guint k = 0; k < runs->len; k++) {
 			AgentInterval *iv = g_ptr_array_index(runs, k);
-			if (g_strcmp0(iv->node, "node-c") == 0 && iv->start_us < cut_at)
+			if (g_strcmp0(iv->node, "node-c") == 0 && iv->start_us < run->cut_at)
 				fenced = iv;
 		}
 		if (fenced == NULL) {
-			fail_msg("node-c's log has no run of %s from before the cut", lost[i]);
+			fail_msg("node-c's log has no run of %s from before the cut", run->lost[i]);
 			return;
 		}
-		stop_s = (gdouble)(fenced->stop_us - cut_at) / G_USEC_PER_SEC;
-		if (fenced->stop_us == 0 || fenced->stop_us >= lease_gone_at)
+		stop_s = (gdouble)(fenced->stop_us - run->cut_at) / G_USEC_PER_SEC;
+		if (fenced->stop_us == 0 || fenced->stop_us >= run->lease_gone_at)
 			fail_msg("node-c stopped %s %.2f s after it was cut off, not before its "
 				 "lease ended (%.2f s after the cut)",
-				 lost[i],
+				 run->lost[i],
 				 stop_s,
-				 (gdouble)(lease_gone_at - cut_at) / G_USEC_PER_SEC);
-		first_stop_s = MIN(first_stop_s, stop_s);
-		last_stop_s = MAX(last_stop_s, stop_s);
-		last_start_s =
-			MAX(last_start_s, (gdouble)(now->start_us - cut_at) / G_USEC_PER_SEC);
+				 (gdouble)(run->lease_gone_at - run->cut_at) / G_USEC_PER_SEC);
+		run->first_stop_s = MIN(run->first_stop_s, stop_s);
+		run->last_stop_s = MAX(run->last_stop_s, stop_s);
+		run->last_start_s = MAX(run->last_start_s,
+					(gdouble)(now->start_us - run->cut_at) / G_USEC_PER_SEC);
 		assert_string_not_equal(now->node, "node-c");
 	}
+}
+
+static void
+fencing_report(AgentFixture *f, FencingRun *run, gboolean silent)
+{
 	print_message("# node-c cut off%s: it said it fenced %" G_GINT64_FORMAT
 		      " ms after its last renewal (renew deadline %d ms); its %u gateways "
 		      "stopped from %.2f s to %.2f s after the cut, its lease ended at %.2f s, "
@@ -503,18 +550,26 @@ fencing_case(AgentFixture *f, gboolean silent)
 		      silent ? " (silent)" : "",
 		      fence_said_ms(&f->nodes[2]),
 		      AGENT_TEST_TTL_S * 2000 / 3,
-		      g_strv_length(lost),
-		      first_stop_s,
-		      last_stop_s,
-		      (gdouble)(lease_gone_at - cut_at) / G_USEC_PER_SEC,
-		      last_start_s);
-	/*
-	 * The renew deadline is the contract (docs/cluster.md), not only the lease's end:
-	 * fencing starts 2/3 of the TTL after the last renewal. When that renewal was sent
-	 * only the agent knows, so its own words are held to it: a timer may be a little
-	 * late, not a renewal period; and the first stop comes soon after.
-	 */
-	fenced_ms = fence_said_ms(&f->nodes[2]);
+		      g_strv_length(run->lost),
+		      run->first_stop_s,
+		      run->last_stop_s,
+		      (gdouble)(run->lease_gone_at - run->cut_at) / G_USEC_PER_SEC,
+		      run->last_start_s);
+}
+
+/*
+ * The renew deadline is the contract (docs/cluster.md), not only the lease's end:
+ * fencing starts 2/3 of the TTL after the last renewal. When that renewal was sent
+ * only the agent knows, so its own words are held to it: a timer may be a little
+ * late, not a renewal period; and the first stop comes soon after.
+ */
+static void
+fencing_assert_renew_deadline(AgentFixture *f, FencingRun *run)
+{
+	/* a deadline met, then one payload told to stop through s6 and the runner */
+	gdouble fence_bound_s = AGENT_TEST_TTL_S * 2.0 / 3.0 + 0.5 * agent_slow();
+	gint64 fenced_ms = fence_said_ms(&f->nodes[2]);
+
 	if (fenced_ms < 0)
 		fail_msg("node-c stopped its gateways but never said it fenced: %s",
 			 f->nodes[2].agent_log);
@@ -524,30 +579,33 @@ fencing_case(AgentFixture *f, gboolean silent)
 			 "%.2f to %.2f s after the cut, its lease ended %.2f s after it",
 			 fenced_ms,
 			 AGENT_TEST_TTL_S * 2000 / 3,
-			 first_stop_s,
-			 last_stop_s,
-			 (gdouble)(lease_gone_at - cut_at) / G_USEC_PER_SEC);
-	if (first_stop_s > fence_bound_s)
+			 run->first_stop_s,
+			 run->last_stop_s,
+			 (gdouble)(run->lease_gone_at - run->cut_at) / G_USEC_PER_SEC);
+	if (run->first_stop_s > fence_bound_s)
 		fail_msg("node-c began to stop its gateways %.2f s after it was cut off, over "
 			 "%.2f s (its renew deadline, which came before the cut, and %.1f s)",
-			 first_stop_s,
+			 run->first_stop_s,
 			 fence_bound_s,
 			 0.5 * agent_slow());
-	assert_unmoved(
-		f, placed, after, (const gchar *const *)profiles, (const gchar *const *)lost);
-	if (f->nodes[2].agent == NULL || g_subprocess_get_identifier(f->nodes[2].agent) == NULL)
-		fail_msg("the agent of node-c exited when it lost etcd: %s", f->nodes[2].agent_log);
+}
 
-	/* in touch again (the same proxy port): it registers again and takes nothing back */
+/* in touch again (the same proxy port): it registers again and takes nothing back */
+static void
+fencing_rejoin(AgentFixture *f, FencingRun *run)
+{
+	g_autoptr(AgentLog) log = NULL;
+	g_autoptr(GHashTable) rejoined = NULL;
+	guint lines;
+
 	agent_proxy_kill(f);
 	g_free(agent_proxy_start(f, 2));
 	agent_wait_nodes_up(f, AGENT_TEST_NODES, (AGENT_TEST_TTL_S + 15) * agent_slow());
-	g_clear_pointer(&log, agent_log_free);
 	log = agent_log_read(f);
 	lines = log->lines;
 	g_usleep(AGENT_TEST_TTL_S * G_USEC_PER_SEC);
 	rejoined = agent_wait_placed(f,
-				     (const gchar *const *)profiles,
+				     (const gchar *const *)run->profiles,
 				     NULL,
 				     "node-c",
 				     after_s(10.0),
@@ -556,6 +614,32 @@ fencing_case(AgentFixture *f, gboolean silent)
 	log = agent_log_read(f);
 	if (log->lines != lines)
 		fail_msg("gateways moved when node-c came back: %s", new_lines(f, lines));
+}
+
+/*
+ * node-c talks to etcd through the proxy; the proxy is killed (@silent: it cuts what is
+ * open and answers nothing more). node-c must start stopping its gateways by its renew
+ * deadline (2/3 of the TTL after its last renewal, which came before the cut), have them
+ * all stopped before its lease ends, and they come back on the others, never twice.
+ */
+static void
+fencing_case(AgentFixture *f, gboolean silent)
+{
+	g_auto(FencingRun) run = {.first_stop_s = G_MAXDOUBLE};
+
+	fencing_start(f, &run);
+	fencing_cut(f, &run, silent);
+	fencing_assert_stopped_in_time(f, &run);
+	fencing_report(f, &run, silent);
+	fencing_assert_renew_deadline(f, &run);
+	assert_unmoved(f,
+		       run.placed,
+		       run.after,
+		       (const gchar *const *)run.profiles,
+		       (const gchar *const *)run.lost);
+	if (f->nodes[2].agent == NULL || g_subprocess_get_identifier(f->nodes[2].agent) == NULL)
+		fail_msg("the agent of node-c exited when it lost etcd: %s", f->nodes[2].agent_log);
+	fencing_rejoin(f, &run);
 	stop_gracefully(f);
 	f->done = TRUE;
 }
@@ -620,37 +704,46 @@ test_cluster_agent_member_lost(void **state)
 	f->done = TRUE;
 }
 
-/* drain: every gateway of the node runs elsewhere, never twice; move: one gateway goes to
- * the node asked for; nothing else moves */
-static void
-test_cluster_agent_drain_move(void **state)
+/* the node @placed puts the most gateways on (the first of those, if several) */
+static const gchar *
+busiest_node(AgentFixture *f, GHashTable *placed)
 {
-	AgentFixture *f = *state;
-	g_auto(GStrv) profiles = NULL;
-	g_auto(GStrv) drained_profiles = NULL;
-	g_autoptr(GHashTable) placed = NULL;
-	g_autoptr(GHashTable) drained = NULL;
-	g_autoptr(JsonObject) status = NULL;
 	const gchar *node = NULL;
-	const gchar *target = NULL;
-	const gchar *mover = NULL;
 	guint most = 0;
-	gint64 deadline;
-	gint64 started;
-
-	SKIP_WITHOUT_CLUSTER(f);
-	profiles = agent_make_profiles(f, 12);
-	agent_start_all(f);
-	placed = place_all(f, (const gchar *const *)profiles);
 	for (guint i = 0; i < AGENT_TEST_NODES; i++) {
 		if (count_on(placed, f->nodes[i].name) > most) {
 			most = count_on(placed, f->nodes[i].name);
 			node = f->nodes[i].name;
 		}
 	}
-	drained_profiles = profiles_on(placed, node);
+	return node;
+}
 
-	started = g_get_monotonic_time();
+/* `cluster status` lists @node as drained */
+static void
+assert_drained_state(AgentFixture *f, const gchar *node)
+{
+	g_autoptr(JsonObject) status = agent_status(f);
+	JsonArray *nodes = json_object_get_array_member(status, "nodes");
+	for (guint i = 0; i < json_array_get_length(nodes); i++) {
+		JsonObject *row = json_array_get_object_element(nodes, i);
+		if (g_strcmp0(json_object_get_string_member(row, "name"), node) == 0)
+			assert_string_equal(json_object_get_string_member(row, "state"), "drained");
+	}
+}
+
+/* `cluster drain @node`: its gateways (@drained_profiles) run elsewhere, nothing else
+ * moves; returns where every gateway runs then */
+static GHashTable *
+drain_node(AgentFixture *f,
+	   GStrv profiles,
+	   GHashTable *placed,
+	   const gchar *node,
+	   GStrv drained_profiles)
+{
+	GHashTable *drained;
+	gint64 started = g_get_monotonic_time();
+
 	if (AGENT_HERMES(f, "cluster", "drain", node) != 0)
 		fail_msg("cluster drain %s: %s", node, f->err);
 	drained = agent_wait_placed(f,
@@ -668,31 +761,21 @@ test_cluster_agent_drain_move(void **state)
 		       drained,
 		       (const gchar *const *)profiles,
 		       (const gchar *const *)drained_profiles);
-	status = agent_status(f);
-	{
-		JsonArray *nodes = json_object_get_array_member(status, "nodes");
-		for (guint i = 0; i < json_array_get_length(nodes); i++) {
-			JsonObject *row = json_array_get_object_element(nodes, i);
-			if (g_strcmp0(json_object_get_string_member(row, "name"), node) == 0)
-				assert_string_equal(json_object_get_string_member(row, "state"),
-						    "drained");
-		}
-	}
+	assert_drained_state(f, node);
+	return drained;
+}
 
-	/* move: a gateway of one undrained node to the other */
-	for (guint i = 0; i < AGENT_TEST_NODES && target == NULL; i++) {
-		if (g_strcmp0(f->nodes[i].name, node) != 0)
-			target = f->nodes[i].name;
-	}
-	for (guint i = 0; profiles[i] != NULL && mover == NULL; i++) {
-		if (g_strcmp0(g_hash_table_lookup(drained, profiles[i]), target) != 0)
-			mover = profiles[i];
-	}
-	assert_non_null(mover);
-	started = g_get_monotonic_time();
-	if (AGENT_HERMES(f, "cluster", "move", mover, target) != 0)
-		fail_msg("cluster move %s %s: %s", mover, target, f->err);
-	deadline = after_s(20.0 * agent_slow());
+/* @mover runs on @target by @deadline; nothing else moved since @drained but the drained
+ * node's gateways, which have two runs already */
+static void
+wait_moved(AgentFixture *f,
+	   GStrv profiles,
+	   GHashTable *drained,
+	   GStrv drained_profiles,
+	   const gchar *mover,
+	   const gchar *target,
+	   gint64 deadline)
+{
 	for (;;) {
 		g_autoptr(GHashTable) moved = agent_wait_placed(
 			f, (const gchar *const *)profiles, NULL, NULL, deadline, "moving");
@@ -717,12 +800,135 @@ test_cluster_agent_drain_move(void **state)
 				 target);
 		g_usleep(100000);
 	}
+}
+
+/* move: a gateway of one undrained node to the other */
+static void
+move_one(AgentFixture *f,
+	 GStrv profiles,
+	 GHashTable *drained,
+	 GStrv drained_profiles,
+	 const gchar *node)
+{
+	const gchar *target = NULL;
+	const gchar *mover = NULL;
+	gint64 started;
+
+	for (guint i = 0; i < AGENT_TEST_NODES && target == NULL; i++) {
+		if (g_strcmp0(f->nodes[i].name, node) != 0)
+			target = f->nodes[i].name;
+	}
+	for (guint i = 0; profiles[i] != NULL && mover == NULL; i++) {
+		if (g_strcmp0(g_hash_table_lookup(drained, profiles[i]), target) != 0)
+			mover = profiles[i];
+	}
+	assert_non_null(mover);
+	started = g_get_monotonic_time();
+	if (AGENT_HERMES(f, "cluster", "move", mover, target) != 0)
+		fail_msg("cluster move %s %s: %s", mover, target, f->err);
+	wait_moved(f,
+		   profiles,
+		   drained,
+		   drained_profiles,
+		   mover,
+		   target,
+		   after_s(20.0 * agent_slow()));
 	print_message("# %s moved to %s in %.1f s\n",
 		      mover,
 		      target,
 		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+}
+
+/* drain: every gateway of the node runs elsewhere, never twice; move: one gateway goes to
+ * the node asked for; nothing else moves */
+static void
+test_cluster_agent_drain_move(void **state)
+{
+	AgentFixture *f = *state;
+	g_auto(GStrv) profiles = NULL;
+	g_auto(GStrv) drained_profiles = NULL;
+	g_autoptr(GHashTable) placed = NULL;
+	g_autoptr(GHashTable) drained = NULL;
+	const gchar *node;
+
+	SKIP_WITHOUT_CLUSTER(f);
+	profiles = agent_make_profiles(f, 12);
+	agent_start_all(f);
+	placed = place_all(f, (const gchar *const *)profiles);
+	node = busiest_node(f, placed);
+	drained_profiles = profiles_on(placed, node);
+	drained = drain_node(f, profiles, placed, node, drained_profiles);
+	move_one(f, profiles, drained, drained_profiles, node);
 	stop_gracefully(f);
 	f->done = TRUE;
+}
+
+/* @profiles wanted running but @stopped, cut to the running ten, placed */
+static GHashTable *
+restart_place(AgentFixture *f, GStrv profiles, const gchar *const *stopped)
+{
+	agent_set_desired(f, (const gchar *const *)profiles, TRUE);
+	agent_set_desired(f, stopped, FALSE);
+	/* p01..p10 wanted running, p11 and p12 stopped */
+	g_free(profiles[10]);
+	g_free(profiles[11]);
+	profiles[10] = profiles[11] = NULL;
+	return agent_wait_placed(f,
+				 (const gchar *const *)profiles,
+				 stopped,
+				 NULL,
+				 after_s(30.0 * agent_slow()),
+				 "ten running, two stopped");
+}
+
+/* each run in @log stopped before its node's lease could end after @down_at */
+static void
+assert_stopped_within_leases(AgentFixture *f, AgentLog *log, gint64 down_at)
+{
+	for (guint i = 0; i < log->intervals->len; i++) {
+		AgentInterval *iv = g_ptr_array_index(log->intervals, i);
+		guint ttl = f->nodes[iv->node[5] - 'a'].ttl_s;
+		if (iv->stop_us > down_at + (gint64)ttl * G_USEC_PER_SEC)
+			fail_msg("%s stopped on %s %.2f s after etcd went away, "
+				 "after its lease (%u s) could have expired",
+				 iv->profile,
+				 iv->node,
+				 (gdouble)(iv->stop_us - down_at) / G_USEC_PER_SEC,
+				 ttl);
+	}
+}
+
+/* nobody can renew: every gateway stops, each before its node's lease could end */
+static void
+wait_all_stopped(AgentFixture *f, gint64 down_at)
+{
+	gint64 deadline = after_s(3.0 * AGENT_TEST_TTL_S * agent_slow());
+	for (;;) {
+		g_autoptr(AgentLog) log = agent_log_read(f);
+		g_autoptr(GHashTable) running = agent_log_running(log);
+		if (g_hash_table_size(running) == 0) {
+			assert_stopped_within_leases(f, log, down_at);
+			break;
+		}
+		if (g_get_monotonic_time() > deadline)
+			fail_msg("%u gateways still run %.1f s after every etcd member died",
+				 g_hash_table_size(running),
+				 (gdouble)(g_get_real_time() - down_at) / G_USEC_PER_SEC);
+		g_usleep(100000);
+	}
+}
+
+/* SIGTERM with etcd gone: the agents cannot clean up in etcd but must not hang */
+static void
+term_agents_etcd_down(AgentFixture *f)
+{
+	guint all[AGENT_TEST_NODES] = {0, 1, 2};
+	gint64 started = g_get_monotonic_time();
+	gint rc = agent_nodes_term_agents(f, all, AGENT_TEST_NODES, TRUE);
+	print_message("# with etcd down the agents exited %d within %.1f s of SIGTERM\n",
+		      rc,
+		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	assert_int_equal(rc, 0);
 }
 
 static gpointer
@@ -730,6 +936,17 @@ restart_first_member(gpointer data)
 {
 	etcd_test_cluster_restart_member(data, 0);
 	return NULL;
+}
+
+/* a lone member of a dead cluster does not answer until a quorum has seen it
+ * (etcd 3.4 publishes itself first), so two come back at once, then the third */
+static void
+restart_etcd(AgentFixture *f)
+{
+	GThread *restarting = g_thread_new("etcd-restart", restart_first_member, f->etcd);
+	etcd_test_cluster_restart_member(f->etcd, 1);
+	g_thread_join(restarting);
+	etcd_test_cluster_restart_member(f->etcd, 2);
 }
 
 /* every etcd member killed: the agents stop their gateways (no lease can be renewed) and
@@ -742,72 +959,22 @@ test_cluster_agent_restart(void **state)
 	g_auto(GStrv) profiles = NULL;
 	g_autoptr(GHashTable) placed = NULL;
 	g_autoptr(GHashTable) restored = NULL;
-	guint all[AGENT_TEST_NODES] = {0, 1, 2};
 	const gchar *stopped[] = {"p11", "p12", NULL};
-	GThread *restarting;
 	gint64 down_at;
-	gint64 deadline;
 	gint64 started;
-	gint rc;
 
 	SKIP_WITHOUT_CLUSTER(f);
 	profiles = agent_make_profiles(f, 12);
 	agent_start_all(f);
-	agent_set_desired(f, (const gchar *const *)profiles, TRUE);
-	agent_set_desired(f, stopped, FALSE);
-	/* p01..p10 wanted running, p11 and p12 stopped */
-	g_free(profiles[10]);
-	g_free(profiles[11]);
-	profiles[10] = profiles[11] = NULL;
-	placed = agent_wait_placed(f,
-				   (const gchar *const *)profiles,
-				   stopped,
-				   NULL,
-				   after_s(30.0 * agent_slow()),
-				   "ten running, two stopped");
+	placed = restart_place(f, profiles, stopped);
 
 	for (guint i = 0; i < 3; i++)
 		etcd_test_cluster_kill_member(f->etcd, i);
 	down_at = g_get_real_time();
-	/* nobody can renew: every gateway stops, each before its node's lease could end */
-	deadline = after_s(3.0 * AGENT_TEST_TTL_S * agent_slow());
-	for (;;) {
-		g_autoptr(AgentLog) log = agent_log_read(f);
-		g_autoptr(GHashTable) running = agent_log_running(log);
-		if (g_hash_table_size(running) == 0) {
-			for (guint i = 0; i < log->intervals->len; i++) {
-				AgentInterval *iv = g_ptr_array_index(log->intervals, i);
-				guint ttl = f->nodes[iv->node[5] - 'a'].ttl_s;
-				if (iv->stop_us > down_at + (gint64)ttl * G_USEC_PER_SEC)
-					fail_msg("%s stopped on %s %.2f s after etcd went away, "
-						 "after its lease (%u s) could have expired",
-						 iv->profile,
-						 iv->node,
-						 (gdouble)(iv->stop_us - down_at) / G_USEC_PER_SEC,
-						 ttl);
-			}
-			break;
-		}
-		if (g_get_monotonic_time() > deadline)
-			fail_msg("%u gateways still run %.1f s after every etcd member died",
-				 g_hash_table_size(running),
-				 (gdouble)(g_get_real_time() - down_at) / G_USEC_PER_SEC);
-		g_usleep(100000);
-	}
-	/* SIGTERM with etcd gone: the agents cannot clean up in etcd but must not hang */
-	started = g_get_monotonic_time();
-	rc = agent_nodes_term_agents(f, all, AGENT_TEST_NODES, TRUE);
-	print_message("# with etcd down the agents exited %d within %.1f s of SIGTERM\n",
-		      rc,
-		      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
-	assert_int_equal(rc, 0);
+	wait_all_stopped(f, down_at);
+	term_agents_etcd_down(f);
 
-	/* a lone member of a dead cluster does not answer until a quorum has seen it
-	 * (etcd 3.4 publishes itself first), so two come back at once, then the third */
-	restarting = g_thread_new("etcd-restart", restart_first_member, f->etcd);
-	etcd_test_cluster_restart_member(f->etcd, 1);
-	g_thread_join(restarting);
-	etcd_test_cluster_restart_member(f->etcd, 2);
+	restart_etcd(f);
 	started = g_get_monotonic_time();
 	for (guint i = 0; i < AGENT_TEST_NODES; i++)
 		agent_node_start_agent(f, i, NULL);
