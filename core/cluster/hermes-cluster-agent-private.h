@@ -29,8 +29,9 @@ struct _HermesClusterAgent {
 	HermesEtcdWatch *watch;
 	gboolean watch_created;
 	gint64 watch_started_at;
-	gboolean dirty;	  /* read the keys again */
-	gchar *complaint; /* why it could not register, said once */
+	gint64 watch_retry_at; /* a watch that ended at once is not made again before this */
+	gboolean dirty;	       /* read the keys again */
+	gchar *complaint;      /* why it could not register, said once */
 	/* the watchdog: cancels the etcd call under way at the renew deadline */
 	GMutex guard_lock;
 	GCond guard_cond;

@@ -446,6 +446,9 @@ hermes_cluster_agent_note(HermesClusterAgent *self, HermesEtcdWatchNote *note)
 					 "watch ended (%s): reading the keys again",
 					 note->message != NULL ? note->message : "no reason");
 		g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
+		/* one that keeps ending at once (a member that refuses streams) is made
+		 * again once a second, not in a loop of ranges and refusals */
+		self->watch_retry_at = self->watch_started_at + HERMES_CLUSTER_AGENT_RETRY_US;
 		self->dirty = TRUE;
 		break;
 	case HERMES_ETCD_WATCH_PROGRESS:
@@ -540,7 +543,8 @@ hermes_cluster_agent_run(HermesClusterAgent *self, GError **error)
 		}
 		if (!hermes_cluster_agent_tick(self))
 			continue;
-		if (self->dirty && !hermes_cluster_agent_reconcile(self)) {
+		if (self->dirty && g_get_monotonic_time() >= self->watch_retry_at &&
+		    !hermes_cluster_agent_reconcile(self)) {
 			hermes_cluster_agent_wait(self);
 			continue;
 		}
