@@ -112,43 +112,13 @@ agent_fixture_skip(AgentFixture *f)
 	return f->etcd == NULL;
 }
 
-/* the pids of every process carrying @marker in its environment */
-static GArray *
-agent_marked_processes(const gchar *marker)
-{
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	const gchar *entry;
-	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *env = NULL;
-		gsize len = 0;
-		pid_t pid;
-		if (!g_ascii_isdigit(entry[0]))
-			continue;
-		pid = (pid_t)g_ascii_strtoll(entry, NULL, 10);
-		if (pid == getpid())
-			continue;
-		path = g_strdup_printf("/proc/%s/environ", entry);
-		if (!g_file_get_contents(path, &env, &len, NULL))
-			continue;
-		for (gsize off = 0; off < len; off += strlen(env + off) + 1) {
-			if (g_strcmp0(env + off, marker) == 0) {
-				g_array_append_val(pids, pid);
-				break;
-			}
-		}
-	}
-	return pids;
-}
-
 /* SIGKILL every process of the node until none is left (a supervisor may fork meanwhile) */
 static void
 agent_sweep(AgentNode *n)
 {
 	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 	for (;;) {
-		g_autoptr(GArray) left = agent_marked_processes(n->marker);
+		g_autoptr(GArray) left = hermes_test_processes_with_env(n->marker);
 		if (left->len == 0)
 			return;
 		if (g_get_monotonic_time() > deadline) {
@@ -562,28 +532,40 @@ agent_start_all(AgentFixture *f)
 /*****************************************************************************/
 /* etcd */
 
+/* POST @body to @path of the member at @url: its JSON object, or NULL when it does not answer so */
+static JsonObject *
+agent_member_post(SoupSession *session, const gchar *url, const gchar *path, const gchar *body)
+{
+	g_autofree gchar *uri = g_strconcat(url, path, NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+	g_autoptr(GBytes) request = g_bytes_new(body, strlen(body));
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	soup_message_set_request_body_from_bytes(msg, "application/json", request);
+	answer = soup_session_send_and_read(session, msg, NULL, NULL);
+	if (answer == NULL || soup_message_get_status(msg) != SOUP_STATUS_OK)
+		return NULL;
+	if (!json_parser_load_from_data(parser,
+					g_bytes_get_data(answer, NULL),
+					(gssize)g_bytes_get_size(answer),
+					NULL) ||
+	    json_parser_get_root(parser) == NULL ||
+	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		return NULL;
+	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
 /* the member's view: TRUE and its leader flag when it answers */
 static gboolean
 agent_member_is_leader(SoupSession *session, const gchar *url, gboolean *leader)
 {
-	g_autofree gchar *uri = g_strconcat(url, "/v3/maintenance/status", NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
-	g_autoptr(GBytes) request = g_bytes_new_static("{}", 2);
-	g_autoptr(GBytes) body = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonObject *root;
+	g_autoptr(JsonObject) root =
+		agent_member_post(session, url, "/v3/maintenance/status", "{}");
 	JsonObject *header;
 
-	soup_message_set_request_body_from_bytes(msg, "application/json", request);
-	body = soup_session_send_and_read(session, msg, NULL, NULL);
-	if (body == NULL || soup_message_get_status(msg) != SOUP_STATUS_OK)
+	if (root == NULL)
 		return FALSE;
-	if (!json_parser_load_from_data(
-		    parser, g_bytes_get_data(body, NULL), (gssize)g_bytes_get_size(body), NULL) ||
-	    json_parser_get_root(parser) == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-		return FALSE;
-	root = json_node_get_object(json_parser_get_root(parser));
 	header = json_object_get_object_member(root, "header");
 	if (header == NULL)
 		return FALSE;
@@ -618,25 +600,12 @@ agent_etcd_leader(AgentFixture *f)
 static gboolean
 agent_member_has_key(SoupSession *session, const gchar *url, const gchar *key, gboolean *exists)
 {
-	g_autofree gchar *uri = g_strconcat(url, "/v3/kv/range", NULL);
 	g_autofree gchar *key64 = g_base64_encode((const guchar *)key, strlen(key));
 	g_autofree gchar *json = g_strdup_printf("{\"key\":\"%s\"}", key64);
-	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
-	g_autoptr(GBytes) request = g_bytes_new(json, strlen(json));
-	g_autoptr(GBytes) body = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonObject *root;
+	g_autoptr(JsonObject) root = agent_member_post(session, url, "/v3/kv/range", json);
 
-	soup_message_set_request_body_from_bytes(msg, "application/json", request);
-	body = soup_session_send_and_read(session, msg, NULL, NULL);
-	if (body == NULL || soup_message_get_status(msg) != SOUP_STATUS_OK)
+	if (root == NULL)
 		return FALSE;
-	if (!json_parser_load_from_data(
-		    parser, g_bytes_get_data(body, NULL), (gssize)g_bytes_get_size(body), NULL) ||
-	    json_parser_get_root(parser) == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-		return FALSE;
-	root = json_node_get_object(json_parser_get_root(parser));
 	/* proto3 leaves out an empty list */
 	*exists = json_object_has_member(root, "kvs") &&
 		  json_array_get_length(json_object_get_array_member(root, "kvs")) > 0;

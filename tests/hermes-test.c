@@ -623,3 +623,32 @@ hermes_test_subprocess_wait(GSubprocess *proc, guint timeout_s)
 	g_subprocess_wait(proc, NULL, NULL);
 	return TRUE;
 }
+
+GArray *
+hermes_test_processes_with_env(const gchar *entry)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	const gchar *name;
+	while (proc != NULL && (name = g_dir_read_name(proc)) != NULL) {
+		g_autofree gchar *path = NULL;
+		g_autofree gchar *env = NULL;
+		gsize len = 0;
+		pid_t pid;
+		if (!g_ascii_isdigit(name[0]))
+			continue;
+		pid = (pid_t)g_ascii_strtoll(name, NULL, 10);
+		if (pid == getpid())
+			continue;
+		path = g_strdup_printf("/proc/%s/environ", name);
+		if (!g_file_get_contents(path, &env, &len, NULL))
+			continue;
+		for (gsize off = 0; off < len; off += strlen(env + off) + 1) {
+			if (g_strcmp0(env + off, entry) == 0) {
+				g_array_append_val(pids, pid);
+				break;
+			}
+		}
+	}
+	return pids;
+}

@@ -113,6 +113,9 @@ hermes_test_spec_setenv(HermesGatewaySpec *spec, const gchar *name, const gchar 
 /* bounded: TRUE once @proc exited (and was reaped), FALSE after @timeout_s */
 gboolean
 hermes_test_subprocess_wait(GSubprocess *proc, guint timeout_s);
+/* the pids of every process (but this one) whose environment holds @entry (`NAME=VALUE`) */
+GArray *
+hermes_test_processes_with_env(const gchar *entry);
 /* a loopback TCP port nobody listens on now */
 guint16
 hermes_test_free_port(void);

@@ -52,30 +52,7 @@ static GArray *
 tree_processes(Fixture *f)
 {
 	g_autofree gchar *marker = g_strdup_printf("HERMES_HOME=%s", f->root);
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	const gchar *entry;
-	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *env = NULL;
-		gsize len = 0;
-		pid_t pid;
-		if (!g_ascii_isdigit(entry[0]))
-			continue;
-		pid = (pid_t)g_ascii_strtoll(entry, NULL, 10);
-		if (pid == getpid())
-			continue;
-		path = g_strdup_printf("/proc/%s/environ", entry);
-		if (!g_file_get_contents(path, &env, &len, NULL))
-			continue;
-		for (gsize off = 0; off < len; off += strlen(env + off) + 1) {
-			if (g_strcmp0(env + off, marker) == 0) {
-				g_array_append_val(pids, pid);
-				break;
-			}
-		}
-	}
-	return pids;
+	return hermes_test_processes_with_env(marker);
 }
 
 /* "t": the scanner takes its supervisors, and they their services, down; wait for all */
