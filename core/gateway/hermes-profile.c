@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -442,6 +443,28 @@ hermes_profile_cmp(gconstpointer a, gconstpointer b)
 					   (*(HermesProfile **)b)->name);
 }
 
+/*
+ * The marker of one listed entry. Where the directory says the entry is a
+ * directory (not a link), one fstatat() answers, as `status --all` asks it
+ * of every profile; a link swapped in after the listing could only make a
+ * name appear, and nothing is ever opened through it: every file of a
+ * profile is opened beneath the home by the safe file layer, which refuses
+ * it. Otherwise the safe layer looks, links refused at every step.
+ */
+static gboolean
+hermes_profile_list_has_marker(gint fd,
+			       const gchar *profiles_dir,
+			       const struct dirent *entry,
+			       const gchar *marker,
+			       struct stat *st)
+{
+	if (entry->d_type == DT_DIR)
+		return fstatat(fd, marker, st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (entry->d_type != DT_UNKNOWN)
+		return FALSE;
+	return hermes_safe_file_stat_at(fd, profiles_dir, marker, st, NULL);
+}
+
 /**
  * hermes_profile_list:
  * @ctx: a #HermesContext
@@ -487,7 +510,7 @@ hermes_profile_list(HermesContext *ctx, GError **error)
 			continue;
 		marker = g_build_filename(entry->d_name, HERMES_PROFILE_SOUL_FILE, NULL);
 		/* the rule of hermes_profile_exists(), beneath the listed directory */
-		if (hermes_safe_file_stat_at(fd, profiles_dir, marker, &st, NULL) &&
+		if (hermes_profile_list_has_marker(fd, profiles_dir, entry, marker, &st) &&
 		    S_ISREG(st.st_mode))
 			g_ptr_array_add(profiles, hermes_profile_new(entry->d_name, root));
 	}

@@ -264,12 +264,13 @@ hermes_platform_process_alive(gint64 pid)
 {
 	gchar state = '?';
 
-	if (pid <= 0 || pid > G_MAXINT32 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+	if (pid <= 0 || pid > G_MAXINT32)
 		return FALSE;
-	/* reaped between the two looks: ask again rather than guess "alive" */
-	if (!hermes_platform_read_proc_stat(pid, &state, NULL))
-		return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-	return state != 'Z';
+	/* the state letter alone tells a zombie (dead, not reaped) from a live
+	 * process; kill(0) answers only where /proc cannot be read (hidepid) */
+	if (hermes_platform_read_proc_stat(pid, &state, NULL))
+		return state != 'Z' && state != 'X';
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 /* the grandchild: stdin from /dev/null, stdout and stderr to @log_fd, then exec */

@@ -62,15 +62,36 @@ hermes_s6_manager_list_gateways(HermesServiceManager *manager,
 				GError **error);
 
 /* hermes-s6-read.c */
+
+/* what a read of a slot must include beyond supervise/status */
+typedef enum {
+	/* every fact around the status, for waits that judge readiness and exits */
+	HERMES_S6_READ_FACTS = 1 << 0,
+	/* only the facts the status's own state can use: no finish verdict for a
+	 * running gateway, no notification-fd for a slot that is down and wants to
+	 * be; `status --all` pays per slot for every file it looks at */
+	HERMES_S6_READ_FACTS_FOR_STATE = 1 << 1,
+	/* whether the slot's supervisor holds its lock */
+	HERMES_S6_READ_LOCK = 1 << 2,
+} HermesS6ReadFlags;
+
+typedef struct {
+	HermesS6Status st;
+	gboolean have_status; /* FALSE until s6 has written supervise/status */
+	gboolean have_slot;   /* FALSE when the slot itself could not be opened */
+	HermesS6SlotFacts facts;
+	gchar *reason_buf; /* owns the strings facts.reason_* point into */
+	HermesS6LockState lock;
+} HermesS6SlotRead;
+
+void
+hermes_s6_slot_read_clear(HermesS6SlotRead *read);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HermesS6SlotRead, hermes_s6_slot_read_clear)
 gboolean
 hermes_s6_manager_read(const gchar *scandir,
 		       const gchar *slot_dir,
-		       HermesS6Status *st,
-		       gboolean *have_status,
-		       HermesS6SlotFacts *facts,
-		       gchar **reason_buf,
-		       HermesS6LockState *lock,
-		       gboolean *have_slot,
+		       HermesS6ReadFlags flags,
+		       HermesS6SlotRead *out,
 		       GError **error);
 gchar *
 hermes_s6_manager_repair_hint(HermesS6Manager *self);

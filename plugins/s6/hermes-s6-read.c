@@ -95,35 +95,46 @@ hermes_s6_read_reason(const HermesS6Dir *data, HermesS6SlotFacts *facts, gchar *
 	g_strfreev(parts);
 }
 
-/* the slot's files around supervise/status: a missing one is a default, never an error */
+/*
+ * The slot's files around supervise/status: a missing one is a default, never
+ * an error. @st is the status just read (NULL when there is none) so a read
+ * for the state alone can skip what that state cannot use.
+ */
 static void
 hermes_s6_read_facts(const HermesS6Dir *slot,
 		     const HermesS6Dir *supervise,
-		     HermesS6SlotFacts *facts,
-		     gchar **reason_buf)
+		     const HermesS6Status *st,
+		     HermesS6ReadFlags flags,
+		     HermesS6SlotRead *out)
 {
-	g_autofree gchar *data_path = g_build_filename(slot->path, "data", NULL);
-	HermesS6Dir data = {-1, data_path};
+	gboolean lean = (flags & HERMES_S6_READ_FACTS) == 0;
+	gboolean running = st != NULL && st->pid != 0 && !st->finishing;
+	HermesS6SlotFacts *facts = &out->facts;
 	struct stat tally;
 
-	memset(facts, 0, sizeof(*facts));
 	facts->normally_up = !hermes_s6_dir_has(slot, "down", NULL);
-	facts->notifies = hermes_s6_dir_has(slot, "notification-fd", NULL);
+	/* readiness matters only to a slot that is up or on its way there */
+	if (!lean || st == NULL || st->pid != 0 || st->wantup)
+		facts->notifies = hermes_s6_dir_has(slot, "notification-fd", NULL);
 	facts->deaths = hermes_s6_dir_has(supervise, "death_tally", &tally)
 				? (gint)(tally.st_size / HERMES_S6_DTALLY_SIZE)
 				: -1;
-	if (slot->fd >= 0)
-		data.fd = hermes_safe_open_dir_at(slot->fd, slot->path, "data", NULL);
-	hermes_s6_read_reason(&data, facts, reason_buf);
-	hermes_s6_dir_close(&data);
+	/* a finish verdict explains a gateway that is not running, never one that is */
+	if (!lean || !running) {
+		g_autofree gchar *data_path = g_build_filename(slot->path, "data", NULL);
+		HermesS6Dir data = {-1, data_path};
+		if (slot->fd >= 0)
+			data.fd = hermes_safe_open_dir_at(slot->fd, slot->path, "data", NULL);
+		hermes_s6_read_reason(&data, facts, &out->reason_buf);
+		hermes_s6_dir_close(&data);
+	}
 }
 
-/* supervise/status; *have_status stays FALSE when s6 has not written it yet */
+/* supervise/status; out->have_status stays FALSE when s6 has not written it yet */
 static gboolean
 hermes_s6_read_status(const HermesS6Dir *supervise,
 		      GError *open_error,
-		      HermesS6Status *st,
-		      gboolean *have_status,
+		      HermesS6SlotRead *out,
 		      GError **error)
 {
 	g_autofree gchar *data = NULL;
@@ -146,28 +157,34 @@ hermes_s6_read_status(const HermesS6Dir *supervise,
 	/* s6-supervise creates the file empty before its first write */
 	if (len == 0)
 		return TRUE;
-	if (!hermes_s6_status_parse((const guint8 *)data, len, st, error)) {
+	if (!hermes_s6_status_parse((const guint8 *)data, len, &out->st, error)) {
 		g_prefix_error(error, "%s/status: ", supervise->path);
 		return FALSE;
 	}
-	*have_status = TRUE;
+	out->have_status = TRUE;
 	return TRUE;
 }
 
+void
+hermes_s6_slot_read_clear(HermesS6SlotRead *read)
+{
+	g_clear_pointer(&read->reason_buf, g_free);
+	memset(read, 0, sizeof(*read));
+	read->lock = HERMES_S6_LOCK_ABSENT;
+}
+
 /*
- * Reads everything status needs; *have_status is FALSE when not supervised
- * yet, and *have_slot (optional) FALSE when the slot itself could not be
- * opened, which then reads as a slot with none of its files.
+ * Reads what @flags ask for into @out (cleared first, cleared again by
+ * hermes_s6_slot_read_clear()): supervise/status always; out->have_status is
+ * FALSE when the slot is not supervised yet, and out->have_slot FALSE when
+ * the slot itself could not be opened, which then reads as a slot with none
+ * of its files.
  */
 gboolean
 hermes_s6_manager_read(const gchar *scandir,
 		       const gchar *slot_dir,
-		       HermesS6Status *st,
-		       gboolean *have_status,
-		       HermesS6SlotFacts *facts,
-		       gchar **reason_buf,
-		       HermesS6LockState *lock,
-		       gboolean *have_slot,
+		       HermesS6ReadFlags flags,
+		       HermesS6SlotRead *out,
 		       GError **error)
 {
 	g_autofree gchar *supervise_path = g_build_filename(slot_dir, "supervise", NULL);
@@ -176,16 +193,17 @@ hermes_s6_manager_read(const gchar *scandir,
 	HermesS6Dir supervise = {-1, supervise_path};
 	gboolean ok;
 
-	*have_status = FALSE;
+	hermes_s6_slot_read_clear(out);
 	slot.fd = hermes_safe_open_dir(scandir, slot_dir, &open_error);
-	if (have_slot != NULL)
-		*have_slot = slot.fd >= 0;
+	out->have_slot = slot.fd >= 0;
 	if (slot.fd >= 0)
 		supervise.fd = hermes_safe_open_dir_at(slot.fd, slot_dir, "supervise", &open_error);
-	hermes_s6_read_facts(&slot, &supervise, facts, reason_buf);
-	ok = hermes_s6_read_status(&supervise, open_error, st, have_status, error);
-	if (lock != NULL)
-		*lock = hermes_s6_lock_state_at(supervise.fd);
+	ok = hermes_s6_read_status(&supervise, open_error, out, error);
+	if (flags & (HERMES_S6_READ_FACTS | HERMES_S6_READ_FACTS_FOR_STATE))
+		hermes_s6_read_facts(
+			&slot, &supervise, out->have_status ? &out->st : NULL, flags, out);
+	if (flags & HERMES_S6_READ_LOCK)
+		out->lock = hermes_s6_lock_state_at(supervise.fd);
 	hermes_s6_dir_close(&supervise);
 	hermes_s6_dir_close(&slot);
 	return ok;
@@ -214,42 +232,34 @@ HermesGatewayStatus *
 hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError **error)
 {
 	g_autofree gchar *slot_dir = hermes_s6_manager_slot_dir(self, profile);
-	g_autofree gchar *reason_buf = NULL;
-	HermesS6SlotFacts facts;
-	HermesS6Status st;
+	g_auto(HermesS6SlotRead) read = {0};
 	HermesGatewayStatus *status;
-	HermesS6LockState lock = HERMES_S6_LOCK_ABSENT;
-	gboolean have_status = FALSE;
-	gboolean have_slot = FALSE;
 	g_autoptr(GError) error_local = NULL;
 	gboolean ok = hermes_s6_manager_read(self->scandir,
 					     slot_dir,
-					     &st,
-					     &have_status,
-					     &facts,
-					     &reason_buf,
-					     &lock,
-					     &have_slot,
+					     HERMES_S6_READ_FACTS_FOR_STATE | HERMES_S6_READ_LOCK,
+					     &read,
 					     &error_local);
 
 	/* only a slot that could not be opened is looked at again, to say why */
-	if (!have_slot && !hermes_s6_manager_need_slot(self, profile, slot_dir, error))
+	if (!read.have_slot && !hermes_s6_manager_need_slot(self, profile, slot_dir, error))
 		return NULL;
 	if (!ok) {
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return NULL;
 	}
-	status = hermes_s6_status_to_gateway(profile, have_status ? &st : NULL, &facts);
+	status = hermes_s6_status_to_gateway(
+		profile, read.have_status ? &read.st : NULL, &read.facts);
 	/* only a lock that exists and that nobody holds proves the supervisor dead */
-	if (have_status) {
-		gboolean held = lock != HERMES_S6_LOCK_FREE;
+	if (read.have_status) {
+		gboolean held = read.lock != HERMES_S6_LOCK_FREE;
 		g_autofree gchar *hint = held ? NULL : hermes_s6_manager_repair_hint(self);
-		hermes_s6_status_judge_supervisor(status,
-						  &st,
-						  held,
-						  st.pid > 0 &&
-							  hermes_platform_process_alive(st.pid),
-						  hint);
+		hermes_s6_status_judge_supervisor(
+			status,
+			&read.st,
+			held,
+			read.st.pid > 0 && hermes_platform_process_alive(read.st.pid),
+			hint);
 	}
 	return status;
 }
@@ -257,22 +267,11 @@ hermes_s6_manager_status_of(HermesS6Manager *self, const gchar *profile, GError 
 gint64
 hermes_s6_manager_current_pid(HermesS6Manager *self, const gchar *slot_dir)
 {
-	g_autofree gchar *reason_buf = NULL;
-	HermesS6SlotFacts facts;
-	HermesS6Status st;
-	gboolean have_status = FALSE;
-	if (!hermes_s6_manager_read(self->scandir,
-				    slot_dir,
-				    &st,
-				    &have_status,
-				    &facts,
-				    &reason_buf,
-				    NULL,
-				    NULL,
-				    NULL) ||
-	    !have_status || st.finishing)
+	g_auto(HermesS6SlotRead) read = {0};
+	if (!hermes_s6_manager_read(self->scandir, slot_dir, 0, &read, NULL) || !read.have_status ||
+	    read.st.finishing)
 		return 0;
-	return st.pid;
+	return read.st.pid;
 }
 
 /* the slot's drain time plus a margin for finish: a stop never waits forever */

@@ -61,19 +61,11 @@ hermes_s6_manager_ensure_supervised(HermesS6Manager *self,
 static gboolean
 hermes_s6_manager_read_status(HermesS6Manager *self, const gchar *slot_dir, HermesS6Status *st)
 {
-	g_autofree gchar *reason_buf = NULL;
-	HermesS6SlotFacts facts;
-	gboolean have_status = FALSE;
-	return hermes_s6_manager_read(self->scandir,
-				      slot_dir,
-				      st,
-				      &have_status,
-				      &facts,
-				      &reason_buf,
-				      NULL,
-				      NULL,
-				      NULL) &&
-	       have_status;
+	g_auto(HermesS6SlotRead) read = {0};
+	if (!hermes_s6_manager_read(self->scandir, slot_dir, 0, &read, NULL) || !read.have_status)
+		return FALSE;
+	*st = read.st;
+	return TRUE;
 }
 
 /* a stop under way: s6 took a 'd' and the gateway drains, or finish runs */

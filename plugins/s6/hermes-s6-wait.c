@@ -72,27 +72,18 @@ hermes_s6_waiter_new(const gchar *scandir, const gchar *slot_dir, gboolean with_
 gboolean
 hermes_s6_waiter_done(HermesS6Waiter *waiter, HermesS6WaitFor what, gint64 old_pid)
 {
-	g_autofree gchar *reason_buf = NULL;
-	HermesS6SlotFacts facts;
-	HermesS6Status st;
-	HermesS6LockState lock = HERMES_S6_LOCK_ABSENT;
-	gboolean have_status = FALSE;
+	g_auto(HermesS6SlotRead) read = {0};
+	HermesS6ReadFlags flags = HERMES_S6_READ_FACTS;
 
-	if (!hermes_s6_manager_read(waiter->scandir,
-				    waiter->slot_dir,
-				    &st,
-				    &have_status,
-				    &facts,
-				    &reason_buf,
-				    what == HERMES_S6_WAIT_SUPERVISED ? &lock : NULL,
-				    NULL,
-				    NULL))
+	if (what == HERMES_S6_WAIT_SUPERVISED)
+		flags |= HERMES_S6_READ_LOCK;
+	if (!hermes_s6_manager_read(waiter->scandir, waiter->slot_dir, flags, &read, NULL))
 		return FALSE;
 	return hermes_s6_wait_reached(what,
-				      have_status ? &st : NULL,
-				      &facts,
+				      read.have_status ? &read.st : NULL,
+				      &read.facts,
 				      waiter->seen->str,
-				      lock == HERMES_S6_LOCK_HELD,
+				      read.lock == HERMES_S6_LOCK_HELD,
 				      old_pid);
 }
 
