@@ -12,6 +12,7 @@
  * hermes-runner-payload.c: what runs; hermes-runner-notify.c: readiness).
  */
 
+#include "hermes-dir-notify.h"
 #include "hermes-payload.h"
 #include "hermes-pid-record.h"
 #include "hermes-runner.h"
@@ -46,10 +47,10 @@ struct _HermesRunner {
 	gboolean locked;
 	GMainLoop *loop;
 	guint signal_ids[3];
-	GFileMonitor *marker_monitor;
-	guint marker_id;      /* the grace before a marker alone stops us */
-	guint marker_poll_id; /* only where the kernel refuses a monitor */
-	guint heartbeat_id;   /* the lock file's mtime, for runners on other hosts */
+	HermesDirNotify *marker_watch; /* the home, for a planned-stop marker */
+	guint marker_id;	       /* the grace before a marker alone stops us */
+	guint marker_poll_id;	       /* only where the kernel refuses a monitor */
+	guint heartbeat_id;	       /* the lock file's mtime, for runners on other hosts */
 	HermesPayload *payload;
 	GSubprocess *child;
 	gboolean child_exited;

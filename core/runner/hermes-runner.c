@@ -293,40 +293,10 @@ hermes_runner_marker_grace_cb(gpointer user_data)
 
 /*
  * hermes-agent's contract: writing the planned-stop marker alone stops the
- * gateway it names (the only stop IPC on Windows). The marker is replaced
- * atomically, so it appears as a rename or a creation in the home. A
- * stopper that also signals does so at once; one whose stop failed takes
- * its marker back (hermes_planned_stop_withdraw()): so the marker is only
- * acted on when it is still there after a short grace.
- */
-static void
-hermes_runner_marker_changed_cb(GFileMonitor *monitor,
-				GFile *file,
-				GFile *other_file,
-				GFileMonitorEvent event,
-				gpointer user_data)
-{
-	HermesRunner *self = HERMES_RUNNER(user_data);
-	g_autofree gchar *name = g_file_get_basename(file);
-	g_autofree gchar *other = other_file != NULL ? g_file_get_basename(other_file) : NULL;
-
-	if (self->stopping || self->marker_id != 0 ||
-	    (event != G_FILE_MONITOR_EVENT_CREATED &&
-	     event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT &&
-	     event != G_FILE_MONITOR_EVENT_RENAMED && event != G_FILE_MONITOR_EVENT_MOVED_IN))
-		return;
-	if (g_strcmp0(name, HERMES_PLANNED_STOP_FILE) != 0 &&
-	    g_strcmp0(other, HERMES_PLANNED_STOP_FILE) != 0)
-		return;
-	if (hermes_planned_stop_peek(self->home, self->pid, self->start_time))
-		self->marker_id = g_timeout_add_seconds(
-			HERMES_PLANNED_STOP_GRACE_SEC, hermes_runner_marker_grace_cb, self);
-}
-
-/*
- * Without a monitor (inotify instances are limited per user, 128 by
- * default: a user's 129th gateway gets none) a look every few seconds
- * keeps the contract; the grace after it is the same.
+ * gateway it names (the only stop IPC on Windows). A stopper that also
+ * signals does so at once; one whose stop failed takes its marker back
+ * (hermes_planned_stop_withdraw()): so the marker is only acted on when it
+ * is still there after a short grace.
  */
 static void
 hermes_runner_marker_look(HermesRunner *self)
@@ -337,6 +307,14 @@ hermes_runner_marker_look(HermesRunner *self)
 			HERMES_PLANNED_STOP_GRACE_SEC, hermes_runner_marker_grace_cb, self);
 }
 
+/* something in the home changed: the marker is replaced atomically, so it
+ * arrives as a creation or a rename there */
+static void
+hermes_runner_home_changed_cb(gpointer user_data)
+{
+	hermes_runner_marker_look(HERMES_RUNNER(user_data));
+}
+
 static gboolean
 hermes_runner_marker_poll_cb(gpointer user_data)
 {
@@ -344,15 +322,20 @@ hermes_runner_marker_poll_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/*
+ * The home is watched with dnotify, not an inotify instance (a user has
+ * 128 of those, and a user's hundreds of gateways would take them all from
+ * every other program: hermes-dir-notify.c); where the kernel refuses, a
+ * look every few seconds keeps the contract, with the same grace after it.
+ */
 static void
 hermes_runner_watch_markers(HermesRunner *self)
 {
-	g_autoptr(GFile) dir = g_file_new_for_path(self->home);
 	g_autoptr(GError) error_local = NULL;
 
-	self->marker_monitor =
-		g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error_local);
-	if (self->marker_monitor == NULL) {
+	self->marker_watch = hermes_dir_notify_new(
+		self->home, hermes_runner_home_changed_cb, self, &error_local);
+	if (self->marker_watch == NULL) {
 		hermes_runner_say(self,
 				  "gateway: cannot watch %s for a planned-stop marker (%s); "
 				  "looking for one every %u s instead",
@@ -361,11 +344,8 @@ hermes_runner_watch_markers(HermesRunner *self)
 				  HERMES_RUNNER_MARKER_POLL_SEC);
 		self->marker_poll_id = g_timeout_add_seconds(
 			HERMES_RUNNER_MARKER_POLL_SEC, hermes_runner_marker_poll_cb, self);
-		return;
 	}
-	g_signal_connect(
-		self->marker_monitor, "changed", G_CALLBACK(hermes_runner_marker_changed_cb), self);
-	/* the monitor is set up after readiness: a marker written since is seen here */
+	/* the watch is set up after readiness: a marker written since is seen here */
 	hermes_runner_marker_look(self);
 }
 
@@ -401,9 +381,7 @@ hermes_runner_dispose(GObject *object)
 	g_clear_handle_id(&self->kill_id, g_source_remove);
 	g_clear_handle_id(&self->marker_id, g_source_remove);
 	g_clear_handle_id(&self->marker_poll_id, g_source_remove);
-	if (self->marker_monitor != NULL)
-		g_file_monitor_cancel(self->marker_monitor);
-	g_clear_object(&self->marker_monitor);
+	g_clear_pointer(&self->marker_watch, hermes_dir_notify_free);
 	g_clear_object(&self->payload);
 	g_clear_object(&self->child);
 	g_clear_object(&self->ctx);
@@ -650,8 +628,8 @@ hermes_runner_run(HermesRunner *self, GError **error)
 	json_object_set_null_member(running, "exit_reason");
 	hermes_runner_persist(self, running);
 	/*
-	 * ready first: the monitor costs GIO's module scan, a few ms a respawn
-	 * waits for otherwise, and a marker that comes meanwhile is still seen
+	 * ready first: a respawn waits for nothing it does not need, and a
+	 * marker that comes meanwhile is still seen
 	 */
 	hermes_runner_notify_ready(self);
 	hermes_runner_watch_markers(self);
@@ -665,8 +643,7 @@ hermes_runner_run(HermesRunner *self, GError **error)
 		for (guint i = 0; i < 100 && g_main_context_pending(NULL); i++)
 			g_main_context_iteration(NULL, FALSE);
 	}
-	if (self->marker_monitor != NULL)
-		g_file_monitor_cancel(self->marker_monitor);
+	g_clear_pointer(&self->marker_watch, hermes_dir_notify_free);
 	g_clear_handle_id(&self->marker_poll_id, g_source_remove);
 	g_clear_handle_id(&self->heartbeat_id, g_source_remove);
 	hermes_runner_persist_final(self);
