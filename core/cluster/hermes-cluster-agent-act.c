@@ -160,6 +160,22 @@ hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
 		hermes_cluster_agent_drop_slot(self, g_ptr_array_index(down, i));
 }
 
+typedef struct {
+	HermesClusterAgent *agent;
+	GCancellable *batch;
+} HermesClusterAgentProgress;
+
+/* as each start ends, in the agent's thread: the lease is kept alive meanwhile */
+static void
+hermes_cluster_agent_start_ended_cb(HermesGatewayResult *result,
+				    guint done,
+				    guint total,
+				    gpointer user_data)
+{
+	HermesClusterAgentProgress *progress = user_data;
+	hermes_cluster_agent_renew_during(progress->agent, progress->batch);
+}
+
 /**
  * hermes_cluster_agent_start_many:
  * @self: an agent holding its lease
@@ -168,7 +184,8 @@ hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
  *
  * Side by side (a failover hands a node dozens at once, and each start
  * waits for its slot's supervisor); the supervisor takes each command, the
- * gateway's own start is its business.
+ * gateway's own start is its business. The lease is renewed as they end,
+ * and what has not begun by the renew deadline is not begun at all.
  */
 void
 hermes_cluster_agent_start_many(HermesClusterAgent *self,
@@ -178,6 +195,8 @@ hermes_cluster_agent_start_many(HermesClusterAgent *self,
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
 	g_auto(GStrv) profiles = NULL;
 	g_autoptr(GPtrArray) results = NULL;
+	g_autoptr(GCancellable) batch = g_cancellable_new();
+	HermesClusterAgentProgress progress = {self, batch};
 
 	if (acts->len == 0)
 		return;
@@ -185,8 +204,13 @@ hermes_cluster_agent_start_many(HermesClusterAgent *self,
 		g_strv_builder_add(builder,
 				   ((HermesClusterAct *)g_ptr_array_index(acts, i))->profile);
 	profiles = g_strv_builder_end(builder);
-	results = hermes_gateway_control_run_many(
-		self->control, action, (const gchar *const *)profiles, 0, NULL, NULL, NULL);
+	results = hermes_gateway_control_run_many(self->control,
+						  action,
+						  (const gchar *const *)profiles,
+						  0,
+						  batch,
+						  hermes_cluster_agent_start_ended_cb,
+						  &progress);
 	for (guint i = 0; i < results->len; i++) {
 		HermesGatewayResult *result = g_ptr_array_index(results, i);
 		const HermesClusterAct *act = g_ptr_array_index(acts, i);

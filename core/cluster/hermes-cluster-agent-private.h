@@ -50,6 +50,8 @@ hermes_cluster_agent_tick(HermesClusterAgent *self);
 void
 hermes_cluster_agent_bound_calls(HermesClusterAgent *self);
 void
+hermes_cluster_agent_renew_during(HermesClusterAgent *self, GCancellable *batch);
+void
 hermes_cluster_agent_say(HermesClusterAgent *self, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
 void
 hermes_cluster_agent_act(HermesClusterAgent *self,

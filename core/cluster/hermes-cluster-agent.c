@@ -18,6 +18,14 @@
  * is the stop's. Nothing polls: the keys are read again when the watch says
  * they changed, when the watch had to be made again, and after a fence.
  *
+ * Every act is unordered (HERMES_GATEWAY_CONTROL_FLAG_UNORDERED): the home's
+ * lock orders one machine's commands, but the home is shared by every node,
+ * and which node acts on a profile is already decided by its owner key. Taken
+ * per batch, that one lock made every node wait behind every other's starts,
+ * longer than the renew deadline at a few hundred gateways, so nodes fenced
+ * and dropped what they had just started (and a flock on a network volume
+ * says little across machines anyway).
+ *
  * One thread: the watch's own reads block in a thread of theirs
  * (hermes-etcd-watch.c) and reach this one as notes in a queue, which is
  * also what the loop sleeps on between renewals.
@@ -193,6 +201,8 @@ hermes_cluster_agent_new(HermesContext *ctx,
 		return NULL;
 	self->ctx = g_object_ref(ctx);
 	self->control = g_object_ref(control);
+	/* the owner keys decide who acts on a profile, not the shared home's lock */
+	hermes_gateway_control_set_flags(self->control, HERMES_GATEWAY_CONTROL_FLAG_UNORDERED);
 	self->capacity = capacity;
 	self->ttl_ms = ttl_s * 1000;
 	self->cluster = hermes_cluster_new(ctx, endpoints, error);
@@ -276,10 +286,7 @@ hermes_cluster_agent_fence(HermesClusterAgent *self)
 				 (g_get_monotonic_time() - self->renewed_at) / 1000,
 				 g_hash_table_size(self->running));
 	self->lease = 0;
-	/* not behind another node's commands on the shared home's lock */
-	hermes_gateway_control_set_flags(self->control, HERMES_GATEWAY_CONTROL_FLAG_UNORDERED);
 	hermes_cluster_agent_stop_all(self, FALSE);
-	hermes_gateway_control_set_flags(self->control, HERMES_GATEWAY_CONTROL_FLAG_NONE);
 	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
 	self->dirty = TRUE;
 }
@@ -334,8 +341,9 @@ hermes_cluster_agent_register(HermesClusterAgent *self, GError **error)
 	return TRUE;
 }
 
-static void
-hermes_cluster_agent_renew(HermesClusterAgent *self)
+/* one keep-alive; FALSE only when etcd says the lease is gone */
+static gboolean
+hermes_cluster_agent_keep_alive(HermesClusterAgent *self)
 {
 	g_autoptr(GError) error = NULL;
 	gint64 sent = g_get_monotonic_time();
@@ -346,13 +354,11 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 		self->renewed_at = sent;
 		self->next_renew = sent + self->ttl_ms / 4 * 1000;
 		g_clear_pointer(&self->complaint, g_free);
-		return;
+		return TRUE;
 	}
 	if (g_error_matches(error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND)) {
-		/* expired: its owner keys went with it, and so must its gateways */
 		hermes_cluster_agent_say(self, "%s", error->message);
-		hermes_cluster_agent_fence(self);
-		return;
+		return FALSE;
 	}
 	hermes_cluster_agent_complain(self,
 				      "renew its lease",
@@ -360,6 +366,40 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 					      ? "etcd did not answer by the renew deadline"
 					      : error->message);
 	self->next_renew = g_get_monotonic_time() + 200 * 1000;
+	return TRUE;
+}
+
+static void
+hermes_cluster_agent_renew(HermesClusterAgent *self)
+{
+	/* expired: its owner keys went with it, and so must its gateways */
+	if (!hermes_cluster_agent_keep_alive(self))
+		hermes_cluster_agent_fence(self);
+}
+
+/**
+ * hermes_cluster_agent_renew_during:
+ * @self: an agent
+ * @batch: what a batch of acts under way checks before each one begins
+ *
+ * Between two acts of a batch (a failover hands a node a hundred starts,
+ * longer than the renew deadline): renews the lease when it is time, and
+ * cancels the rest of the batch once the lease is gone or its deadline has
+ * passed, so nothing more starts; the tick after the batch fences. Never
+ * fences itself: the batch's acts are still under way.
+ */
+void
+hermes_cluster_agent_renew_during(HermesClusterAgent *self, GCancellable *batch)
+{
+	if (self->lease == 0)
+		return;
+	if (g_get_monotonic_time() < hermes_cluster_agent_deadline(self) &&
+	    g_get_monotonic_time() >= self->next_renew && !hermes_cluster_agent_keep_alive(self)) {
+		g_cancellable_cancel(batch);
+		return;
+	}
+	if (g_get_monotonic_time() >= hermes_cluster_agent_deadline(self))
+		g_cancellable_cancel(batch);
 }
 
 /**

@@ -37,7 +37,13 @@ hermes_gateway_batch_worker(gpointer data, gpointer user_data)
 {
 	HermesGatewayBatchItem *item = data;
 	HermesGatewayBatch *batch = user_data;
-	hermes_gateway_run_steps(&item->run, batch->timeout_ms, batch->cancellable);
+	GError *error = NULL;
+	/* a batch cancelled while this one still queued: it is not begun at all */
+	if (g_cancellable_set_error_if_cancelled(batch->cancellable, &error))
+		hermes_gateway_result_fail(
+			item->run.result, HERMES_GATEWAY_OUTCOME_NOT_ATTEMPTED, error);
+	else
+		hermes_gateway_run_steps(&item->run, batch->timeout_ms, batch->cancellable);
 	g_async_queue_push(batch->done, item);
 }
 
