@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -651,4 +652,79 @@ hermes_test_processes_with_env(const gchar *entry)
 		}
 	}
 	return pids;
+}
+
+/**
+ * hermes_test_cluster_status:
+ * @envp: the environment of `hermes` (its home, backends and HERMES_ETCD_ENDPOINTS)
+ *
+ * `hermes --json cluster status`, parsed
+ *
+ * Returns: (transfer full) (nullable): its object, or %NULL when it did not exit 0
+ *   or did not print one
+ */
+JsonObject *
+hermes_test_cluster_status(const gchar *const *envp)
+{
+	const gchar *args[] = {"--json", "cluster", "status", NULL};
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree gchar *out = NULL;
+	JsonNode *root;
+
+	if (hermes_test_run_hermes(envp, NULL, args, &out, NULL) != 0 ||
+	    !json_parser_load_from_data(parser, out, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return NULL;
+	return json_object_ref(json_node_get_object(root));
+}
+
+/* the row of @status's array @array whose member @key is @value, or NULL */
+JsonObject *
+hermes_test_cluster_row(JsonObject *status,
+			const gchar *array,
+			const gchar *key,
+			const gchar *value)
+{
+	JsonArray *rows;
+	if (status == NULL || !json_object_has_member(status, array))
+		return NULL;
+	rows = json_object_get_array_member(status, array);
+	for (guint i = 0; i < json_array_get_length(rows); i++) {
+		JsonObject *row = json_array_get_object_element(rows, i);
+		if (g_strcmp0(json_object_get_string_member_with_default(row, key, NULL), value) ==
+		    0)
+			return row;
+	}
+	return NULL;
+}
+
+/**
+ * hermes_test_cluster_look:
+ * @envp: the environment of `hermes`
+ * @node: a node's name
+ * @profile: a profile's name
+ * @owner: (out) (optional): the node that owns @profile, %NULL when none
+ *
+ * Returns: (transfer full) (nullable): @node's state in `cluster status` ("up",
+ *   "draining"…), %NULL when it is not listed or the status failed
+ */
+gchar *
+hermes_test_cluster_look(const gchar *const *envp,
+			 const gchar *node,
+			 const gchar *profile,
+			 gchar **owner)
+{
+	g_autoptr(JsonObject) status = hermes_test_cluster_status(envp);
+	JsonObject *row;
+
+	if (owner != NULL) {
+		row = hermes_test_cluster_row(status, "gateways", "profile", profile);
+		*owner = row != NULL ? g_strdup(json_object_get_string_member_with_default(
+					       row, "node", NULL))
+				     : NULL;
+	}
+	row = hermes_test_cluster_row(status, "nodes", "name", node);
+	return row != NULL ? g_strdup(json_object_get_string_member(row, "state")) : NULL;
 }

@@ -8,6 +8,7 @@
 /* cmocka <-> GLib glue shared by every test binary */
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,22 @@ hermes_test_s6_slot_pid(const gchar *scandir, const gchar *slot);
  * status (0 when nothing answers, or no token yet) and, when @body, the whole reply */
 guint
 hermes_test_http_get(const gchar *addr, const gchar *token_path, const gchar *path, gchar **body);
+
+/* the cluster as `hermes --json cluster status` (run with @envp) shows it: the whole
+ * object (NULL when the command failed), a row of its "nodes" or "gateways" whose @key is
+ * @value (NULL: none), and a node's state with the owner of a profile (NULL: not listed) */
+JsonObject *
+hermes_test_cluster_status(const gchar *const *envp);
+JsonObject *
+hermes_test_cluster_row(JsonObject *status,
+			const gchar *array,
+			const gchar *key,
+			const gchar *value);
+gchar *
+hermes_test_cluster_look(const gchar *const *envp,
+			 const gchar *node,
+			 const gchar *profile,
+			 gchar **owner);
 
 /* compare @text with tests/golden/@subdir/@basename; HERMES_UPDATE_GOLDEN=1 rewrites it */
 void

@@ -103,6 +103,39 @@ run_env(Fixture *f, gchar **envp, const gchar *const *args)
 	return g_subprocess_get_exit_status(proc);
 }
 
+/* `systemctl --user ARGS…` against the harness's manager, killed after @timeout_s; its
+ * exit status (124: timed out), its output in f->out and f->err */
+gint
+run_systemctl(Fixture *f, guint timeout_s, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	gint status = 0;
+
+	g_ptr_array_add(argv, g_strdup("timeout"));
+	g_ptr_array_add(argv, g_strdup("--kill-after=5"));
+	g_ptr_array_add(argv, g_strdup_printf("%u", timeout_s));
+	g_ptr_array_add(argv, g_strdup("systemctl"));
+	g_ptr_array_add(argv, g_strdup("--user"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	g_ptr_array_add(argv, NULL);
+	g_clear_pointer(&f->out, g_free);
+	g_clear_pointer(&f->err, g_free);
+	if (!g_spawn_sync(f->tmp,
+			  (gchar **)argv->pdata,
+			  f->envp,
+			  G_SPAWN_SEARCH_PATH,
+			  NULL,
+			  NULL,
+			  &f->out,
+			  &f->err,
+			  &status,
+			  &error))
+		fail_msg("cannot run systemctl: %s", error->message);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void
 assert_run_ok(Fixture *f, gint rc, const gchar *what)
 {
@@ -398,31 +431,37 @@ read_text(const gchar *path)
 	return text;
 }
 
-/* every unit the backend writes must verify with nothing on stderr */
+/* every unit the backend writes must verify with nothing on stderr; @extra: more options
+ * for systemd-analyze (NULL: none) */
 void
-assert_verifies(const gchar *path)
+assert_verifies_with(const gchar *path, const gchar *const *extra)
 {
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *err = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) argv = NULL;
 	gint status = 0;
-	const gchar *argv[] = {"systemd-analyze", "--user", "verify", path, NULL};
-	g_spawn_sync(NULL,
-		     (gchar **)argv,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH,
-		     NULL,
-		     NULL,
-		     &out,
-		     &err,
-		     &status,
-		     &error);
+
+	g_strv_builder_add_many(builder, "systemd-analyze", "--user", "verify", NULL);
+	if (extra != NULL)
+		g_strv_builder_addv(builder, (const gchar **)extra);
+	g_strv_builder_add(builder, path);
+	argv = g_strv_builder_end(builder);
+	g_spawn_sync(
+		NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
 	hermes_assert_no_error(error);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || err[0] != '\0')
 		fail_msg("systemd-analyze --user verify %s: status %d, stderr: %s",
 			 path,
 			 status,
 			 err);
+}
+
+void
+assert_verifies(const gchar *path)
+{
+	assert_verifies_with(path, NULL);
 }
 
 /*****************************************************************************/

@@ -7,7 +7,8 @@
 
 /*
  * What the systemd integration tests share (test-systemd-cli.c,
- * test-systemd-register.c, test-systemd-exits.c, test-systemd-connect.c):
+ * test-systemd-register.c, test-systemd-exits.c, test-systemd-connect.c,
+ * test-systemd-dashboard.c, test-systemd-cluster-agent.c, …):
  * the fixture, the helpers that read a unit behind the backend's back, and
  * the outer run.
  *
@@ -87,6 +88,10 @@ gint
 run_env(Fixture *f, gchar **envp, const gchar *const *args);
 void
 assert_run_ok(Fixture *f, gint rc, const gchar *what);
+gint
+run_systemctl(Fixture *f, guint timeout_s, const gchar *const *args);
+#define systemctl(f, timeout_s, ...) \
+	run_systemctl(f, timeout_s, (const gchar *const[]){__VA_ARGS__, NULL})
 GVariant *
 unit_prop(Fixture *f, const gchar *unit, const gchar *iface, const gchar *name);
 gchar *
@@ -119,6 +124,8 @@ gchar *
 read_text(const gchar *path);
 void
 assert_verifies(const gchar *path);
+void
+assert_verifies_with(const gchar *path, const gchar *const *extra);
 gint
 fixture_setup(void **state);
 gint

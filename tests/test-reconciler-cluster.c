@@ -109,31 +109,7 @@ run_argv(Fixture *f, const gchar *const *args)
 static gchar *
 cluster_look(Fixture *f, const gchar *profile, gchar **owner)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonObject *root;
-	JsonArray *array;
-	gchar *state = NULL;
-
-	if (owner != NULL)
-		*owner = NULL;
-	if (run(f, "cluster", "status", "--json") != 0 ||
-	    !json_parser_load_from_data(parser, f->out, -1, NULL))
-		return NULL;
-	root = json_node_get_object(json_parser_get_root(parser));
-	array = json_object_get_array_member(root, "nodes");
-	for (guint i = 0; i < json_array_get_length(array); i++) {
-		JsonObject *node = json_array_get_object_element(array, i);
-		if (g_str_equal(json_object_get_string_member(node, "name"), "n1"))
-			state = g_strdup(json_object_get_string_member(node, "state"));
-	}
-	array = json_object_get_array_member(root, "gateways");
-	for (guint i = 0; owner != NULL && i < json_array_get_length(array); i++) {
-		JsonObject *gw = json_array_get_object_element(array, i);
-		if (g_str_equal(json_object_get_string_member(gw, "profile"), profile))
-			*owner = g_strdup(
-				json_object_get_string_member_with_default(gw, "node", NULL));
-	}
-	return state;
+	return hermes_test_cluster_look((const gchar *const *)f->envp, "n1", profile, owner);
 }
 
 /* bounded: the agent registered, owns @profile and its gateway is up here */
