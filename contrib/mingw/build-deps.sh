@@ -79,11 +79,11 @@ step()
 	pid=$!
 	wait "$pid" || rc=$?
 	if [ "$rc" -ne 0 ]; then
-		printf '%-14s FAILED (exit %d) after %s s; end of %s:\n' "$name" "$rc" "$(since "$t0")" "$log" >&2
+		printf '%-16s FAILED (exit %d) after %s s; end of %s:\n' "$name" "$rc" "$(since "$t0")" "$log" >&2
 		tail -n 40 "$log" >&2
 		exit 1
 	fi
-	printf '%-14s %7s s\n' "$name" "$(since "$t0")"
+	printf '%-16s %7s s\n' "$name" "$(since "$t0")"
 }
 
 as_root()
@@ -183,7 +183,7 @@ need_source()
 	local pkg=$1 version versions=() t0 log rc
 	mapfile -t versions < <(versions_of "$pkg")
 	if [ ${#versions[@]} -eq 0 ]; then
-		printf '%-14s %7s   (apt knows no such source package)\n' "fetch $pkg" failed
+		printf '%-16s %7s   (apt knows no such source package)\n' "fetch $pkg" failed
 		return 1
 	fi
 	for version in "${versions[@]}"; do
@@ -191,7 +191,7 @@ need_source()
 			srcver[$pkg]=$version
 			srcdir[$pkg]=$workdir/src/$pkg-$version
 			# .hermes-origin: a tree put there by hand, when the mirror did not serve it.
-			printf '%-14s %7s   (%s, unpacked before%s)\n' "fetch $pkg" cached "$version" \
+			printf '%-16s %7s   (%s, unpacked before%s)\n' "fetch $pkg" cached "$version" \
 				"$(sed 's/^/; /' "$workdir/src/$pkg-$version/.hermes-origin" 2>/dev/null)"
 			return 0
 		fi
@@ -205,10 +205,10 @@ need_source()
 		if [ "$rc" -eq 0 ]; then
 			srcver[$pkg]=$version
 			srcdir[$pkg]=$workdir/src/$pkg-$version
-			printf '%-14s %7s s (%s)\n' "fetch $pkg" "$(since "$t0")" "$version"
+			printf '%-16s %7s s (%s)\n' "fetch $pkg" "$(since "$t0")" "$version"
 			return 0
 		fi
-		printf '%-14s %7s   (%s not served: %s)\n' "fetch $pkg" failed "$version" \
+		printf '%-16s %7s   (%s not served: %s)\n' "fetch $pkg" failed "$version" \
 			"$(grep -m1 '^E: ' "$log" || tail -n 1 "$log")"
 	done
 	return 1
@@ -305,7 +305,7 @@ package()
 {
 	local name=$1 key=$2 fn=$3
 	if built "$name" "$key"; then
-		printf '%-14s %7s   (%s, stamp matches)\n' "$name" cached "${key%% *}"
+		printf '%-16s %7s   (%s, stamp matches)\n' "$name" cached "${key%% *}"
 		return 0
 	fi
 	rm -f "$stampdir/$name"
@@ -379,7 +379,7 @@ package intl "$key_intl" build_intl
 ! have glib2.0 pcre2 libffi || package glib "$key_glib" build_glib
 ! have json-glib glib2.0 pcre2 libffi || package json-glib "$key_json_glib" build_json_glib
 
-printf '%-14s %7s s\n' total "$(since "$total0")"
+printf '%-16s %7s s\n' total "$(since "$total0")"
 echo "cross file: $sysroot/share/hermes-mingw/x86_64-w64-mingw32.ini"
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "$0: not built, apt could not fetch the source of: ${missing[*]} (and what needs it)" >&2
