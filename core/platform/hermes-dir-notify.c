@@ -29,6 +29,7 @@
 
 #include "hermes-dir-notify.h"
 #include "hermes-error.h"
+#include "hermes-safe-file.h"
 
 #define HERMES_DIR_NOTIFY_SIGNAL SIGUSR2
 
@@ -49,6 +50,7 @@ hermes_dir_notify_signal_cb(gpointer user_data)
 
 /**
  * hermes_dir_notify_new:
+ * @root: the trusted root @path is reached beneath (no link followed)
  * @path: the directory to watch (its direct entries, not below)
  * @func: called on the thread-default main context after a change
  * @user_data: for @func
@@ -61,7 +63,8 @@ hermes_dir_notify_signal_cb(gpointer user_data)
  * %HERMES_ERROR_NOT_SUPPORTED where the kernel has no dnotify
  */
 HermesDirNotify *
-hermes_dir_notify_new(const gchar *path,
+hermes_dir_notify_new(const gchar *root,
+		      const gchar *path,
 		      HermesDirNotifyFunc func,
 		      gpointer user_data,
 		      GError **error)
@@ -72,11 +75,9 @@ hermes_dir_notify_new(const gchar *path,
 	g_return_val_if_fail(path != NULL && func != NULL, NULL);
 	self->func = func;
 	self->user_data = user_data;
-	self->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (self->fd < 0) {
-		hermes_error_set_errno(error, errno, "cannot open %s to watch it", path);
+	self->fd = hermes_safe_open_dir(root, path, error);
+	if (self->fd < 0)
 		return NULL;
-	}
 	/* the handler first: the signal's default action ends the process */
 	self->signal_id =
 		g_unix_signal_add(HERMES_DIR_NOTIFY_SIGNAL, hermes_dir_notify_signal_cb, self);

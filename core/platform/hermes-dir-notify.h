@@ -18,7 +18,8 @@ typedef struct _HermesDirNotify HermesDirNotify;
 typedef void (*HermesDirNotifyFunc)(gpointer user_data);
 
 HermesDirNotify *
-hermes_dir_notify_new(const gchar *path,
+hermes_dir_notify_new(const gchar *root,
+		      const gchar *path,
 		      HermesDirNotifyFunc func,
 		      gpointer user_data,
 		      GError **error);

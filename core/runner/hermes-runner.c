@@ -334,7 +334,7 @@ hermes_runner_watch_markers(HermesRunner *self)
 	g_autoptr(GError) error_local = NULL;
 
 	self->marker_watch = hermes_dir_notify_new(
-		self->home, hermes_runner_home_changed_cb, self, &error_local);
+		self->root, self->home, hermes_runner_home_changed_cb, self, &error_local);
 	if (self->marker_watch == NULL) {
 		hermes_runner_say(self,
 				  "gateway: cannot watch %s for a planned-stop marker (%s); "
