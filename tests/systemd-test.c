@@ -259,29 +259,16 @@ hermes_units_loaded(Fixture *f)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* the processes whose environment names @needle, e.g. a gateway of this test's home */
+/* the processes whose environment names @needle (e.g. a gateway of this test's home),
+ * as a space-separated list of pids for a message */
 static gchar *
 processes_with_env(const gchar *needle)
 {
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	g_autoptr(GArray) pids = hermes_test_processes_with_env(needle);
 	g_autoptr(GString) out = g_string_new(NULL);
-	const gchar *entry;
-	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *env = NULL;
-		gsize len = 0;
-		if (!g_ascii_isdigit(entry[0]) || atoi(entry) == getpid())
-			continue;
-		path = g_strdup_printf("/proc/%s/environ", entry);
-		if (!g_file_get_contents(path, &env, &len, NULL))
-			continue;
-		for (gsize off = 0; off < len; off += strlen(env + off) + 1) {
-			if (g_strcmp0(env + off, needle) == 0) {
-				g_string_append_printf(out, "%s%s", out->len > 0 ? " " : "", entry);
-				break;
-			}
-		}
-	}
+	for (guint i = 0; i < pids->len; i++)
+		g_string_append_printf(
+			out, "%s%d", out->len > 0 ? " " : "", (gint)g_array_index(pids, pid_t, i));
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 

@@ -391,14 +391,14 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 void
 hermes_cluster_agent_renew_during(HermesClusterAgent *self, GCancellable *batch)
 {
+	gint64 now = g_get_monotonic_time();
+
 	if (self->lease == 0)
 		return;
-	if (g_get_monotonic_time() < hermes_cluster_agent_deadline(self) &&
-	    g_get_monotonic_time() >= self->next_renew && !hermes_cluster_agent_keep_alive(self)) {
-		g_cancellable_cancel(batch);
-		return;
-	}
-	if (g_get_monotonic_time() >= hermes_cluster_agent_deadline(self))
+	/* the deadline is looked at again after a renewal that took until then */
+	if ((now < hermes_cluster_agent_deadline(self) && now >= self->next_renew &&
+	     !hermes_cluster_agent_keep_alive(self)) ||
+	    g_get_monotonic_time() >= hermes_cluster_agent_deadline(self))
 		g_cancellable_cancel(batch);
 }
 
