@@ -109,6 +109,18 @@ hermes_cluster_agent_release(HermesClusterAgent *self, const gchar *profile)
 		hermes_cluster_agent_say(self, "released %s", profile);
 }
 
+/* as each stop of a leave ends, in the agent's thread: the lease is kept alive so
+ * the releases that follow are still its own (a fence's stops hold no lease) */
+static void
+hermes_cluster_agent_stop_ended_cb(HermesGatewayResult *result,
+				   guint done,
+				   guint total,
+				   gpointer user_data)
+{
+	/* no batch to cancel: every stop goes on, each one fewer left running */
+	hermes_cluster_agent_renew_during(user_data, NULL);
+}
+
 /**
  * hermes_cluster_agent_stop_all:
  * @self: an agent
@@ -133,8 +145,8 @@ hermes_cluster_agent_stop_all(HermesClusterAgent *self, gboolean release)
 						  (const gchar *const *)copy,
 						  hermes_cluster_agent_stop_budget(self),
 						  NULL,
-						  NULL,
-						  NULL);
+						  hermes_cluster_agent_stop_ended_cb,
+						  self);
 	for (guint i = 0; i < results->len; i++) {
 		HermesGatewayResult *result = g_ptr_array_index(results, i);
 		const gchar *profile = hermes_gateway_result_get_profile(result);

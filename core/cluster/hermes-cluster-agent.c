@@ -380,7 +380,8 @@ hermes_cluster_agent_renew(HermesClusterAgent *self)
 /**
  * hermes_cluster_agent_renew_during:
  * @self: an agent
- * @batch: what a batch of acts under way checks before each one begins
+ * @batch: (nullable): what a batch of acts under way checks before each one
+ *   begins; %NULL for stops, which are never called off
  *
  * Between two acts of a batch (a failover hands a node a hundred starts,
  * longer than the renew deadline): renews the lease when it is time, and
@@ -538,6 +539,7 @@ static void
 hermes_cluster_agent_leave(HermesClusterAgent *self)
 {
 	g_autoptr(GError) error = NULL;
+	gint64 lease;
 
 	g_clear_pointer(&self->watch, hermes_etcd_watch_stop);
 	if (self->lease == 0) {
@@ -545,15 +547,29 @@ hermes_cluster_agent_leave(HermesClusterAgent *self)
 		hermes_cluster_agent_say(self, "left (it held no lease: nothing to release)");
 		return;
 	}
+	lease = self->lease;
 	hermes_cluster_agent_bound_calls(self);
 	hermes_cluster_agent_stop_all(self, TRUE);
+	/* the stops may have taken it past its renew deadline (the releases then
+	 * fenced, and the agent forgot its lease): with nothing left running here,
+	 * giving the lease up is safe at any time, and takes every key still bound
+	 * to it (owner keys not released yet, the node's registration) at once
+	 * instead of a TTL later. A gateway that would not stop keeps it until it
+	 * expires, as a fence does. */
+	self->lease = 0;
+	if (g_hash_table_size(self->running) > 0) {
+		hermes_cluster_agent_say(self,
+					 "left with %u gateways that would not stop: its lease "
+					 "ends when it expires",
+					 g_hash_table_size(self->running));
+		return;
+	}
 	hermes_cluster_agent_bound_calls(self);
 	if (!hermes_etcd_client_lease_revoke(
-		    hermes_cluster_get_client(self->cluster), self->lease, &error))
+		    hermes_cluster_get_client(self->cluster), lease, &error))
 		hermes_cluster_agent_say(self, "cannot give up its lease: %s", error->message);
 	else
 		hermes_cluster_agent_say(self, "left the cluster");
-	self->lease = 0;
 }
 
 /**
