@@ -211,7 +211,40 @@ need_source()
 		printf '%-16s %7s   (%s not served: %s)\n' "fetch $pkg" failed "$version" \
 			"$(grep -m1 '^E: ' "$log" || tail -n 1 "$log")"
 	done
+	for version in "${versions[@]}"; do
+		if in_tree_source "$pkg" "$version"; then
+			srcver[$pkg]=$version
+			srcdir[$pkg]=$workdir/src/$pkg-$version
+			printf '%-16s %7s   (%s from the tree: %s)\n' "fetch $pkg" ok "$version" \
+				"$(cat "$workdir/src/$pkg-$version/.hermes-origin")"
+			return 0
+		fi
+	done
 	return 1
+}
+
+# in_tree_source PKG VERSION: when the mirror serves no source of PKG, the
+# upstream release of VERSION's upstream version kept in contrib/mingw/sources
+# (checked against SHA256SUMS there) is unpacked instead, without Debian's
+# patches, and says so in .hermes-origin (which goes into the package's stamp).
+in_tree_source()
+{
+	local pkg=$1 version=$2 upstream tarball dir=$workdir/src/$1-$2
+	upstream=${version#*:}
+	upstream=${upstream%-*}
+	tarball=$pkg-$upstream.tar.xz
+	[ -f "$here/sources/$tarball" ] || return 1
+	if ! (cd "$here/sources" && grep " $tarball\$" SHA256SUMS | sha256sum --check --status); then
+		printf '%-16s %7s   (%s does not match contrib/mingw/sources/SHA256SUMS)\n' \
+			"fetch $pkg" failed "$tarball"
+		return 1
+	fi
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	tar -xJf "$here/sources/$tarball" -C "$dir.tmp" --strip-components=1
+	echo "contrib/mingw/sources/$tarball, upstream $upstream without Debian's patches: the mirror served no source" \
+		>"$dir.tmp/.hermes-origin"
+	mv "$dir.tmp" "$dir"
 }
 
 # ---------------------------------------------------------------- builds
