@@ -10,7 +10,7 @@
 set -eu
 root=${1:-.}
 allow="$root/tests/safe-io-allow.txt"
-pattern='(g_file_get_contents|g_file_set_contents|g_file_new_for_path|g_fopen|g_open|[^_a-z]fopen|[^_a-z.>]open|[^_a-z]creat)[[:space:]]*\('
+pattern='(g_file_get_contents|g_file_set_contents|g_file_new_for_path|g_fopen|g_open|[^_a-z]fopen|[^_a-z.>]open|[^_a-z]creat|CreateFileW)[[:space:]]*\('
 status=0
 found=0
 for file in $(cd "$root" && find core plugins cli daemon -name '*.c' | sort); do

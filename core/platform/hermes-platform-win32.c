@@ -23,6 +23,7 @@
 #include <io.h>
 #include <lmcons.h>
 #include <sddl.h>
+#include <shellapi.h>
 #include <winternl.h>
 /* clang-format on */
 
@@ -304,14 +305,132 @@ hermes_platform_read_capped(const gchar *path, gsize *length)
 	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
 }
 
+/* the information class of NtQueryInformationProcess that answers a UNICODE_STRING
+ * with the process's command line (Windows 8.1 and later) */
+#define HERMES_PLATFORM_COMMAND_LINE_CLASS 60
+/* a command line is at most 32767 UTF-16 units on Windows */
+#define HERMES_PLATFORM_COMMAND_LINE_CAP (sizeof(UNICODE_STRING) + 65536)
+
+/* the pid of "/proc/<pid>/cmdline", or 0 for any other path */
+static DWORD
+hermes_platform_cmdline_pid(const gchar *path)
+{
+	g_autofree gchar *digits = NULL;
+	guint64 pid = 0;
+	gsize len = strlen(path);
+
+	if (!g_str_has_prefix(path, "/proc/") || !g_str_has_suffix(path, "/cmdline") ||
+	    len <= strlen("/proc//cmdline"))
+		return 0;
+	digits = g_strndup(path + strlen("/proc/"), len - strlen("/proc//cmdline"));
+	if (!g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT32, &pid, NULL))
+		return 0;
+	return (DWORD)pid;
+}
+
+/* the command line from @process's own memory: its PEB's process parameters
+ * (Windows before 8.1, and Wine 8, which answers the class above with
+ * STATUS_INVALID_INFO_CLASS); needs PROCESS_VM_READ */
+static wchar_t *
+hermes_platform_command_line_from_peb(HANDLE process)
+{
+	PROCESS_BASIC_INFORMATION basic = {0};
+	PEB peb = {0};
+	RTL_USER_PROCESS_PARAMETERS params = {0};
+	wchar_t *line;
+	SIZE_T got = 0;
+
+	if (NtQueryInformationProcess(
+		    process, ProcessBasicInformation, &basic, sizeof(basic), NULL) < 0 ||
+	    basic.PebBaseAddress == NULL ||
+	    !ReadProcessMemory(process, basic.PebBaseAddress, &peb, sizeof(peb), &got) ||
+	    got != sizeof(peb) || peb.ProcessParameters == NULL ||
+	    !ReadProcessMemory(process, peb.ProcessParameters, &params, sizeof(params), &got) ||
+	    got != sizeof(params) || params.CommandLine.Buffer == NULL ||
+	    params.CommandLine.Length == 0 || params.CommandLine.Length % sizeof(wchar_t) != 0)
+		return NULL;
+	line = g_new0(wchar_t, params.CommandLine.Length / sizeof(wchar_t) + 1);
+	if (!ReadProcessMemory(
+		    process, params.CommandLine.Buffer, line, params.CommandLine.Length, &got) ||
+	    got != params.CommandLine.Length) {
+		g_free(line);
+		return NULL;
+	}
+	return line;
+}
+
+/* the command line Windows keeps for @process as one string; NULL if it cannot be read */
+static wchar_t *
+hermes_platform_command_line(HANDLE process)
+{
+	g_autofree UNICODE_STRING *info = NULL;
+	ULONG size = 0;
+	wchar_t *line;
+
+	(void)NtQueryInformationProcess(
+		process, HERMES_PLATFORM_COMMAND_LINE_CLASS, NULL, 0, &size);
+	if (size < sizeof(UNICODE_STRING) || size > HERMES_PLATFORM_COMMAND_LINE_CAP)
+		return hermes_platform_command_line_from_peb(process);
+	info = g_malloc0(size);
+	if (NtQueryInformationProcess(
+		    process, HERMES_PLATFORM_COMMAND_LINE_CLASS, info, size, &size) < 0 ||
+	    info->Buffer == NULL || info->Length == 0 ||
+	    (gsize)info->Length > size - sizeof(UNICODE_STRING))
+		return NULL;
+	line = g_new0(wchar_t, info->Length / sizeof(wchar_t) + 1);
+	memcpy(line, info->Buffer, info->Length);
+	return line;
+}
+
+/*
+ * /proc/<pid>/cmdline as Linux has it, each argument followed by a NUL:
+ * Windows keeps one string, split here by the C runtime's rules
+ * (CommandLineToArgvW), the rules our spawn quotes by. That is what proves a
+ * recorded pid is a gateway (hermes-pid-record.c) before anything is sent to
+ * it. A process we may not query is unknown (%NULL), as on Linux.
+ */
+static gchar *
+hermes_platform_process_cmdline(DWORD pid, gsize *length)
+{
+	/* reading its memory needs more than a query; another user's may allow only that */
+	HANDLE process = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+	g_autofree wchar_t *line = NULL;
+	g_autoptr(GString) out = NULL;
+	wchar_t **argv;
+	int argc = 0;
+
+	if (process == NULL)
+		process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+	if (process == NULL)
+		return NULL;
+	line = hermes_platform_command_line(process);
+	CloseHandle(process);
+	if (line == NULL || (argv = CommandLineToArgvW(line, &argc)) == NULL)
+		return NULL;
+	out = g_string_new(NULL);
+	for (int i = 0; i < argc; i++) {
+		g_autofree gchar *arg = g_utf16_to_utf8((gunichar2 *)argv[i], -1, NULL, NULL, NULL);
+		if (arg == NULL) {
+			LocalFree(argv);
+			return NULL;
+		}
+		g_string_append_len(out, arg, (gssize)strlen(arg) + 1);
+	}
+	LocalFree(argv);
+	if (length != NULL)
+		*length = out->len;
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 /**
  * hermes_platform_read_proc:
  * @path: a kernel file, e.g. `/proc/sys/kernel/random/boot_id`
  * @length: (out) (optional): how many bytes were read
  *
- * There is no /proc on Windows. The boot id is answered from the system;
- * every other /proc or /sys path is unknown (%NULL, which callers read as
- * "cannot tell"). A path there is never read from disk: "/proc/1/comm"
+ * There is no /proc on Windows. The boot id and a process's command line
+ * (`/proc/<pid>/cmdline`) are answered from the system; every other /proc or
+ * /sys path is unknown (%NULL, which callers read as "cannot tell"). A path
+ * there is never read from disk: "/proc/1/comm"
  * would be C:\proc\1\comm, which any user may create. Other paths (a test
  * context's staged root) are read as files, capped at 1 MiB.
  *
@@ -329,6 +448,8 @@ hermes_platform_read_proc(const gchar *path, gsize *length)
 			*length = strlen(text);
 		return text;
 	}
+	if (hermes_platform_cmdline_pid(path) != 0)
+		return hermes_platform_process_cmdline(hermes_platform_cmdline_pid(path), length);
 	if (g_str_has_prefix(path, "/proc/") || g_str_has_prefix(path, "/sys/"))
 		return NULL;
 	return hermes_platform_read_capped(path, length);

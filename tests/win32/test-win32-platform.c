@@ -528,6 +528,45 @@ test_platform_read_proc(void **state)
 	assert_int_equal(len, 12);
 }
 
+/*
+ * A process's command line, read the way the pid record proves a gateway:
+ * NUL-separated arguments, split back exactly as the spawn quoted them
+ * (spaces, '&' and '>' inside one argument)
+ */
+static void
+test_platform_process_cmdline(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *cmd = system_program("cmd.exe");
+	g_autofree gchar *log = g_build_filename(f->dir, "gateway.log", NULL);
+	g_autofree gchar *path = NULL;
+	const gchar *argv[] = {cmd, "/c", "ping -n 3 127.0.0.1 >nul & echo \"done\"", NULL};
+	gsize len = 0;
+	const gchar *arg;
+
+	assert_true(hermes_platform_spawn_detached(argv, NULL, log, &f->pid, &f->error));
+	assert_no_error(f->error);
+	path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/cmdline", f->pid);
+	f->text = hermes_platform_read_proc(path, &len);
+	assert_non_null(f->text);
+	/* three arguments, each followed by a NUL */
+	arg = f->text;
+	for (guint i = 0; argv[i] != NULL; i++) {
+		assert_true(arg < f->text + len);
+		assert_string_equal(arg, argv[i]);
+		arg += strlen(arg) + 1;
+	}
+	assert_true(arg == f->text + len);
+
+	assert_true(hermes_platform_wait_exit(f->pid, 20000, &f->error));
+	assert_no_error(f->error);
+	/* gone: unknown, as a vanished /proc/<pid> is on Linux */
+	assert_null(hermes_platform_read_proc(path, NULL));
+	f->pid = 0;
+	assert_null(hermes_platform_read_proc("/proc/1x/cmdline", NULL));
+	assert_null(hermes_platform_read_proc("/proc//cmdline", NULL));
+}
+
 static void
 test_platform_no_pidfds(void **state)
 {
@@ -568,6 +607,7 @@ main(void)
 			test_platform_spawn_log_not_regular, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_read_proc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_process_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_no_pidfds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
