@@ -20,16 +20,6 @@
 #include "hermes-platform-private.h"
 #include "hermes-safe-file.h"
 
-void
-hermes_user_free(HermesUser *user)
-{
-	if (user == NULL)
-		return;
-	g_free(user->name);
-	g_free(user->home);
-	g_free(user);
-}
-
 /* resolved at run time: a remapped uid must never be baked in */
 HermesUser *
 hermes_platform_lookup_user(const gchar *name, GError **error)
@@ -246,16 +236,6 @@ hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time)
 	if (start_time != NULL)
 		*start_time = g_ascii_strtoll(field, NULL, 10);
 	return TRUE;
-}
-
-/* field 22 of /proc/<pid>/stat, in clock ticks since boot; -1 if unknown */
-gint64
-hermes_platform_get_start_time(gint64 pid)
-{
-	gint64 start_time = -1;
-	if (!hermes_platform_read_proc_stat(pid, NULL, &start_time))
-		return -1;
-	return start_time;
 }
 
 /* alive and not a zombie: a zombie has already stopped serving anything */

@@ -104,21 +104,6 @@ hermes_platform_win32_utf16(const gchar *text, GError **error)
 	return (wchar_t *)w;
 }
 
-/*
- * Platform-neutral, and defined in hermes-platform-unix.c too: the two
- * files are never built together, and the SDK header promises it. It
- * belongs in a shared file once the main build compiles this one.
- */
-void
-hermes_user_free(HermesUser *user)
-{
-	if (user == NULL)
-		return;
-	g_free(user->name);
-	g_free(user->home);
-	g_free(user);
-}
-
 /* TokenUser or TokenPrimaryGroup of this process; its first member is the SID's holder */
 gpointer
 hermes_platform_win32_token_info(TOKEN_INFORMATION_CLASS klass)
@@ -511,16 +496,6 @@ hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time)
 	if (start_time != NULL)
 		*start_time = created;
 	return TRUE;
-}
-
-/* the creation time in FILETIME ticks; -1 if unknown */
-gint64
-hermes_platform_get_start_time(gint64 pid)
-{
-	gint64 start_time = -1;
-	if (!hermes_platform_read_proc_stat(pid, NULL, &start_time))
-		return -1;
-	return start_time;
 }
 
 /* alive and not exited; a process we may not query still exists (EPERM on Unix) */
