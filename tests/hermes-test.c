@@ -282,4 +282,3 @@ hermes_test_spin(guint ms)
 	while (!done)
 		g_main_context_iteration(NULL, TRUE);
 }
-
