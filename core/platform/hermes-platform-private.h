@@ -24,6 +24,8 @@ gboolean
 hermes_platform_read_proc_stat(gint64 pid, gchar *state, gint64 *start_time);
 gint64
 hermes_platform_get_start_time(gint64 pid);
+gchar *
+hermes_platform_read_fd(gint fd, gsize *length);
 gboolean
 hermes_platform_spawn_detached_beneath(const gchar *const *argv,
 				       const gchar *const *envp,

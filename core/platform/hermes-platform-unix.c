@@ -172,32 +172,14 @@ hermes_platform_fsync_dir(const gchar *dir, GError **error)
 gchar *
 hermes_platform_read_proc(const gchar *path, gsize *length)
 {
-	g_autoptr(GByteArray) buf = g_byte_array_new();
-	guint8 chunk[4096];
-	/* read straight to the end: a kernel file's size says nothing (0), so the
-	 * fstat and flag calls of a general reader are wasted; a status of every
-	 * gateway reads /proc/<pid>/stat once per running one */
 	gint fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	gchar *text;
 
 	if (fd < 0)
 		return NULL;
-	for (;;) {
-		gssize n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || buf->len + (gsize)n > 1024 * 1024) {
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		g_byte_array_append(buf, chunk, (guint)n);
-	}
+	text = hermes_platform_read_fd(fd, length);
 	close(fd);
-	if (length != NULL)
-		*length = buf->len;
-	g_byte_array_append(buf, (const guint8 *)"", 1);
-	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+	return text;
 }
 
 /*

@@ -33,8 +33,6 @@
 #include "hermes-platform-private.h"
 #include "hermes-platform-win32-private.h"
 
-#define HERMES_PLATFORM_READ_CAP (1024 * 1024)
-
 /* the layout NtQuerySystemInformation(SystemTimeOfDayInformation) fills (48 bytes) */
 typedef struct {
 	LARGE_INTEGER boot_time;
@@ -267,27 +265,14 @@ hermes_platform_boot_id(void)
 static gchar *
 hermes_platform_read_capped(const gchar *path, gsize *length)
 {
-	g_autoptr(GByteArray) buf = g_byte_array_new();
-	guint8 chunk[4096];
 	gint fd = g_open(path, O_RDONLY | O_BINARY | O_NOINHERIT, 0);
+	gchar *text;
 
 	if (fd < 0)
 		return NULL;
-	for (;;) {
-		gint n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 || buf->len + (gsize)n > HERMES_PLATFORM_READ_CAP) {
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		g_byte_array_append(buf, chunk, (guint)n);
-	}
+	text = hermes_platform_read_fd(fd, length);
 	close(fd);
-	if (length != NULL)
-		*length = buf->len;
-	g_byte_array_append(buf, (const guint8 *)"", 1);
-	return (gchar *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+	return text;
 }
 
 /* the information class of NtQueryInformationProcess that answers a UNICODE_STRING
