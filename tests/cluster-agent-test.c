@@ -131,20 +131,6 @@ agent_sweep(AgentNode *n)
 	}
 }
 
-/* waits for @proc to exit, at most @timeout_s; FALSE when it still runs */
-static gboolean
-agent_scanner_send(const gchar *scandir, const gchar *command)
-{
-	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
-	gint fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	gboolean ok;
-	if (fd < 0)
-		return FALSE;
-	ok = write(fd, command, strlen(command)) == (gssize)strlen(command);
-	close(fd);
-	return ok;
-}
-
 static void
 agent_print_tail(const gchar *title, const gchar *path)
 {
@@ -179,7 +165,7 @@ agent_fixture_teardown(void **state)
 			g_clear_object(&n->agent);
 		}
 		if (n->svscan != NULL) {
-			if (!agent_scanner_send(n->scandir, "t") ||
+			if (!hermes_test_s6_send(n->scandir, "t") ||
 			    !hermes_test_subprocess_wait(n->svscan, AGENT_TEST_EXIT_S)) {
 				g_subprocess_force_exit(n->svscan);
 				hermes_test_subprocess_wait(n->svscan, AGENT_TEST_EXIT_S);
@@ -355,7 +341,7 @@ agent_node_start_tree(AgentFixture *f, guint i)
 		launcher, &error, svscan, "-c", "500", n->scandir, NULL);
 	hermes_assert_no_error(error);
 	/* "" writes nothing: it only proves the scanner reads its control FIFO */
-	while (!agent_scanner_send(n->scandir, "")) {
+	while (!hermes_test_s6_send(n->scandir, "")) {
 		if (g_get_monotonic_time() > deadline)
 			fail_msg("s6-svscan of %s did not start on %s", n->name, n->scandir);
 		g_usleep(5000);

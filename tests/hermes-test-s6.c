@@ -20,7 +20,8 @@
 
 #include "hermes-test.h"
 
-static gboolean
+/* one command to s6-svscan through its control FIFO; FALSE when none reads it */
+gboolean
 hermes_test_s6_send(const gchar *scandir, const gchar *command)
 {
 	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);

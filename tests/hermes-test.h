@@ -94,6 +94,8 @@ hermes_test_strip_valgrind(gchar *text);
 /* a real s6-svscan on a private scan directory, for tests that drive real s6 */
 GPid
 hermes_test_s6_start(const gchar *scandir, const gchar *hermes_home);
+gboolean
+hermes_test_s6_send(const gchar *scandir, const gchar *command);
 void
 hermes_test_s6_stop(const gchar *scandir, GPid *pid);
 guint

@@ -28,19 +28,6 @@
 /*****************************************************************************/
 /* the s6 tree */
 
-gboolean
-scanner_send(const gchar *scandir, const gchar *command)
-{
-	g_autofree gchar *fifo = g_build_filename(scandir, ".s6-svscan", "control", NULL);
-	gint fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	gboolean ok;
-	if (fd < 0)
-		return FALSE;
-	ok = write(fd, command, strlen(command)) == (gssize)strlen(command);
-	close(fd);
-	return ok;
-}
-
 void
 start_svscan(Fixture *f)
 {
@@ -63,7 +50,7 @@ stop_svscan(Fixture *f)
 	gboolean clean = TRUE;
 	gint status;
 	if (f->svscan > 0) {
-		if (!scanner_send(f->scandir, "t"))
+		if (!hermes_test_s6_send(f->scandir, "t"))
 			kill(f->svscan, SIGTERM);
 		while (waitpid(f->svscan, &status, WNOHANG) == 0) {
 			if (g_get_monotonic_time() > deadline) {

@@ -33,8 +33,6 @@ typedef struct {
 	HermesServiceManager *manager;
 } Fixture;
 
-gboolean
-scanner_send(const gchar *scandir, const gchar *command);
 void
 start_svscan(Fixture *f);
 gboolean

@@ -280,7 +280,7 @@ test_reconciler_parallel(void **state)
 	assert_string_equal(listing,
 			    ".s6-svscan|gateway-alpha|gateway-beta|gateway-default|gateway-delta|"
 			    "gateway-gamma");
-	assert_true(scanner_send(f->scandir, "a"));
+	assert_true(hermes_test_s6_send(f->scandir, "a"));
 	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
 	for (const gchar *const *p =
 		     (const gchar *[]){"alpha", "beta", "gamma", "delta", "default", NULL};

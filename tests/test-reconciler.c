@@ -347,7 +347,7 @@ test_reconciler_second_run_replaces(void **state)
 	/* a host reconcile under a running scanner: supervised slots are rewritten in
 	 * place and a started one is brought up */
 	start_svscan(f);
-	assert_true(scanner_send(f->scandir, "a"));
+	assert_true(hermes_test_s6_send(f->scandir, "a"));
 	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
 	for (const gchar *const *p = (const gchar *[]){"alpha", "beta", "default", NULL};
 	     *p != NULL;) {

@@ -20,8 +20,7 @@
 
 #include "hermes-error.h"
 #include "hermes-platform-private.h"
-
-#include <cmocka.h>
+#include "hermes-test.h"
 
 /* everything a test allocates, freed by teardown even after a failed assertion */
 typedef struct {
@@ -37,9 +36,8 @@ static int
 setup(void **state)
 {
 	Fixture *f = g_new0(Fixture, 1);
-	f->dir = g_dir_make_tmp("hermes-plat-XXXXXX", NULL);
+	f->dir = hermes_test_mkdtemp();
 	f->fd = -1;
-	assert_non_null(f->dir);
 	*state = f;
 	return 0;
 }
@@ -88,26 +86,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-assert_no_error(GError *error)
-{
-	if (error != NULL)
-		fail_msg("unexpected error: %s", error->message);
-}
-
-static void
-assert_error(GError *error, gint code)
-{
-	if (error == NULL)
-		fail_msg("expected HERMES_ERROR code %d, got no error", code);
-	if (error->domain != HERMES_ERROR || error->code != code)
-		fail_msg("expected HERMES_ERROR code %d, got %s/%d: %s",
-			 code,
-			 g_quark_to_string(error->domain),
-			 error->code,
-			 error->message);
-}
-
 static gchar *
 system_program(const gchar *name)
 {
@@ -118,14 +96,6 @@ system_program(const gchar *name)
 	assert_true(n > 0 && n < G_N_ELEMENTS(buf));
 	dir = g_utf16_to_utf8((const gunichar2 *)buf, -1, NULL, NULL, NULL);
 	return g_build_filename(dir, name, NULL);
-}
-
-static void
-write_file(const gchar *path, const gchar *contents)
-{
-	GError *error = NULL;
-	g_file_set_contents(path, contents, -1, &error);
-	assert_no_error(error);
 }
 
 static void
@@ -147,7 +117,7 @@ test_platform_spawn_wait_and_log(void **state)
 	gint64 start1, start2, t0;
 
 	assert_true(hermes_platform_spawn_detached(argv, NULL, log, &f->pid, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_true(f->pid > 0);
 	assert_true(hermes_platform_process_alive(f->pid));
 	start1 = hermes_platform_get_start_time(f->pid);
@@ -160,7 +130,7 @@ test_platform_spawn_wait_and_log(void **state)
 
 	t0 = g_get_monotonic_time();
 	assert_true(hermes_platform_wait_exit(f->pid, 20000, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_true(g_get_monotonic_time() - t0 < 20 * G_USEC_PER_SEC);
 	assert_false(hermes_platform_process_alive(f->pid));
 	assert_true(g_file_get_contents(log, &f->text, NULL, NULL));
@@ -178,11 +148,11 @@ test_platform_spawn_appends(void **state)
 	g_autofree gchar *log = g_build_filename(f->dir, "gateway.log", NULL);
 	const gchar *argv[] = {cmd, "/c", "echo out & echo err 1>&2", NULL};
 
-	write_file(log, "earlier\r\n");
+	hermes_test_write_file(log, "earlier\r\n", 0644);
 	assert_true(hermes_platform_spawn_detached(argv, NULL, log, &f->pid, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_true(hermes_platform_wait_exit(f->pid, 20000, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	f->pid = 0;
 	assert_true(g_file_get_contents(log, &f->text, NULL, NULL));
 	if (!g_str_has_prefix(f->text, "earlier\r\n") || strstr(f->text, "out") == NULL ||
@@ -203,9 +173,9 @@ test_platform_spawn_environment(void **state)
 	envp = g_environ_setenv(envp, "HERMES_PLAT_TEST", "caf\xc3\xa9 42", TRUE);
 	assert_true(hermes_platform_spawn_detached(
 		argv, (const gchar *const *)envp, log, &f->pid, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_true(hermes_platform_wait_exit(f->pid, 20000, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	f->pid = 0;
 	assert_true(g_file_get_contents(log, &f->text, NULL, NULL));
 	if (strstr(f->text, "[caf") == NULL || strstr(f->text, " 42]") == NULL)
@@ -221,7 +191,7 @@ test_platform_spawn_missing_program(void **state)
 	gint64 pid = -7;
 
 	assert_false(hermes_platform_spawn_detached(argv, NULL, NULL, &pid, &f->error));
-	assert_error(f->error, HERMES_ERROR_NOT_FOUND);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
 	assert_int_equal(pid, -7);
 }
 
@@ -234,11 +204,11 @@ test_platform_wait_exit_times_out(void **state)
 	gint64 t0, elapsed;
 
 	assert_true(hermes_platform_spawn_detached(argv, NULL, NULL, &f->pid, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	t0 = g_get_monotonic_time();
 	assert_false(hermes_platform_wait_exit(f->pid, 300, &f->error));
 	elapsed = g_get_monotonic_time() - t0;
-	assert_error(f->error, HERMES_ERROR_TIMED_OUT);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_TIMED_OUT);
 	assert_true(elapsed >= 250 * 1000);
 	assert_true(elapsed < 3 * G_USEC_PER_SEC);
 	assert_true(hermes_platform_process_alive(f->pid));
@@ -255,7 +225,7 @@ test_platform_exited_but_held(void **state)
 	gint64 start = -1;
 
 	assert_true(hermes_platform_spawn_detached(argv, NULL, NULL, &f->pid, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	f->process =
 		OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)f->pid);
 	if (f->process == NULL)
@@ -296,10 +266,10 @@ test_platform_rename_noreplace(void **state)
 	g_autofree gchar *to = g_build_filename(f->dir, "to", NULL);
 	g_autofree gchar *fresh = g_build_filename(f->dir, "fresh", NULL);
 
-	write_file(from, "new");
-	write_file(to, "old");
+	hermes_test_write_file(from, "new", 0644);
+	hermes_test_write_file(to, "old", 0644);
 	assert_false(hermes_platform_rename_noreplace(from, to, &f->error));
-	assert_error(f->error, HERMES_ERROR_ALREADY_EXISTS);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS);
 	assert_file(from, "new");
 	assert_file(to, "old");
 
@@ -319,10 +289,10 @@ test_platform_rename_noreplace_dir(void **state)
 	g_autofree gchar *moved = g_build_filename(home, "config.yaml", NULL);
 
 	assert_int_equal(g_mkdir(staging, 0700), 0);
-	write_file(inside, "a: 1\n");
+	hermes_test_write_file(inside, "a: 1\n", 0644);
 	assert_int_equal(g_mkdir(home, 0700), 0);
 	assert_false(hermes_platform_rename_noreplace(staging, home, &f->error));
-	assert_error(f->error, HERMES_ERROR_ALREADY_EXISTS);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_ALREADY_EXISTS);
 	assert_file(inside, "a: 1\n");
 	assert_int_equal(g_rmdir(home), 0);
 	assert_true(hermes_platform_rename_noreplace(staging, home, NULL));
@@ -337,7 +307,7 @@ test_platform_fsync_dir(void **state)
 
 	assert_true(hermes_platform_fsync_dir(f->dir, NULL));
 	assert_false(hermes_platform_fsync_dir(missing, &f->error));
-	assert_error(f->error, HERMES_ERROR_NOT_FOUND);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_NOT_FOUND);
 }
 
 /* adds an allow-ACE giving Everyone write access to @path */
@@ -385,16 +355,16 @@ test_platform_check_trusted(void **state)
 	Fixture *f = *state;
 	g_autofree gchar *path = g_build_filename(f->dir, "plugin.dll", NULL);
 
-	write_file(path, "MZ");
+	hermes_test_write_file(path, "MZ", 0644);
 	f->fd = g_open(path, O_RDONLY | O_BINARY, 0);
 	assert_true(f->fd >= 0);
 	assert_true(hermes_platform_check_trusted(f->fd, "our file", &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_true(hermes_platform_check_trusted_dir(f->dir, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	/* a descriptor that is not open is refused, not checked */
 	assert_false(hermes_platform_check_trusted(-1, "no fd", &f->error));
-	assert_error(f->error, HERMES_ERROR_INVALID_ARGUMENT);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&f->error);
 	close(f->fd);
 	f->fd = -1;
@@ -404,7 +374,7 @@ test_platform_check_trusted(void **state)
 	f->fd = g_open(path, O_RDONLY | O_BINARY, 0);
 	assert_true(f->fd >= 0);
 	assert_false(hermes_platform_check_trusted(f->fd, "our file", &f->error));
-	assert_error(f->error, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
 	if (strstr(f->error->message, "writable by") == NULL)
 		fail_msg("unexpected refusal: %s", f->error->message);
 }
@@ -416,14 +386,14 @@ test_platform_check_trusted_dir_refuses(void **state)
 	g_autofree gchar *sub = g_build_filename(f->dir, "shared", NULL);
 	g_autofree gchar *file = g_build_filename(f->dir, "file", NULL);
 
-	write_file(file, "x");
+	hermes_test_write_file(file, "x", 0644);
 	assert_false(hermes_platform_check_trusted_dir(file, &f->error));
-	assert_error(f->error, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
 	g_clear_error(&f->error);
 	assert_int_equal(g_mkdir(sub, 0700), 0);
 	assert_true(grant_everyone_write(sub));
 	assert_false(hermes_platform_check_trusted_dir(sub, &f->error));
-	assert_error(f->error, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
 }
 
 static void
@@ -444,11 +414,11 @@ test_platform_spawn_beneath(void **state)
 	assert_int_equal(g_mkdir(outside, 0700), 0);
 	assert_false(
 		hermes_platform_spawn_detached_beneath(argv, NULL, root, escape, &pid, &f->error));
-	assert_error(f->error, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
 	g_clear_error(&f->error);
 	assert_false(
 		hermes_platform_spawn_detached_beneath(argv, NULL, root, dotdot, &pid, &f->error));
-	assert_error(f->error, HERMES_ERROR_PERMISSION_DENIED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_PERMISSION_DENIED);
 	assert_int_equal(pid, -7);
 	assert_false(g_file_test(escape, G_FILE_TEST_EXISTS));
 	assert_false(g_file_test(dotdot, G_FILE_TEST_EXISTS));
@@ -484,19 +454,19 @@ test_platform_users(void **state)
 
 	assert_true(hermes_platform_get_euid() != 0);
 	me = hermes_platform_lookup_user(g_get_user_name(), &f->error);
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_non_null(me);
 	assert_int_equal(me->uid, hermes_platform_get_euid());
 	assert_string_equal(me->home, g_get_home_dir());
 	g_clear_pointer(&me, hermes_user_free);
 	/* account names are case-insensitive on Windows */
 	me = hermes_platform_lookup_user(upper, &f->error);
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	assert_non_null(me);
 
 	other = hermes_platform_lookup_user("hermes-someone-else", &f->error);
 	assert_null(other);
-	assert_error(f->error, HERMES_ERROR_NOT_SUPPORTED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);
 	assert_non_null(strstr(f->error->message, "not supported on Windows yet"));
 }
 
@@ -522,7 +492,7 @@ test_platform_read_proc(void **state)
 	assert_null(hermes_platform_read_proc("/sys/kernel/x", NULL));
 
 	/* a test context's staged file is read as it is */
-	write_file(staged, "staged-boot\n");
+	hermes_test_write_file(staged, "staged-boot\n", 0644);
 	again = hermes_platform_read_proc(staged, &len);
 	assert_string_equal(again, "staged-boot\n");
 	assert_int_equal(len, 12);
@@ -545,7 +515,7 @@ test_platform_process_cmdline(void **state)
 	const gchar *arg;
 
 	assert_true(hermes_platform_spawn_detached(argv, NULL, log, &f->pid, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/cmdline", f->pid);
 	f->text = hermes_platform_read_proc(path, &len);
 	assert_non_null(f->text);
@@ -559,7 +529,7 @@ test_platform_process_cmdline(void **state)
 	assert_true(arg == f->text + len);
 
 	assert_true(hermes_platform_wait_exit(f->pid, 20000, &f->error));
-	assert_no_error(f->error);
+	hermes_assert_no_error(f->error);
 	/* gone: unknown, as a vanished /proc/<pid> is on Linux */
 	assert_null(hermes_platform_read_proc(path, NULL));
 	f->pid = 0;
@@ -573,13 +543,13 @@ test_platform_no_pidfds(void **state)
 	Fixture *f = *state;
 
 	assert_int_equal(hermes_platform_pidfd_open(GetCurrentProcessId(), &f->error), -1);
-	assert_error(f->error, HERMES_ERROR_NOT_SUPPORTED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);
 	g_clear_error(&f->error);
 	assert_int_equal(hermes_platform_pidfd_open(0, &f->error), -1);
-	assert_error(f->error, HERMES_ERROR_INVALID_ARGUMENT);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&f->error);
 	assert_false(hermes_platform_pidfd_send_signal(3, 15, &f->error));
-	assert_error(f->error, HERMES_ERROR_NOT_SUPPORTED);
+	hermes_assert_error(f->error, HERMES_ERROR, HERMES_ERROR_NOT_SUPPORTED);
 	assert_false(hermes_platform_pidfd_wait(3, 0));
 }
 
@@ -610,5 +580,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_platform_process_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_no_pidfds, setup, teardown),
 	};
+	hermes_test_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
